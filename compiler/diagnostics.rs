@@ -1,0 +1,442 @@
+//! The one diagnostic type shared by every phase, and its renderers.
+//!
+//! Phases create [`Diagnostic`]s; only the renderers in this module turn them into text. A
+//! diagnostic always has a primary span (a byte range in one source file), so every message the
+//! user sees points at a line and column. Renderers:
+//! - `human`: miette's graphical report (colour only when stdout/stderr is a terminal);
+//! - `json`: the stable shape of SPEC §7;
+//! - `sarif`: SARIF 2.1.0, one rule per code;
+//! - `github`: workflow commands (`::error file=…,line=…,col=…::msg`).
+
+use crate::syntax::SourceMap;
+use serde_json::{json, Value as Json};
+
+/// A file in the [`SourceMap`].
+pub type FileId = u32;
+
+/// A byte range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: FileId,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Span {
+    pub fn new(file: FileId, range: std::ops::Range<usize>) -> Span {
+        Span {
+            file,
+            start: range.start,
+            end: range.end.max(range.start),
+        }
+    }
+    /// An empty span at the start of a file (used when a file as a whole is at fault).
+    pub fn file_start(file: FileId) -> Span {
+        Span {
+            file,
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+    Note,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    pub span: Span,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub code: String,
+    pub severity: Severity,
+    pub message: String,
+    pub span: Span,
+    /// The text shown under the primary span in the human rendering.
+    pub primary_label: Option<String>,
+    pub labels: Vec<Label>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Error, span, message)
+    }
+    pub fn warning(code: &str, span: Span, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(code, Severity::Warning, span, message)
+    }
+    pub fn new(code: &str, severity: Severity, span: Span, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code: code.to_string(),
+            severity,
+            message: message.into(),
+            span,
+            primary_label: None,
+            labels: Vec::new(),
+            help: None,
+        }
+    }
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+    pub fn with_help_opt(mut self, help: Option<String>) -> Self {
+        if help.is_some() {
+            self.help = help;
+        }
+        self
+    }
+    pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+        });
+        self
+    }
+    pub fn with_primary_label(mut self, message: impl Into<String>) -> Self {
+        self.primary_label = Some(message.into());
+        self
+    }
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Sorts diagnostics into their stable output order: by file, position, then code and message.
+pub fn sort(diags: &mut [Diagnostic], sources: &SourceMap) {
+    diags.sort_by(|a, b| {
+        (
+            sources.name(a.span.file),
+            a.span.start,
+            a.span.end,
+            &a.code,
+            &a.message,
+        )
+            .cmp(&(
+                sources.name(b.span.file),
+                b.span.start,
+                b.span.end,
+                &b.code,
+                &b.message,
+            ))
+    });
+}
+
+pub fn count(diags: &[Diagnostic], severity: Severity) -> usize {
+    diags.iter().filter(|d| d.severity == severity).count()
+}
+
+// -- JSON ------------------------------------------------------------------------------------
+
+pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let list: Vec<Json> = diags
+        .iter()
+        .map(|d| {
+            let (line, column) = sources.line_col(d.span.file, d.span.start);
+            let (end_line, end_column) = sources.line_col(d.span.file, d.span.end);
+            let labels: Vec<Json> = d
+                .labels
+                .iter()
+                .map(|l| {
+                    let (line, column) = sources.line_col(l.span.file, l.span.start);
+                    json!({
+                        "file": sources.name(l.span.file),
+                        "line": line,
+                        "column": column,
+                        "message": l.message,
+                    })
+                })
+                .collect();
+            json!({
+                "code": d.code,
+                "severity": d.severity.as_str(),
+                "message": d.message,
+                "file": sources.name(d.span.file),
+                "line": line,
+                "column": column,
+                "end_line": end_line,
+                "end_column": end_column,
+                "labels": labels,
+                "help": d.help,
+            })
+        })
+        .collect();
+    let out = json!({
+        "diagnostics": list,
+        "errors": count(diags, Severity::Error),
+        "warnings": count(diags, Severity::Warning),
+    });
+    let mut s = serde_json::to_string_pretty(&out).expect("JSON values always serialise");
+    s.push('\n');
+    s
+}
+
+// -- GitHub workflow commands ---------------------------------------------------------------
+
+fn github_escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn github_escape_prop(s: &str) -> String {
+    github_escape_data(s)
+        .replace(':', "%3A")
+        .replace(',', "%2C")
+}
+
+pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut out = String::new();
+    for d in diags {
+        let (line, col) = sources.line_col(d.span.file, d.span.start);
+        let (end_line, end_col) = sources.line_col(d.span.file, d.span.end);
+        let level = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "notice",
+        };
+        let mut msg = d.message.clone();
+        if let Some(h) = &d.help {
+            msg.push_str("\nhelp: ");
+            msg.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
+            github_escape_prop(sources.name(d.span.file)),
+            github_escape_prop(&d.code),
+            github_escape_data(&msg)
+        ));
+    }
+    out
+}
+
+// -- SARIF 2.1.0 ------------------------------------------------------------------------------
+
+pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let mut codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    let rules: Vec<Json> = codes
+        .iter()
+        .map(|c| {
+            json!({
+                "id": c,
+                "name": c,
+                "helpUri": format!("https://github.com/slsc/slsc/blob/main/docs/rules/{c}.md"),
+            })
+        })
+        .collect();
+    let region = |span: Span| {
+        let (l, c) = sources.line_col(span.file, span.start);
+        let (el, ec) = sources.line_col(span.file, span.end);
+        json!({"startLine": l, "startColumn": c, "endLine": el, "endColumn": ec})
+    };
+    let results: Vec<Json> = diags
+        .iter()
+        .map(|d| {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Note => "note",
+            };
+            let mut text = d.message.clone();
+            if let Some(h) = &d.help {
+                text.push_str("\nhelp: ");
+                text.push_str(h);
+            }
+            let related: Vec<Json> = d
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| {
+                    json!({
+                        "id": i,
+                        "message": {"text": l.message},
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": sources.name(l.span.file)},
+                            "region": region(l.span),
+                        }
+                    })
+                })
+                .collect();
+            json!({
+                "ruleId": d.code,
+                "ruleIndex": codes.iter().position(|c| *c == d.code).unwrap_or(0),
+                "level": level,
+                "message": {"text": text},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": sources.name(d.span.file)},
+                        "region": region(d.span),
+                    }
+                }],
+                "relatedLocations": related,
+            })
+        })
+        .collect();
+    let out = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "slsc",
+                "version": env!("CARGO_PKG_VERSION"),
+                "informationUri": "https://github.com/slsc/slsc",
+                "rules": rules,
+            }},
+            "results": results,
+        }]
+    });
+    let mut s = serde_json::to_string_pretty(&out).expect("JSON values always serialise");
+    s.push('\n');
+    s
+}
+
+// -- Human (miette) ---------------------------------------------------------------------------
+
+#[derive(Debug)]
+struct MietteDiag<'a> {
+    diag: &'a Diagnostic,
+    source: miette::NamedSource<String>,
+    labels: Vec<miette::LabeledSpan>,
+    others: Vec<MietteDiag<'a>>,
+}
+
+impl std::fmt::Display for MietteDiag<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.diag.message)
+    }
+}
+
+impl std::error::Error for MietteDiag<'_> {}
+
+impl miette::Diagnostic for MietteDiag<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        Some(Box::new(&self.diag.code))
+    }
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diag.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Note => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.diag
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().cloned()))
+    }
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        if self.others.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.others.iter().map(|o| o as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+/// Builds one miette report per file touched by the diagnostic: labels in the primary file are
+/// shown with it, labels in other files as related reports.
+fn to_miette<'a>(d: &'a Diagnostic, sources: &SourceMap) -> MietteDiag<'a> {
+    let file = d.span.file;
+    let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
+        d.primary_label.clone(),
+        (d.span.start, d.span.end - d.span.start),
+    )];
+    let mut others: Vec<MietteDiag<'a>> = Vec::new();
+    for l in &d.labels {
+        if l.span.file == file {
+            labels.push(miette::LabeledSpan::new_with_span(
+                Some(l.message.clone()),
+                (l.span.start, l.span.end - l.span.start),
+            ));
+        } else if let Some(o) = others
+            .iter_mut()
+            .find(|o| o.source.name() == sources.name(l.span.file))
+        {
+            o.labels.push(miette::LabeledSpan::new_with_span(
+                Some(l.message.clone()),
+                (l.span.start, l.span.end - l.span.start),
+            ));
+        } else {
+            others.push(MietteDiag {
+                diag: d,
+                source: miette::NamedSource::new(
+                    sources.name(l.span.file),
+                    sources.text(l.span.file).to_string(),
+                ),
+                labels: vec![miette::LabeledSpan::new_with_span(
+                    Some(l.message.clone()),
+                    (l.span.start, l.span.end - l.span.start),
+                )],
+                others: Vec::new(),
+            });
+        }
+    }
+    MietteDiag {
+        diag: d,
+        source: miette::NamedSource::new(sources.name(file), sources.text(file).to_string()),
+        labels,
+        others,
+    }
+}
+
+/// Renders diagnostics with miette's graphical handler. `color` selects ANSI colours (use it
+/// only on a terminal); the width is fixed so output does not depend on the terminal size
+/// when not on one.
+pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let theme = if color {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_links(false);
+    let mut out = String::new();
+    for d in diags {
+        let md = to_miette(d, sources);
+        let mut s = String::new();
+        if handler.render_report(&mut s, &md).is_err() {
+            s = format!("{}: {}\n", d.code, d.message);
+        }
+        out.push_str(&s);
+        out.push('\n');
+    }
+    let errors = count(diags, Severity::Error);
+    let warnings = count(diags, Severity::Warning);
+    out.push_str(&format!(
+        "{} error{}, {} warning{}\n",
+        errors,
+        if errors == 1 { "" } else { "s" },
+        warnings,
+        if warnings == 1 { "" } else { "s" }
+    ));
+    out
+}

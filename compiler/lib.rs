@@ -1,0 +1,161 @@
+//! slsc: a compiler for `.sls`, a typed configuration language for serverless applications.
+//!
+//! [`compile`] is the driver. It runs the phases in order, each consuming the previous one's
+//! output, and stops before later phases when earlier ones found errors:
+//!
+//! ```text
+//!  .sls text ─parse─▶ syntax trees ─lower─▶ typed model ─(graph, checks, emit: later)
+//! ```
+//!
+//! Only the file-reading edge (`syntax::load_project`, [`check_sources`]) does I/O; lowering is
+//! pure and deterministic.
+
+pub mod diagnostics;
+pub mod model;
+pub mod syntax;
+
+use diagnostics::{Diagnostic, Span};
+use model::{BlockKind, LowerOptions, Model};
+use std::path::{Path, PathBuf};
+use syntax::{LoadError, Parsed, SourceMap};
+
+/// Options that do not come from the project's files.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub stage: Option<String>,
+    /// `--var NAME=VALUE`, in order.
+    pub vars: Vec<(String, String)>,
+    pub var_file: Option<PathBuf>,
+    /// `YYYY-MM-DD`: the date for date-dependent rules (deprecated runtimes).
+    pub today: String,
+}
+
+/// The result of compiling a project.
+pub struct Compilation {
+    pub sources: SourceMap,
+    /// The typed model, when the project was complete enough to build one.
+    pub model: Option<Model>,
+    /// Every diagnostic, in output order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Compilation {
+    pub fn errors(&self) -> usize {
+        diagnostics::count(&self.diagnostics, diagnostics::Severity::Error)
+    }
+    pub fn warnings(&self) -> usize {
+        diagnostics::count(&self.diagnostics, diagnostics::Severity::Warning)
+    }
+}
+
+/// Compiles the project at `path` (a directory of `.sls` files, or one file). An `Err` is a
+/// usage or I/O problem (exit code 2); problems in the project are diagnostics.
+pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
+    // -- PARSE --
+    let mut sources = SourceMap::default();
+    let (dir, mut parsed) = syntax::load_project(path, &mut sources)?;
+    let var_file = match &opts.var_file {
+        Some(f) => {
+            let bytes = std::fs::read(f)
+                .map_err(|e| LoadError(format!("cannot read var-file {}: {e}", f.display())))?;
+            let mut tmp = Parsed {
+                files: Vec::new(),
+                diagnostics: Vec::new(),
+            };
+            syntax::add_and_parse(&mut sources, syntax::display_path(f), bytes, &mut tmp);
+            parsed.diagnostics.append(&mut tmp.diagnostics);
+            tmp.files.pop().map(|pf| (pf.file, pf.body))
+        }
+        None => None,
+    };
+    let mut c = lower_parsed(parsed, sources, opts, var_file)?;
+    // -- SOURCES (file-reading edge) --
+    if let Some(model) = &c.model {
+        let mut more = check_sources(model, &dir);
+        c.diagnostics.append(&mut more);
+        diagnostics::sort(&mut c.diagnostics, &c.sources);
+    }
+    Ok(c)
+}
+
+/// Compiles in-memory files (name, text): the pure entry point used by tests and benchmarks.
+/// Source directories are not checked (there is no file system).
+pub fn compile_files(files: &[(&str, &str)], opts: &Options) -> Result<Compilation, LoadError> {
+    let mut sources = SourceMap::default();
+    let mut parsed = Parsed {
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    let mut sorted: Vec<&(&str, &str)> = files.iter().collect();
+    sorted.sort_by_key(|(n, _)| *n);
+    for (name, text) in sorted {
+        syntax::add_and_parse(
+            &mut sources,
+            name.to_string(),
+            text.as_bytes().to_vec(),
+            &mut parsed,
+        );
+    }
+    lower_parsed(parsed, sources, opts, None)
+}
+
+fn lower_parsed(
+    parsed: Parsed,
+    sources: SourceMap,
+    opts: &Options,
+    var_file: Option<(diagnostics::FileId, hcl_edit::structure::Body)>,
+) -> Result<Compilation, LoadError> {
+    // -- LOWER (resolve, evaluate, type-check, validate) --
+    let lower_opts = LowerOptions {
+        stage: opts.stage.clone(),
+        vars: opts.vars.clone(),
+        var_file,
+        today: if opts.today.is_empty() {
+            model::runtimes::system_today()
+        } else {
+            opts.today.clone()
+        },
+    };
+    let (model, mut diags) = model::lower(&parsed, &lower_opts).map_err(|e| LoadError(e.0))?;
+    let mut all = parsed.diagnostics;
+    all.append(&mut diags);
+    diagnostics::sort(&mut all, &sources);
+    Ok(Compilation {
+        sources,
+        model,
+        diagnostics: all,
+    })
+}
+
+/// Checks that every function's `source` directory and `artifact` file exist (relative to the
+/// project directory).
+pub fn check_sources(model: &Model, dir: &Path) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for f in model.of_kind(BlockKind::Function) {
+        for (key, want_dir) in [("source", true), ("artifact", false)] {
+            let Some(rel) = f.str(key) else { continue };
+            if rel.starts_with('/') || rel.is_empty() {
+                continue; // reported by validation
+            }
+            let p = dir.join(rel);
+            let ok = if want_dir { p.is_dir() } else { p.is_file() };
+            if !ok {
+                let span: Span = f.span_of(key);
+                let what = if want_dir { "directory" } else { "file" };
+                out.push(
+                    Diagnostic::error(
+                        "source-not-found",
+                        span,
+                        format!("{key} {what} \"{rel}\" does not exist (looked in {})", syntax::display_path(&p)),
+                    )
+                    .with_help(if want_dir {
+                        "`source` is a directory relative to the project directory; build or install dependencies before running slsc"
+                    } else {
+                        "`artifact` is a prebuilt zip file relative to the project directory"
+                    }),
+                );
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,1038 @@
+//! The expression evaluator of SPEC §4.
+//!
+//! slsc evaluates hcl-edit expressions directly instead of converting them to `hcl::Expression`
+//! and using `hcl::eval`: this keeps a byte span on every error (hcl-rs's evaluation errors have
+//! none), lets a value be "known only after deploy" (hcl-rs has no unknown values), types block
+//! references by kind, and guards arithmetic (hcl-rs panics on `1/0`, `1%0` and overflow).
+//!
+//! Name resolution happens here too: `var.X`, `local.X` (evaluated lazily, once, with cycle
+//! detection), `app.name`/`app.stage`, `KIND.NAME` (checked against the declared blocks, with a
+//! "did you mean" suggestion) and `KIND.NAME.ATTR` (a deploy-time string). Values a failed
+//! expression would have produced are never guessed: the evaluator returns
+//! [`EvalError::Reported`] when the cause was already reported (a failed local, a missing
+//! variable), so one mistake produces one diagnostic.
+
+use super::value::{fmt_number, suggest, Addr, Part, RefKind, Value};
+use crate::diagnostics::{Diagnostic, FileId, Span};
+use hcl_edit::expr::{
+    BinaryOperator, Expression, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
+};
+use hcl_edit::template::{Directive, Element, Template};
+use indexmap::IndexMap;
+use std::collections::{BTreeMap, HashMap};
+
+pub enum EvalError {
+    Diag(Box<Diagnostic>),
+    /// The cause was already reported elsewhere.
+    Reported,
+}
+
+impl From<Diagnostic> for EvalError {
+    fn from(d: Diagnostic) -> Self {
+        EvalError::Diag(Box::new(d))
+    }
+}
+
+pub type EvalResult = Result<Value, EvalError>;
+
+/// A local's definition: the file it is in, its expression and the span of its name.
+pub struct LocalDef<'a> {
+    pub file: FileId,
+    pub expr: &'a Expression,
+    pub name_span: Span,
+}
+
+enum LocalState {
+    InProgress,
+    Done(Value),
+    Failed,
+}
+
+/// What the evaluator can see.
+pub struct Env<'a> {
+    /// Declared blocks, per referenceable kind.
+    pub blocks: &'a BTreeMap<RefKind, BTreeMap<String, Span>>,
+    /// Variables that have a value. `declared` lists all declared variables.
+    pub vars: &'a BTreeMap<String, Value>,
+    pub declared_vars: &'a BTreeMap<String, Span>,
+    pub locals: &'a BTreeMap<String, LocalDef<'a>>,
+    pub app_name: Option<&'a str>,
+    pub app_stage: Option<&'a str>,
+}
+
+pub struct Evaluator<'a> {
+    pub env: Env<'a>,
+    local_state: HashMap<String, LocalState>,
+    local_stack: Vec<String>,
+    /// Diagnostics produced while evaluating locals (reported once, at the local).
+    pub diagnostics: Vec<Diagnostic>,
+    file: FileId,
+    scopes: Vec<HashMap<String, Value>>,
+    /// References seen while evaluating (for `unused`-style checks later and for spans).
+    pub refs_seen: Vec<(Addr, Span)>,
+}
+
+const ROOTS: &[&str] = &[
+    "var", "local", "app", "module", "function", "queue", "database", "bucket", "topic", "alarm",
+    "http",
+];
+
+const FUNCTIONS: &[&str] = &[
+    "upper", "lower", "format", "join", "concat", "merge", "length", "min", "max", "lookup",
+    "prefix", "secret", "ssm",
+];
+
+/// Largest magnitude accepted for a number; larger results are `invalid-value` (they could not
+/// be emitted faithfully as JSON integers anyway).
+const MAX_NUMBER: f64 = 1.0e15;
+
+fn err(code: &str, span: Span, msg: impl Into<String>) -> EvalError {
+    EvalError::Diag(Box::new(Diagnostic::error(code, span, msg)))
+}
+
+fn deploy_time_error(span: Span, what: &str) -> EvalError {
+    Diagnostic::error(
+        "type-mismatch",
+        span,
+        format!("{what} a value known only after deploy"),
+    )
+    .with_help(
+        "deploy-time values (`queue.x.url`, `secret(\"…\")`, …) can only be used as they are, or \
+         embedded in a string template, in `environment` and `output` values",
+    )
+    .into()
+}
+
+impl<'a> Evaluator<'a> {
+    pub fn new(env: Env<'a>) -> Self {
+        Evaluator {
+            env,
+            local_state: HashMap::new(),
+            local_stack: Vec::new(),
+            diagnostics: Vec::new(),
+            file: 0,
+            scopes: Vec::new(),
+            refs_seen: Vec::new(),
+        }
+    }
+
+    fn span(&self, node: &impl hcl_edit::Span) -> Span {
+        Span::new(self.file, node.span().unwrap_or(0..0))
+    }
+
+    /// Evaluates an expression from `file`.
+    pub fn eval_in(&mut self, file: FileId, expr: &Expression) -> EvalResult {
+        let saved = self.file;
+        self.file = file;
+        let r = self.eval(expr);
+        self.file = saved;
+        r
+    }
+
+    /// Evaluates a local by name (used to report every local's errors, even unused ones).
+    pub fn eval_local(&mut self, name: &str) -> EvalResult {
+        let use_span = self
+            .env
+            .locals
+            .get(name)
+            .map(|l| l.name_span)
+            .unwrap_or(Span::file_start(self.file));
+        self.local(name, use_span)
+    }
+
+    fn local(&mut self, name: &str, use_span: Span) -> EvalResult {
+        match self.local_state.get(name) {
+            Some(LocalState::Done(v)) => return Ok(v.clone()),
+            Some(LocalState::Failed) => return Err(EvalError::Reported),
+            Some(LocalState::InProgress) => {
+                let start = self.local_stack.iter().position(|n| n == name).unwrap_or(0);
+                let mut chain: Vec<String> = self.local_stack[start..]
+                    .iter()
+                    .map(|n| format!("local.{n}"))
+                    .collect();
+                chain.push(format!("local.{name}"));
+                let def_span = self
+                    .env
+                    .locals
+                    .get(name)
+                    .map(|l| l.name_span)
+                    .unwrap_or(use_span);
+                let mut d = Diagnostic::error(
+                    "cycle",
+                    def_span,
+                    format!(
+                        "locals refer to each other in a cycle: {}",
+                        chain.join(" → ")
+                    ),
+                )
+                .with_help(
+                    "a local cannot depend on itself; compute the shared part in a separate local",
+                );
+                for n in &self.local_stack[start..] {
+                    if n != name {
+                        if let Some(l) = self.env.locals.get(n) {
+                            d = d
+                                .with_label(l.name_span, format!("local.{n} is part of the cycle"));
+                        }
+                    }
+                }
+                for n in &self.local_stack[start..] {
+                    self.local_state.insert(n.clone(), LocalState::Failed);
+                }
+                self.diagnostics.push(d);
+                return Err(EvalError::Reported);
+            }
+            None => {}
+        }
+        let Some(def) = self.env.locals.get(name) else {
+            let cands: Vec<&str> = self.env.locals.keys().map(String::as_str).collect();
+            let s = suggest(name, cands);
+            return Err(unresolved(
+                use_span,
+                &format!("local.{name}"),
+                "no local with this name is declared in a `locals` block",
+                s.map(|s| format!("local.{s}")),
+                name,
+            ));
+        };
+        let (file, expr) = (def.file, def.expr);
+        self.local_state
+            .insert(name.to_string(), LocalState::InProgress);
+        self.local_stack.push(name.to_string());
+        let saved_scopes = std::mem::take(&mut self.scopes);
+        let r = self.eval_in(file, expr);
+        self.scopes = saved_scopes;
+        self.local_stack.pop();
+        match r {
+            Ok(v) => {
+                if !matches!(self.local_state.get(name), Some(LocalState::Failed)) {
+                    self.local_state
+                        .insert(name.to_string(), LocalState::Done(v.clone()));
+                    Ok(v)
+                } else {
+                    Err(EvalError::Reported)
+                }
+            }
+            Err(EvalError::Diag(d)) => {
+                self.local_state
+                    .insert(name.to_string(), LocalState::Failed);
+                self.diagnostics.push(*d);
+                Err(EvalError::Reported)
+            }
+            Err(EvalError::Reported) => {
+                self.local_state
+                    .insert(name.to_string(), LocalState::Failed);
+                Err(EvalError::Reported)
+            }
+        }
+    }
+
+    pub fn eval(&mut self, expr: &Expression) -> EvalResult {
+        let span = self.span(expr);
+        match expr {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+            Expression::Number(n) => {
+                let f = n.value().as_f64().unwrap_or(f64::INFINITY);
+                if !f.is_finite() || f.abs() > MAX_NUMBER {
+                    return Err(err(
+                        "invalid-value",
+                        span,
+                        "number is too large (the limit is 10^15)",
+                    ));
+                }
+                Ok(Value::Number(f))
+            }
+            Expression::String(s) => Ok(Value::String(s.value().clone())),
+            Expression::Array(a) => {
+                let mut out = Vec::with_capacity(a.len());
+                for e in a.iter() {
+                    out.push(self.eval(e)?);
+                }
+                Ok(Value::List(out))
+            }
+            Expression::Object(o) => {
+                let mut out = IndexMap::new();
+                for (k, v) in o.iter() {
+                    let key = match k {
+                        ObjectKey::Ident(i) => i.value().to_string(),
+                        ObjectKey::Expression(e) => match self.eval(e)? {
+                            Value::String(s) => s,
+                            Value::Number(n) => fmt_number(n),
+                            Value::Bool(b) => b.to_string(),
+                            other => {
+                                return Err(err(
+                                    "type-mismatch",
+                                    self.span(e),
+                                    format!(
+                                        "an object key must be a string, found {}",
+                                        other.describe()
+                                    ),
+                                ))
+                            }
+                        },
+                    };
+                    let val = self.eval(v.expr())?;
+                    out.insert(key, val);
+                }
+                Ok(Value::Object(out))
+            }
+            Expression::StringTemplate(t) => self.template(t),
+            Expression::HeredocTemplate(h) => {
+                let mut h = (**h).clone();
+                h.dedent();
+                self.template(&h.template)
+            }
+            Expression::Parenthesis(p) => self.eval(p.inner()),
+            Expression::Variable(v) => {
+                let name = v.value().as_str();
+                for scope in self.scopes.iter().rev() {
+                    if let Some(val) = scope.get(name) {
+                        return Ok(val.clone());
+                    }
+                }
+                if ROOTS.contains(&name) {
+                    return Err(Diagnostic::error(
+                        "unresolved-reference",
+                        span,
+                        format!("`{name}` needs an attribute: write `{name}.NAME`"),
+                    )
+                    .into());
+                }
+                let mut cands: Vec<&str> = ROOTS.to_vec();
+                let scope_names: Vec<String> =
+                    self.scopes.iter().flat_map(|s| s.keys().cloned()).collect();
+                cands.extend(scope_names.iter().map(String::as_str));
+                let s = suggest(name, cands);
+                Err(unresolved(span, name, "unknown name", s, name))
+            }
+            Expression::Conditional(c) => {
+                let cond = self.eval(&c.cond_expr)?;
+                match cond {
+                    Value::Bool(true) => self.eval(&c.true_expr),
+                    Value::Bool(false) => self.eval(&c.false_expr),
+                    Value::Deploy(_) => Err(deploy_time_error(
+                        self.span(&c.cond_expr),
+                        "a condition cannot test",
+                    )),
+                    other => Err(err(
+                        "type-mismatch",
+                        self.span(&c.cond_expr),
+                        format!("a condition must be a bool, found {}", other.describe()),
+                    )),
+                }
+            }
+            Expression::FuncCall(f) => self.call(f, span),
+            Expression::Traversal(t) => self.traversal(&t.expr, &t.operators, span),
+            Expression::UnaryOp(u) => {
+                let v = self.eval(&u.expr)?;
+                match (u.operator.value(), v) {
+                    (UnaryOperator::Neg, Value::Number(n)) => Ok(Value::Number(-n)),
+                    (UnaryOperator::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+                    (_, Value::Deploy(_)) => Err(deploy_time_error(span, "an operator cannot use")),
+                    (op, v) => Err(err(
+                        "type-mismatch",
+                        span,
+                        format!(
+                            "`{}` needs a {}, found {}",
+                            match op {
+                                UnaryOperator::Neg => "-",
+                                UnaryOperator::Not => "!",
+                            },
+                            match op {
+                                UnaryOperator::Neg => "number",
+                                UnaryOperator::Not => "bool",
+                            },
+                            v.describe()
+                        ),
+                    )),
+                }
+            }
+            Expression::BinaryOp(b) => {
+                let op = *b.operator.value();
+                let l = self.eval(&b.lhs_expr)?;
+                // `&&` and `||` short-circuit.
+                if op == BinaryOperator::And || op == BinaryOperator::Or {
+                    let lb = self.want_bool(&l, self.span(&b.lhs_expr), op)?;
+                    if (op == BinaryOperator::And && !lb) || (op == BinaryOperator::Or && lb) {
+                        return Ok(Value::Bool(lb));
+                    }
+                    let r = self.eval(&b.rhs_expr)?;
+                    let rb = self.want_bool(&r, self.span(&b.rhs_expr), op)?;
+                    return Ok(Value::Bool(rb));
+                }
+                let r = self.eval(&b.rhs_expr)?;
+                binary(
+                    op,
+                    l,
+                    r,
+                    span,
+                    self.span(&b.lhs_expr),
+                    self.span(&b.rhs_expr),
+                )
+            }
+            Expression::ForExpr(f) => {
+                let coll = self.eval(&f.intro.collection_expr)?;
+                let items: Vec<(Value, Value)> = match coll {
+                    Value::List(l) => l
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, v)| (Value::Number(i as f64), v))
+                        .collect(),
+                    Value::Object(o) => o.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+                    other => {
+                        return Err(err(
+                            "type-mismatch",
+                            self.span(&f.intro.collection_expr),
+                            format!(
+                                "`for` needs a list or an object, found {}",
+                                other.describe()
+                            ),
+                        ))
+                    }
+                };
+                let key_var = f.intro.key_var.as_ref().map(|k| k.value().to_string());
+                let value_var = f.intro.value_var.value().to_string();
+                let mut list = Vec::new();
+                let mut obj: IndexMap<String, Value> = IndexMap::new();
+                for (k, v) in items {
+                    let mut scope = HashMap::new();
+                    if let Some(kv) = &key_var {
+                        scope.insert(kv.clone(), k);
+                    }
+                    scope.insert(value_var.clone(), v);
+                    self.scopes.push(scope);
+                    let r = self.for_item(f, &mut list, &mut obj);
+                    self.scopes.pop();
+                    r?;
+                }
+                if f.key_expr.is_some() {
+                    Ok(Value::Object(obj))
+                } else {
+                    Ok(Value::List(list))
+                }
+            }
+        }
+    }
+
+    fn for_item(
+        &mut self,
+        f: &hcl_edit::expr::ForExpr,
+        list: &mut Vec<Value>,
+        obj: &mut IndexMap<String, Value>,
+    ) -> Result<(), EvalError> {
+        if let Some(cond) = &f.cond {
+            match self.eval(&cond.expr)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => return Ok(()),
+                other => {
+                    return Err(err(
+                        "type-mismatch",
+                        self.span(&cond.expr),
+                        format!("a `for` filter must be a bool, found {}", other.describe()),
+                    ))
+                }
+            }
+        }
+        let value = self.eval(&f.value_expr)?;
+        if let Some(ke) = &f.key_expr {
+            let key = match self.eval(ke)? {
+                Value::String(s) => s,
+                Value::Number(n) => fmt_number(n),
+                other => {
+                    return Err(err(
+                        "type-mismatch",
+                        self.span(ke),
+                        format!("an object key must be a string, found {}", other.describe()),
+                    ))
+                }
+            };
+            if f.grouping {
+                match obj.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+                    Value::List(l) => l.push(value),
+                    _ => unreachable!("grouping entries are lists"),
+                }
+            } else if obj.contains_key(&key) {
+                return Err(err(
+                    "invalid-value",
+                    self.span(ke),
+                    format!("duplicate key \"{key}\" in `for` result (use `...` to group values)"),
+                ));
+            } else {
+                obj.insert(key, value);
+            }
+        } else {
+            list.push(value);
+        }
+        Ok(())
+    }
+
+    fn want_bool(&self, v: &Value, span: Span, op: BinaryOperator) -> Result<bool, EvalError> {
+        match v {
+            Value::Bool(b) => Ok(*b),
+            Value::Deploy(_) => Err(deploy_time_error(span, "an operator cannot use")),
+            other => Err(err(
+                "type-mismatch",
+                span,
+                format!("`{}` needs bools, found {}", op.as_str(), other.describe()),
+            )),
+        }
+    }
+
+    fn template(&mut self, t: &Template) -> EvalResult {
+        let mut parts: Vec<Part> = Vec::new();
+        self.template_into(t, &mut parts)?;
+        Ok(collapse(parts))
+    }
+
+    fn template_into(&mut self, t: &Template, parts: &mut Vec<Part>) -> Result<(), EvalError> {
+        for el in t.iter() {
+            match el {
+                Element::Literal(s) => push_lit(parts, s.value()),
+                Element::Interpolation(i) => {
+                    let v = self.eval(&i.expr)?;
+                    let sp = self.span(&i.expr);
+                    self.interpolate(v, sp, parts)?;
+                }
+                Element::Directive(d) => match &**d {
+                    Directive::If(d) => {
+                        let c = self.eval(&d.if_expr.cond_expr)?;
+                        match c {
+                            Value::Bool(true) => self.template_into(&d.if_expr.template, parts)?,
+                            Value::Bool(false) => {
+                                if let Some(e) = &d.else_expr {
+                                    self.template_into(&e.template, parts)?;
+                                }
+                            }
+                            other => {
+                                return Err(err(
+                                    "type-mismatch",
+                                    self.span(&d.if_expr.cond_expr),
+                                    format!("`%{{if}}` needs a bool, found {}", other.describe()),
+                                ))
+                            }
+                        }
+                    }
+                    Directive::For(d) => {
+                        let fe = &d.for_expr;
+                        let coll = self.eval(&fe.collection_expr)?;
+                        let items: Vec<(Value, Value)> = match coll {
+                            Value::List(l) => l
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, v)| (Value::Number(i as f64), v))
+                                .collect(),
+                            Value::Object(o) => {
+                                o.into_iter().map(|(k, v)| (Value::String(k), v)).collect()
+                            }
+                            other => {
+                                return Err(err(
+                                    "type-mismatch",
+                                    self.span(&fe.collection_expr),
+                                    format!(
+                                        "`%{{for}}` needs a list or an object, found {}",
+                                        other.describe()
+                                    ),
+                                ))
+                            }
+                        };
+                        for (k, v) in items {
+                            let mut scope = HashMap::new();
+                            if let Some(kv) = &fe.key_var {
+                                scope.insert(kv.value().to_string(), k);
+                            }
+                            scope.insert(fe.value_var.value().to_string(), v);
+                            self.scopes.push(scope);
+                            let r = self.template_into(&fe.template, parts);
+                            self.scopes.pop();
+                            r?;
+                        }
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn interpolate(
+        &mut self,
+        v: Value,
+        span: Span,
+        parts: &mut Vec<Part>,
+    ) -> Result<(), EvalError> {
+        match v {
+            Value::String(s) => push_lit(parts, &s),
+            Value::Number(n) => push_lit(parts, &fmt_number(n)),
+            Value::Bool(b) => push_lit(parts, if b { "true" } else { "false" }),
+            Value::Deploy(ps) => {
+                for p in ps {
+                    match p {
+                        Part::Lit(s) => push_lit(parts, &s),
+                        other => parts.push(other),
+                    }
+                }
+            }
+            other => {
+                return Err(err(
+                    "type-mismatch",
+                    span,
+                    format!("cannot embed {} in a string", other.describe()),
+                ))
+            }
+        }
+        Ok(())
+    }
+
+    fn traversal(
+        &mut self,
+        root: &Expression,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        span: Span,
+    ) -> EvalResult {
+        // A scoped variable (from a `for`) or any non-identifier expression: plain indexing.
+        let root_name = match root {
+            Expression::Variable(v) => {
+                let n = v.value().as_str();
+                if self.scopes.iter().any(|s| s.contains_key(n)) {
+                    None
+                } else {
+                    Some(n.to_string())
+                }
+            }
+            _ => None,
+        };
+        let Some(root_name) = root_name else {
+            let v = self.eval(root)?;
+            return self.apply_ops(v, ops, 0, span);
+        };
+        let first = ops.first().and_then(|o| match o.value() {
+            TraversalOperator::GetAttr(i) => Some((i.value().to_string(), self.span(o))),
+            _ => None,
+        });
+        let Some((attr, attr_span)) = first else {
+            return Err(err(
+                "unresolved-reference",
+                span,
+                format!("`{root_name}` must be followed by `.NAME`"),
+            ));
+        };
+        let head_span = Span {
+            file: self.file,
+            start: span.start,
+            end: attr_span.end,
+        };
+        match root_name.as_str() {
+            "var" => {
+                if let Some(v) = self.env.vars.get(&attr) {
+                    let v = v.clone();
+                    return self.apply_ops(v, ops, 1, span);
+                }
+                if self.env.declared_vars.contains_key(&attr) {
+                    // Declared without a value: `missing-variable` is reported at the declaration.
+                    return Err(EvalError::Reported);
+                }
+                let cands: Vec<&str> = self.env.declared_vars.keys().map(String::as_str).collect();
+                let s = suggest(&attr, cands).map(|s| format!("var.{s}"));
+                Err(unresolved(
+                    head_span,
+                    &format!("var.{attr}"),
+                    "no `variable` block declares it",
+                    s,
+                    &attr,
+                ))
+            }
+            "local" => {
+                let v = self.local(&attr, head_span)?;
+                self.apply_ops(v, ops, 1, span)
+            }
+            "app" => {
+                let v = match attr.as_str() {
+                    "name" => self.env.app_name.map(|s| Value::String(s.to_string())),
+                    "stage" => self.env.app_stage.map(|s| Value::String(s.to_string())),
+                    _ => {
+                        let s = suggest(&attr, ["name", "stage"]).map(|s| format!("app.{s}"));
+                        return Err(unresolved(
+                            head_span,
+                            &format!("app.{attr}"),
+                            "only `app.name` and `app.stage` can be read",
+                            s,
+                            &attr,
+                        ));
+                    }
+                };
+                match v {
+                    Some(v) => self.apply_ops(v, ops, 1, span),
+                    None => Err(err(
+                        "cycle",
+                        head_span,
+                        format!("`app.{attr}` cannot be used here: it is not known yet (the app block's own name and stage are being evaluated)"),
+                    )),
+                }
+            }
+            "module" => Err(Diagnostic::error(
+                "unresolved-reference",
+                head_span,
+                format!("module.{attr}: module blocks are not supported by this version of slsc"),
+            )
+            .into()),
+            "http" => {
+                if attr != "url" {
+                    return Err(unresolved(
+                        head_span,
+                        &format!("http.{attr}"),
+                        "the shared HTTP API has one attribute, `url`",
+                        Some("http.url".into()),
+                        &attr,
+                    ));
+                }
+                if ops.len() > 1 {
+                    return Err(deploy_time_error(span, "cannot index into"));
+                }
+                Ok(Value::Deploy(vec![Part::HttpUrl]))
+            }
+            kind_name => {
+                let Some(kind) = RefKind::parse(kind_name) else {
+                    let s = suggest(kind_name, ROOTS.iter().copied());
+                    return Err(unresolved(
+                        self.span(root),
+                        kind_name,
+                        "unknown name",
+                        s,
+                        kind_name,
+                    ));
+                };
+                let declared = self.env.blocks.get(&kind);
+                if !declared.is_some_and(|m| m.contains_key(&attr)) {
+                    let cands: Vec<&str> = declared
+                        .map(|m| m.keys().map(String::as_str).collect())
+                        .unwrap_or_default();
+                    let s = suggest(&attr, cands).map(|s| format!("{kind_name}.{s}"));
+                    let mut other_kinds = Vec::new();
+                    for k in RefKind::ALL {
+                        if k != kind
+                            && self
+                                .env
+                                .blocks
+                                .get(&k)
+                                .is_some_and(|m| m.contains_key(&attr))
+                        {
+                            other_kinds.push(format!("{}.{attr}", k.as_str()));
+                        }
+                    }
+                    let why = format!("no `{kind_name} \"{attr}\"` block is declared");
+                    let s = s.or_else(|| other_kinds.first().cloned());
+                    return Err(unresolved(
+                        head_span,
+                        &format!("{kind_name}.{attr}"),
+                        &why,
+                        s,
+                        &attr,
+                    ));
+                }
+                let addr = Addr {
+                    kind,
+                    name: attr.clone(),
+                };
+                self.refs_seen.push((addr.clone(), head_span));
+                match ops.get(1).map(|o| (o.value(), self.span(o))) {
+                    None => Ok(Value::Ref(addr)),
+                    Some((TraversalOperator::GetAttr(a), a_span)) => {
+                        let a = a.value().to_string();
+                        if !kind.deploy_attrs().contains(&a.as_str()) {
+                            let s = suggest(&a, kind.deploy_attrs().iter().copied())
+                                .map(|s| format!("{addr}.{s}"));
+                            return Err(Diagnostic::error(
+                                "unresolved-reference",
+                                Span {
+                                    file: self.file,
+                                    start: span.start,
+                                    end: a_span.end,
+                                },
+                                format!(
+                                    "{addr} has no attribute `{a}` (a {kind_name} has {})",
+                                    kind.deploy_attrs()
+                                        .iter()
+                                        .map(|s| format!("`{s}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                ),
+                            )
+                            .with_help_opt(s.map(|s| format!("did you mean `{s}`?")))
+                            .into());
+                        }
+                        if ops.len() > 2 {
+                            return Err(deploy_time_error(span, "cannot index into"));
+                        }
+                        Ok(Value::Deploy(vec![Part::Attr(addr, a)]))
+                    }
+                    Some((_, _)) => Err(err(
+                        "type-mismatch",
+                        span,
+                        format!("{addr} is a reference to a block; it cannot be indexed"),
+                    )),
+                }
+            }
+        }
+    }
+
+    fn apply_ops(
+        &mut self,
+        mut v: Value,
+        ops: &[hcl_edit::Decorated<TraversalOperator>],
+        from: usize,
+        span: Span,
+    ) -> EvalResult {
+        let mut i = from;
+        while i < ops.len() {
+            let op = &ops[i];
+            let op_span = self.span(op);
+            v = match op.value() {
+                TraversalOperator::GetAttr(a) => self.get_attr(v, a.value().as_str(), op_span)?,
+                TraversalOperator::Index(e) => {
+                    let idx = self.eval(e)?;
+                    self.index(v, idx, self.span(e))?
+                }
+                TraversalOperator::LegacyIndex(n) => {
+                    self.index(v, Value::Number(*n.value() as f64), op_span)?
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let Value::List(items) = v else {
+                        return Err(err(
+                            "type-mismatch",
+                            op_span,
+                            format!("a splat `[*]` needs a list, found {}", v.describe()),
+                        ));
+                    };
+                    let rest = &ops[i + 1..];
+                    let mut out = Vec::with_capacity(items.len());
+                    for item in items {
+                        out.push(self.apply_ops(item, rest, 0, span)?);
+                    }
+                    return Ok(Value::List(out));
+                }
+            };
+            i += 1;
+        }
+        Ok(v)
+    }
+
+    fn get_attr(&self, v: Value, a: &str, span: Span) -> EvalResult {
+        match v {
+            Value::Object(mut o) => match o.swap_remove(a) {
+                Some(v) => Ok(v),
+                None => {
+                    let s = suggest(a, o.keys().map(String::as_str));
+                    Err(Diagnostic::error(
+                        "unresolved-reference",
+                        span,
+                        format!("the object has no key `{a}`"),
+                    )
+                    .with_help_opt(s.map(|s| format!("did you mean `{s}`?")))
+                    .into())
+                }
+            },
+            Value::Deploy(_) => Err(deploy_time_error(span, "cannot read an attribute of")),
+            other => Err(err(
+                "type-mismatch",
+                span,
+                format!("cannot read `.{a}` of {}", other.describe()),
+            )),
+        }
+    }
+
+    fn index(&self, v: Value, idx: Value, span: Span) -> EvalResult {
+        match (v, idx) {
+            (Value::List(mut l), Value::Number(n)) => {
+                if n.fract() != 0.0 || n < 0.0 || n as usize >= l.len() {
+                    return Err(err(
+                        "invalid-value",
+                        span,
+                        format!(
+                            "index {} is out of range for a list of {} element(s)",
+                            fmt_number(n),
+                            l.len()
+                        ),
+                    ));
+                }
+                Ok(l.swap_remove(n as usize))
+            }
+            (Value::Object(o), Value::String(k)) => self.get_attr(Value::Object(o), &k, span),
+            (Value::Deploy(_), _) | (_, Value::Deploy(_)) => {
+                Err(deploy_time_error(span, "cannot index with"))
+            }
+            (v, i) => Err(err(
+                "type-mismatch",
+                span,
+                format!("cannot index {} with {}", v.describe(), i.describe()),
+            )),
+        }
+    }
+
+    fn call(&mut self, f: &FuncCall, span: Span) -> EvalResult {
+        let name = f.name.name.value().as_str();
+        if !f.name.namespace.is_empty() || !FUNCTIONS.contains(&name) {
+            let s = suggest(name, FUNCTIONS.iter().copied());
+            return Err(Diagnostic::error(
+                "unresolved-reference",
+                self.span(&f.name.name),
+                format!("unknown function `{name}`"),
+            )
+            .with_help(match s {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!("the functions are {}", FUNCTIONS.join(", ")),
+            })
+            .into());
+        }
+        let mut args = Vec::new();
+        let mut spans = Vec::new();
+        let n = f.args.len();
+        for (i, a) in f.args.iter().enumerate() {
+            let v = self.eval(a)?;
+            if i + 1 == n && f.args.expand_final() {
+                match v {
+                    Value::List(items) => {
+                        for it in items {
+                            args.push(it);
+                            spans.push(self.span(a));
+                        }
+                    }
+                    other => {
+                        return Err(err(
+                            "type-mismatch",
+                            self.span(a),
+                            format!("`...` expands a list, found {}", other.describe()),
+                        ))
+                    }
+                }
+            } else {
+                args.push(v);
+                spans.push(self.span(a));
+            }
+        }
+        super::functions::call(name, args, &spans, span)
+    }
+}
+
+fn unresolved(
+    span: Span,
+    what: &str,
+    why: &str,
+    suggestion: Option<String>,
+    attr: &str,
+) -> EvalError {
+    let mut d = Diagnostic::error(
+        "unresolved-reference",
+        span,
+        format!("unresolved reference `{what}`: {why}"),
+    );
+    if let Some(s) = suggestion {
+        d = d.with_help(format!("did you mean `{s}`?"));
+    } else if attr.contains('-') {
+        d = d.with_help(format!(
+            "HCL identifiers may contain `-`, so `{what}` is read as one name; put spaces around `-` to subtract"
+        ));
+    }
+    d.into()
+}
+
+fn push_lit(parts: &mut Vec<Part>, s: &str) {
+    if let Some(Part::Lit(last)) = parts.last_mut() {
+        last.push_str(s);
+    } else {
+        parts.push(Part::Lit(s.to_string()));
+    }
+}
+
+/// A template with only literal parts is a plain string.
+fn collapse(parts: Vec<Part>) -> Value {
+    if parts.iter().all(|p| matches!(p, Part::Lit(_))) {
+        let mut s = String::new();
+        for p in parts {
+            if let Part::Lit(l) = p {
+                s.push_str(&l);
+            }
+        }
+        Value::String(s)
+    } else {
+        Value::Deploy(parts)
+    }
+}
+
+fn binary(
+    op: BinaryOperator,
+    l: Value,
+    r: Value,
+    span: Span,
+    lspan: Span,
+    rspan: Span,
+) -> EvalResult {
+    use BinaryOperator as B;
+    if matches!(l, Value::Deploy(_)) {
+        return Err(deploy_time_error(lspan, "an operator cannot use"));
+    }
+    if matches!(r, Value::Deploy(_)) {
+        return Err(deploy_time_error(rspan, "an operator cannot use"));
+    }
+    match op {
+        B::Eq => return Ok(Value::Bool(l == r)),
+        B::NotEq => return Ok(Value::Bool(l != r)),
+        _ => {}
+    }
+    let (a, b) = match (&l, &r) {
+        (Value::Number(a), Value::Number(b)) => (*a, *b),
+        _ => {
+            let bad = if matches!(l, Value::Number(_)) {
+                (&r, rspan)
+            } else {
+                (&l, lspan)
+            };
+            return Err(err(
+                "type-mismatch",
+                bad.1,
+                format!(
+                    "`{}` needs numbers, found {}",
+                    op.as_str(),
+                    bad.0.describe()
+                ),
+            ));
+        }
+    };
+    let result = match op {
+        B::Plus => a + b,
+        B::Minus => a - b,
+        B::Mul => a * b,
+        B::Div | B::Mod => {
+            if b == 0.0 {
+                return Err(Diagnostic::error(
+                    "invalid-value",
+                    span,
+                    if op == B::Div {
+                        "division by zero"
+                    } else {
+                        "modulo by zero"
+                    },
+                )
+                .with_primary_label("the right-hand side is 0")
+                .into());
+            }
+            if op == B::Div {
+                a / b
+            } else {
+                a % b
+            }
+        }
+        B::Less => return Ok(Value::Bool(a < b)),
+        B::LessEq => return Ok(Value::Bool(a <= b)),
+        B::Greater => return Ok(Value::Bool(a > b)),
+        B::GreaterEq => return Ok(Value::Bool(a >= b)),
+        B::Eq | B::NotEq | B::And | B::Or => unreachable!("handled above"),
+    };
+    if !result.is_finite() || result.abs() > MAX_NUMBER {
+        return Err(err(
+            "invalid-value",
+            span,
+            "arithmetic overflow: the result is larger than 10^15",
+        ));
+    }
+    Ok(Value::Number(result))
+}

@@ -1,0 +1,1221 @@
+//! Lowering: from hcl-edit syntax trees to the typed, fully resolved model.
+//!
+//! The algorithm runs in passes over every file's top-level blocks:
+//! 1. **Declare**: each block's kind and name is recorded (unknown kinds, bad labels and
+//!    identifiers, duplicates per kind are reported). After this pass every reference can be
+//!    resolved, whatever file or order it was written in.
+//! 2. **Variables**: each `variable` gets its value from `--var`, `--var-file` or its default,
+//!    checked against its declared type.
+//! 3. **App**: the one `app` block gives `app.name` and `app.stage` (`--stage` wins).
+//! 4. **Locals** are evaluated lazily on first use, with cycle detection; every local is then
+//!    evaluated once more so unused locals still report their errors.
+//! 5. **Blocks**: every attribute is evaluated, type-checked against the kind's schema
+//!    ([`schema`]) and normalised; defaults are filled in (function defaults from `app`).
+//! 6. **Validation** ([`validate`]): rules that involve several attributes or blocks —
+//!    triggers, routes, schedules, physical names, collisions, `moved` blocks.
+//!
+//! Every pass reports what it can and carries on, so independent mistakes are all reported.
+
+pub mod eval;
+pub mod functions;
+pub mod runtimes;
+pub mod schema;
+pub mod validate;
+pub mod value;
+
+use crate::diagnostics::{Diagnostic, FileId, Span};
+use crate::syntax::Parsed;
+use eval::{Env, EvalError, Evaluator, LocalDef};
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Block as HclBlock, BlockLabel, Structure};
+use hcl_edit::Span as _;
+use indexmap::IndexMap;
+use schema::{AttrSpec, Site, Ty};
+use std::collections::BTreeMap;
+pub use value::{Addr, Part, RefKind, Value};
+
+/// The kinds of top-level block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BlockKind {
+    App,
+    Function,
+    Queue,
+    Database,
+    Bucket,
+    Topic,
+    Alarm,
+    Trigger,
+    Variable,
+    Locals,
+    Output,
+    Moved,
+}
+
+impl BlockKind {
+    pub const ALL: [BlockKind; 12] = [
+        BlockKind::App,
+        BlockKind::Function,
+        BlockKind::Queue,
+        BlockKind::Database,
+        BlockKind::Bucket,
+        BlockKind::Topic,
+        BlockKind::Alarm,
+        BlockKind::Trigger,
+        BlockKind::Variable,
+        BlockKind::Locals,
+        BlockKind::Output,
+        BlockKind::Moved,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BlockKind::App => "app",
+            BlockKind::Function => "function",
+            BlockKind::Queue => "queue",
+            BlockKind::Database => "database",
+            BlockKind::Bucket => "bucket",
+            BlockKind::Topic => "topic",
+            BlockKind::Alarm => "alarm",
+            BlockKind::Trigger => "trigger",
+            BlockKind::Variable => "variable",
+            BlockKind::Locals => "locals",
+            BlockKind::Output => "output",
+            BlockKind::Moved => "moved",
+        }
+    }
+    pub fn parse(s: &str) -> Option<BlockKind> {
+        BlockKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    pub fn ref_kind(self) -> Option<RefKind> {
+        RefKind::parse(self.as_str())
+    }
+    fn labels(self) -> usize {
+        match self {
+            BlockKind::Locals | BlockKind::Moved => 0,
+            _ => 1,
+        }
+    }
+    fn schema(self) -> Vec<AttrSpec> {
+        match self {
+            BlockKind::App => schema::app(),
+            BlockKind::Function => schema::function(),
+            BlockKind::Queue => schema::queue(),
+            BlockKind::Database => schema::database(),
+            BlockKind::Bucket => schema::bucket(),
+            BlockKind::Topic => schema::topic(),
+            BlockKind::Alarm => schema::alarm(),
+            BlockKind::Trigger => schema::trigger(),
+            BlockKind::Output => schema::output(),
+            BlockKind::Variable | BlockKind::Locals | BlockKind::Moved => Vec::new(),
+        }
+    }
+}
+
+impl From<RefKind> for BlockKind {
+    fn from(k: RefKind) -> BlockKind {
+        BlockKind::parse(k.as_str()).expect("every reference kind is a block kind")
+    }
+}
+
+/// An attribute after evaluation and type checking.
+#[derive(Debug, Clone)]
+pub struct Attr {
+    pub value: Value,
+    /// The value expression (or the block header, for defaults).
+    pub span: Span,
+    /// The attribute's name (or the block header, for defaults).
+    pub key_span: Span,
+    /// Spans of the elements, when the value was written as a list literal.
+    pub items: Vec<Span>,
+    /// Spans of the values by key, when the value was written as an object literal.
+    pub fields: BTreeMap<String, Span>,
+    /// Set when the value is a default, not written by the user.
+    pub defaulted: bool,
+}
+
+impl Attr {
+    /// The span of the i-th list element (the whole value when it was not a list literal).
+    pub fn item_span(&self, i: usize) -> Span {
+        self.items.get(i).copied().unwrap_or(self.span)
+    }
+    pub fn field_span(&self, key: &str) -> Span {
+        self.fields.get(key).copied().unwrap_or(self.span)
+    }
+}
+
+/// One resolved block.
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub kind: BlockKind,
+    pub name: String,
+    pub file: FileId,
+    /// `function "signup"`: the block type and labels.
+    pub header: Span,
+    /// The name label.
+    pub name_span: Span,
+    pub attrs: IndexMap<String, Attr>,
+}
+
+impl Block {
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.attrs.get(name).map(|a| &a.value)
+    }
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.get(name)
+    }
+    pub fn str(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+    pub fn num(&self, name: &str) -> Option<f64> {
+        self.get(name).and_then(Value::as_f64)
+    }
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        self.get(name).and_then(Value::as_bool)
+    }
+    pub fn reference(&self, name: &str) -> Option<&Addr> {
+        self.get(name).and_then(Value::as_ref_addr)
+    }
+    /// The span to point at for an attribute: its value if written, else the block header.
+    pub fn span_of(&self, name: &str) -> Span {
+        self.attrs
+            .get(name)
+            .filter(|a| !a.defaulted)
+            .map(|a| a.span)
+            .unwrap_or(self.header)
+    }
+    pub fn addr(&self) -> String {
+        format!("{}.{}", self.kind.as_str(), self.name)
+    }
+    pub fn is_set(&self, name: &str) -> bool {
+        self.attrs.get(name).is_some_and(|a| !a.defaulted)
+    }
+}
+
+/// A `moved { from = KIND.OLD  to = KIND.NEW }` block.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub from: Addr,
+    pub to: Addr,
+    pub span: Span,
+}
+
+/// The trigger's source, decided from its attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TriggerSource {
+    Http { method: String, path: String },
+    Schedule(String),
+    Queue(String),
+    Database(String),
+    Bucket(String),
+    Topic(String),
+    Alarm(String),
+}
+
+/// The typed, resolved project.
+#[derive(Debug, Clone)]
+pub struct Model {
+    pub app: Block,
+    pub stage: String,
+    pub region: String,
+    /// Every resource block (functions, queues, databases, buckets, topics, alarms, triggers,
+    /// outputs), sorted by kind then name.
+    pub blocks: Vec<Block>,
+    pub variables: BTreeMap<String, Value>,
+    pub moved: Vec<Moved>,
+    /// Trigger name → its source.
+    pub trigger_sources: BTreeMap<String, TriggerSource>,
+}
+
+impl Model {
+    pub fn of_kind(&self, kind: BlockKind) -> impl Iterator<Item = &Block> {
+        self.blocks.iter().filter(move |b| b.kind == kind)
+    }
+    pub fn find(&self, kind: BlockKind, name: &str) -> Option<&Block> {
+        self.blocks
+            .iter()
+            .find(|b| b.kind == kind && b.name == name)
+    }
+    pub fn resolve(&self, addr: &Addr) -> Option<&Block> {
+        self.find(addr.kind.into(), &addr.name)
+    }
+    /// `{app}-{stage}-{name}`.
+    pub fn physical_name(&self, name: &str) -> String {
+        format!("{}-{}-{}", self.app.name, self.stage, name)
+    }
+}
+
+/// Inputs that do not come from `.sls` files.
+#[derive(Debug, Clone, Default)]
+pub struct LowerOptions {
+    pub stage: Option<String>,
+    /// `--var NAME=VALUE`, in order.
+    pub vars: Vec<(String, String)>,
+    /// Values read from `--var-file` (already parsed; their file is in the source map).
+    pub var_file: Option<(FileId, hcl_edit::structure::Body)>,
+    /// "Today" for date-dependent rules, as `YYYY-MM-DD`.
+    pub today: String,
+}
+
+/// A problem with the command line found while lowering (exit code 2).
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+struct Decl<'a> {
+    kind: BlockKind,
+    name: String,
+    file: FileId,
+    block: &'a HclBlock,
+    header: Span,
+    name_span: Span,
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.len() <= 40
+}
+
+fn sp(file: FileId, node: &impl hcl_edit::Span) -> Span {
+    Span::new(file, node.span().unwrap_or(0..0))
+}
+
+fn header_span(file: FileId, b: &HclBlock) -> Span {
+    let start = b.ident.span().map(|r| r.start).unwrap_or(0);
+    let end = b
+        .labels
+        .last()
+        .and_then(|l| l.span())
+        .or_else(|| b.ident.span())
+        .map(|r| r.end)
+        .unwrap_or(start);
+    Span::new(file, start..end)
+}
+
+/// Lowers the parsed files. Returns the model (when the project is complete enough to build
+/// one) and every diagnostic found.
+pub fn lower(
+    parsed: &Parsed,
+    opts: &LowerOptions,
+) -> Result<(Option<Model>, Vec<Diagnostic>), UsageError> {
+    let mut diags: Vec<Diagnostic> = Vec::new();
+
+    // -- 1. Declare -------------------------------------------------------------------------
+    let mut decls: Vec<Decl> = Vec::new();
+    let mut local_defs: BTreeMap<String, LocalDef> = BTreeMap::new();
+    let mut seen: BTreeMap<(BlockKind, String), Span> = BTreeMap::new();
+    for pf in &parsed.files {
+        let file = pf.file;
+        for st in pf.body.iter() {
+            let block = match st {
+                Structure::Attribute(attr) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "unknown-attribute",
+                            sp(file, &attr.key),
+                            format!("`{}` is an attribute outside any block", attr.key.value()),
+                        )
+                        .with_help("top-level attributes are not allowed: put it in a block (`app`, `locals`, …)"),
+                    );
+                    continue;
+                }
+                Structure::Block(b) => b,
+            };
+            let ident = block.ident.value().as_str();
+            let Some(kind) = BlockKind::parse(ident) else {
+                let mut d = Diagnostic::error(
+                    "unknown-block",
+                    sp(file, &block.ident),
+                    format!("unknown block type `{ident}`"),
+                );
+                if ident == "module" || ident == "policy" {
+                    d = d.with_help(format!(
+                        "`{ident}` blocks are not supported by this version of slsc"
+                    ));
+                } else {
+                    let kinds = BlockKind::ALL.map(|k| k.as_str());
+                    d = d.with_help(match value::suggest(ident, kinds) {
+                        Some(s) => format!("did you mean `{s}`?"),
+                        None => format!("the block types are {}", kinds.join(", ")),
+                    });
+                }
+                diags.push(d);
+                continue;
+            };
+            let header = header_span(file, block);
+            if block.labels.len() != kind.labels() {
+                let msg = if kind.labels() == 0 {
+                    format!("a `{ident}` block takes no name")
+                } else {
+                    format!("a `{ident}` block takes exactly one name: {ident} \"NAME\" {{ … }}")
+                };
+                diags.push(Diagnostic::error("syntax", header, msg));
+                continue;
+            }
+            if kind == BlockKind::Locals {
+                for st in block.body.iter() {
+                    match st {
+                        Structure::Attribute(attr) => {
+                            let name = attr.key.value().to_string();
+                            let name_span = sp(file, &attr.key);
+                            if let Some(prev) = local_defs.get(&name) {
+                                diags.push(
+                                    Diagnostic::error(
+                                        "duplicate-name",
+                                        name_span,
+                                        format!("local `{name}` is defined twice"),
+                                    )
+                                    .with_label(prev.name_span, "first defined here"),
+                                );
+                                continue;
+                            }
+                            local_defs.insert(
+                                name,
+                                LocalDef {
+                                    file,
+                                    expr: &attr.value,
+                                    name_span,
+                                },
+                            );
+                        }
+                        Structure::Block(b) => {
+                            diags.push(nested_block_error(file, b, BlockKind::Locals, &[]))
+                        }
+                    }
+                }
+                continue;
+            }
+            let (name, name_span) = match block.labels.first() {
+                Some(l) => (label_str(l).to_string(), sp(file, l)),
+                None => (String::new(), header),
+            };
+            if kind != BlockKind::Moved {
+                if !is_identifier(&name) {
+                    let fixed: String = name
+                        .to_ascii_lowercase()
+                        .chars()
+                        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                        .collect();
+                    diags.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            name_span,
+                            format!("`{name}` is not a valid name: names are [a-z][a-z0-9_]*, at most 40 characters"),
+                        )
+                        .with_help_opt(
+                            (is_identifier(&fixed) && fixed != name).then(|| format!("try \"{fixed}\"")),
+                        ),
+                    );
+                    continue;
+                }
+                let key = (kind, name.clone());
+                if let Some(prev) = seen.get(&key) {
+                    diags.push(
+                        Diagnostic::error(
+                            "duplicate-name",
+                            name_span,
+                            format!("{ident} \"{name}\" is declared twice"),
+                        )
+                        .with_label(*prev, "first declared here")
+                        .with_help(format!(
+                            "names are unique per kind: rename one of the `{ident}` blocks"
+                        )),
+                    );
+                    continue;
+                }
+                seen.insert(key, name_span);
+            }
+            decls.push(Decl {
+                kind,
+                name,
+                file,
+                block,
+                header,
+                name_span,
+            });
+        }
+    }
+
+    let mut blocks_by_kind: BTreeMap<RefKind, BTreeMap<String, Span>> = BTreeMap::new();
+    for d in &decls {
+        if let Some(rk) = d.kind.ref_kind() {
+            blocks_by_kind
+                .entry(rk)
+                .or_default()
+                .insert(d.name.clone(), d.name_span);
+        }
+    }
+
+    // -- 2. Variables -----------------------------------------------------------------------
+    let empty_blocks = BTreeMap::new();
+    let empty_vals = BTreeMap::new();
+    let empty_locals = BTreeMap::new();
+    let mut declared_vars: BTreeMap<String, Span> = BTreeMap::new();
+    for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
+        declared_vars.insert(d.name.clone(), d.name_span);
+    }
+    let no_syntax_errors = parsed.diagnostics.is_empty();
+    for (name, _) in &opts.vars {
+        if !declared_vars.contains_key(name) && no_syntax_errors {
+            let s = value::suggest(name, declared_vars.keys().map(String::as_str));
+            return Err(UsageError(format!(
+                "--var {name}: no `variable \"{name}\"` block is declared{}",
+                s.map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default()
+            )));
+        }
+    }
+    let mut var_file_values: BTreeMap<String, (Span, &Expression)> = BTreeMap::new();
+    if let Some((file, body)) = &opts.var_file {
+        for st in body.iter() {
+            match st {
+                Structure::Attribute(a) => {
+                    let n = a.key.value().to_string();
+                    if !declared_vars.contains_key(&n) {
+                        if no_syntax_errors {
+                            let s = value::suggest(&n, declared_vars.keys().map(String::as_str));
+                            diags.push(
+                                Diagnostic::error(
+                                    "unresolved-reference",
+                                    sp(*file, &a.key),
+                                    format!("the var-file sets `{n}`, but no `variable \"{n}\"` block is declared"),
+                                )
+                                .with_help_opt(s.map(|s| format!("did you mean `{s}`?"))),
+                            );
+                        }
+                        continue;
+                    }
+                    var_file_values.insert(n, (sp(*file, &a.value), &a.value));
+                }
+                Structure::Block(b) => diags.push(Diagnostic::error(
+                    "syntax",
+                    header_span(*file, b),
+                    "a var-file holds only `name = value` attributes",
+                )),
+            }
+        }
+    }
+    let mut variables: BTreeMap<String, Value> = BTreeMap::new();
+    {
+        let env = Env {
+            blocks: &empty_blocks,
+            vars: &empty_vals,
+            declared_vars: &empty_vals_spans(),
+            locals: &empty_locals,
+            app_name: None,
+            app_stage: None,
+        };
+        let mut ev = Evaluator::new(env);
+        for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
+            if let Some(v) = lower_variable(d, opts, &var_file_values, &mut ev, &mut diags) {
+                variables.insert(d.name.clone(), v);
+            }
+        }
+    }
+
+    // -- 3. App -----------------------------------------------------------------------------
+    let apps: Vec<&Decl> = decls.iter().filter(|d| d.kind == BlockKind::App).collect();
+    let app_decl = apps.first().copied();
+    if apps.len() > 1 {
+        for extra in &apps[1..] {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    extra.header,
+                    format!(
+                        "a second `app` block (\"{}\"): a project has exactly one",
+                        extra.name
+                    ),
+                )
+                .with_label(apps[0].header, "the first `app` block"),
+            );
+        }
+    }
+    if app_decl.is_none() && !parsed.files.is_empty() && parsed.diagnostics.is_empty() {
+        diags.push(
+            Diagnostic::error(
+                "missing-attribute",
+                Span::file_start(parsed.files[0].file),
+                "the project has no `app` block: every project needs exactly one",
+            )
+            .with_help("add one, e.g.\napp \"shop\" {\n  region = \"eu-west-1\"\n}"),
+        );
+    }
+    let app_name = app_decl.map(|d| d.name.clone());
+    let mut stage = opts.stage.clone();
+    if let Some(s) = &stage {
+        if !valid_stage(s) {
+            return Err(UsageError(format!(
+                "--stage {s}: a stage is 1–16 characters of a-z, 0-9 and -"
+            )));
+        }
+    }
+    let mut stage_error = false;
+    if stage.is_none() {
+        if let Some(d) = app_decl {
+            if let Some(attr) = d.block.body.get_attribute("stage") {
+                let env = Env {
+                    blocks: &blocks_by_kind,
+                    vars: &variables,
+                    declared_vars: &declared_vars,
+                    locals: &local_defs,
+                    app_name: app_name.as_deref(),
+                    app_stage: None,
+                };
+                let mut ev = Evaluator::new(env);
+                match ev.eval_in(d.file, &attr.value) {
+                    Ok(Value::String(s)) if valid_stage(&s) => stage = Some(s),
+                    Ok(Value::String(s)) => {
+                        stage_error = true;
+                        diags.push(Diagnostic::error(
+                            "invalid-value",
+                            sp(d.file, &attr.value),
+                            format!(
+                                "\"{s}\" is not a valid stage: 1–16 characters of a-z, 0-9 and -"
+                            ),
+                        ))
+                    }
+                    Ok(other) => {
+                        stage_error = true;
+                        diags.push(Diagnostic::error(
+                            "type-mismatch",
+                            sp(d.file, &attr.value),
+                            format!("expected a string, found {}", other.describe()),
+                        ))
+                    }
+                    Err(EvalError::Diag(dd)) => {
+                        stage_error = true;
+                        diags.push(*dd)
+                    }
+                    Err(EvalError::Reported) => stage_error = true,
+                }
+                // Errors inside locals used by `stage` are reported in pass 4.
+            }
+        }
+    }
+    let stage = stage.unwrap_or_else(|| "dev".to_string());
+
+    // -- 4. Locals --------------------------------------------------------------------------
+    let env = Env {
+        blocks: &blocks_by_kind,
+        vars: &variables,
+        declared_vars: &declared_vars,
+        locals: &local_defs,
+        app_name: app_name.as_deref(),
+        app_stage: Some(&stage),
+    };
+    let mut ev = Evaluator::new(env);
+    for name in local_defs.keys() {
+        let _ = ev.eval_local(name);
+    }
+
+    // -- 5. Blocks --------------------------------------------------------------------------
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut app_block: Option<Block> = None;
+    let mut moved: Vec<Moved> = Vec::new();
+    for d in &decls {
+        match d.kind {
+            BlockKind::Variable => {}
+            BlockKind::Locals => {}
+            BlockKind::Moved => {
+                if let Some(m) = lower_moved(d, &mut diags) {
+                    moved.push(m);
+                }
+            }
+            BlockKind::App => {
+                if app_decl.is_some_and(|a| std::ptr::eq(a, d)) {
+                    let mut b = lower_block(d, &mut ev, &mut diags);
+                    if let Some(a) = b.attrs.get_mut("stage") {
+                        a.value = Value::String(stage.clone());
+                    }
+                    app_block = Some(b);
+                }
+            }
+            _ => blocks.push(lower_block(d, &mut ev, &mut diags)),
+        }
+    }
+    diags.append(&mut ev.diagnostics);
+    let _ = stage_error;
+
+    let Some(app) = app_block else {
+        return Ok((None, diags));
+    };
+    let region = app.str("region").unwrap_or("us-east-1").to_string();
+    blocks.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    let mut model = Model {
+        app,
+        stage,
+        region,
+        blocks,
+        variables,
+        moved,
+        trigger_sources: BTreeMap::new(),
+    };
+
+    // -- 6. Validation ----------------------------------------------------------------------
+    validate::apply_defaults(&mut model);
+    validate::validate(&mut model, opts, &mut diags);
+    Ok((Some(model), diags))
+}
+
+fn empty_vals_spans() -> BTreeMap<String, Span> {
+    BTreeMap::new()
+}
+
+fn valid_stage(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 16
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn label_str(l: &BlockLabel) -> &str {
+    l.as_str()
+}
+
+fn nested_block_error(
+    file: FileId,
+    b: &HclBlock,
+    kind: BlockKind,
+    specs: &[AttrSpec],
+) -> Diagnostic {
+    let ident = b.ident.value().as_str();
+    let mut d = Diagnostic::error(
+        "unknown-block",
+        sp(file, &b.ident),
+        format!(
+            "`{ident}` blocks are not allowed inside a `{}` block",
+            kind.as_str()
+        ),
+    );
+    if specs.iter().any(|s| s.name == ident) {
+        d = d.with_help(format!(
+            "`{ident}` is an attribute: write `{ident} = {{ … }}`"
+        ));
+    }
+    d
+}
+
+/// The declared type of a variable.
+#[derive(Debug, Clone, PartialEq)]
+pub enum VarType {
+    String,
+    Number,
+    Bool,
+    List(Box<VarType>),
+    Map(Box<VarType>),
+}
+
+impl VarType {
+    fn name(&self) -> String {
+        match self {
+            VarType::String => "string".into(),
+            VarType::Number => "number".into(),
+            VarType::Bool => "bool".into(),
+            VarType::List(t) => format!("list({})", t.name()),
+            VarType::Map(t) => format!("map({})", t.name()),
+        }
+    }
+    fn ty(&self) -> Ty {
+        match self {
+            VarType::String => Ty::StrLoose,
+            VarType::Number => Ty::Float {
+                min: -1.0e15,
+                max: 1.0e15,
+            },
+            VarType::Bool => Ty::Bool,
+            VarType::List(t) => Ty::List(Box::new(t.ty())),
+            VarType::Map(t) => Ty::Map(Box::new(t.ty())),
+        }
+    }
+}
+
+fn parse_var_type(e: &Expression) -> Option<VarType> {
+    match e {
+        Expression::Variable(v) => match v.value().as_str() {
+            "string" => Some(VarType::String),
+            "number" => Some(VarType::Number),
+            "bool" => Some(VarType::Bool),
+            _ => None,
+        },
+        Expression::FuncCall(f) if f.args.len() == 1 && f.name.namespace.is_empty() => {
+            let inner = parse_var_type(f.args.get(0)?)?;
+            match f.name.name.value().as_str() {
+                "list" => Some(VarType::List(Box::new(inner))),
+                "map" => Some(VarType::Map(Box::new(inner))),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+fn lower_variable(
+    d: &Decl,
+    opts: &LowerOptions,
+    var_file: &BTreeMap<String, (Span, &Expression)>,
+    ev: &mut Evaluator,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Value> {
+    let file = d.file;
+    let mut ty: Option<VarType> = None;
+    let mut type_span = d.header;
+    let mut default: Option<(&Expression, Span)> = None;
+    for st in d.block.body.iter() {
+        match st {
+            Structure::Attribute(a) => match a.key.value().as_str() {
+                "type" => {
+                    type_span = sp(file, &a.value);
+                    match parse_var_type(&a.value) {
+                        Some(t) => ty = Some(t),
+                        None => {
+                            diags.push(
+                                Diagnostic::error(
+                                    "invalid-value",
+                                    type_span,
+                                    "unknown variable type",
+                                )
+                                .with_help(
+                                    "the types are string, number, bool, list(T) and map(T)",
+                                ),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                "default" => default = Some((&a.value, sp(file, &a.value))),
+                "description" => {
+                    if !matches!(&a.value, Expression::String(_)) {
+                        diags.push(Diagnostic::error(
+                            "type-mismatch",
+                            sp(file, &a.value),
+                            "a variable's description must be a plain string",
+                        ));
+                    }
+                }
+                other => {
+                    let s = value::suggest(other, ["type", "default", "description"]);
+                    diags.push(
+                        Diagnostic::error(
+                            "unknown-attribute",
+                            sp(file, &a.key),
+                            format!("unknown attribute `{other}` in a `variable` block"),
+                        )
+                        .with_help(match s {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "a variable has `type`, `default` and `description`".into(),
+                        }),
+                    );
+                }
+            },
+            Structure::Block(b) => {
+                diags.push(nested_block_error(file, b, BlockKind::Variable, &[]))
+            }
+        }
+    }
+    let Some(ty) = ty else {
+        diags.push(
+            Diagnostic::error(
+                "missing-attribute",
+                d.header,
+                format!("variable \"{}\" has no `type`", d.name),
+            )
+            .with_help("declare one of string, number, bool, list(T), map(T): `type = string`"),
+        );
+        return None;
+    };
+    let check_with = |v: Value, site: Site, diags: &mut Vec<Diagnostic>| -> Option<Value> {
+        match schema::check(v, &ty.ty(), site) {
+            Ok(v) => Some(v),
+            Err(mut e) => {
+                if e.code == "type-mismatch" {
+                    e.message = format!(
+                        "variable \"{}\" is declared {}: {}",
+                        d.name,
+                        ty.name(),
+                        e.message
+                    );
+                    e = e.with_label(type_span, format!("declared {} here", ty.name()));
+                }
+                diags.push(e);
+                None
+            }
+        }
+    };
+    // --var wins over --var-file, which wins over the default (the last --var of a name wins).
+    if let Some((_, raw)) = opts.vars.iter().rev().find(|(n, _)| *n == d.name) {
+        let v = match &ty {
+            VarType::String => Value::String(raw.clone()),
+            VarType::Number => match raw.trim().parse::<f64>() {
+                Ok(x) if x.is_finite() && x.abs() <= 1.0e15 => Value::Number(x),
+                _ => {
+                    diags.push(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            d.name_span,
+                            format!("--var {}={raw}: expected a number", d.name),
+                        )
+                        .with_label(type_span, "declared number here"),
+                    );
+                    return None;
+                }
+            },
+            VarType::Bool => match raw.trim() {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                _ => {
+                    diags.push(
+                        Diagnostic::error(
+                            "type-mismatch",
+                            d.name_span,
+                            format!("--var {}={raw}: expected true or false", d.name),
+                        )
+                        .with_label(type_span, "declared bool here"),
+                    );
+                    return None;
+                }
+            },
+            VarType::List(_) | VarType::Map(_) => match hcl_edit::parser::parse_expr(raw) {
+                Ok(e) => match ev.eval_in(d.file, &e) {
+                    Ok(v) => v,
+                    Err(_) => {
+                        diags.push(Diagnostic::error(
+                            "type-mismatch",
+                            d.name_span,
+                            format!("--var {}={raw}: expected a constant {} such as [\"a\", \"b\"] or {{ k = \"v\" }}", d.name, ty.name()),
+                        ));
+                        return None;
+                    }
+                },
+                Err(_) => {
+                    diags.push(Diagnostic::error(
+                        "type-mismatch",
+                        d.name_span,
+                        format!(
+                            "--var {}={raw}: not a valid {} expression",
+                            d.name,
+                            ty.name()
+                        ),
+                    ));
+                    return None;
+                }
+            },
+        };
+        let site = Site {
+            file,
+            span: d.name_span,
+            expr: None,
+        };
+        return check_with(v, site, diags);
+    }
+    if let Some((span, expr)) = var_file.get(&d.name) {
+        return match ev.eval_in(span.file, expr) {
+            Ok(v) => check_with(
+                v,
+                Site {
+                    file: span.file,
+                    span: *span,
+                    expr: Some(expr),
+                },
+                diags,
+            ),
+            Err(EvalError::Diag(e)) => {
+                diags.push(*e);
+                None
+            }
+            Err(EvalError::Reported) => None,
+        };
+    }
+    if let Some((expr, span)) = default {
+        return match ev.eval_in(file, expr) {
+            Ok(v) => check_with(
+                v,
+                Site {
+                    file,
+                    span,
+                    expr: Some(expr),
+                },
+                diags,
+            ),
+            Err(EvalError::Diag(mut e)) => {
+                if e.code == "unresolved-reference" {
+                    e.help = Some(
+                        "a variable's default must be a constant: it cannot refer to other names"
+                            .into(),
+                    );
+                }
+                diags.push(*e);
+                None
+            }
+            Err(EvalError::Reported) => None,
+        };
+    }
+    diags.push(
+        Diagnostic::error(
+            "missing-variable",
+            d.header,
+            format!("variable \"{}\" has no value", d.name),
+        )
+        .with_help(format!(
+            "pass one with --var {}=VALUE or in a --var-file, or give the variable a `default`",
+            d.name
+        )),
+    );
+    None
+}
+
+/// Reads `KIND.NAME` from a `moved` block's `from`/`to` without resolving it (the old name no
+/// longer exists).
+fn moved_addr(file: FileId, e: &Expression) -> Result<Addr, Diagnostic> {
+    let bad = || {
+        Diagnostic::error(
+            "type-mismatch",
+            sp(file, e),
+            "expected a block address such as `function.old_name`",
+        )
+    };
+    let Expression::Traversal(t) = e else {
+        return Err(bad());
+    };
+    let Expression::Variable(root) = &t.expr else {
+        return Err(bad());
+    };
+    let Some(kind) = RefKind::parse(root.value().as_str()) else {
+        return Err(bad().with_help(
+            "`moved` works for function, queue, database, bucket, topic and alarm blocks",
+        ));
+    };
+    match t.operators.as_slice() {
+        [op] => match op.value() {
+            TraversalOperator::GetAttr(n) => Ok(Addr {
+                kind,
+                name: n.value().to_string(),
+            }),
+            _ => Err(bad()),
+        },
+        _ => Err(bad()),
+    }
+}
+
+fn lower_moved(d: &Decl, diags: &mut Vec<Diagnostic>) -> Option<Moved> {
+    let file = d.file;
+    let mut from = None;
+    let mut to = None;
+    let mut ok = true;
+    for st in d.block.body.iter() {
+        match st {
+            Structure::Attribute(a) => match a.key.value().as_str() {
+                k @ ("from" | "to") => match moved_addr(file, &a.value) {
+                    Ok(addr) => {
+                        let slot = if k == "from" { &mut from } else { &mut to };
+                        *slot = Some((addr, sp(file, &a.value)));
+                    }
+                    Err(e) => {
+                        ok = false;
+                        diags.push(e);
+                    }
+                },
+                other => {
+                    ok = false;
+                    diags.push(
+                        Diagnostic::error(
+                            "unknown-attribute",
+                            sp(file, &a.key),
+                            format!("unknown attribute `{other}` in a `moved` block"),
+                        )
+                        .with_help_opt(
+                            value::suggest(other, ["from", "to"])
+                                .map(|s| format!("did you mean `{s}`?")),
+                        ),
+                    );
+                }
+            },
+            Structure::Block(b) => {
+                ok = false;
+                diags.push(nested_block_error(file, b, BlockKind::Moved, &[]));
+            }
+        }
+    }
+    if !ok {
+        return None;
+    }
+    for (k, v) in [("from", &from), ("to", &to)] {
+        if v.is_none() {
+            diags.push(Diagnostic::error(
+                "missing-attribute",
+                d.header,
+                format!("a `moved` block needs `{k}`"),
+            ));
+            ok = false;
+        }
+    }
+    let ((from, fspan), (to, tspan)) = (from?, to?);
+    if !ok {
+        return None;
+    }
+    if from.kind != to.kind {
+        diags.push(
+            Diagnostic::error(
+                "type-mismatch",
+                tspan,
+                format!(
+                    "`moved` renames a block within its kind: {from} is a {}, {to} is a {}",
+                    from.kind.as_str(),
+                    to.kind.as_str()
+                ),
+            )
+            .with_label(fspan, "moved from here"),
+        );
+        return None;
+    }
+    Some(Moved {
+        from,
+        to,
+        span: Span {
+            file,
+            start: fspan.start,
+            end: tspan.end.max(fspan.end),
+        },
+    })
+}
+
+fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Block {
+    let file = d.file;
+    let specs = d.kind.schema();
+    let mut attrs: IndexMap<String, Attr> = IndexMap::new();
+    let mut seen_error = false;
+    for st in d.block.body.iter() {
+        let a = match st {
+            Structure::Attribute(a) => a,
+            Structure::Block(b) => {
+                diags.push(nested_block_error(file, b, d.kind, &specs));
+                continue;
+            }
+        };
+        let key = a.key.value().as_str();
+        let Some(spec) = specs.iter().find(|s| s.name == key) else {
+            let s = value::suggest(key, specs.iter().map(|s| s.name));
+            let mut diag = Diagnostic::error(
+                "unknown-attribute",
+                sp(file, &a.key),
+                format!("unknown attribute `{key}` in a `{}` block", d.kind.as_str()),
+            );
+            diag = diag.with_help(match s {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "a `{}` block has {}",
+                    d.kind.as_str(),
+                    specs
+                        .iter()
+                        .map(|s| format!("`{}`", s.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            });
+            diags.push(diag);
+            continue;
+        };
+        let span = sp(file, &a.value);
+        let value = match ev.eval_in(file, &a.value) {
+            Ok(v) => v,
+            Err(EvalError::Diag(e)) => {
+                diags.push(*e);
+                seen_error = true;
+                continue;
+            }
+            Err(EvalError::Reported) => {
+                seen_error = true;
+                continue;
+            }
+        };
+        let site = Site {
+            file,
+            span,
+            expr: Some(&a.value),
+        };
+        let value = match schema::check(value, &spec.ty, site) {
+            Ok(v) => v,
+            Err(e) => {
+                diags.push(e);
+                seen_error = true;
+                continue;
+            }
+        };
+        let mut items = Vec::new();
+        let mut fields = BTreeMap::new();
+        match &a.value {
+            Expression::Array(arr) => items = arr.iter().map(|e| sp(file, e)).collect(),
+            Expression::Object(obj) => {
+                for (k, v) in obj.iter() {
+                    let key = match k {
+                        hcl_edit::expr::ObjectKey::Ident(i) => i.value().to_string(),
+                        hcl_edit::expr::ObjectKey::Expression(Expression::String(s)) => {
+                            s.value().clone()
+                        }
+                        _ => continue,
+                    };
+                    fields.insert(key, sp(file, v.expr()));
+                }
+            }
+            _ => {}
+        }
+        attrs.insert(
+            key.to_string(),
+            Attr {
+                value,
+                span,
+                key_span: sp(file, &a.key),
+                items,
+                fields,
+                defaulted: false,
+            },
+        );
+    }
+    for spec in &specs {
+        if attrs.contains_key(spec.name) {
+            continue;
+        }
+        if spec.required {
+            // Only report a missing attribute when the user did not write it at all (a failed
+            // attribute was already reported).
+            let written = d.block.body.get_attribute(spec.name).is_some();
+            if !written {
+                diags.push(
+                    Diagnostic::error(
+                        "missing-attribute",
+                        d.header,
+                        format!(
+                            "{} \"{}\" is missing the required attribute `{}`",
+                            d.kind.as_str(),
+                            d.name,
+                            spec.name
+                        ),
+                    )
+                    .with_primary_label(format!("add `{}` here", spec.name)),
+                );
+            }
+            let _ = seen_error;
+            continue;
+        }
+        if let Some(def) = &spec.default {
+            attrs.insert(
+                spec.name.to_string(),
+                Attr {
+                    value: def.clone(),
+                    span: d.header,
+                    key_span: d.header,
+                    items: Vec::new(),
+                    fields: BTreeMap::new(),
+                    defaulted: true,
+                },
+            );
+        }
+    }
+    Block {
+        kind: d.kind,
+        name: d.name.clone(),
+        file,
+        header: d.header,
+        name_span: d.name_span,
+        attrs,
+    }
+}

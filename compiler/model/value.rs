@@ -1,0 +1,254 @@
+//! Values of the `.sls` expression language after evaluation.
+//!
+//! Besides HCL's usual values, three kinds exist only in slsc:
+//! - [`Value::Ref`]: a reference to a block (`queue.orders`), typed by kind;
+//! - [`Value::Prefix`]: a bucket narrowed to a key prefix (`prefix(bucket.media, "thumbs/")`);
+//! - [`Value::Deploy`]: a string known only after deploy (`queue.orders.url`, `secret("x")`,
+//!   templates embedding them), kept as symbolic parts for the emitters.
+
+use indexmap::IndexMap;
+use std::fmt;
+
+/// Block kinds that can be referenced as `KIND.NAME`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RefKind {
+    Function,
+    Queue,
+    Database,
+    Bucket,
+    Topic,
+    Alarm,
+}
+
+impl RefKind {
+    pub const ALL: [RefKind; 6] = [
+        RefKind::Function,
+        RefKind::Queue,
+        RefKind::Database,
+        RefKind::Bucket,
+        RefKind::Topic,
+        RefKind::Alarm,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefKind::Function => "function",
+            RefKind::Queue => "queue",
+            RefKind::Database => "database",
+            RefKind::Bucket => "bucket",
+            RefKind::Topic => "topic",
+            RefKind::Alarm => "alarm",
+        }
+    }
+    pub fn parse(s: &str) -> Option<RefKind> {
+        RefKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    /// The deploy-time attributes of SPEC §4.
+    pub fn deploy_attrs(self) -> &'static [&'static str] {
+        match self {
+            RefKind::Function => &["arn", "name"],
+            RefKind::Queue => &["arn", "url", "name"],
+            RefKind::Database => &["arn", "name", "stream_arn"],
+            RefKind::Bucket => &["arn", "name"],
+            RefKind::Topic => &["arn", "name"],
+            RefKind::Alarm => &["arn", "name"],
+        }
+    }
+}
+
+/// The address of a block: `queue.orders`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Addr {
+    pub kind: RefKind,
+    pub name: String,
+}
+
+impl fmt::Display for Addr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.kind.as_str(), self.name)
+    }
+}
+
+/// One part of a deploy-time string.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Part {
+    Lit(String),
+    /// `KIND.NAME.ATTR`
+    Attr(Addr, String),
+    /// `http.url`, the shared HTTP API's URL.
+    HttpUrl,
+    /// `secret("name")`: a Secrets Manager secret's name.
+    Secret(String),
+    /// `ssm("/path")`: a Parameter Store parameter's name.
+    Ssm(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Bool(bool),
+    Number(f64),
+    String(String),
+    List(Vec<Value>),
+    Object(IndexMap<String, Value>),
+    Ref(Addr),
+    Prefix(Addr, String),
+    Deploy(Vec<Part>),
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::List(_) => "list",
+            Value::Object(_) => "object",
+            Value::Ref(_) => "reference",
+            Value::Prefix(..) => "prefix(bucket, …)",
+            Value::Deploy(_) => "deploy-time string",
+        }
+    }
+    /// A short description for messages: the type, plus the reference kind.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Ref(a) => format!("a reference to {}", a),
+            Value::Prefix(a, p) => format!("prefix({}, \"{}\")", a, p),
+            Value::Deploy(_) => "a deploy-time string (known only after deploy)".to_string(),
+            Value::String(s) => format!("the string \"{}\"", truncate(s, 40)),
+            Value::Number(n) => format!("the number {}", fmt_number(*n)),
+            Value::Bool(b) => format!("the bool {b}"),
+            Value::Null => "null".to_string(),
+            Value::List(_) => "a list".to_string(),
+            Value::Object(_) => "an object".to_string(),
+        }
+    }
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            Value::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn as_list(&self) -> &[Value] {
+        match self {
+            Value::List(l) => l,
+            _ => &[],
+        }
+    }
+    pub fn as_ref_addr(&self) -> Option<&Addr> {
+        match self {
+            Value::Ref(a) | Value::Prefix(a, _) => Some(a),
+            _ => None,
+        }
+    }
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        match self {
+            Value::Object(o) => o.get(key),
+            _ => None,
+        }
+    }
+    pub fn is_deploy_time(&self) -> bool {
+        match self {
+            Value::Deploy(_) => true,
+            Value::List(l) => l.iter().any(Value::is_deploy_time),
+            Value::Object(o) => o.values().any(Value::is_deploy_time),
+            _ => false,
+        }
+    }
+    /// Compact JSON form (used by `--format json` of the model and by tests).
+    pub fn to_json(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Value::Null => J::Null,
+            Value::Bool(b) => J::Bool(*b),
+            Value::Number(n) => number_json(*n),
+            Value::String(s) => J::String(s.clone()),
+            Value::List(l) => J::Array(l.iter().map(Value::to_json).collect()),
+            Value::Object(o) => {
+                J::Object(o.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+            }
+            Value::Ref(a) => J::String(a.to_string()),
+            Value::Prefix(a, p) => serde_json::json!({"ref": a.to_string(), "prefix": p}),
+            Value::Deploy(parts) => J::String(
+                parts
+                    .iter()
+                    .map(|p| match p {
+                        Part::Lit(s) => s.clone(),
+                        Part::Attr(a, attr) => format!("${{{a}.{attr}}}"),
+                        Part::HttpUrl => "${http.url}".to_string(),
+                        Part::Secret(s) => format!("${{secret(\"{s}\")}}"),
+                        Part::Ssm(s) => format!("${{ssm(\"{s}\")}}"),
+                    })
+                    .collect(),
+            ),
+        }
+    }
+}
+
+pub fn number_json(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        serde_json::Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n)
+            .map(serde_json::Value::Number)
+            .unwrap_or(serde_json::Value::Null)
+    }
+}
+
+pub fn fmt_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 9.0e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let t: String = s.chars().take(max).collect();
+        format!("{t}…")
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.chars().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+/// The closest candidate to `word`, if it is close enough to be a likely typo.
+pub fn suggest<'a, I: IntoIterator<Item = &'a str>>(word: &str, candidates: I) -> Option<String> {
+    let limit = (word.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        let d = edit_distance(word, c);
+        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| c.to_string())
+}

@@ -1,0 +1,256 @@
+//! Reading `.sls` files and parsing them with hcl-edit, keeping byte spans.
+//!
+//! This is the file-reading edge of the compiler: [`load_project`] is the only function here
+//! that touches the file system. Everything it reads goes into the [`SourceMap`] (file id →
+//! display name and text), which the renderers use to turn byte offsets into lines and columns.
+//!
+//! Parsing never fails as a whole: each file is parsed on its own, and a file that cannot be
+//! read as UTF-8, contains a NUL byte or has a syntax error yields one `syntax` diagnostic while
+//! the other files are still parsed and checked.
+
+use crate::diagnostics::{Diagnostic, FileId, Span};
+use hcl_edit::structure::Body;
+use std::path::{Path, PathBuf};
+
+pub struct SourceFile {
+    /// The name shown to users: relative to the current directory when the file is under it.
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+#[derive(Default)]
+pub struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn add(&mut self, name: String, text: String) -> FileId {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        self.files.push(SourceFile {
+            name,
+            text,
+            line_starts,
+        });
+        (self.files.len() - 1) as FileId
+    }
+    pub fn name(&self, file: FileId) -> &str {
+        self.files
+            .get(file as usize)
+            .map(|f| f.name.as_str())
+            .unwrap_or("<unknown>")
+    }
+    pub fn text(&self, file: FileId) -> &str {
+        self.files
+            .get(file as usize)
+            .map(|f| f.text.as_str())
+            .unwrap_or("")
+    }
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
+        let Some(f) = self.files.get(file as usize) else {
+            return (1, 1);
+        };
+        let offset = offset.min(f.text.len());
+        let line = match f.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        };
+        let start = f.line_starts[line];
+        let mut end = offset;
+        while !f.text.is_char_boundary(end) {
+            end -= 1;
+        }
+        let col = f.text[start..end].chars().count() + 1;
+        (line + 1, col)
+    }
+    /// The text covered by a span.
+    pub fn snippet(&self, span: Span) -> &str {
+        self.text(span.file).get(span.start..span.end).unwrap_or("")
+    }
+}
+
+/// One parsed file.
+pub struct ParsedFile {
+    pub file: FileId,
+    pub body: Body,
+}
+
+/// The parsed project: the files that parsed, plus the syntax diagnostics of those that did not.
+pub struct Parsed {
+    pub files: Vec<ParsedFile>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Why a project could not be read at all (exit code 2).
+#[derive(Debug)]
+pub struct LoadError(pub String);
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The display name of a path: relative to the current directory when under it.
+pub fn display_path(path: &Path) -> String {
+    let shown = match (std::env::current_dir(), std::fs::canonicalize(path)) {
+        (Ok(cwd), Ok(abs)) => {
+            let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+            match abs.strip_prefix(&cwd) {
+                Ok(rel) => rel.to_path_buf(),
+                Err(_) => path.to_path_buf(),
+            }
+        }
+        _ => path.to_path_buf(),
+    };
+    shown.to_string_lossy().replace('\\', "/")
+}
+
+/// Lists the `.sls` files of a project (a directory, or a single file), sorted by name so that
+/// the order of the file system never shows in the output.
+pub fn project_files(path: &Path) -> Result<(PathBuf, Vec<PathBuf>), LoadError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+    if meta.is_file() {
+        let dir = path
+            .parent()
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    p.to_path_buf()
+                }
+            })
+            .unwrap_or_else(|| PathBuf::from("."));
+        return Ok((dir, vec![path.to_path_buf()]));
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| LoadError(format!("cannot read directory {}: {e}", path.display())))?;
+    let mut files = Vec::new();
+    for entry in entries {
+        let entry = entry
+            .map_err(|e| LoadError(format!("cannot read directory {}: {e}", path.display())))?;
+        let p = entry.path();
+        if p.extension().is_some_and(|e| e == "sls") && p.is_file() {
+            files.push(p);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(LoadError(format!(
+            "no .sls files in {} (a project is a directory of .sls files)",
+            path.display()
+        )));
+    }
+    Ok((path.to_path_buf(), files))
+}
+
+/// Reads one file's bytes into the source map and parses it. Invalid UTF-8 and NUL bytes are
+/// `syntax` errors at the offending byte.
+pub fn add_and_parse(sources: &mut SourceMap, name: String, bytes: Vec<u8>, parsed: &mut Parsed) {
+    let (text, bad) = match String::from_utf8(bytes) {
+        Ok(t) => (t, None),
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let mut t = String::from_utf8_lossy(&bytes[..at]).into_owned();
+            t.push_str(&String::from_utf8_lossy(&bytes[at..]));
+            (
+                t,
+                Some((at, "invalid UTF-8: .sls files must be UTF-8 text")),
+            )
+        }
+    };
+    let bad = bad.or_else(|| {
+        text.find('\0')
+            .map(|at| (at, "NUL byte: .sls files must be text"))
+    });
+    let file = sources.add(name, text);
+    if let Some((at, msg)) = bad {
+        let text = sources.text(file);
+        let mut end = at + 1;
+        while end < text.len() && !text.is_char_boundary(end) {
+            end += 1;
+        }
+        parsed.diagnostics.push(
+            Diagnostic::error("syntax", Span::new(file, at..end.min(text.len())), msg)
+                .with_help("re-save the file as UTF-8 text"),
+        );
+        return;
+    }
+    match parse_text(file, sources.text(file)) {
+        Ok(body) => parsed.files.push(ParsedFile { file, body }),
+        Err(d) => parsed.diagnostics.push(d),
+    }
+}
+
+/// Parses one file's text; a syntax error becomes a diagnostic at its location.
+pub fn parse_text(file: FileId, text: &str) -> Result<Body, Diagnostic> {
+    match hcl_edit::parser::parse_body(text) {
+        Ok(body) => Ok(body),
+        Err(e) => {
+            let loc = e.location();
+            // hcl-edit reports a 1-based line/column; recompute the byte offset from them so the
+            // span is always on a character boundary.
+            let offset = offset_of(text, loc.line(), loc.column()).unwrap_or(loc.offset());
+            let offset = offset.min(text.len());
+            let mut end = offset;
+            if let Some(c) = text[offset..].chars().next() {
+                if c != '\n' {
+                    end += c.len_utf8();
+                }
+            }
+            let message = e.message().trim().replace('\n', "; ");
+            let message = if message.is_empty() {
+                "invalid syntax".to_string()
+            } else {
+                format!("invalid syntax: {message}")
+            };
+            Err(
+                Diagnostic::error("syntax", Span::new(file, offset..end), message)
+                    .with_primary_label("here"),
+            )
+        }
+    }
+}
+
+fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
+    let mut start = 0;
+    for _ in 1..line {
+        start += text[start..].find('\n')? + 1;
+    }
+    let line_text = &text[start..];
+    let line_end = line_text.find('\n').unwrap_or(line_text.len());
+    let mut off = start;
+    for (i, (bi, _)) in line_text[..line_end].char_indices().enumerate() {
+        off = start + bi;
+        if i + 1 == column {
+            return Some(off);
+        }
+    }
+    let _ = off;
+    Some(start + line_end)
+}
+
+/// Reads and parses every file of a project.
+pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Parsed), LoadError> {
+    let (dir, files) = project_files(path)?;
+    let mut parsed = Parsed {
+        files: Vec::new(),
+        diagnostics: Vec::new(),
+    };
+    for f in files {
+        let bytes = std::fs::read(&f)
+            .map_err(|e| LoadError(format!("cannot read {}: {e}", f.display())))?;
+        add_and_parse(sources, display_path(&f), bytes, &mut parsed);
+    }
+    Ok((dir, parsed))
+}
