@@ -549,7 +549,6 @@ pub fn lower(
             )));
         }
     }
-    let mut stage_error = false;
     if stage.is_none() {
         if let Some(d) = app_decl {
             if let Some(attr) = d.block.body.get_attribute("stage") {
@@ -562,31 +561,20 @@ pub fn lower(
                     app_stage: None,
                 };
                 let mut ev = Evaluator::new(env);
+                // Type errors are reported when the app block is lowered (pass 5), which
+                // evaluates `stage` again; only what that pass cannot see is reported here.
                 match ev.eval_in(d.file, &attr.value) {
                     Ok(Value::String(s)) if valid_stage(&s) => stage = Some(s),
-                    Ok(Value::String(s)) => {
-                        stage_error = true;
-                        diags.push(Diagnostic::error(
+                    Ok(Value::String(s)) => diags.push(
+                        Diagnostic::error(
                             "invalid-value",
                             sp(d.file, &attr.value),
-                            format!(
-                                "\"{s}\" is not a valid stage: 1–16 characters of a-z, 0-9 and -"
-                            ),
-                        ))
-                    }
-                    Ok(other) => {
-                        stage_error = true;
-                        diags.push(Diagnostic::error(
-                            "type-mismatch",
-                            sp(d.file, &attr.value),
-                            format!("expected a string, found {}", other.describe()),
-                        ))
-                    }
-                    Err(EvalError::Diag(dd)) => {
-                        stage_error = true;
-                        diags.push(*dd)
-                    }
-                    Err(EvalError::Reported) => stage_error = true,
+                            format!("\"{s}\" is not a valid stage: 1–16 characters of a-z, 0-9 and -"),
+                        )
+                        .with_help("stages name environments: \"dev\", \"prod\", \"pr-123\""),
+                    ),
+                    Err(EvalError::Diag(dd)) if dd.code == "cycle" => diags.push(*dd),
+                    _ => {}
                 }
                 // Errors inside locals used by `stage` are reported in pass 4.
             }
@@ -634,7 +622,6 @@ pub fn lower(
         }
     }
     diags.append(&mut ev.diagnostics);
-    let _ = stage_error;
 
     let Some(app) = app_block else {
         return Ok((None, diags));
