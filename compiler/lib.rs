@@ -117,6 +117,20 @@ fn lower_parsed(
         },
     };
     let (model, mut diags) = model::lower(&parsed, &lower_opts).map_err(|e| LoadError(e.0))?;
+    if !parsed.diagnostics.is_empty() {
+        // A block whose text did not parse is not declared: say so where it may matter.
+        for d in diags
+            .iter_mut()
+            .filter(|d| d.code == "unresolved-reference")
+        {
+            let note =
+                "a block with a syntax error was skipped; if it declares this name, fix that first";
+            d.help = Some(match d.help.take() {
+                Some(h) => format!("{h}\n{note}"),
+                None => note.to_string(),
+            });
+        }
+    }
     let mut all = parsed.diagnostics;
     all.append(&mut diags);
     diagnostics::sort(&mut all, &sources);

@@ -569,7 +569,9 @@ pub fn lower(
                         Diagnostic::error(
                             "invalid-value",
                             sp(d.file, &attr.value),
-                            format!("\"{s}\" is not a valid stage: 1–16 characters of a-z, 0-9 and -"),
+                            format!(
+                                "\"{s}\" is not a valid stage: 1–16 characters of a-z, 0-9 and -"
+                            ),
                         )
                         .with_help("stages name environments: \"dev\", \"prod\", \"pr-123\""),
                     ),

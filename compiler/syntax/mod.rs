@@ -186,10 +186,59 @@ pub fn add_and_parse(sources: &mut SourceMap, name: String, bytes: Vec<u8>, pars
         );
         return;
     }
-    match parse_text(file, sources.text(file)) {
+    let text = sources.text(file);
+    match parse_text(file, text) {
         Ok(body) => parsed.files.push(ParsedFile { file, body }),
-        Err(d) => parsed.diagnostics.push(d),
+        Err(first) => {
+            let (body, mut errors) = recover(file, text);
+            if errors.is_empty() {
+                // The chunks parse on their own but not together: report the original error.
+                errors.push(first);
+            }
+            parsed.diagnostics.append(&mut errors);
+            parsed.files.push(ParsedFile { file, body });
+        }
     }
+}
+
+/// Error recovery: splits a file that failed to parse at its top-level block starts (a line
+/// that begins, at column 0, with a block type such as `function "x" {`) and parses each chunk
+/// on its own, with every byte outside the chunk blanked so spans stay file offsets. Chunks that
+/// parse are kept; each chunk that fails yields one `syntax` diagnostic. So one typo hides only
+/// its own block.
+fn recover(file: FileId, text: &str) -> (Body, Vec<Diagnostic>) {
+    let mut starts = vec![0];
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let first_word: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        if offset > 0 && !first_word.is_empty() && line.contains('{') {
+            starts.push(offset);
+        }
+        offset += line.len();
+    }
+    starts.push(text.len());
+    let mut body = Body::new();
+    let mut errors = Vec::new();
+    for w in starts.windows(2) {
+        let (start, end) = (w[0], w[1]);
+        if text[start..end].trim().is_empty() {
+            continue;
+        }
+        // Blank everything before the chunk (same byte length, so offsets are unchanged).
+        let padded = format!("{}{}", " ".repeat(start), &text[start..end]);
+        match parse_text(file, &padded) {
+            Ok(chunk) => {
+                for st in chunk.into_iter() {
+                    body.push(st);
+                }
+            }
+            Err(d) => errors.push(d),
+        }
+    }
+    (body, errors)
 }
 
 /// Parses one file's text; a syntax error becomes a diagnostic at its location.
