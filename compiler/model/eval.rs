@@ -68,8 +68,6 @@ pub struct Evaluator<'a> {
     pub diagnostics: Vec<Diagnostic>,
     file: FileId,
     scopes: Vec<HashMap<String, Value>>,
-    /// References seen while evaluating (for `unused`-style checks later and for spans).
-    pub refs_seen: Vec<(Addr, Span)>,
 }
 
 const ROOTS: &[&str] = &[
@@ -112,7 +110,6 @@ impl<'a> Evaluator<'a> {
             diagnostics: Vec::new(),
             file: 0,
             scopes: Vec::new(),
-            refs_seen: Vec::new(),
         }
     }
 
@@ -733,7 +730,6 @@ impl<'a> Evaluator<'a> {
                     kind,
                     name: attr.clone(),
                 };
-                self.refs_seen.push((addr.clone(), head_span));
                 match ops.get(1).map(|o| (o.value(), self.span(o))) {
                     None => Ok(Value::Ref(addr)),
                     Some((TraversalOperator::GetAttr(a), a_span)) => {

@@ -94,7 +94,13 @@ impl BlockKind {
             _ => 1,
         }
     }
-    fn schema(self) -> Vec<AttrSpec> {
+    /// The attribute schema of this kind (built once).
+    fn schema(self) -> &'static [AttrSpec] {
+        static SCHEMAS: std::sync::OnceLock<Vec<Vec<AttrSpec>>> = std::sync::OnceLock::new();
+        let all = SCHEMAS.get_or_init(|| BlockKind::ALL.iter().map(|k| k.build_schema()).collect());
+        &all[self as usize]
+    }
+    fn build_schema(self) -> Vec<AttrSpec> {
         match self {
             BlockKind::App => schema::app(),
             BlockKind::Function => schema::function(),
@@ -229,10 +235,12 @@ impl Model {
     pub fn of_kind(&self, kind: BlockKind) -> impl Iterator<Item = &Block> {
         self.blocks.iter().filter(move |b| b.kind == kind)
     }
+    /// Finds a block by kind and name (the blocks are sorted, so this is a binary search).
     pub fn find(&self, kind: BlockKind, name: &str) -> Option<&Block> {
         self.blocks
-            .iter()
-            .find(|b| b.kind == kind && b.name == name)
+            .binary_search_by(|b| (b.kind, b.name.as_str()).cmp(&(kind, name)))
+            .ok()
+            .map(|i| &self.blocks[i])
     }
     pub fn resolve(&self, addr: &Addr) -> Option<&Block> {
         self.find(addr.kind.into(), &addr.name)
@@ -1076,7 +1084,7 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
         let a = match st {
             Structure::Attribute(a) => a,
             Structure::Block(b) => {
-                diags.push(nested_block_error(file, b, d.kind, &specs));
+                diags.push(nested_block_error(file, b, d.kind, specs));
                 continue;
             }
         };
@@ -1159,7 +1167,7 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
             },
         );
     }
-    for spec in &specs {
+    for spec in specs {
         if attrs.contains_key(spec.name) {
             continue;
         }
