@@ -316,7 +316,7 @@ struct MietteDiag<'a> {
     diag: &'a Diagnostic,
     source: miette::NamedSource<String>,
     labels: Vec<miette::LabeledSpan>,
-    others: Vec<MietteDiag<'a>>,
+    help: Option<String>,
 }
 
 impl std::fmt::Display for MietteDiag<'_> {
@@ -339,8 +339,7 @@ impl miette::Diagnostic for MietteDiag<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.diag
-            .help
+        self.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
@@ -350,60 +349,39 @@ impl miette::Diagnostic for MietteDiag<'_> {
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
     }
-    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
-        if self.others.is_empty() {
-            None
-        } else {
-            Some(Box::new(
-                self.others.iter().map(|o| o as &dyn miette::Diagnostic),
-            ))
-        }
-    }
 }
 
-/// Builds one miette report per file touched by the diagnostic: labels in the primary file are
-/// shown with it, labels in other files as related reports.
+/// Builds the miette report of a diagnostic.
 fn to_miette<'a>(d: &'a Diagnostic, sources: &SourceMap) -> MietteDiag<'a> {
     let file = d.span.file;
     let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
         d.primary_label.clone(),
         (d.span.start, d.span.end - d.span.start),
     )];
-    let mut others: Vec<MietteDiag<'a>> = Vec::new();
+    // miette shows one source per report: labels in other files become notes under the help.
+    let mut help = d.help.clone();
     for l in &d.labels {
         if l.span.file == file {
             labels.push(miette::LabeledSpan::new_with_span(
                 Some(l.message.clone()),
                 (l.span.start, l.span.end - l.span.start),
             ));
-        } else if let Some(o) = others
-            .iter_mut()
-            .find(|o| o.source.name() == sources.name(l.span.file))
-        {
-            o.labels.push(miette::LabeledSpan::new_with_span(
-                Some(l.message.clone()),
-                (l.span.start, l.span.end - l.span.start),
-            ));
         } else {
-            others.push(MietteDiag {
-                diag: d,
-                source: miette::NamedSource::new(
-                    sources.name(l.span.file),
-                    sources.text(l.span.file).to_string(),
-                ),
-                labels: vec![miette::LabeledSpan::new_with_span(
-                    Some(l.message.clone()),
-                    (l.span.start, l.span.end - l.span.start),
-                )],
-                others: Vec::new(),
+            let (line, col) = sources.line_col(l.span.file, l.span.start);
+            let note = format!("{}: {}:{line}:{col}", l.message, sources.name(l.span.file));
+            help = Some(match help {
+                Some(h) => format!("{h}\n{note}"),
+                None => note,
             });
         }
     }
+    // A NUL byte would reach the terminal as is; show it as a space (same length, same spans).
+    let text = sources.text(file).replace('\0', " ");
     MietteDiag {
         diag: d,
-        source: miette::NamedSource::new(sources.name(file), sources.text(file).to_string()),
+        source: miette::NamedSource::new(sources.name(file), text),
         labels,
-        others,
+        help,
     }
 }
 

@@ -19,6 +19,9 @@ use model::{BlockKind, LowerOptions, Model};
 use std::path::{Path, PathBuf};
 use syntax::{LoadError, Parsed, SourceMap};
 
+/// The stack of the lowering thread (only the touched part is ever committed).
+const LOWER_STACK_BYTES: usize = 256 << 20;
+
 /// Options that do not come from the project's files.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -116,7 +119,21 @@ fn lower_parsed(
             opts.today.clone()
         },
     };
-    let (model, mut diags) = model::lower(&parsed, &lower_opts).map_err(|e| LoadError(e.0))?;
+    // Evaluation recurses through expressions and chains of locals; a dedicated thread with a
+    // large stack keeps deep (but valid) projects from overflowing the caller's stack. The
+    // evaluator also bounds the depth of local chains.
+    let lowered = std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("slsc-lower".into())
+            .stack_size(LOWER_STACK_BYTES)
+            .spawn_scoped(scope, || model::lower(&parsed, &lower_opts))
+            .map(|h| h.join())
+    });
+    let (model, mut diags) = match lowered {
+        Ok(Ok(r)) => r.map_err(|e| LoadError(e.0))?,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(e) => return Err(LoadError(format!("cannot start the compiler thread: {e}"))),
+    };
     if !parsed.diagnostics.is_empty() {
         // A block whose text did not parse is not declared: say so where it may matter.
         for d in diags
@@ -153,7 +170,25 @@ pub fn check_sources(model: &Model, dir: &Path) -> Vec<Diagnostic> {
             }
             let p = dir.join(rel);
             let ok = if want_dir { p.is_dir() } else { p.is_file() };
-            if !ok {
+            if !ok && p.exists() {
+                let (is, want) = if want_dir {
+                    ("a file", "a directory")
+                } else {
+                    ("a directory", "a zip file")
+                };
+                out.push(
+                    Diagnostic::error(
+                        "source-not-found",
+                        f.span_of(key),
+                        format!("{key} \"{rel}\" is {is}, not {want}"),
+                    )
+                    .with_help(if want_dir {
+                        "`source` names the directory to package (e.g. \"src\"); the handler names the file in it"
+                    } else {
+                        "`artifact` names a prebuilt zip file"
+                    }),
+                );
+            } else if !ok {
                 let span: Span = f.span_of(key);
                 let what = if want_dir { "directory" } else { "file" };
                 out.push(

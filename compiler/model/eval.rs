@@ -80,6 +80,9 @@ const FUNCTIONS: &[&str] = &[
     "prefix", "secret", "ssm",
 ];
 
+/// How deep a chain of locals (each referring to the next) may go.
+const MAX_LOCAL_DEPTH: usize = 4096;
+
 /// Largest magnitude accepted for a number; larger results are `invalid-value` (they could not
 /// be emitted faithfully as JSON integers anyway).
 const MAX_NUMBER: f64 = 1.0e15;
@@ -180,6 +183,17 @@ impl<'a> Evaluator<'a> {
                 return Err(EvalError::Reported);
             }
             None => {}
+        }
+        if self.local_stack.len() >= MAX_LOCAL_DEPTH {
+            return Err(Diagnostic::error(
+                "invalid-value",
+                use_span,
+                format!(
+                    "locals are nested more than {MAX_LOCAL_DEPTH} deep (each refers to the next)"
+                ),
+            )
+            .with_help("flatten the chain of locals")
+            .into());
         }
         let Some(def) = self.env.locals.get(name) else {
             let cands: Vec<&str> = self.env.locals.keys().map(String::as_str).collect();
@@ -839,7 +853,17 @@ impl<'a> Evaluator<'a> {
     fn index(&self, v: Value, idx: Value, span: Span) -> EvalResult {
         match (v, idx) {
             (Value::List(mut l), Value::Number(n)) => {
-                if n.fract() != 0.0 || n < 0.0 || n as usize >= l.len() {
+                if n.fract() != 0.0 {
+                    return Err(err(
+                        "invalid-value",
+                        span,
+                        format!(
+                            "a list index must be a whole number, found {}",
+                            fmt_number(n)
+                        ),
+                    ));
+                }
+                if n < 0.0 || n as usize >= l.len() {
                     return Err(err(
                         "invalid-value",
                         span,

@@ -134,6 +134,8 @@ pub struct Attr {
     pub items: Vec<Span>,
     /// Spans of the values by key, when the value was written as an object literal.
     pub fields: BTreeMap<String, Span>,
+    /// Spans of the keys, when the value was written as an object literal.
+    pub keys: BTreeMap<String, Span>,
     /// Set when the value is a default, not written by the user.
     pub defaulted: bool,
 }
@@ -658,6 +660,15 @@ fn empty_vals_spans() -> BTreeMap<String, Span> {
     BTreeMap::new()
 }
 
+/// "a" or "an", for messages.
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 fn valid_stage(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 16
@@ -680,7 +691,8 @@ fn nested_block_error(
         "unknown-block",
         sp(file, &b.ident),
         format!(
-            "`{ident}` blocks are not allowed inside a `{}` block",
+            "`{ident}` blocks are not allowed inside {} `{}` block",
+            article(kind.as_str()),
             kind.as_str()
         ),
     );
@@ -757,6 +769,7 @@ fn lower_variable(
     let mut ty: Option<VarType> = None;
     let mut type_span = d.header;
     let mut default: Option<(&Expression, Span)> = None;
+    let mut misspelt = false;
     for st in d.block.body.iter() {
         match st {
             Structure::Attribute(a) => match a.key.value().as_str() {
@@ -790,6 +803,7 @@ fn lower_variable(
                     }
                 }
                 other => {
+                    misspelt = true;
                     let s = value::suggest(other, ["type", "default", "description"]);
                     diags.push(
                         Diagnostic::error(
@@ -946,6 +960,10 @@ fn lower_variable(
             Err(EvalError::Reported) => None,
         };
     }
+    if misspelt {
+        // `defualt = …` was reported as unknown; a missing value would only repeat it.
+        return None;
+    }
     diags.push(
         Diagnostic::error(
             "missing-variable",
@@ -1094,12 +1112,17 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
             let mut diag = Diagnostic::error(
                 "unknown-attribute",
                 sp(file, &a.key),
-                format!("unknown attribute `{key}` in a `{}` block", d.kind.as_str()),
+                format!(
+                    "unknown attribute `{key}` in {} `{}` block",
+                    article(d.kind.as_str()),
+                    d.kind.as_str()
+                ),
             );
             diag = diag.with_help(match s {
                 Some(s) => format!("did you mean `{s}`?"),
                 None => format!(
-                    "a `{}` block has {}",
+                    "{} `{}` block has {}",
+                    article(d.kind.as_str()),
                     d.kind.as_str(),
                     specs
                         .iter()
@@ -1124,6 +1147,10 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
                 continue;
             }
         };
+        if value == Value::Null {
+            // As in Terraform, `null` means "not set": the default applies.
+            continue;
+        }
         let site = Site {
             file,
             span,
@@ -1139,6 +1166,7 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
         };
         let mut items = Vec::new();
         let mut fields = BTreeMap::new();
+        let mut keys = BTreeMap::new();
         match &a.value {
             Expression::Array(arr) => items = arr.iter().map(|e| sp(file, e)).collect(),
             Expression::Object(obj) => {
@@ -1150,6 +1178,7 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
                         }
                         _ => continue,
                     };
+                    keys.insert(key.clone(), sp(file, k));
                     fields.insert(key, sp(file, v.expr()));
                 }
             }
@@ -1163,6 +1192,7 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
                 key_span: sp(file, &a.key),
                 items,
                 fields,
+                keys,
                 defaulted: false,
             },
         );
@@ -1202,6 +1232,7 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
                     key_span: d.header,
                     items: Vec::new(),
                     fields: BTreeMap::new(),
+                    keys: BTreeMap::new(),
                     defaulted: true,
                 },
             );

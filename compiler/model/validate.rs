@@ -24,6 +24,7 @@ fn default_attr(b: &Block, value: Value) -> Attr {
         key_span: b.header,
         items: Vec::new(),
         fields: BTreeMap::new(),
+        keys: BTreeMap::new(),
         defaulted: true,
     }
 }
@@ -151,6 +152,9 @@ pub fn apply_defaults(model: &mut Model) {
             if !app_env.is_empty() {
                 let mut merged: IndexMap<String, Value> = app_env.clone();
                 let mut fields = app.attrs["environment"].fields.clone();
+                let mut keys = app.attrs["environment"].keys.clone();
+                keys.extend(fenv.keys.clone());
+                fenv.keys = keys;
                 if let Value::Object(own) = &fenv.value {
                     for (k, v) in own {
                         merged.insert(k.clone(), v.clone());
@@ -403,7 +407,7 @@ fn validate_function(
         if let Value::Object(env) = &a.value {
             let mut total = 0usize;
             for (k, v) in env {
-                let span = a.field_span(k);
+                let span = a.keys.get(k).copied().unwrap_or_else(|| a.field_span(k));
                 total += k.len();
                 if let Value::Deploy(parts) = v {
                     for p in parts {
@@ -1161,7 +1165,11 @@ fn validate_names(model: &Model, diags: &mut Vec<Diagnostic>) {
                     b.name_span,
                     format!("the physical name \"{name}\" is {len} characters; {what} is at most {limit}"),
                 )
-                .with_help(format!("shorten the block name, the app name or the stage by {} characters", len - limit)),
+                .with_help(format!(
+                    "shorten the block name, the app name or the stage by {} character{}",
+                    len - limit,
+                    if len - limit == 1 { "" } else { "s" }
+                )),
             );
         }
     }

@@ -235,7 +235,7 @@ fn recover(file: FileId, text: &str) -> (Body, Vec<Diagnostic>) {
                     body.push(st);
                 }
             }
-            Err(d) => errors.push(d),
+            Err(d) => errors.push(explain_syntax_error(file, text, start, end, d)),
         }
     }
     (body, errors)
@@ -302,4 +302,189 @@ pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Pa
         add_and_parse(sources, display_path(&f), bytes, &mut parsed);
     }
     Ok((dir, parsed))
+}
+
+/// What a lexical scan of a chunk found that explains a parse failure better than the parser's
+/// "expected …" message.
+#[derive(Default)]
+struct Scan {
+    /// The opening quote of a string that reaches the end of its line.
+    unterminated_string: Option<usize>,
+    /// A number literal too large for a float (`1e400`): offset and length.
+    huge_number: Option<(usize, usize)>,
+    /// The innermost bracket that is never closed.
+    unclosed: Option<(u8, usize)>,
+}
+
+/// A small HCL lexer: strings (with `${}`/`%{}` templates), comments, heredocs and brackets.
+fn scan(text: &str, start: usize, end: usize) -> Scan {
+    let b = text.as_bytes();
+    let mut out = Scan::default();
+    // b'"' = in a string; b'$' = in a template interpolation; otherwise an open bracket.
+    let mut stack: Vec<(u8, usize)> = Vec::new();
+    let mut i = start;
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    while i < end {
+        let c = b[i];
+        if matches!(stack.last(), Some((b'"', _))) {
+            match c {
+                b'\\' => i += 1,
+                b'"' => {
+                    stack.pop();
+                }
+                b'\n' => {
+                    out.unterminated_string = stack.last().map(|s| s.1);
+                    return out;
+                }
+                b'$' | b'%' if at(i + 1) == b'{' => {
+                    stack.push((b'$', i));
+                    i += 1;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'#' => {
+                while i < end && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if at(i + 1) == b'/' => {
+                while i < end && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if at(i + 1) == b'*' => {
+                i += 2;
+                while i < end && !(b[i] == b'*' && at(i + 1) == b'/') {
+                    i += 1;
+                }
+                i += 1;
+            }
+            b'<' if at(i + 1) == b'<' => {
+                // A heredoc: <<ID or <<-ID, until a line that is just ID.
+                let mut j = i + 2;
+                if at(j) == b'-' {
+                    j += 1;
+                }
+                let id_start = j;
+                while j < end && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                    j += 1;
+                }
+                let id = &text[id_start..j];
+                if !id.is_empty() {
+                    let mut k = j;
+                    let mut closed = false;
+                    while k < end {
+                        let line_end = text[k..end].find('\n').map(|x| k + x).unwrap_or(end);
+                        if k > j && text[k..line_end].trim() == id {
+                            k = line_end;
+                            closed = true;
+                            break;
+                        }
+                        k = line_end + 1;
+                    }
+                    if closed {
+                        i = k;
+                    }
+                }
+            }
+            b'"' => stack.push((b'"', i)),
+            b'{' | b'[' | b'(' => stack.push((c, i)),
+            b'}' | b']' | b')' => {
+                let open = match c {
+                    b'}' => [b'{', b'$'],
+                    b']' => [b'[', b'['],
+                    _ => [b'(', b'('],
+                };
+                if stack.last().is_some_and(|s| open.contains(&s.0)) {
+                    stack.pop();
+                }
+            }
+            b'0'..=b'9'
+                if i == 0
+                    || !(b[i - 1].is_ascii_alphanumeric()
+                        || b[i - 1] == b'_'
+                        || b[i - 1] == b'.') =>
+            {
+                let mut j = i;
+                while j < end
+                    && (b[j].is_ascii_digit()
+                        || b[j] == b'.'
+                        || ((b[j] == b'e' || b[j] == b'E') && j > i)
+                        || ((b[j] == b'+' || b[j] == b'-') && matches!(b[j - 1], b'e' | b'E')))
+                {
+                    j += 1;
+                }
+                let tok = &text[i..j];
+                if out.huge_number.is_none()
+                    && tok.contains(['e', 'E'])
+                    && tok.parse::<f64>().is_ok_and(|f| !f.is_finite())
+                {
+                    out.huge_number = Some((i, j - i));
+                }
+                i = j;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.unclosed = stack
+        .iter()
+        .rev()
+        .find(|s| s.0 != b'"')
+        .map(|s| (if s.0 == b'$' { b'{' } else { s.0 }, s.1));
+    out
+}
+
+/// Replaces the parser's message with a clearer one when the scan finds the likely cause: an
+/// unterminated string (at its opening quote), a number too large for a float, or a bracket
+/// that is never closed (at the bracket, when the parser failed at the end of the chunk).
+fn explain_syntax_error(
+    file: FileId,
+    text: &str,
+    start: usize,
+    end: usize,
+    d: Diagnostic,
+) -> Diagnostic {
+    let sc = scan(text, start, end);
+    if let Some(q) = sc.unterminated_string {
+        return Diagnostic::error(
+            "syntax",
+            Span::new(file, q..q + 1),
+            "unterminated string: a quoted string must end on the line it starts",
+        )
+        .with_primary_label("this string is never closed")
+        .with_help(
+            "close it with `\"`, or use a heredoc (<<EOT … EOT) for text over several lines",
+        );
+    }
+    if let Some((at, len)) = sc.huge_number {
+        return Diagnostic::error(
+            "invalid-value",
+            Span::new(file, at..at + len),
+            "number is too large (the limit is 10^15)",
+        );
+    }
+    if let Some((open, at)) = sc.unclosed {
+        let last = text[start..end].trim_end().len() + start;
+        if d.span.start + 1 >= last {
+            let close = match open {
+                b'{' => '}',
+                b'[' => ']',
+                _ => ')',
+            };
+            return Diagnostic::error(
+                "syntax",
+                Span::new(file, at..at + 1),
+                format!("this `{}` is never closed", open as char),
+            )
+            .with_primary_label("opened here")
+            .with_help(format!("add the closing `{close}`"));
+        }
+    }
+    d
 }
