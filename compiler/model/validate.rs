@@ -264,6 +264,7 @@ pub fn apply_defaults(model: &mut Model) {
 
 pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnostic>) {
     validate_app(model, diags);
+    validate_app_runtime(model, &opts.today, diags);
     let account = model.app.num("account_concurrency").unwrap_or(1000.0);
     for b in &model.blocks {
         match b.kind {
@@ -458,32 +459,53 @@ fn validate_function(
             }
         }
     }
-    if let Some(rt) = f.str("runtime") {
-        let span = f.span_of("runtime");
-        let lc = runtimes::lifecycle(rt);
-        let successor = lc.and_then(|l| l.successor.clone());
-        match runtimes::status(rt, today) {
-            Status::Supported => {}
-            Status::Deprecated { since } => diags.push(
-                Diagnostic::warning(
-                    "deprecated-runtime",
-                    span,
-                    format!(
-                        "{rt} is deprecated since {since}: AWS no longer applies security patches"
-                    ),
-                )
-                .with_help_opt(successor.map(|s| format!("upgrade to {s}"))),
-            ),
-            Status::Blocked { since } => diags.push(
-                Diagnostic::error(
-                    "deprecated-runtime",
-                    span,
-                    format!("{rt} cannot be used to create functions since {since}"),
-                )
-                .with_help_opt(successor.map(|s| format!("upgrade to {s}"))),
-            ),
+    // A runtime inherited from the app block is checked once, at the app block.
+    if let Some(rt) = f.str("runtime").filter(|_| f.is_set("runtime")) {
+        if let Some(d) = runtime_diagnostic(rt, f.span_of("runtime"), today) {
+            diags.push(d);
         }
-        let _ = model;
+    }
+    let _ = model;
+}
+
+/// `deprecated-runtime`: a warning past the deprecation date, an error past the date AWS blocks
+/// creating functions with the runtime.
+fn runtime_diagnostic(rt: &str, span: Span, today: &str) -> Option<Diagnostic> {
+    let successor = runtimes::lifecycle(rt).and_then(|l| l.successor.clone());
+    let d = match runtimes::status(rt, today) {
+        Status::Supported => return None,
+        Status::Deprecated { since } => Diagnostic::warning(
+            "deprecated-runtime",
+            span,
+            format!("{rt} is deprecated since {since}: AWS no longer applies security patches"),
+        ),
+        Status::Blocked { since } => Diagnostic::error(
+            "deprecated-runtime",
+            span,
+            format!("{rt} cannot be used to create functions since {since}"),
+        ),
+    };
+    Some(d.with_help_opt(successor.map(|s| format!("upgrade to {s}"))))
+}
+
+/// The app's runtime, for the functions that inherit it: one diagnostic at the app block,
+/// labelled at each function that uses it.
+fn validate_app_runtime(model: &Model, today: &str, diags: &mut Vec<Diagnostic>) {
+    let Some(rt) = model.app.str("runtime") else {
+        return;
+    };
+    let users: Vec<&Block> = model
+        .of_kind(BlockKind::Function)
+        .filter(|f| !f.is_set("runtime"))
+        .collect();
+    if users.is_empty() {
+        return;
+    }
+    if let Some(mut d) = runtime_diagnostic(rt, model.app.span_of("runtime"), today) {
+        for f in users {
+            d = d.with_label(f.header, format!("{} uses the app's runtime", f.addr()));
+        }
+        diags.push(d);
     }
 }
 
