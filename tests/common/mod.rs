@@ -48,3 +48,26 @@ pub fn slsc(args: &[&str], cwd: &Path) -> Output {
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
+
+/// Compiles in-memory files and returns the model (panics, with the diagnostics, when there
+/// is none or when there are errors).
+pub fn model(src: &str) -> slsc::model::Model {
+    model_with(
+        src,
+        slsc::Options {
+            today: TODAY.into(),
+            ..Default::default()
+        },
+    )
+}
+
+pub fn model_with(src: &str, opts: slsc::Options) -> slsc::model::Model {
+    let c = slsc::compile_files(&[("main.sls", src)], &opts).expect("no I/O errors");
+    if c.errors() > 0 || c.model.is_none() {
+        panic!(
+            "expected a clean model, got:\n{}",
+            slsc::diagnostics::render_human(&c.diagnostics, &c.sources, false)
+        );
+    }
+    c.model.unwrap()
+}
