@@ -14,7 +14,8 @@
 //! `repro.txt` with the command line), so `cd` there and rerun the command to reproduce.
 //! `SLSC_ROBUSTNESS_MUTANTS=N` changes the number of mutants (default 2000);
 //! `SLSC_ROBUSTNESS_BIN=PATH` runs another build of the binary (a release build, say);
-//! `SLSC_ROBUSTNESS_ONLY=ID,…` reruns only the given mutants.
+//! `SLSC_ROBUSTNESS_ONLY=ID,…` reruns only the given mutants and keeps each one under
+//! `target/robustness-failures/`.
 
 mod common;
 
@@ -2104,7 +2105,17 @@ fn panic_signature(stderr: &str) -> Option<String> {
     Some(format!("{first} {msg}"))
 }
 
-fn check_span(cwd: &Path, file: &str, pos: &[(u64, u64)], what: &str) -> Result<(), String> {
+/// Line widths of the files diagnostics point into (read once per run: a mutant with many
+/// diagnostics must not re-read its files for every span).
+type Widths = std::collections::HashMap<PathBuf, Option<Vec<usize>>>;
+
+fn check_span(
+    cache: &mut Widths,
+    cwd: &Path,
+    file: &str,
+    pos: &[(u64, u64)],
+    what: &str,
+) -> Result<(), String> {
     let p = Path::new(file);
     if p.is_absolute() && p.starts_with(cwd) {
         return Err(format!(
@@ -2116,23 +2127,28 @@ fn check_span(cwd: &Path, file: &str, pos: &[(u64, u64)], what: &str) -> Result<
     } else {
         cwd.join(p)
     };
-    let Ok(bytes) = fs::read(&path) else {
-        return Ok(());
+    let widths = cache.entry(path).or_insert_with_key(|path| {
+        let bytes = fs::read(path).ok()?;
+        Some(
+            bytes
+                .split(|&b| b == b'\n')
+                .map(|l| l.len() + 7 * l.iter().filter(|&&b| b == b'\t').count())
+                .collect(),
+        )
+    });
+    let Some(widths) = widths else {
+        return Ok(()); // not a file on disk
     };
-    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
     for &(line, col) in pos {
-        let Some(l) = lines.get(line as usize - 1) else {
+        let Some(&w) = widths.get(line as usize - 1) else {
             return Err(format!(
                 "{what}: line {line} is past the end of `{file}` ({} lines)",
-                lines.len()
+                widths.len()
             ));
         };
-        let tabs = l.iter().filter(|&&b| b == b'\t').count();
-        let width = l.len() + 7 * tabs + 1;
-        if col as usize > width {
+        if col as usize > w + 1 {
             return Err(format!(
-                "{what}: column {col} is past the end of line {line} of `{file}` ({} bytes)",
-                l.len()
+                "{what}: column {col} is past the end of line {line} of `{file}`"
             ));
         }
     }
@@ -2164,6 +2180,7 @@ fn check_json(stdout: &[u8], code: i32, deny_warnings: bool, cwd: &Path) -> Resu
         .and_then(Value::as_u64)
         .ok_or("`warnings` is not a count")?;
     let (mut ne, mut nw, mut syntax) = (0, 0, false);
+    let mut widths = Widths::new();
     for (k, d) in diags.iter().enumerate() {
         let code_s = d
             .get("code")
@@ -2210,6 +2227,7 @@ fn check_json(stdout: &[u8], code: i32, deny_warnings: bool, cwd: &Path) -> Resu
             )));
         }
         check_span(
+            &mut widths,
             cwd,
             file,
             &[(line, column), (end_line, end_column)],
@@ -2231,7 +2249,7 @@ fn check_json(stdout: &[u8], code: i32, deny_warnings: bool, cwd: &Path) -> Resu
             if !l.get("message").is_some_and(Value::is_string) {
                 return Err(lctx("`message` is not a string".into()));
             }
-            check_span(cwd, lfile, &[(ll, lc)], "label").map_err(&lctx)?;
+            check_span(&mut widths, cwd, lfile, &[(ll, lc)], "label").map_err(&lctx)?;
         }
         match d.get("help") {
             Some(Value::Null) | Some(Value::String(_)) => {}
@@ -2276,13 +2294,19 @@ fn run_mutant(
         let saved = failures_dir.join(format!("m{}", m.id));
         let _ = copy_dir(&dir, &saved);
         let repro = format!(
-            "project: {}\nfile: {}\noperators: {}\ncwd: {}\ncommand: SLSC_TODAY={} slsc {}\n\n{detail}\n\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
+            "project: {}\nfile: {}\noperators: {}\ncwd: {}\ncommand: SLSC_TODAY={} slsc {}\nrerun: cd {} && SLSC_TODAY={} slsc {}\n\n{detail}\n\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
             p.label,
             p.files[m.file].0,
             m.ops.join(" + "),
             cwd.display(),
             common::TODAY,
             args.iter().map(|a| format!("{a:?}")).collect::<Vec<_>>().join(" "),
+            saved.display(),
+            common::TODAY,
+            args.iter()
+                .map(|a| if Path::new(a) == dir { "\".\"".to_string() } else { format!("{a:?}") })
+                .collect::<Vec<_>>()
+                .join(" "),
             String::from_utf8_lossy(&out[..out.len().min(8000)]),
             String::from_utf8_lossy(&err[..err.len().min(8000)]),
         );
@@ -2507,7 +2531,22 @@ fn run_mutant(
                 Ok(Outcome { json: Some(syntax) })
             }
             Err(e) => {
-                let sig = format!("json: {}", e.split(':').next().unwrap_or(""));
+                // Group alike failures: numbers and the output preview vary, the kind does not.
+                let head: String = e
+                    .split(" (expected")
+                    .next()
+                    .unwrap_or("")
+                    .chars()
+                    .take(100)
+                    .collect();
+                let mut sig = String::from("json: ");
+                for c in head.chars() {
+                    if !c.is_ascii_digit() {
+                        sig.push(c);
+                    } else if !sig.ends_with('N') {
+                        sig.push('N');
+                    }
+                }
                 Err(f(sig, e))
             }
         }
@@ -2672,7 +2711,12 @@ fn mutated_projects_never_crash_hang_or_print_malformed_json() {
                         *slow = (t0.elapsed(), m.id);
                     }
                 }
-                let _ = fs::remove_dir_all(tmp_path.join(format!("m{}", m.id)));
+                let mdir = tmp_path.join(format!("m{}", m.id));
+                if only.is_some() {
+                    // Rerunning chosen mutants: keep each one for inspection.
+                    let _ = copy_dir(&mdir, &failures_dir.join(format!("m{}", m.id)));
+                }
+                let _ = fs::remove_dir_all(&mdir);
                 match result {
                     Ok(Outcome { json: Some(syntax) }) => {
                         json_runs.fetch_add(1, Ordering::Relaxed);

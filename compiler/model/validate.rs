@@ -1131,6 +1131,8 @@ fn validate_bucket_filters(model: &Model, diags: &mut Vec<Diagnostic>) {
                         .with_label(b.span_of("source"), "the other trigger")
                         .with_help("give them prefixes that do not start with one another (e.g. \"images/\" and \"videos/\"), or different suffixes"),
                     );
+                    // One diagnostic per trigger, at the first trigger it overlaps.
+                    break;
                 }
             }
         }

@@ -155,7 +155,16 @@ pub fn project_files(path: &Path) -> Result<(PathBuf, Vec<PathBuf>), LoadError> 
 
 /// Reads one file's bytes into the source map and parses it. Invalid UTF-8 and NUL bytes are
 /// `syntax` errors at the offending byte.
-pub fn add_and_parse(sources: &mut SourceMap, name: String, bytes: Vec<u8>, parsed: &mut Parsed) {
+pub fn add_and_parse(
+    sources: &mut SourceMap,
+    name: String,
+    mut bytes: Vec<u8>,
+    parsed: &mut Parsed,
+) {
+    // A UTF-8 byte-order mark (saved by some Windows editors) is not part of the text.
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
     let (text, bad) = match String::from_utf8(bytes) {
         Ok(t) => (t, None),
         Err(e) => {
@@ -169,10 +178,14 @@ pub fn add_and_parse(sources: &mut SourceMap, name: String, bytes: Vec<u8>, pars
             )
         }
     };
-    let bad = bad.or_else(|| {
-        text.find('\0')
-            .map(|at| (at, "NUL byte: .sls files must be text"))
-    });
+    // The first offending byte wins: a NUL before invalid UTF-8 is reported as the NUL.
+    let nul = text
+        .find('\0')
+        .map(|at| (at, "NUL byte: .sls files must be text"));
+    let bad = match (bad, nul) {
+        (Some(b), Some(n)) => Some(if n.0 < b.0 { n } else { b }),
+        (b, n) => b.or(n),
+    };
     let file = sources.add(name, text);
     if let Some((at, msg)) = bad {
         let text = sources.text(file);
