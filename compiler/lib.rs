@@ -40,6 +40,9 @@ pub struct Compilation {
     pub model: Option<Model>,
     /// Every diagnostic, in output order.
     pub diagnostics: Vec<Diagnostic>,
+    /// The syntax trees (kept for later phases such as `fmt`; also keeps freeing them off the
+    /// hot path — a CLI run exits without freeing).
+    pub syntax: Vec<syntax::ParsedFile>,
 }
 
 impl Compilation {
@@ -148,13 +151,17 @@ fn lower_parsed(
             });
         }
     }
-    let mut all = parsed.diagnostics;
+    let Parsed {
+        files: syntax,
+        diagnostics: mut all,
+    } = parsed;
     all.append(&mut diags);
     diagnostics::sort(&mut all, &sources);
     Ok(Compilation {
         sources,
         model,
         diagnostics: all,
+        syntax,
     })
 }
 

@@ -129,11 +129,14 @@ fn check(args: &CheckArgs) -> ExitCode {
             }
         }
     }
-    if c.errors() > 0 || (args.deny_warnings && c.warnings() > 0) {
+    let code = if c.errors() > 0 || (args.deny_warnings && c.warnings() > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
-    }
+    };
+    // The process ends here: freeing a large project's trees and model would only cost time.
+    std::mem::forget(c);
+    code
 }
 
 fn main() -> ExitCode {

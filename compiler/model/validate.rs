@@ -172,7 +172,7 @@ pub fn apply_defaults(model: &mut Model) {
         .map(|f| (f.name.clone(), f.num("timeout").unwrap_or(6.0)))
         .collect();
     let mut queue_consumers: BTreeMap<String, f64> = BTreeMap::new();
-    let mut streamed_tables: Vec<String> = Vec::new();
+    let mut streamed_tables: std::collections::BTreeSet<String> = Default::default();
     for t in model.of_kind(BlockKind::Trigger) {
         let f = t
             .reference("function")
@@ -184,7 +184,9 @@ pub fn apply_defaults(model: &mut Model) {
                 let e = queue_consumers.entry(q.clone()).or_insert(0.0);
                 *e = e.max(to);
             }
-            Some(TriggerSource::Database(d)) => streamed_tables.push(d.clone()),
+            Some(TriggerSource::Database(d)) => {
+                streamed_tables.insert(d.clone());
+            }
             _ => {}
         }
     }
@@ -1092,6 +1094,12 @@ fn filters_overlap(p1: &str, s1: &str, p2: &str, s2: &str) -> bool {
     (p1.starts_with(p2) || p2.starts_with(p1)) && (s1.ends_with(s2) || s2.ends_with(s1))
 }
 
+fn trigger_events(t: &Block) -> Vec<&str> {
+    t.get("events")
+        .map(|e| e.as_list().iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
 fn validate_bucket_filters(model: &Model, diags: &mut Vec<Diagnostic>) {
     let mut by_bucket: BTreeMap<&str, Vec<&Block>> = BTreeMap::new();
     for t in model.of_kind(BlockKind::Trigger) {
@@ -1100,19 +1108,10 @@ fn validate_bucket_filters(model: &Model, diags: &mut Vec<Diagnostic>) {
         }
     }
     for (bucket, triggers) in by_bucket {
+        let all_events: Vec<Vec<&str>> = triggers.iter().map(|t| trigger_events(t)).collect();
         for (i, a) in triggers.iter().enumerate() {
-            for b in &triggers[..i] {
-                let events = |t: &Block| -> Vec<String> {
-                    t.get("events")
-                        .map(|e| {
-                            e.as_list()
-                                .iter()
-                                .filter_map(|v| v.as_str().map(String::from))
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                };
-                let (ea, eb) = (events(a), events(b));
+            for (j, b) in triggers[..i].iter().enumerate() {
+                let (ea, eb) = (&all_events[i], &all_events[j]);
                 let Some(common) = ea.iter().find(|e| eb.contains(e)) else {
                     continue;
                 };

@@ -155,12 +155,25 @@ pub fn project_files(path: &Path) -> Result<(PathBuf, Vec<PathBuf>), LoadError> 
 
 /// Reads one file's bytes into the source map and parses it. Invalid UTF-8 and NUL bytes are
 /// `syntax` errors at the offending byte.
-pub fn add_and_parse(
+pub fn add_and_parse(sources: &mut SourceMap, name: String, bytes: Vec<u8>, parsed: &mut Parsed) {
+    let (file, bad) = add_file(sources, name, bytes);
+    match bad {
+        Some(d) => parsed.diagnostics.push(d),
+        None => {
+            let (pf, mut diags) = parse_file(file, sources.text(file));
+            parsed.files.push(pf);
+            parsed.diagnostics.append(&mut diags);
+        }
+    }
+}
+
+/// Decodes a file's bytes and adds it to the source map. Returns the `syntax` diagnostic of
+/// invalid UTF-8 or a NUL byte (at the first offending byte); such a file is not parsed.
+pub fn add_file(
     sources: &mut SourceMap,
     name: String,
     mut bytes: Vec<u8>,
-    parsed: &mut Parsed,
-) {
+) -> (FileId, Option<Diagnostic>) {
     // A UTF-8 byte-order mark (saved by some Windows editors) is not part of the text.
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
@@ -187,29 +200,29 @@ pub fn add_and_parse(
         (b, n) => b.or(n),
     };
     let file = sources.add(name, text);
-    if let Some((at, msg)) = bad {
+    let diag = bad.map(|(at, msg)| {
         let text = sources.text(file);
         let mut end = at + 1;
         while end < text.len() && !text.is_char_boundary(end) {
             end += 1;
         }
-        parsed.diagnostics.push(
-            Diagnostic::error("syntax", Span::new(file, at..end.min(text.len())), msg)
-                .with_help("re-save the file as UTF-8 text"),
-        );
-        return;
-    }
-    let text = sources.text(file);
+        Diagnostic::error("syntax", Span::new(file, at..end.min(text.len())), msg)
+            .with_help("re-save the file as UTF-8 text")
+    });
+    (file, diag)
+}
+
+/// Parses one file, recovering at top-level blocks after a syntax error.
+pub fn parse_file(file: FileId, text: &str) -> (ParsedFile, Vec<Diagnostic>) {
     match parse_text(file, text) {
-        Ok(body) => parsed.files.push(ParsedFile { file, body }),
+        Ok(body) => (ParsedFile { file, body }, Vec::new()),
         Err(first) => {
             let (body, mut errors) = recover(file, text);
             if errors.is_empty() {
                 // The chunks parse on their own but not together: report the original error.
                 errors.push(first);
             }
-            parsed.diagnostics.append(&mut errors);
-            parsed.files.push(ParsedFile { file, body });
+            (ParsedFile { file, body }, errors)
         }
     }
 }
@@ -309,10 +322,46 @@ pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Pa
         files: Vec::new(),
         diagnostics: Vec::new(),
     };
+    let mut to_parse = Vec::new();
     for f in files {
         let bytes = std::fs::read(&f)
             .map_err(|e| LoadError(format!("cannot read {}: {e}", f.display())))?;
-        add_and_parse(sources, display_path(&f), bytes, &mut parsed);
+        let (id, bad) = add_file(sources, display_path(&f), bytes);
+        match bad {
+            Some(d) => parsed.diagnostics.push(d),
+            None => to_parse.push(id),
+        }
+    }
+    // Files parse independently: spread them over the cores, in contiguous runs, and collect
+    // the results in file order so the output never depends on scheduling.
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8);
+    let per = to_parse.len().div_ceil(threads).max(1);
+    let sources_ref = &*sources;
+    let results: Vec<Vec<(ParsedFile, Vec<Diagnostic>)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = to_parse
+            .chunks(per)
+            .map(|ids| {
+                std::thread::Builder::new()
+                    .stack_size(64 << 20)
+                    .spawn_scoped(scope, move || {
+                        ids.iter()
+                            .map(|&id| parse_file(id, sources_ref.text(id)))
+                            .collect::<Vec<_>>()
+                    })
+                    .expect("a parser thread can be started")
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    for (pf, mut diags) in results.into_iter().flatten() {
+        parsed.files.push(pf);
+        parsed.diagnostics.append(&mut diags);
     }
     Ok((dir, parsed))
 }
