@@ -10,7 +10,9 @@
 //! Only the file-reading edge (`syntax::load_project`, [`check_sources`]) does I/O; lowering is
 //! pure and deterministic.
 
+pub mod checks;
 pub mod diagnostics;
+pub mod graph;
 pub mod model;
 pub mod syntax;
 
@@ -40,6 +42,10 @@ pub struct Compilation {
     pub model: Option<Model>,
     /// Every diagnostic, in output order.
     pub diagnostics: Vec<Diagnostic>,
+    /// The resource graph (built when the project has no compile errors).
+    pub graph: Option<graph::Graph>,
+    /// Edges of the loops `recursive-invocation` found (highlighted by `slsc graph`).
+    pub loop_edges: std::collections::BTreeSet<petgraph::graph::EdgeIndex>,
     /// The syntax trees (kept for later phases such as `fmt`; also keeps freeing them off the
     /// hot path — a CLI run exits without freeing).
     pub syntax: Vec<syntax::ParsedFile>,
@@ -156,12 +162,26 @@ fn lower_parsed(
         diagnostics: mut all,
     } = parsed;
     all.append(&mut diags);
+    // -- GRAPH + CHECKS (only on a project without compile errors) --
+    let mut graph = None;
+    let mut loop_edges = Default::default();
+    if let Some(m) = &model {
+        if !all.iter().any(Diagnostic::is_error) {
+            let g = graph::Graph::build(m);
+            let checked = checks::run(m, &g, &lower_opts.today);
+            all.extend(checked.diagnostics);
+            loop_edges = checked.loop_edges;
+            graph = Some(g);
+        }
+    }
     diagnostics::sort(&mut all, &sources);
     Ok(Compilation {
         sources,
         model,
         diagnostics: all,
         syntax,
+        graph,
+        loop_edges,
     })
 }
 

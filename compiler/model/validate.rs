@@ -5,7 +5,6 @@
 //! source, the extras each source allows, routes, schedules, overlapping bucket filters),
 //! physical names and their length limits, logical-ID collisions, runtimes and `moved` blocks.
 
-use super::runtimes::{self, Status};
 use super::schema::{HARD_RULES, RULE_NAMES};
 use super::value::{fmt_number, suggest, Addr, RefKind, Value};
 use super::{Attr, Block, BlockKind, LowerOptions, Model, TriggerSource};
@@ -264,13 +263,12 @@ pub fn apply_defaults(model: &mut Model) {
     model.trigger_sources = sources;
 }
 
-pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnostic>) {
+pub fn validate(model: &mut Model, _opts: &LowerOptions, diags: &mut Vec<Diagnostic>) {
     validate_app(model, diags);
-    validate_app_runtime(model, &opts.today, diags);
     let account = model.app.num("account_concurrency").unwrap_or(1000.0);
     for b in &model.blocks {
         match b.kind {
-            BlockKind::Function => validate_function(model, b, account, &opts.today, diags),
+            BlockKind::Function => validate_function(b, account, diags),
             BlockKind::Queue => validate_queue(b, diags),
             BlockKind::Database => validate_database(b, diags),
             BlockKind::Alarm => validate_alarm(model, b, diags),
@@ -280,7 +278,6 @@ pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnost
     }
     validate_routes(model, diags);
     validate_bucket_filters(model, diags);
-    validate_names(model, diags);
     validate_collisions(model, diags);
     validate_moved(model, diags);
 }
@@ -342,13 +339,7 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
 
 const RESERVED_ENV: &[&str] = &["_HANDLER", "_X_AMZN_TRACE_ID", "TZ"];
 
-fn validate_function(
-    model: &Model,
-    f: &Block,
-    account: f64,
-    today: &str,
-    diags: &mut Vec<Diagnostic>,
-) {
+fn validate_function(f: &Block, account: f64, diags: &mut Vec<Diagnostic>) {
     if f.is_set("source") && f.is_set("artifact") {
         diags.push(
             Diagnostic::error("invalid-value", f.span_of("artifact"), "`source` and `artifact` are exclusive")
@@ -460,54 +451,6 @@ fn validate_function(
                 );
             }
         }
-    }
-    // A runtime inherited from the app block is checked once, at the app block.
-    if let Some(rt) = f.str("runtime").filter(|_| f.is_set("runtime")) {
-        if let Some(d) = runtime_diagnostic(rt, f.span_of("runtime"), today) {
-            diags.push(d);
-        }
-    }
-    let _ = model;
-}
-
-/// `deprecated-runtime`: a warning past the deprecation date, an error past the date AWS blocks
-/// creating functions with the runtime.
-fn runtime_diagnostic(rt: &str, span: Span, today: &str) -> Option<Diagnostic> {
-    let successor = runtimes::lifecycle(rt).and_then(|l| l.successor.clone());
-    let d = match runtimes::status(rt, today) {
-        Status::Supported => return None,
-        Status::Deprecated { since } => Diagnostic::warning(
-            "deprecated-runtime",
-            span,
-            format!("{rt} is deprecated since {since}: AWS no longer applies security patches"),
-        ),
-        Status::Blocked { since } => Diagnostic::error(
-            "deprecated-runtime",
-            span,
-            format!("{rt} cannot be used to create functions since {since}"),
-        ),
-    };
-    Some(d.with_help_opt(successor.map(|s| format!("upgrade to {s}"))))
-}
-
-/// The app's runtime, for the functions that inherit it: one diagnostic at the app block,
-/// labelled at each function that uses it.
-fn validate_app_runtime(model: &Model, today: &str, diags: &mut Vec<Diagnostic>) {
-    let Some(rt) = model.app.str("runtime") else {
-        return;
-    };
-    let users: Vec<&Block> = model
-        .of_kind(BlockKind::Function)
-        .filter(|f| !f.is_set("runtime"))
-        .collect();
-    if users.is_empty() {
-        return;
-    }
-    if let Some(mut d) = runtime_diagnostic(rt, model.app.span_of("runtime"), today) {
-        for f in users {
-            d = d.with_label(f.header, format!("{} uses the app's runtime", f.addr()));
-        }
-        diags.push(d);
     }
 }
 
@@ -1134,66 +1077,6 @@ fn validate_bucket_filters(model: &Model, diags: &mut Vec<Diagnostic>) {
                     break;
                 }
             }
-        }
-    }
-}
-
-/// Physical names and the services' limits.
-fn validate_names(model: &Model, diags: &mut Vec<Diagnostic>) {
-    for b in &model.blocks {
-        let (name, limit, what) = match b.kind {
-            BlockKind::Function => (model.physical_name(&b.name), 64, "a Lambda function name"),
-            BlockKind::Queue => {
-                let mut n = model.physical_name(&b.name);
-                if b.bool("fifo") == Some(true) {
-                    n.push_str(".fifo");
-                }
-                (n, 80, "an SQS queue name")
-            }
-            BlockKind::Database => (model.physical_name(&b.name), 255, "a DynamoDB table name"),
-            BlockKind::Topic => {
-                let mut n = model.physical_name(&b.name);
-                if b.bool("fifo") == Some(true) {
-                    n.push_str(".fifo");
-                }
-                (n, 256, "an SNS topic name")
-            }
-            BlockKind::Bucket => (
-                format!(
-                    "{}-123456789012",
-                    model
-                        .physical_name(&b.name)
-                        .to_ascii_lowercase()
-                        .replace('_', "-")
-                ),
-                63,
-                "an S3 bucket name (with the 12-digit account id)",
-            ),
-            BlockKind::Alarm => (model.physical_name(&b.name), 255, "a CloudWatch alarm name"),
-            BlockKind::Trigger
-                if matches!(
-                    model.trigger_sources.get(&b.name),
-                    Some(TriggerSource::Schedule(_))
-                ) =>
-            {
-                (model.physical_name(&b.name), 64, "an EventBridge rule name")
-            }
-            _ => continue,
-        };
-        let len = name.chars().count();
-        if len > limit {
-            diags.push(
-                Diagnostic::error(
-                    "name-too-long",
-                    b.name_span,
-                    format!("the physical name \"{name}\" is {len} characters; {what} is at most {limit}"),
-                )
-                .with_help(format!(
-                    "shorten the block name, the app name or the stage by {} character{}",
-                    len - limit,
-                    if len - limit == 1 { "" } else { "s" }
-                )),
-            );
         }
     }
 }

@@ -1,0 +1,66 @@
+//! `http-timeout`: a function behind the HTTP API with a timeout API Gateway will not wait for.
+
+use super::{Ctx, Level, Rule};
+use crate::model::value::fmt_number;
+use crate::model::{BlockKind, TriggerSource};
+
+pub const RULE: Rule = Rule {
+    name: "http-timeout",
+    level: Level::Warn,
+    hard: false,
+    summary: "A function behind an `http` trigger has a timeout over 30 s (API Gateway stops waiting at 30 s).",
+    doc: r#"
+## What it does
+Flags functions triggered by an `http` route whose `timeout` is over 30 seconds.
+
+## Why is this bad?
+The HTTP API's integration timeout is 30 seconds at most: the client gets a 503 while the
+function keeps running (and billing) for the rest of its timeout.
+
+## Example
+```hcl
+function "report" { handler = "r.h"  timeout = "5m" }
+trigger "get_report" { function = function.report  http = "GET /report"  auth = "iam" }
+```
+
+## Use instead
+Keep HTTP handlers under 30 s, and hand long work to a queue:
+```hcl
+function "report" { handler = "r.h"  timeout = "10s"  sends = [queue.reports] }
+```
+"#,
+};
+
+pub fn check(cx: &mut Ctx) {
+    let model = cx.model;
+    for t in model.of_kind(BlockKind::Trigger) {
+        let Some(TriggerSource::Http { .. }) = model.trigger_sources.get(&t.name) else {
+            continue;
+        };
+        let Some(f) = t.reference("function").and_then(|a| model.resolve(a)) else {
+            continue;
+        };
+        let Some(timeout) = f.num("timeout") else {
+            continue;
+        };
+        if timeout <= 30.0 {
+            continue;
+        }
+        let span = f.attr("timeout").map(|a| a.span).unwrap_or(f.header);
+        let d = cx.report(
+            &RULE,
+            span,
+            format!(
+                "function.{} has a {} s timeout but serves an HTTP route: API Gateway gives up after 30 s",
+                f.name,
+                fmt_number(timeout)
+            ),
+        );
+        d.labels.push(crate::diagnostics::Label {
+            span: t.span_of("http"),
+            message: format!("trigger \"{}\" routes HTTP requests to it", t.name),
+        });
+        d.help =
+            Some("lower the timeout to 30 s or less, and move long work behind a queue".into());
+    }
+}
