@@ -22,8 +22,34 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Type-check a project and report diagnostics.
+    /// Type-check a project, run the rules and report diagnostics.
     Check(CheckArgs),
+    /// Draw the resource graph (dot, mermaid or json), loops highlighted.
+    Graph(GraphArgs),
+    /// Print a rule's documentation.
+    Explain(ExplainArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
+}
+
+#[derive(Args)]
+struct GraphArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "mermaid")]
+    format: GraphFormat,
+}
+
+#[derive(Args)]
+struct ExplainArgs {
+    /// The rule's name, e.g. recursive-invocation (omit to list the rules).
+    rule: Option<String>,
 }
 
 /// Options shared by every command that compiles a project.
@@ -139,9 +165,75 @@ fn check(args: &CheckArgs) -> ExitCode {
     code
 }
 
+fn graph(args: &GraphArgs) -> ExitCode {
+    let opts = match options(&args.project) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
+    };
+    let c = match slsc::compile(&args.project.path, &opts) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    // The graph exists when the project has no compile errors; rule findings (a loop, say) are
+    // what the picture is for, so they do not stop it.
+    let Some(g) = c.graph.as_ref() else {
+        let _ = std::io::stderr().write_all(
+            diagnostics::render_human(&c.diagnostics, &c.sources, std::io::stderr().is_terminal())
+                .as_bytes(),
+        );
+        return ExitCode::from(1);
+    };
+    let out = match args.format {
+        GraphFormat::Dot => slsc::graph::render::dot(g, &c.loop_edges),
+        GraphFormat::Mermaid => slsc::graph::render::mermaid(g, &c.loop_edges),
+        GraphFormat::Json => slsc::graph::render::json(g, &c.loop_edges),
+    };
+    let mut stdout = std::io::stdout().lock();
+    if stdout
+        .write_all(out.as_bytes())
+        .and_then(|_| stdout.flush())
+        .is_err()
+    {
+        return ExitCode::from(2);
+    }
+    std::mem::forget(c);
+    ExitCode::SUCCESS
+}
+
+fn explain(args: &ExplainArgs) -> ExitCode {
+    let Some(name) = &args.rule else {
+        for r in slsc::checks::RULES {
+            println!(
+                "{:<28} {:<5}{} {}",
+                r.name,
+                r.level.as_str(),
+                if r.hard { "*" } else { " " },
+                r.summary
+            );
+        }
+        println!("\n* hard: AWS would refuse the result, so the level goes no lower than warn");
+        return ExitCode::SUCCESS;
+    };
+    match slsc::checks::rule(name) {
+        Some(r) => {
+            print!("{}", r.page());
+            ExitCode::SUCCESS
+        }
+        None => {
+            let names = slsc::checks::RULES.iter().map(|r| r.name);
+            let hint = slsc::model::value::suggest(name, names)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_else(|| " (`slsc explain` lists the rules)".into());
+            usage_error(&format!("no rule named `{name}`{hint}"))
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Check(args) => check(args),
+        Command::Graph(args) => graph(args),
+        Command::Explain(args) => explain(args),
     }
 }

@@ -289,6 +289,17 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
             for (rule, level) in levels {
                 let span = attr.field_span(rule);
                 if rule.starts_with("policy/") {
+                    // Policies arrive with `policy` blocks and `--policy`; none is loaded yet.
+                    diags.push(
+                        Diagnostic::warning(
+                            "unknown-policy",
+                            span,
+                            format!("no loaded policy defines `{rule}`"),
+                        )
+                        .with_help(
+                            "the level applies once a `policy` block (or --policy) defines it",
+                        ),
+                    );
                     continue;
                 }
                 if !RULE_NAMES.contains(&rule.as_str()) {
