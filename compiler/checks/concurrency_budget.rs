@@ -20,8 +20,14 @@ Lambda refuses the reservation that goes over the budget: the deploy fails part-
 ## Example
 ```hcl
 app "shop" { }                       # account limit 1000: at most 900 reservable
-function "api"    { handler = "a.h"  concurrency = 600 }
-function "worker" { handler = "w.h"  concurrency = 400 }
+function "api" {
+  handler     = "a.h"
+  concurrency = 600
+}
+function "worker" {
+  handler     = "w.h"
+  concurrency = 400
+}
 ```
 
 ## Use instead

@@ -20,7 +20,10 @@ policy must point at a queue of the same type. The deploy fails.
 
 ## Example
 ```hcl
-queue "orders" { fifo = true  dead_letter = queue.orders_dlq }
+queue "orders" {
+  fifo        = true
+  dead_letter = queue.orders_dlq
+}
 queue "orders_dlq" {}                                  # standard
 ```
 

@@ -19,14 +19,25 @@ function keeps running (and billing) for the rest of its timeout.
 
 ## Example
 ```hcl
-function "report" { handler = "r.h"  timeout = "5m" }
-trigger "get_report" { function = function.report  http = "GET /report"  auth = "iam" }
+function "report" {
+  handler = "r.h"
+  timeout = "5m"
+}
+trigger "get_report" {
+  function = function.report
+  http     = "GET /report"
+  auth     = "iam"
+}
 ```
 
 ## Use instead
 Keep HTTP handlers under 30 s, and hand long work to a queue:
 ```hcl
-function "report" { handler = "r.h"  timeout = "10s"  sends = [queue.reports] }
+function "report" {
+  handler = "r.h"
+  timeout = "10s"
+  sends   = [queue.reports]
+}
 ```
 "#,
 };

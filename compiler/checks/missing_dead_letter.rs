@@ -20,7 +20,10 @@ expires — up to 14 days of failed invocations — and is then silently lost.
 ## Example
 ```hcl
 queue "orders" {}
-trigger "process" { function = function.process  source = queue.orders }
+trigger "process" {
+  function = function.process
+  source   = queue.orders
+}
 ```
 
 ## Use instead

@@ -19,7 +19,10 @@ kept in a queue or topic for inspection and replay.
 
 ## Example
 ```hcl
-trigger "on_signup" { function = function.welcome  source = database.users }
+trigger "on_signup" {
+  function = function.welcome
+  source   = database.users
+}
 ```
 
 ## Use instead

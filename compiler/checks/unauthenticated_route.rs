@@ -18,7 +18,10 @@ A route that is public by omission is how internal endpoints end up on the inter
 
 ## Example
 ```hcl
-trigger "list_orders" { function = function.orders  http = "GET /orders" }
+trigger "list_orders" {
+  function = function.orders
+  http     = "GET /orders"
+}
 ```
 
 ## Use instead

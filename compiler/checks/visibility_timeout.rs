@@ -24,8 +24,14 @@ twice, and a slow batch can be retried forever.
 ## Example
 ```hcl
 queue "jobs" { visibility_timeout = "1m" }
-function "worker" { handler = "w.h"  timeout = "2m" }
-trigger "work" { function = function.worker  source = queue.jobs }
+function "worker" {
+  handler = "w.h"
+  timeout = "2m"
+}
+trigger "work" {
+  function = function.worker
+  source   = queue.jobs
+}
 ```
 
 ## Use instead
