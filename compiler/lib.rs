@@ -4,7 +4,8 @@
 //! output, and stops before later phases when earlier ones found errors:
 //!
 //! ```text
-//!  .sls text ─parse─▶ syntax trees ─lower─▶ typed model ─(graph, checks, emit: later)
+//!  .sls text ─parse─▶ syntax trees ─lower─▶ typed model ─graph─▶ resource graph ─checks─▶ diagnostics
+//!    ─emit─▶ CloudFormation JSON (+ deterministic zip artifacts)
 //! ```
 //!
 //! Only the file-reading edge (`syntax::load_project`, [`check_sources`]) does I/O; lowering is
@@ -12,6 +13,7 @@
 
 pub mod checks;
 pub mod diagnostics;
+pub mod emit;
 pub mod graph;
 pub mod model;
 pub mod syntax;
@@ -46,6 +48,8 @@ pub struct Compilation {
     pub graph: Option<graph::Graph>,
     /// Edges of the loops `recursive-invocation` found (highlighted by `slsc graph`).
     pub loop_edges: std::collections::BTreeSet<petgraph::graph::EdgeIndex>,
+    /// The project directory (`source` paths are relative to it).
+    pub project_dir: PathBuf,
     /// The syntax trees (kept for later phases such as `fmt`; also keeps freeing them off the
     /// hot path — a CLI run exits without freeing).
     pub syntax: Vec<syntax::ParsedFile>,
@@ -81,6 +85,7 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
         None => None,
     };
     let mut c = lower_parsed(parsed, sources, opts, var_file)?;
+    c.project_dir = dir.clone();
     // -- SOURCES (file-reading edge) --
     if let Some(model) = &c.model {
         let mut more = check_sources(model, &dir);
@@ -182,6 +187,7 @@ fn lower_parsed(
         syntax,
         graph,
         loop_edges,
+        project_dir: PathBuf::from("."),
     })
 }
 

@@ -24,10 +24,29 @@ struct Cli {
 enum Command {
     /// Type-check a project, run the rules and report diagnostics.
     Check(CheckArgs),
+    /// Check, then emit the deployable output (template + artifacts).
+    Build(BuildArgs),
     /// Draw the resource graph (dot, mermaid or json), loops highlighted.
     Graph(GraphArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    Cloudformation,
+}
+
+#[derive(Args)]
+struct BuildArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// What to emit.
+    #[arg(long, value_enum)]
+    target: TargetArg,
+    /// The output directory (default: PATH/.slsc/<target>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -165,6 +184,85 @@ fn check(args: &CheckArgs) -> ExitCode {
     code
 }
 
+fn report_human(diags: &[diagnostics::Diagnostic], sources: &slsc::syntax::SourceMap) {
+    if diags.is_empty() {
+        return;
+    }
+    let _ = std::io::stderr().write_all(
+        diagnostics::render_human(diags, sources, std::io::stderr().is_terminal()).as_bytes(),
+    );
+}
+
+fn build(args: &BuildArgs) -> ExitCode {
+    let opts = match options(&args.project) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
+    };
+    let c = match slsc::compile(&args.project.path, &opts) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    if c.errors() > 0 {
+        report_human(&c.diagnostics, &c.sources);
+        eprintln!("error: not building: the project has errors");
+        return ExitCode::from(1);
+    }
+    let target = match args.target {
+        TargetArg::Cloudformation => slsc::emit::Target::CloudFormation,
+    };
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| c.project_dir.join(".slsc").join(target.as_str()));
+    let built = match slsc::emit::build(&c, target, &out) {
+        Ok(b) => b,
+        Err(diags) => {
+            let mut all = c.diagnostics.clone();
+            all.extend(diags);
+            diagnostics::sort(&mut all, &c.sources);
+            report_human(&all, &c.sources);
+            eprintln!("error: not building: the project has errors");
+            return ExitCode::from(1);
+        }
+    };
+    let mut all = c.diagnostics.clone();
+    all.extend(built.diagnostics.iter().cloned());
+    diagnostics::sort(&mut all, &c.sources);
+    report_human(&all, &c.sources);
+    if let Err(e) = write_output(&out, &built.files) {
+        return usage_error(&format!("cannot write {}: {e}", out.display()));
+    }
+    eprintln!(
+        "wrote {} ({} resources, {} artifact{})",
+        slsc::syntax::display_path(&out),
+        built.resources,
+        built.artifacts,
+        if built.artifacts == 1 { "" } else { "s" }
+    );
+    std::mem::forget(c);
+    ExitCode::SUCCESS
+}
+
+/// Writes the build's files, replacing stale artifacts from earlier builds.
+fn write_output(out: &std::path::Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+    std::fs::create_dir_all(out.join("artifacts"))?;
+    let keep: std::collections::BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
+    for entry in std::fs::read_dir(out.join("artifacts"))? {
+        let entry = entry?;
+        let rel = format!("artifacts/{}", entry.file_name().to_string_lossy());
+        if rel.ends_with(".zip") && !keep.contains(rel.as_str()) {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    for (rel, bytes) in files {
+        let path = out.join(rel);
+        if std::fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            std::fs::write(&path, bytes)?;
+        }
+    }
+    Ok(())
+}
+
 fn graph(args: &GraphArgs) -> ExitCode {
     let opts = match options(&args.project) {
         Ok(o) => o,
@@ -233,6 +331,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.command {
         Command::Check(args) => check(args),
+        Command::Build(args) => build(args),
         Command::Graph(args) => graph(args),
         Command::Explain(args) => explain(args),
     }

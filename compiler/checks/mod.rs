@@ -248,6 +248,24 @@ pub fn run(model: &Model, graph: &Graph, today: &str) -> Checked {
     }
 }
 
+/// Applies the project's level to one finding of a rule computed outside this module (such as
+/// `template-limits`, measured on the emitted output). `None` when the rule is allowed.
+pub fn leveled(model: &Model, mut diag: Diagnostic, hard: bool) -> Option<Diagnostic> {
+    if let Some(level) = lint_levels(model)
+        .iter()
+        .find(|(n, _)| *n == diag.code)
+        .map(|(_, l)| *l)
+    {
+        let level = if hard { level.max(Level::Warn) } else { level };
+        diag.severity = match level {
+            Level::Allow => return None,
+            Level::Warn => Severity::Warning,
+            Level::Deny => Severity::Error,
+        };
+    }
+    Some(diag)
+}
+
 /// The `app.lint` overrides (validated during lowering).
 fn lint_levels(model: &Model) -> Vec<(String, Level)> {
     match model.app.get("lint") {

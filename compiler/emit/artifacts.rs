@@ -1,0 +1,486 @@
+//! Function code artifacts: one deterministic zip per distinct `source` directory (shared by the
+//! functions that use it) and one per prebuilt `artifact` file (SPEC §3, §8).
+//!
+//! This is a **file-reading edge**: [`build`] reads the project's files; everything else in emit
+//! works on the returned [`Artifact`]s.
+//!
+//! # Determinism
+//!
+//! A zip built here depends only on the relative paths, contents and owner-executable bits of the
+//! packaged files — not on the machine, the folder the project is in, the file system's listing
+//! order, timestamps, owners or the OS — so an unchanged function keeps its key and never
+//! redeploys:
+//! - entries are regular files only (no directory entries), sorted by their relative path with
+//!   `/` separators (byte order);
+//! - every entry has the DOS epoch as its time (1980-01-01 00:00:00), "made by" Unix, unix mode
+//!   `0100644`, or `0100755` when the source file is executable by its owner (so a `bootstrap`
+//!   stays executable; on systems without unix modes, a file named `bootstrap` is taken as
+//!   executable), no extra fields (no extended timestamps, uid/gid, NTFS times), no comments;
+//! - data is deflated at level 6 by miniz_oxide (pure Rust: the same bytes on every CPU).
+//!
+//! # What is packaged
+//!
+//! Everything under the source directory except: `*.sls` files; hidden files and directories
+//! (names starting with `.`, so `.slsc/`, `.git/`, `.env`); the directories in `exclude_dirs`
+//! (the build output directory when it is inside the source); entries that are neither files,
+//! directories nor symbolic links (sockets, FIFOs, devices). Symbolic links to files are followed
+//! (the target's contents and executable bit are packaged under the link's name); symbolic links
+//! to directories are skipped (no cycles, no packaging of whatever they point at); a dangling
+//! link is an error, since the function would miss a file.
+
+use crate::diagnostics::{Diagnostic, Span};
+use crate::model::{BlockKind, Model};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::io::{Cursor, Write};
+use std::path::{Path, PathBuf};
+
+/// One deterministic zip.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Artifact {
+    /// The `source` directory as written, normalised ("src", "functions/thumbnail", "."), or the
+    /// `artifact` file path (normalised the same way).
+    pub source: String,
+    /// `artifacts/<slug>-<sha256 of the zip bytes, first 16 hex>.zip`. The slug is the relative
+    /// source path with `/` and `.` turned into `-` (and any other character outside
+    /// `[A-Za-z0-9_-]` too), `"."` → `app`; for a prebuilt `artifact`, the slug of its path
+    /// without the `.zip` extension.
+    pub key: String,
+    pub bytes: Vec<u8>,
+    /// Full sha256 of the bytes: lowercase hex.
+    pub sha256_hex: String,
+    /// Full sha256 of the bytes, base64 (standard alphabet, padded): Terraform's
+    /// `source_code_hash`.
+    pub sha256_base64: String,
+    /// The functions (names) that use it, sorted.
+    pub functions: Vec<String>,
+}
+
+/// Builds one artifact per distinct source directory (shared by the functions using it) and one
+/// per prebuilt artifact file, in a deterministic order (sorted by source). Reads files: this is
+/// a file-reading edge.
+///
+/// `project_dir` is the directory `source`/`artifact` paths are relative to; `exclude_dirs` are
+/// directories never packaged (the build output directory, when it lies inside a source).
+/// Errors are `source-not-found` (missing or unreadable source, a source that is not a directory,
+/// a missing prebuilt artifact) or `invalid-value` (a prebuilt artifact that is not a zip), at
+/// each affected function's `source`/`artifact` span.
+pub fn build(
+    model: &Model,
+    project_dir: &Path,
+    exclude_dirs: &[PathBuf],
+) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    // (normalised path, prebuilt) → the functions using it, with the span to report at.
+    let mut groups: BTreeMap<(String, bool), Vec<(String, Span)>> = BTreeMap::new();
+    for f in model.of_kind(BlockKind::Function) {
+        let (attr, prebuilt) = if f.str("artifact").is_some() {
+            ("artifact", true)
+        } else {
+            ("source", false)
+        };
+        let raw = f.str(attr).unwrap_or(".");
+        groups
+            .entry((normalise(raw), prebuilt))
+            .or_default()
+            .push((f.name.clone(), f.span_of(attr)));
+    }
+    let excludes: Vec<PathBuf> = exclude_dirs
+        .iter()
+        .map(|d| canonical_or_absolute(&project_dir.join(d)))
+        .collect();
+
+    let mut artifacts = Vec::new();
+    let mut diags = Vec::new();
+    for ((source, prebuilt), mut users) in groups {
+        users.sort();
+        let path = project_dir.join(&source);
+        let built = if prebuilt {
+            read_prebuilt(&path)
+        } else {
+            zip_dir(&path, &excludes)
+        };
+        match built {
+            Ok(bytes) => {
+                let digest: [u8; 32] = Sha256::digest(&bytes).into();
+                let sha256_hex = hex(&digest);
+                let base = if prebuilt {
+                    strip_zip_ext(&source)
+                } else {
+                    &source
+                };
+                let key = format!("artifacts/{}-{}.zip", slug(base), &sha256_hex[..16]);
+                artifacts.push(Artifact {
+                    source,
+                    key,
+                    bytes,
+                    sha256_base64: base64(&digest),
+                    sha256_hex,
+                    functions: users.into_iter().map(|(n, _)| n).collect(),
+                });
+            }
+            Err(problem) => {
+                let attr = if prebuilt { "artifact" } else { "source" };
+                for (_, span) in &users {
+                    diags.push(problem.diagnostic(attr, &source, &path, *span));
+                }
+            }
+        }
+    }
+    if diags.is_empty() {
+        Ok(artifacts)
+    } else {
+        diags.sort_by(|a, b| (a.span, &a.message).cmp(&(b.span, &b.message)));
+        Err(diags)
+    }
+}
+
+/// The artifact a function's code lives in (looked up by function name).
+pub fn key_for<'a>(artifacts: &'a [Artifact], function: &str) -> Option<&'a Artifact> {
+    artifacts.iter().find(|a| {
+        a.functions
+            .binary_search_by(|n| n.as_str().cmp(function))
+            .is_ok()
+    })
+}
+
+/// Normalises a relative path as written: `/` separators, no empty or `.` components, `x/..`
+/// folded; the empty path is `"."`. (`source` paths are relative; validation rejects absolute
+/// ones and backslashes.)
+fn normalise(raw: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in raw.split('/') {
+        match c {
+            "" | "." => {}
+            ".." if parts.last().is_some_and(|p| *p != "..") => {
+                parts.pop();
+            }
+            c => parts.push(c),
+        }
+    }
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn strip_zip_ext(path: &str) -> &str {
+    let n = path.len();
+    if n >= 4 && path.is_char_boundary(n - 4) && path[n - 4..].eq_ignore_ascii_case(".zip") {
+        &path[..n - 4]
+    } else {
+        path
+    }
+}
+
+/// `functions/thumbnail` → `functions-thumbnail`; `.` (or nothing) → `app`.
+fn slug(normalised: &str) -> String {
+    if normalised == "." || normalised.is_empty() {
+        return "app".to_string();
+    }
+    normalised
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// Standard base64 with padding (RFC 4648 §4), as Terraform's `filebase64sha256` gives.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                s.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                s.push('=');
+            }
+        }
+    }
+    s
+}
+
+fn canonical_or_absolute(p: &Path) -> PathBuf {
+    p.canonicalize()
+        .or_else(|_| std::path::absolute(p))
+        .unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Why an artifact could not be built.
+enum Problem {
+    /// The source directory / artifact file does not exist.
+    Missing,
+    /// The source is not a directory (or the artifact is a directory).
+    WrongKind,
+    /// The artifact file does not start with `PK\x03\x04`.
+    NotZip,
+    /// A file or directory could not be read.
+    Io { path: PathBuf, error: String },
+    /// A file name that cannot be a zip entry name.
+    BadName { path: PathBuf },
+    /// A symbolic link whose target does not exist.
+    Dangling { path: PathBuf },
+}
+
+impl Problem {
+    fn io(path: &Path, e: std::io::Error) -> Problem {
+        Problem::Io {
+            path: path.to_path_buf(),
+            error: e.to_string(),
+        }
+    }
+
+    fn diagnostic(&self, attr: &str, rel: &str, full: &Path, span: Span) -> Diagnostic {
+        let shown = |p: &Path| crate::syntax::display_path(p);
+        let dir = attr == "source";
+        match self {
+            Problem::Missing => {
+                let what = if dir { "directory" } else { "file" };
+                Diagnostic::error(
+                    "source-not-found",
+                    span,
+                    format!("{attr} {what} \"{rel}\" does not exist (looked in {})", shown(full)),
+                )
+                .with_help(if dir {
+                    "`source` is a directory relative to the project directory; build or install dependencies before running slsc"
+                } else {
+                    "`artifact` is a prebuilt zip file relative to the project directory"
+                })
+            }
+            Problem::WrongKind => {
+                let (is, want) = if dir {
+                    ("a file", "a directory")
+                } else {
+                    ("a directory", "a zip file")
+                };
+                Diagnostic::error(
+                    "source-not-found",
+                    span,
+                    format!("{attr} \"{rel}\" is {is}, not {want}"),
+                )
+                .with_help(if dir {
+                    "`source` names the directory to package (e.g. \"src\"); for a prebuilt zip use `artifact`"
+                } else {
+                    "`artifact` names a prebuilt zip file; for a directory to package use `source`"
+                })
+            }
+            Problem::NotZip => Diagnostic::error(
+                "invalid-value",
+                span,
+                format!("artifact \"{rel}\" is not a zip file (it does not start with the zip signature PK\\x03\\x04)"),
+            )
+            .with_help("`artifact` is used as is: it must be the zip file Lambda runs"),
+            Problem::Io { path, error } => Diagnostic::error(
+                "source-not-found",
+                span,
+                format!("cannot read {} while packaging {attr} \"{rel}\": {error}", shown(path)),
+            ),
+            Problem::BadName { path } => Diagnostic::error(
+                "source-not-found",
+                span,
+                format!(
+                    "cannot package {} from {attr} \"{rel}\": its name is not valid UTF-8",
+                    shown(path)
+                ),
+            )
+            .with_help("rename the file, or move it out of the source directory"),
+            Problem::Dangling { path } => Diagnostic::error(
+                "source-not-found",
+                span,
+                format!(
+                    "cannot package {} from {attr} \"{rel}\": it is a symbolic link to a file that does not exist",
+                    shown(path)
+                ),
+            )
+            .with_help("fix or remove the link (symbolic links to files are packaged with their target's contents)"),
+        }
+    }
+}
+
+/// Reads a prebuilt artifact, checking that it is a zip.
+fn read_prebuilt(path: &Path) -> Result<Vec<u8>, Problem> {
+    match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Problem::Missing),
+        Err(e) => return Err(Problem::io(path, e)),
+        Ok(m) if !m.is_file() => return Err(Problem::WrongKind),
+        Ok(_) => {}
+    }
+    let bytes = std::fs::read(path).map_err(|e| Problem::io(path, e))?;
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Err(Problem::NotZip);
+    }
+    Ok(bytes)
+}
+
+/// One file to package.
+struct Entry {
+    /// Relative to the source directory, `/` separators.
+    name: String,
+    path: PathBuf,
+    executable: bool,
+}
+
+/// Zips a source directory deterministically (see the module documentation).
+fn zip_dir(dir: &Path, excludes: &[PathBuf]) -> Result<Vec<u8>, Problem> {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Problem::Missing),
+        Err(e) => return Err(Problem::io(dir, e)),
+        Ok(m) if !m.is_dir() => return Err(Problem::WrongKind),
+        Ok(_) => {}
+    }
+    // Walking from the canonical root keeps every directory path canonical (symbolic links to
+    // directories are not entered), so excluded directories compare by plain equality.
+    let root = dir.canonicalize().map_err(|e| Problem::io(dir, e))?;
+    let mut entries = Vec::new();
+    collect(&root, "", excludes, &mut entries)?;
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for e in &entries {
+        let data = std::fs::read(&e.path).map_err(|err| Problem::io(&e.path, err))?;
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .compression_level(Some(6))
+            .last_modified_time(zip::DateTime::default())
+            .system(zip::System::Unix)
+            .unix_permissions(if e.executable { 0o755 } else { 0o644 })
+            .large_file(data.len() as u64 >= zip::ZIP64_BYTES_THR);
+        zip.start_file(e.name.as_str(), options)
+            .and_then(|()| zip.write_all(&data).map_err(Into::into))
+            .map_err(|err| Problem::Io {
+                path: e.path.clone(),
+                error: err.to_string(),
+            })?;
+    }
+    let cursor = zip.finish().map_err(|err| Problem::Io {
+        path: dir.to_path_buf(),
+        error: err.to_string(),
+    })?;
+    Ok(cursor.into_inner())
+}
+
+/// Collects the files under `dir` (whose relative path is `prefix`).
+fn collect(
+    dir: &Path,
+    prefix: &str,
+    excludes: &[PathBuf],
+    out: &mut Vec<Entry>,
+) -> Result<(), Problem> {
+    let listing = std::fs::read_dir(dir).map_err(|e| Problem::io(dir, e))?;
+    for item in listing {
+        let item = item.map_err(|e| Problem::io(dir, e))?;
+        let path = item.path();
+        let os_name = item.file_name();
+        let Some(name) = os_name.to_str() else {
+            if os_name.as_encoded_bytes().starts_with(b".") {
+                continue; // hidden anyway
+            }
+            return Err(Problem::BadName { path });
+        };
+        if name.starts_with('.') {
+            continue;
+        }
+        let rel = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
+        let file_type = item.file_type().map_err(|e| Problem::io(&path, e))?;
+        let meta = if file_type.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => continue, // never follow links to directories
+                Ok(m) => m,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Problem::Dangling { path })
+                }
+                Err(e) => return Err(Problem::io(&path, e)),
+            }
+        } else if file_type.is_dir() {
+            if !excludes.iter().any(|x| *x == path) {
+                collect(&path, &rel, excludes, out)?;
+            }
+            continue;
+        } else {
+            item.metadata().map_err(|e| Problem::io(&path, e))?
+        };
+        if !meta.is_file() || name.ends_with(".sls") {
+            continue;
+        }
+        out.push(Entry {
+            executable: is_executable(&meta, name),
+            name: rel,
+            path,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn is_executable(meta: &std::fs::Metadata, _name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    meta.permissions().mode() & 0o100 != 0
+}
+
+#[cfg(not(unix))]
+fn is_executable(_meta: &std::fs::Metadata, name: &str) -> bool {
+    // No unix modes here: a custom runtime's entry point must still be executable in Lambda.
+    name == "bootstrap"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_paths() {
+        assert_eq!(normalise("."), ".");
+        assert_eq!(normalise("./"), ".");
+        assert_eq!(normalise(""), ".");
+        assert_eq!(normalise("./src/"), "src");
+        assert_eq!(normalise("functions//thumbnail/."), "functions/thumbnail");
+        assert_eq!(normalise("a/../b"), "b");
+        assert_eq!(normalise("../shared"), "../shared");
+    }
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("."), "app");
+        assert_eq!(slug("src"), "src");
+        assert_eq!(slug("functions/thumbnail"), "functions-thumbnail");
+        assert_eq!(slug("build/v1.2"), "build-v1-2");
+        assert_eq!(slug(strip_zip_ext("dist/api.zip")), "dist-api");
+        assert_eq!(slug(strip_zip_ext("dist/API.ZIP")), "dist-API");
+    }
+
+    #[test]
+    fn encodes() {
+        assert_eq!(hex(&[0, 15, 255]), "000fff");
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+}

@@ -1,0 +1,1006 @@
+//! The CloudFormation emitter: model + graph → `template.json`.
+//!
+//! Logical IDs are the PascalCase of the block name plus a kind suffix (`SignupFunction`,
+//! `EmailsQueue`, `UsersTable`, …; per trigger `<Trigger>EventSourceMapping`, `<Trigger>Rule`,
+//! `<Trigger>Route`, `<Trigger>Permission`, …). Every resource carries an explicit physical name
+//! (`{app}-{stage}-{name}`), so the ARNs and URLs of named resources are built with `Fn::Sub`
+//! from names and pseudo parameters rather than `Fn::GetAtt`: two functions that name each other,
+//! or a bucket whose notifications invoke a function whose role reads the bucket, never form a
+//! dependency cycle. `Fn::GetAtt` is used only where an ordering is needed (a redrive target
+//! must exist before its queue; a stream ARN is only known after the table).
+//!
+//! Output is deterministic: keys are sorted when serialising, lists are in model order.
+
+use super::iam::{self, Arn, Statement};
+use crate::graph::Graph;
+use crate::model::validate::pascal;
+use crate::model::value::fmt_number;
+use crate::model::{Block, BlockKind, Model, Part, TriggerSource, Value};
+use serde_json::{json, Map, Value as J};
+
+/// `Fn::Sub` escape for literal text.
+fn sub_escape(s: &str) -> String {
+    s.replace("${", "${!")
+}
+
+fn sub(s: String) -> J {
+    json!({ "Fn::Sub": s })
+}
+
+/// Sub-template of an ARN.
+pub fn arn_sub(a: &Arn) -> String {
+    let p = "arn:${AWS::Partition}";
+    let ra = "${AWS::Region}:${AWS::AccountId}";
+    match a {
+        Arn::Function(n) => format!("{p}:lambda:{ra}:function:{n}"),
+        Arn::Queue(n) => format!("{p}:sqs:{ra}:{n}"),
+        Arn::Table(n) => format!("{p}:dynamodb:{ra}:table/{n}"),
+        Arn::TableIndexes(n) => format!("{p}:dynamodb:{ra}:table/{n}/index/*"),
+        Arn::TableStreams(n) => format!("{p}:dynamodb:{ra}:table/{n}/stream/*"),
+        Arn::Bucket(n) => format!("{p}:s3:::{n}-${{AWS::AccountId}}"),
+        Arn::BucketObjects(n, prefix) => {
+            format!("{p}:s3:::{n}-${{AWS::AccountId}}/{}*", sub_escape(prefix))
+        }
+        Arn::Topic(n) => format!("{p}:sns:{ra}:{n}"),
+        Arn::LogGroup(f) => format!("{p}:logs:{ra}:log-group:/aws/lambda/{f}:*"),
+        Arn::Secret(s) => format!("{p}:secretsmanager:{ra}:secret:{}-??????", sub_escape(s)),
+        Arn::Parameter(s) => format!(
+            "{p}:ssm:{ra}:parameter/{}",
+            sub_escape(s.trim_start_matches('/'))
+        ),
+        Arn::Any => "*".to_string(),
+    }
+}
+
+fn arn(a: &Arn) -> J {
+    match a {
+        Arn::Any => json!("*"),
+        _ => sub(arn_sub(a)),
+    }
+}
+
+pub fn function_id(name: &str) -> String {
+    format!("{}Function", pascal(name))
+}
+
+fn tags_list(model: &Model, own: Option<&Block>) -> J {
+    let mut tags: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    if let Some(Value::Object(o)) = model.app.get("tags") {
+        for (k, v) in o {
+            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+    }
+    if let Some(Value::Object(o)) = own.and_then(|b| b.get("tags")) {
+        for (k, v) in o {
+            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+        }
+    }
+    J::Array(
+        tags.into_iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+fn tags_map(model: &Model) -> J {
+    let mut m = Map::new();
+    if let Some(Value::Object(o)) = model.app.get("tags") {
+        for (k, v) in o {
+            m.insert(k.clone(), json!(v.as_str().unwrap_or_default()));
+        }
+    }
+    J::Object(m)
+}
+
+fn num(v: f64) -> J {
+    crate::model::value::number_json(v)
+}
+
+/// A deploy-time string as a CloudFormation value.
+fn deploy_value(model: &Model, parts: &[Part]) -> J {
+    let mut s = String::new();
+    let mut plain = true;
+    for p in parts {
+        match p {
+            Part::Lit(l) => s.push_str(&sub_escape(l)),
+            Part::Secret(n) | Part::Ssm(n) => s.push_str(&sub_escape(n)),
+            Part::HttpUrl => {
+                plain = false;
+                s.push_str("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/");
+            }
+            Part::Attr(addr, attr) => {
+                let name = addr.name.as_str();
+                use crate::model::RefKind as K;
+                let text = match (addr.kind, attr.as_str()) {
+                    (K::Function, "name") | (K::Database, "name") | (K::Alarm, "name") => {
+                        model.physical_name(name)
+                    }
+                    (K::Queue, "name") => iam::queue_name(model, name),
+                    (K::Topic, "name") => iam::topic_name(model, name),
+                    (K::Bucket, "name") => {
+                        plain = false;
+                        format!("{}-${{AWS::AccountId}}", iam::bucket_name(model, name))
+                    }
+                    (K::Function, "arn") => {
+                        plain = false;
+                        arn_sub(&Arn::Function(model.physical_name(name)))
+                    }
+                    (K::Queue, "arn") => {
+                        plain = false;
+                        arn_sub(&Arn::Queue(iam::queue_name(model, name)))
+                    }
+                    (K::Queue, "url") => {
+                        plain = false;
+                        format!(
+                            "https://sqs.${{AWS::Region}}.${{AWS::URLSuffix}}/${{AWS::AccountId}}/{}",
+                            iam::queue_name(model, name)
+                        )
+                    }
+                    (K::Database, "arn") => {
+                        plain = false;
+                        arn_sub(&Arn::Table(model.physical_name(name)))
+                    }
+                    (K::Database, "stream_arn") => {
+                        plain = false;
+                        format!("${{{}Table.StreamArn}}", pascal(name))
+                    }
+                    (K::Bucket, "arn") => {
+                        plain = false;
+                        arn_sub(&Arn::Bucket(iam::bucket_name(model, name)))
+                    }
+                    (K::Topic, "arn") => {
+                        plain = false;
+                        arn_sub(&Arn::Topic(iam::topic_name(model, name)))
+                    }
+                    (K::Alarm, "arn") => {
+                        plain = false;
+                        format!(
+                            "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{}",
+                            model.physical_name(name)
+                        )
+                    }
+                    _ => String::new(),
+                };
+                s.push_str(&text);
+            }
+        }
+    }
+    if plain {
+        // Only compile-time text: unescape what sub_escape added.
+        json!(s.replace("${!", "${"))
+    } else {
+        sub(s)
+    }
+}
+
+/// Any model value as a CloudFormation string (environment values, outputs).
+fn string_value(model: &Model, v: &Value) -> J {
+    match v {
+        Value::String(s) => json!(s),
+        Value::Deploy(parts) => deploy_value(model, parts),
+        Value::Number(n) => json!(fmt_number(*n)),
+        Value::Bool(b) => json!(b.to_string()),
+        other => json!(other.to_json().to_string()),
+    }
+}
+
+fn policy_document(stmts: &[Statement]) -> J {
+    let statements: Vec<J> = stmts
+        .iter()
+        .map(|s| {
+            let mut st = json!({
+                "Effect": "Allow",
+                "Action": s.actions,
+                "Resource": s.resources.iter().map(arn).collect::<Vec<_>>(),
+            });
+            if let Some(p) = &s.list_prefix {
+                st["Condition"] = json!({"StringLike": {"s3:prefix": [p]}});
+            }
+            st
+        })
+        .collect();
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+struct Emitter<'a> {
+    model: &'a Model,
+    graph: &'a Graph,
+    resources: Map<String, J>,
+    outputs: Map<String, J>,
+    keys: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Emits the template. `code_key` gives the S3 key of a function's artifact.
+pub fn emit(model: &Model, graph: &Graph, code_key: &dyn Fn(&str) -> Option<String>) -> J {
+    let mut e = Emitter {
+        model,
+        graph,
+        resources: Map::new(),
+        outputs: Map::new(),
+        keys: code_key,
+    };
+    e.functions();
+    e.queues();
+    e.tables();
+    e.buckets();
+    e.topics();
+    e.alarms();
+    e.triggers();
+    e.outputs();
+    let description = format!("{} ({}) — generated by slsc", model.app.name, model.stage);
+    let mut t = json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": description,
+        "Parameters": {
+            "ArtifactBucket": {
+                "Type": "String",
+                "Description": "The S3 bucket holding the function artifacts (uploaded by slsc deploy)"
+            }
+        },
+        "Resources": J::Object(e.resources),
+    });
+    if !e.outputs.is_empty() {
+        t["Outputs"] = J::Object(e.outputs);
+    }
+    t
+}
+
+impl Emitter<'_> {
+    fn add(&mut self, id: String, r: J) {
+        self.resources.insert(id, r);
+    }
+
+    fn functions(&mut self) {
+        let model = self.model;
+        let retention = model.app.num("log_retention").unwrap_or(30.0);
+        for f in model.of_kind(BlockKind::Function) {
+            let id = function_id(&f.name);
+            let fname = model.physical_name(&f.name);
+            let stmts = iam::statements(model, self.graph, f);
+            self.add(
+                format!("{id}Role"),
+                json!({
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "AssumeRolePolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{
+                                "Effect": "Allow",
+                                "Principal": {"Service": "lambda.amazonaws.com"},
+                                "Action": "sts:AssumeRole"
+                            }]
+                        },
+                        "Policies": [{"PolicyName": "slsc", "PolicyDocument": policy_document(&stmts)}],
+                        "Tags": tags_list(model, Some(f)),
+                    }
+                }),
+            );
+            self.add(
+                format!("{id}LogGroup"),
+                json!({
+                    "Type": "AWS::Logs::LogGroup",
+                    "DeletionPolicy": "Delete",
+                    "UpdateReplacePolicy": "Delete",
+                    "Properties": {
+                        "LogGroupName": format!("/aws/lambda/{fname}"),
+                        "RetentionInDays": num(retention),
+                        "Tags": tags_list(model, Some(f)),
+                    }
+                }),
+            );
+            let mut props = json!({
+                "FunctionName": fname,
+                "Handler": f.str("handler").unwrap_or_default(),
+                "Runtime": f.str("runtime").unwrap_or("nodejs24.x"),
+                "Role": {"Fn::GetAtt": [format!("{id}Role"), "Arn"]},
+                "Code": {
+                    "S3Bucket": {"Ref": "ArtifactBucket"},
+                    "S3Key": (self.keys)(&f.name).unwrap_or_default(),
+                },
+                "MemorySize": num(f.num("memory").unwrap_or(128.0)),
+                "Timeout": num(f.num("timeout").unwrap_or(6.0)),
+                "Architectures": [f.str("architecture").unwrap_or("x86_64")],
+                "RecursiveLoop": if f.str("recursion") == Some("allow") { "Allow" } else { "Terminate" },
+                "LoggingConfig": {"LogGroup": {"Ref": format!("{id}LogGroup")}},
+                "Tags": tags_list(model, Some(f)),
+            });
+            if let Some(c) = f.num("concurrency") {
+                props["ReservedConcurrentExecutions"] = num(c);
+            }
+            if let Some(Value::Object(env)) = f.get("environment") {
+                if !env.is_empty() {
+                    let mut vars = Map::new();
+                    for (k, v) in env {
+                        vars.insert(k.clone(), string_value(model, v));
+                    }
+                    props["Environment"] = json!({"Variables": vars});
+                }
+            }
+            if f.bool("tracing") == Some(true) {
+                props["TracingConfig"] = json!({"Mode": "Active"});
+            }
+            if let Some(d) = f.str("description") {
+                props["Description"] = json!(d);
+            }
+            if let Some(Value::List(layers)) = f.get("layers") {
+                if !layers.is_empty() {
+                    props["Layers"] = layers
+                        .iter()
+                        .map(|l| json!(l.as_str().unwrap_or_default()))
+                        .collect();
+                }
+            }
+            if let Some(v) = f.get("vpc") {
+                props["VpcConfig"] = json!({
+                    "SubnetIds": v.get("subnet_ids").map(Value::to_json).unwrap_or(json!([])),
+                    "SecurityGroupIds": v.get("security_group_ids").map(Value::to_json).unwrap_or(json!([])),
+                });
+            }
+            self.add(
+                id.clone(),
+                json!({"Type": "AWS::Lambda::Function", "Properties": props}),
+            );
+            // Asynchronous invocation: retries and the failure destination.
+            let retries = f.num("retries").unwrap_or(2.0);
+            let on_failure = f.reference("on_failure");
+            if retries != 2.0 || on_failure.is_some() {
+                let mut p = json!({
+                    "FunctionName": {"Ref": id},
+                    "Qualifier": "$LATEST",
+                    "MaximumRetryAttempts": num(retries),
+                });
+                if let Some(dest) = on_failure {
+                    p["DestinationConfig"] =
+                        json!({"OnFailure": {"Destination": self.target_arn(dest)}});
+                }
+                self.add(
+                    format!("{id}EventInvokeConfig"),
+                    json!({"Type": "AWS::Lambda::EventInvokeConfig", "Properties": p}),
+                );
+            }
+        }
+    }
+
+    /// The ARN of a queue or topic destination.
+    fn target_arn(&self, a: &crate::model::Addr) -> J {
+        use crate::model::RefKind as K;
+        match a.kind {
+            K::Queue => arn(&Arn::Queue(iam::queue_name(self.model, &a.name))),
+            K::Topic => arn(&Arn::Topic(iam::topic_name(self.model, &a.name))),
+            K::Function => arn(&Arn::Function(self.model.physical_name(&a.name))),
+            _ => json!(""),
+        }
+    }
+
+    fn queues(&mut self) {
+        let model = self.model;
+        for q in model.of_kind(BlockKind::Queue) {
+            let fifo = q.bool("fifo") == Some(true);
+            let mut p = json!({
+                "QueueName": iam::queue_name(model, &q.name),
+                "VisibilityTimeout": num(q.num("visibility_timeout").unwrap_or(30.0)),
+                "MessageRetentionPeriod": num(q.num("retention").unwrap_or(345_600.0)),
+                "DelaySeconds": num(q.num("delay").unwrap_or(0.0)),
+                "Tags": tags_list(model, None),
+            });
+            if fifo {
+                p["FifoQueue"] = json!(true);
+            }
+            if let Some(dl) = q.reference("dead_letter") {
+                // GetAtt: the dead letter queue must exist before the redrive policy names it.
+                p["RedrivePolicy"] = json!({
+                    "deadLetterTargetArn": {"Fn::GetAtt": [format!("{}Queue", pascal(&dl.name)), "Arn"]},
+                    "maxReceiveCount": num(q.num("max_receives").unwrap_or(5.0)),
+                });
+            }
+            // Explicit: a queue's messages go with it (a plan flags deleting a queue as data loss).
+            self.add(
+                format!("{}Queue", pascal(&q.name)),
+                json!({"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete", "Properties": p}),
+            );
+        }
+    }
+
+    fn tables(&mut self) {
+        let model = self.model;
+        for t in model.of_kind(BlockKind::Database) {
+            let key_type = |k: &Value| match k.get("type").and_then(Value::as_str) {
+                Some("number") => "N",
+                Some("binary") => "B",
+                _ => "S",
+            };
+            let mut attrs: std::collections::BTreeMap<String, &str> =
+                std::collections::BTreeMap::new();
+            let key_schema =
+                |pk: Option<&Value>,
+                 sk: Option<&Value>,
+                 attrs: &mut std::collections::BTreeMap<String, &str>| {
+                    let mut ks = Vec::new();
+                    if let Some(pk) = pk {
+                        let n = pk
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string();
+                        attrs.insert(n.clone(), key_type(pk));
+                        ks.push(json!({"AttributeName": n, "KeyType": "HASH"}));
+                    }
+                    if let Some(sk) = sk {
+                        let n = sk
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string();
+                        attrs.insert(n.clone(), key_type(sk));
+                        ks.push(json!({"AttributeName": n, "KeyType": "RANGE"}));
+                    }
+                    J::Array(ks)
+                };
+            let ks = key_schema(t.get("partition_key"), t.get("sort_key"), &mut attrs);
+            let provisioned = t.str("billing") == Some("provisioned");
+            let throughput = json!({
+                "ReadCapacityUnits": num(t.num("read_capacity").unwrap_or(1.0)),
+                "WriteCapacityUnits": num(t.num("write_capacity").unwrap_or(1.0)),
+            });
+            let mut gsis = Vec::new();
+            if let Some(Value::Object(idx)) = t.get("indexes") {
+                let mut names: Vec<&String> = idx.keys().collect();
+                names.sort();
+                for name in names {
+                    let i = &idx[name];
+                    let iks = key_schema(i.get("partition_key"), i.get("sort_key"), &mut attrs);
+                    let proj = if i.get("projection").and_then(Value::as_str) == Some("keys_only") {
+                        "KEYS_ONLY"
+                    } else {
+                        "ALL"
+                    };
+                    let mut g = json!({"IndexName": name, "KeySchema": iks, "Projection": {"ProjectionType": proj}});
+                    if provisioned {
+                        g["ProvisionedThroughput"] = throughput.clone();
+                    }
+                    gsis.push(g);
+                }
+            }
+            let mut p = json!({
+                "TableName": model.physical_name(&t.name),
+                "AttributeDefinitions": attrs.iter().map(|(n, ty)| json!({"AttributeName": n, "AttributeType": ty})).collect::<Vec<_>>(),
+                "KeySchema": ks,
+                "BillingMode": if provisioned { "PROVISIONED" } else { "PAY_PER_REQUEST" },
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": t.bool("point_in_time_recovery") != Some(false)},
+                "Tags": tags_list(model, None),
+            });
+            if provisioned {
+                p["ProvisionedThroughput"] = throughput;
+            }
+            if !gsis.is_empty() {
+                p["GlobalSecondaryIndexes"] = J::Array(gsis);
+            }
+            if let Some(s) = t.str("stream") {
+                p["StreamSpecification"] = json!({"StreamViewType": s.to_ascii_uppercase()});
+            }
+            if let Some(ttl) = t.str("ttl") {
+                p["TimeToLiveSpecification"] = json!({"AttributeName": ttl, "Enabled": true});
+            }
+            let policy = if t.bool("retain") != Some(false) {
+                "Retain"
+            } else {
+                "Delete"
+            };
+            self.add(
+                format!("{}Table", pascal(&t.name)),
+                json!({"Type": "AWS::DynamoDB::Table", "DeletionPolicy": policy, "UpdateReplacePolicy": policy, "Properties": p}),
+            );
+        }
+    }
+
+    fn buckets(&mut self) {
+        let model = self.model;
+        for b in model.of_kind(BlockKind::Bucket) {
+            let mut p = json!({
+                "BucketName": sub(format!("{}-${{AWS::AccountId}}", iam::bucket_name(model, &b.name))),
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": true,
+                    "BlockPublicPolicy": true,
+                    "IgnorePublicAcls": true,
+                    "RestrictPublicBuckets": true
+                },
+                "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+                "Tags": tags_list(model, None),
+            });
+            if b.bool("versioning") == Some(true) {
+                p["VersioningConfiguration"] = json!({"Status": "Enabled"});
+            }
+            // Notifications to functions: the permission must exist first (DependsOn), and the
+            // function ARN is a Sub so the bucket does not depend on the function's role.
+            let mut configs = Vec::new();
+            let mut depends = Vec::new();
+            for t in model.of_kind(BlockKind::Trigger) {
+                if model.trigger_sources.get(&t.name)
+                    != Some(&TriggerSource::Bucket(b.name.clone()))
+                {
+                    continue;
+                }
+                let Some(f) = t.reference("function") else {
+                    continue;
+                };
+                let events: Vec<&str> = t
+                    .get("events")
+                    .map(|e| e.as_list().iter().filter_map(Value::as_str).collect())
+                    .unwrap_or_default();
+                for ev in events {
+                    let event = if ev == "removed" {
+                        "s3:ObjectRemoved:*"
+                    } else {
+                        "s3:ObjectCreated:*"
+                    };
+                    let mut c = json!({"Event": event, "Function": arn(&Arn::Function(model.physical_name(&f.name)))});
+                    let mut rules = Vec::new();
+                    if let Some(pfx) = t.str("prefix") {
+                        rules.push(json!({"Name": "prefix", "Value": pfx}));
+                    }
+                    if let Some(sfx) = t.str("suffix") {
+                        rules.push(json!({"Name": "suffix", "Value": sfx}));
+                    }
+                    if !rules.is_empty() {
+                        c["Filter"] = json!({"S3Key": {"Rules": rules}});
+                    }
+                    configs.push(c);
+                }
+                depends.push(format!("{}Permission", pascal(&t.name)));
+            }
+            let mut r = json!({"Type": "AWS::S3::Bucket", "Properties": p});
+            if !configs.is_empty() {
+                r["Properties"]["NotificationConfiguration"] =
+                    json!({"LambdaConfigurations": configs});
+                r["DependsOn"] = json!(depends);
+            }
+            let policy = if b.bool("retain") != Some(false) {
+                "Retain"
+            } else {
+                "Delete"
+            };
+            r["DeletionPolicy"] = json!(policy);
+            r["UpdateReplacePolicy"] = json!(policy);
+            self.add(format!("{}Bucket", pascal(&b.name)), r);
+        }
+    }
+
+    fn topics(&mut self) {
+        let model = self.model;
+        for t in model.of_kind(BlockKind::Topic) {
+            let mut p = json!({"TopicName": iam::topic_name(model, &t.name), "Tags": tags_list(model, None)});
+            if t.bool("fifo") == Some(true) {
+                p["FifoTopic"] = json!(true);
+            }
+            self.add(
+                format!("{}Topic", pascal(&t.name)),
+                json!({"Type": "AWS::SNS::Topic", "Properties": p}),
+            );
+        }
+    }
+
+    fn alarms(&mut self) {
+        let model = self.model;
+        for a in model.of_kind(BlockKind::Alarm) {
+            let id = format!("{}Alarm", pascal(&a.name));
+            let Some(w) = a.reference("watch") else {
+                continue;
+            };
+            let metric = a.str("metric").unwrap_or_default();
+            use crate::model::RefKind as K;
+            let period = num(a.num("period").unwrap_or(60.0));
+            let mut p = json!({
+                "AlarmName": model.physical_name(&a.name),
+                "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+                "Threshold": num(a.num("threshold").unwrap_or(0.0)),
+                "EvaluationPeriods": num(a.num("evaluation_periods").unwrap_or(1.0)),
+                "TreatMissingData": "notBreaching",
+            });
+            let simple = |ns: &str, name: &str, stat: &str, dim: &str, value: String| json!({"Namespace": ns, "MetricName": name, "Statistic": stat, "Dimensions": [{"Name": dim, "Value": value}]});
+            match (w.kind, metric) {
+                (K::Function, m) => {
+                    let (name, stat) = match m {
+                        "errors" => ("Errors", "Sum"),
+                        "throttles" => ("Throttles", "Sum"),
+                        "duration" => ("Duration", "Average"),
+                        _ => ("Invocations", "Sum"),
+                    };
+                    merge(
+                        &mut p,
+                        simple(
+                            "AWS/Lambda",
+                            name,
+                            stat,
+                            "FunctionName",
+                            model.physical_name(&w.name),
+                        ),
+                    );
+                    p["Period"] = period;
+                }
+                (K::Queue, m) => {
+                    let name = if m == "age" {
+                        "ApproximateAgeOfOldestMessage"
+                    } else {
+                        "ApproximateNumberOfMessagesVisible"
+                    };
+                    merge(
+                        &mut p,
+                        simple(
+                            "AWS/SQS",
+                            name,
+                            "Maximum",
+                            "QueueName",
+                            iam::queue_name(model, &w.name),
+                        ),
+                    );
+                    p["Period"] = period;
+                }
+                _ => {
+                    // Read + write throttle events of the table.
+                    let table = model.physical_name(&w.name);
+                    let m = |id: &str, name: &str| {
+                        json!({"Id": id, "ReturnData": false, "MetricStat": {
+                            "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": name, "Dimensions": [{"Name": "TableName", "Value": table}]},
+                            "Period": period, "Stat": "Sum"}})
+                    };
+                    p["Metrics"] = json!([
+                        m("reads", "ReadThrottleEvents"),
+                        m("writes", "WriteThrottleEvents"),
+                        {"Id": "throttles", "Expression": "reads + writes", "Label": "throttles", "ReturnData": true}
+                    ]);
+                }
+            }
+            // A topic when someone must be told: e-mail subscribers or a trigger.
+            let notify: Vec<String> = a
+                .get("notify")
+                .map(|n| {
+                    n.as_list()
+                        .iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let triggered = model.of_kind(BlockKind::Trigger).any(|t| {
+                model.trigger_sources.get(&t.name) == Some(&TriggerSource::Alarm(a.name.clone()))
+            });
+            if !notify.is_empty() || triggered {
+                let topic = format!("{id}Topic");
+                self.add(topic.clone(), json!({"Type": "AWS::SNS::Topic", "Properties": {"Tags": tags_list(model, None)}}));
+                for (i, addr) in notify.iter().enumerate() {
+                    self.add(
+                        format!("{id}Notify{}Subscription", i + 1),
+                        json!({"Type": "AWS::SNS::Subscription", "Properties": {"TopicArn": {"Ref": topic}, "Protocol": "email", "Endpoint": addr}}),
+                    );
+                }
+                p["AlarmActions"] = json!([{"Ref": topic}]);
+            }
+            self.add(
+                id,
+                json!({"Type": "AWS::CloudWatch::Alarm", "Properties": p}),
+            );
+        }
+    }
+
+    fn permission(&mut self, id: String, function: &str, principal: &str, source_arn: J) {
+        self.add(
+            id,
+            json!({"Type": "AWS::Lambda::Permission", "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": function_id(function)},
+                "Principal": principal,
+                "SourceArn": source_arn,
+                "SourceAccount": {"Ref": "AWS::AccountId"},
+            }}),
+        );
+    }
+
+    fn triggers(&mut self) {
+        let model = self.model;
+        let mut api = false;
+        for t in model.of_kind(BlockKind::Trigger) {
+            let Some(src) = model.trigger_sources.get(&t.name).cloned() else {
+                continue;
+            };
+            let Some(f) = t.reference("function").map(|a| a.name.clone()) else {
+                continue;
+            };
+            let tid = pascal(&t.name);
+            let fid = function_id(&f);
+            let fn_arn = json!({"Fn::GetAtt": [fid.clone(), "Arn"]});
+            match src {
+                TriggerSource::Http { method, path } => {
+                    api = true;
+                    self.add(
+                        format!("{tid}Integration"),
+                        json!({"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
+                            "ApiId": {"Ref": "HttpApi"},
+                            "IntegrationType": "AWS_PROXY",
+                            "IntegrationUri": fn_arn,
+                            "PayloadFormatVersion": "2.0",
+                        }}),
+                    );
+                    let mut route = json!({
+                        "ApiId": {"Ref": "HttpApi"},
+                        "RouteKey": format!("{method} {path}"),
+                        "Target": {"Fn::Sub": format!("integrations/${{{tid}Integration}}")},
+                    });
+                    match t.str("auth") {
+                        Some("iam") => route["AuthorizationType"] = json!("AWS_IAM"),
+                        Some("jwt") => {
+                            let j = t.get("jwt").cloned().unwrap_or(Value::Null);
+                            self.add(
+                                format!("{tid}Authorizer"),
+                                json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": {
+                                    "ApiId": {"Ref": "HttpApi"},
+                                    "AuthorizerType": "JWT",
+                                    "Name": format!("{}-{}", model.stage, t.name),
+                                    "IdentitySource": ["$request.header.Authorization"],
+                                    "JwtConfiguration": {
+                                        "Issuer": j.get("issuer").map(Value::to_json).unwrap_or(json!("")),
+                                        "Audience": j.get("audience").map(Value::to_json).unwrap_or(json!([])),
+                                    }
+                                }}),
+                            );
+                            route["AuthorizationType"] = json!("JWT");
+                            route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
+                        }
+                        _ => route["AuthorizationType"] = json!("NONE"),
+                    }
+                    self.add(
+                        format!("{tid}Route"),
+                        json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": route}),
+                    );
+                    let m = if method == "ANY" {
+                        "*".to_string()
+                    } else {
+                        method.clone()
+                    };
+                    let p: String = path
+                        .split('/')
+                        .map(|s| if s.starts_with('{') { "*" } else { s })
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    self.permission(
+                        format!("{tid}Permission"),
+                        &f,
+                        "apigateway.amazonaws.com",
+                        sub(format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{HttpApi}}/*/{m}{}", sub_escape(&p))),
+                    );
+                }
+                TriggerSource::Schedule(expr) => {
+                    let mut target = json!({"Arn": fn_arn, "Id": "function"});
+                    if let Some(input) = t.get("input") {
+                        target["Input"] = json!(sorted(input.to_json()).to_string());
+                    }
+                    self.add(
+                        format!("{tid}Rule"),
+                        json!({"Type": "AWS::Events::Rule", "Properties": {
+                            "Name": model.physical_name(&t.name),
+                            "ScheduleExpression": expr,
+                            "State": "ENABLED",
+                            "Targets": [target],
+                        }}),
+                    );
+                    self.permission(
+                        format!("{tid}Permission"),
+                        &f,
+                        "events.amazonaws.com",
+                        json!({"Fn::GetAtt": [format!("{tid}Rule"), "Arn"]}),
+                    );
+                }
+                TriggerSource::Queue(q) => {
+                    let mut p = json!({
+                        "FunctionName": {"Ref": fid},
+                        "EventSourceArn": {"Fn::GetAtt": [format!("{}Queue", pascal(&q)), "Arn"]},
+                        "BatchSize": num(t.num("batch_size").unwrap_or(10.0)),
+                        "Enabled": true,
+                    });
+                    if let Some(w) = t.num("batch_window") {
+                        p["MaximumBatchingWindowInSeconds"] = num(w);
+                    }
+                    if let Some(c) = t.num("max_concurrency") {
+                        p["ScalingConfig"] = json!({"MaximumConcurrency": num(c)});
+                    }
+                    if t.bool("partial_failures") == Some(true) {
+                        p["FunctionResponseTypes"] = json!(["ReportBatchItemFailures"]);
+                    }
+                    self.add(
+                        format!("{tid}EventSourceMapping"),
+                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": p}),
+                    );
+                }
+                TriggerSource::Database(d) => {
+                    let mut p = json!({
+                        "FunctionName": {"Ref": fid},
+                        "EventSourceArn": {"Fn::GetAtt": [format!("{}Table", pascal(&d)), "StreamArn"]},
+                        "BatchSize": num(t.num("batch_size").unwrap_or(100.0)),
+                        "StartingPosition": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
+                        "MaximumRetryAttempts": num(t.num("retries").unwrap_or(-1.0)),
+                        "Enabled": true,
+                    });
+                    if let Some(w) = t.num("batch_window") {
+                        p["MaximumBatchingWindowInSeconds"] = num(w);
+                    }
+                    if let Some(dest) = t.reference("on_failure") {
+                        p["DestinationConfig"] =
+                            json!({"OnFailure": {"Destination": self.target_arn(dest)}});
+                    }
+                    self.add(
+                        format!("{tid}EventSourceMapping"),
+                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": p}),
+                    );
+                }
+                TriggerSource::Bucket(b) => {
+                    self.permission(
+                        format!("{tid}Permission"),
+                        &f,
+                        "s3.amazonaws.com",
+                        arn(&Arn::Bucket(iam::bucket_name(model, &b))),
+                    );
+                }
+                TriggerSource::Topic(tp) => {
+                    let mut p = json!({
+                        "TopicArn": {"Ref": format!("{}Topic", pascal(&tp))},
+                        "Protocol": "lambda",
+                        "Endpoint": fn_arn,
+                    });
+                    if let Some(filter) = t.get("filter") {
+                        p["FilterPolicy"] = sorted(filter.to_json());
+                        p["FilterPolicyScope"] = json!("MessageAttributes");
+                    }
+                    self.add(
+                        format!("{tid}Subscription"),
+                        json!({"Type": "AWS::SNS::Subscription", "Properties": p}),
+                    );
+                    self.permission(
+                        format!("{tid}Permission"),
+                        &f,
+                        "sns.amazonaws.com",
+                        json!({"Ref": format!("{}Topic", pascal(&tp))}),
+                    );
+                }
+                TriggerSource::Alarm(a) => {
+                    let topic = format!("{}AlarmTopic", pascal(&a));
+                    self.add(
+                        format!("{tid}Subscription"),
+                        json!({"Type": "AWS::SNS::Subscription", "Properties": {"TopicArn": {"Ref": topic}, "Protocol": "lambda", "Endpoint": fn_arn}}),
+                    );
+                    self.permission(
+                        format!("{tid}Permission"),
+                        &f,
+                        "sns.amazonaws.com",
+                        json!({"Ref": topic}),
+                    );
+                }
+            }
+        }
+        if api {
+            let mut p = json!({
+                "Name": format!("{}-{}", model.app.name, model.stage),
+                "ProtocolType": "HTTP",
+                "Tags": tags_map(model),
+            });
+            if let Some(cors) = self.cors() {
+                p["CorsConfiguration"] = cors;
+            }
+            self.add(
+                "HttpApi".into(),
+                json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": p}),
+            );
+            self.add(
+                "HttpApiStage".into(),
+                json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApi"}, "StageName": "$default", "AutoDeploy": true}}),
+            );
+            self.outputs.insert(
+                "HttpApiUrl".into(),
+                json!({"Description": "The HTTP API's URL", "Value": sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/".into())}),
+            );
+        }
+    }
+
+    fn cors(&self) -> Option<J> {
+        let model = self.model;
+        let methods_used = || {
+            let mut m: Vec<String> = model
+                .trigger_sources
+                .values()
+                .filter_map(|s| match s {
+                    TriggerSource::Http { method, .. } => Some(if method == "ANY" {
+                        "*".to_string()
+                    } else {
+                        method.clone()
+                    }),
+                    _ => None,
+                })
+                .collect();
+            m.sort();
+            m.dedup();
+            m
+        };
+        match model.app.get("cors") {
+            Some(Value::Bool(true)) => Some(json!({
+                "AllowOrigins": ["*"],
+                "AllowMethods": methods_used(),
+                "AllowHeaders": ["authorization", "content-type"],
+            })),
+            Some(Value::Object(o)) => {
+                let list = |k: &str| {
+                    o.get(k).map(|v| {
+                        v.as_list()
+                            .iter()
+                            .filter_map(|x| x.as_str().map(String::from))
+                            .collect::<Vec<_>>()
+                    })
+                };
+                let mut c = json!({
+                    "AllowOrigins": list("origins").unwrap_or_else(|| vec!["*".into()]),
+                    "AllowMethods": list("methods").unwrap_or_else(methods_used),
+                    "AllowHeaders": list("headers").unwrap_or_else(|| vec!["authorization".into(), "content-type".into()]),
+                });
+                if let Some(m) = o.get("max_age").and_then(Value::as_f64) {
+                    c["MaxAge"] = num(m);
+                }
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
+    fn outputs(&mut self) {
+        let model = self.model;
+        for o in model.of_kind(BlockKind::Output) {
+            let Some(v) = o.get("value") else { continue };
+            let mut out = json!({"Value": string_value(model, v)});
+            if let Some(d) = o.str("description") {
+                out["Description"] = json!(d);
+            }
+            self.outputs.insert(pascal(&o.name), out);
+        }
+    }
+}
+
+fn merge(a: &mut J, b: J) {
+    if let (J::Object(a), J::Object(b)) = (a, b) {
+        for (k, v) in b {
+            a.insert(k, v);
+        }
+    }
+}
+
+/// Sorts every object's keys (for byte-identical output).
+pub fn sorted(v: J) -> J {
+    match v {
+        J::Object(m) => {
+            let mut entries: Vec<(String, J)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            J::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        J::Array(a) => J::Array(a.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
+/// Serialises a template: sorted keys, two-space indentation, a final newline.
+pub fn to_text(t: J) -> String {
+    let mut s = serde_json::to_string_pretty(&sorted(t)).expect("JSON values serialise");
+    s.push('\n');
+    s
+}
+
+/// The size in bytes of each role's inline policy (compact JSON), by function name.
+pub fn policy_sizes(t: &J) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    if let Some(J::Object(res)) = t.get("Resources") {
+        for (id, r) in res {
+            if r.get("Type").and_then(J::as_str) == Some("AWS::IAM::Role") {
+                if let Some(doc) = r.pointer("/Properties/Policies/0/PolicyDocument") {
+                    out.push((
+                        id.clone(),
+                        serde_json::to_string(doc).map(|s| s.len()).unwrap_or(0),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,390 @@
+//! The grant table: which IAM actions each edge of the resource graph needs, on which ARN.
+//!
+//! This is data, shared by the CloudFormation and Terraform emitters and documented in
+//! `docs/iam.md` (a test checks every action against AWS's IAM action list). A function's
+//! statements are derived only from the graph: its data edges (reads, writes, sends, invokes,
+//! on_failure), the trigger edges that need the function's role (queue polling, stream reading),
+//! its `secret()`/`ssm()` values, its own log group, and `tracing`/`vpc`. slsc never generates an
+//! `*` action; `"Resource": "*"` appears only for X-Ray and EC2 network interfaces, which have
+//! no resource-level permissions.
+
+use crate::graph::{EdgeKind, Graph, NodeKind};
+use crate::model::{Block, Model, Part, Value};
+
+/// An ARN, independent of the target: the emitters turn it into `Fn::Sub` or `${…}`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Arn {
+    Function(String),
+    Queue(String),
+    Table(String),
+    /// `table/NAME/index/*`
+    TableIndexes(String),
+    /// `table/NAME/stream/*`
+    TableStreams(String),
+    /// The bucket itself (ListBucket).
+    Bucket(String),
+    /// Objects under a prefix (`""` = every object).
+    BucketObjects(String, String),
+    Topic(String),
+    LogGroup(String),
+    Secret(String),
+    Parameter(String),
+    /// No resource-level permissions (X-Ray, EC2 network interfaces).
+    Any,
+}
+
+/// One IAM statement (Allow).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Statement {
+    pub actions: Vec<&'static str>,
+    pub resources: Vec<Arn>,
+    /// `s3:prefix` condition for ListBucket narrowed to a prefix.
+    pub list_prefix: Option<String>,
+}
+
+/// A row of the grant table.
+pub struct Grant {
+    pub edge: &'static str,
+    pub target: &'static str,
+    pub actions: &'static [&'static str],
+    pub arn: &'static str,
+}
+
+pub const DYNAMODB_READ: &[&str] = &[
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+];
+pub const DYNAMODB_WRITE: &[&str] = &[
+    "dynamodb:BatchWriteItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+];
+pub const S3_READ: &[&str] = &["s3:GetObject"];
+pub const S3_WRITE: &[&str] = &["s3:DeleteObject", "s3:PutObject"];
+pub const S3_LIST: &[&str] = &["s3:ListBucket"];
+pub const SQS_SEND: &[&str] = &["sqs:SendMessage"];
+pub const SQS_CONSUME: &[&str] = &[
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:ReceiveMessage",
+];
+pub const SNS_PUBLISH: &[&str] = &["sns:Publish"];
+pub const LAMBDA_INVOKE: &[&str] = &["lambda:InvokeFunction"];
+pub const STREAM_READ: &[&str] = &[
+    "dynamodb:DescribeStream",
+    "dynamodb:GetRecords",
+    "dynamodb:GetShardIterator",
+    "dynamodb:ListStreams",
+];
+pub const LOGS_WRITE: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
+pub const SECRET_READ: &[&str] = &["secretsmanager:GetSecretValue"];
+pub const SSM_READ: &[&str] = &["ssm:GetParameter"];
+pub const XRAY: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+pub const VPC: &[&str] = &[
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:UnassignPrivateIpAddresses",
+];
+
+/// The grant table, as documented in docs/iam.md.
+pub const TABLE: &[Grant] = &[
+    Grant {
+        edge: "reads",
+        target: "database",
+        actions: DYNAMODB_READ,
+        arn: "table/NAME, table/NAME/index/*",
+    },
+    Grant {
+        edge: "writes",
+        target: "database",
+        actions: DYNAMODB_WRITE,
+        arn: "table/NAME, table/NAME/index/* (plus the reads row)",
+    },
+    Grant {
+        edge: "reads",
+        target: "bucket",
+        actions: S3_READ,
+        arn: "BUCKET/PREFIX* (every object without prefix())",
+    },
+    Grant {
+        edge: "reads",
+        target: "bucket (list)",
+        actions: S3_LIST,
+        arn: "BUCKET, with an s3:prefix condition under prefix()",
+    },
+    Grant {
+        edge: "writes",
+        target: "bucket",
+        actions: S3_WRITE,
+        arn: "BUCKET/PREFIX* (plus the reads rows)",
+    },
+    Grant {
+        edge: "sends",
+        target: "queue",
+        actions: SQS_SEND,
+        arn: "queue ARN",
+    },
+    Grant {
+        edge: "sends",
+        target: "topic",
+        actions: SNS_PUBLISH,
+        arn: "topic ARN",
+    },
+    Grant {
+        edge: "invokes",
+        target: "function",
+        actions: LAMBDA_INVOKE,
+        arn: "function ARN",
+    },
+    Grant {
+        edge: "on_failure",
+        target: "queue",
+        actions: SQS_SEND,
+        arn: "queue ARN",
+    },
+    Grant {
+        edge: "on_failure",
+        target: "topic",
+        actions: SNS_PUBLISH,
+        arn: "topic ARN",
+    },
+    Grant {
+        edge: "trigger from",
+        target: "queue",
+        actions: SQS_CONSUME,
+        arn: "queue ARN",
+    },
+    Grant {
+        edge: "trigger from",
+        target: "database stream",
+        actions: STREAM_READ,
+        arn: "table/NAME/stream/*",
+    },
+    Grant {
+        edge: "secret()",
+        target: "Secrets Manager",
+        actions: SECRET_READ,
+        arn: "secret:NAME-??????",
+    },
+    Grant {
+        edge: "ssm()",
+        target: "Parameter Store",
+        actions: SSM_READ,
+        arn: "parameter/PATH",
+    },
+    Grant {
+        edge: "(always)",
+        target: "own log group",
+        actions: LOGS_WRITE,
+        arn: "log-group:/aws/lambda/FUNCTION:*",
+    },
+    Grant {
+        edge: "tracing = true",
+        target: "X-Ray",
+        actions: XRAY,
+        arn: "* (no resource-level permissions)",
+    },
+    Grant {
+        edge: "vpc",
+        target: "EC2 network interfaces",
+        actions: VPC,
+        arn: "* (no resource-level permissions)",
+    },
+];
+
+/// Every action slsc may generate (for the test against AWS's action list).
+pub fn all_actions() -> Vec<&'static str> {
+    let mut v: Vec<&str> = TABLE
+        .iter()
+        .flat_map(|g| g.actions.iter().copied())
+        .collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+fn push(
+    out: &mut Vec<Statement>,
+    actions: &[&'static str],
+    resources: Vec<Arn>,
+    list_prefix: Option<String>,
+) {
+    // Merge with an existing statement of the same actions and condition.
+    if let Some(s) = out
+        .iter_mut()
+        .find(|s| s.actions == actions && s.list_prefix == list_prefix)
+    {
+        for r in resources {
+            if !s.resources.contains(&r) {
+                s.resources.push(r);
+            }
+        }
+        return;
+    }
+    out.push(Statement {
+        actions: actions.to_vec(),
+        resources,
+        list_prefix,
+    });
+}
+
+/// The statements of a function's role, in a stable order.
+pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
+    let mut out: Vec<Statement> = Vec::new();
+    let fname = model.physical_name(&f.name);
+    push(&mut out, LOGS_WRITE, vec![Arn::LogGroup(fname)], None);
+    for (node, edge) in graph.grants(&f.name) {
+        let phys = match node.kind {
+            NodeKind::Bucket => bucket_name(model, &node.name),
+            NodeKind::Queue => queue_name(model, &node.name),
+            NodeKind::Topic => topic_name(model, &node.name),
+            _ => model.physical_name(&node.name),
+        };
+        match (edge.kind, node.kind) {
+            (EdgeKind::Reads | EdgeKind::Writes, NodeKind::Database) => {
+                push(
+                    &mut out,
+                    DYNAMODB_READ,
+                    vec![Arn::Table(phys.clone()), Arn::TableIndexes(phys.clone())],
+                    None,
+                );
+                if edge.kind == EdgeKind::Writes {
+                    push(
+                        &mut out,
+                        DYNAMODB_WRITE,
+                        vec![Arn::Table(phys.clone()), Arn::TableIndexes(phys)],
+                        None,
+                    );
+                }
+            }
+            (EdgeKind::Reads | EdgeKind::Writes, NodeKind::Bucket) => {
+                let prefix = edge.prefix.clone().unwrap_or_default();
+                push(
+                    &mut out,
+                    S3_READ,
+                    vec![Arn::BucketObjects(phys.clone(), prefix.clone())],
+                    None,
+                );
+                push(
+                    &mut out,
+                    S3_LIST,
+                    vec![Arn::Bucket(phys.clone())],
+                    (!prefix.is_empty()).then(|| format!("{prefix}*")),
+                );
+                if edge.kind == EdgeKind::Writes {
+                    push(
+                        &mut out,
+                        S3_WRITE,
+                        vec![Arn::BucketObjects(phys, prefix)],
+                        None,
+                    );
+                }
+            }
+            (EdgeKind::Sends | EdgeKind::OnFailure, NodeKind::Queue) => {
+                push(&mut out, SQS_SEND, vec![Arn::Queue(phys)], None)
+            }
+            (EdgeKind::Sends | EdgeKind::OnFailure, NodeKind::Topic) => {
+                push(&mut out, SNS_PUBLISH, vec![Arn::Topic(phys)], None)
+            }
+            (EdgeKind::Invokes, NodeKind::Function) => {
+                push(&mut out, LAMBDA_INVOKE, vec![Arn::Function(phys)], None)
+            }
+            _ => {}
+        }
+    }
+    // What the function's triggers need from its role: polling queues, reading streams.
+    if let Some(n) = graph.node(NodeKind::Function, &f.name) {
+        for (_, from, e) in graph.incoming(n) {
+            if e.kind != EdgeKind::Trigger {
+                continue;
+            }
+            let src = &graph.graph[from];
+            match src.kind {
+                NodeKind::Queue => push(
+                    &mut out,
+                    SQS_CONSUME,
+                    vec![Arn::Queue(queue_name(model, &src.name))],
+                    None,
+                ),
+                NodeKind::Database => push(
+                    &mut out,
+                    STREAM_READ,
+                    vec![Arn::TableStreams(model.physical_name(&src.name))],
+                    None,
+                ),
+                _ => {}
+            }
+        }
+    }
+    // secret() and ssm() values.
+    if let Some(Value::Object(env)) = f.get("environment") {
+        for v in env.values() {
+            if let Value::Deploy(parts) = v {
+                for p in parts {
+                    match p {
+                        Part::Secret(s) => {
+                            push(&mut out, SECRET_READ, vec![Arn::Secret(s.clone())], None)
+                        }
+                        Part::Ssm(s) => {
+                            push(&mut out, SSM_READ, vec![Arn::Parameter(s.clone())], None)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    if f.bool("tracing") == Some(true) {
+        push(&mut out, XRAY, vec![Arn::Any], None);
+    }
+    if f.attrs.contains_key("vpc") {
+        push(&mut out, VPC, vec![Arn::Any], None);
+    }
+    for s in &mut out {
+        s.resources.sort();
+    }
+    out
+}
+
+/// A queue's physical name (with `.fifo`).
+pub fn queue_name(model: &Model, name: &str) -> String {
+    let mut n = model.physical_name(name);
+    if model
+        .find(crate::model::BlockKind::Queue, name)
+        .and_then(|q| q.bool("fifo"))
+        == Some(true)
+    {
+        n.push_str(".fifo");
+    }
+    n
+}
+
+/// A topic's physical name (with `.fifo`).
+pub fn topic_name(model: &Model, name: &str) -> String {
+    let mut n = model.physical_name(name);
+    if model
+        .find(crate::model::BlockKind::Topic, name)
+        .and_then(|q| q.bool("fifo"))
+        == Some(true)
+    {
+        n.push_str(".fifo");
+    }
+    n
+}
+
+/// A bucket's name without the account id suffix: lower case, `_` → `-`. The emitters append
+/// `-{account id}`.
+pub fn bucket_name(model: &Model, name: &str) -> String {
+    model
+        .physical_name(name)
+        .to_ascii_lowercase()
+        .replace('_', "-")
+}
