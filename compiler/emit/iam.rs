@@ -388,3 +388,27 @@ pub fn bucket_name(model: &Model, name: &str) -> String {
         .to_ascii_lowercase()
         .replace('_', "-")
 }
+
+/// The grant table as Markdown (docs/iam.md is generated from it; a test checks they agree).
+pub fn table_markdown() -> String {
+    let mut s = String::from(
+        "# IAM grants\n\nEach function gets its own unnamed role. Its inline policy is derived from the resource\ngraph only, with this table (generated from `compiler/emit/iam.rs`; a test fails when they\ndrift, and another checks every action against AWS's IAM action list as shipped by cfn-lint).\nslsc never generates an `*` action; `\"Resource\": \"*\"` appears only where AWS has no\nresource-level permissions. User `permissions` are added as written.\n\n| edge | resource | actions | resource ARN |\n|---|---|---|---|\n",
+    );
+    for g in TABLE {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            g.edge,
+            g.target,
+            g.actions
+                .iter()
+                .map(|a| format!("`{a}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            g.arn
+        ));
+    }
+    s.push_str(
+        "\nARNs are built with `Fn::Sub` from the resources' physical names (`{app}-{stage}-{name}`),\nso a role never depends on the resources it is granted (no dependency cycles). Statements with\nthe same actions are merged; resources are sorted. A bucket narrowed with\n`prefix(bucket.X, \"p/\")` is granted objects under `p/*` only, and `s3:ListBucket` with an\n`s3:prefix` condition `p/*`.\n",
+    );
+    s
+}
