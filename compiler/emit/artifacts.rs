@@ -61,7 +61,8 @@ pub struct Artifact {
 /// a file-reading edge.
 ///
 /// `project_dir` is the directory `source`/`artifact` paths are relative to; `exclude_dirs` are
-/// directories never packaged (the build output directory, when it lies inside a source).
+/// directories never packaged (the build output directory, when it lies inside a source;
+/// relative ones are relative to `project_dir`).
 /// Errors are `source-not-found` (missing or unreadable source, a source that is not a directory,
 /// a missing prebuilt artifact) or `invalid-value` (a prebuilt artifact that is not a zip), at
 /// each affected function's `source`/`artifact` span.
@@ -418,7 +419,7 @@ fn collect(
                 Err(e) => return Err(Problem::io(&path, e)),
             }
         } else if file_type.is_dir() {
-            if !excludes.iter().any(|x| *x == path) {
+            if !excludes.contains(&path) {
                 collect(&path, &rel, excludes, out)?;
             }
             continue;
