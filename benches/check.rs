@@ -28,6 +28,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+use slsc::diagnostics::Severity;
+
 /// The pinned date, so `deprecated-runtime` never depends on when the bench runs.
 const TODAY: &str = "2026-11-26";
 /// Functions per generated file.
@@ -61,6 +63,29 @@ impl Project {
     }
 }
 
+/// The shape of the causal graph of a generated project.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Shape {
+    /// Data edges only point forward: no loop. Checks with no diagnostics at all.
+    Acyclic,
+    /// The acyclic project closed into one ring: every function also causes the next one
+    /// (`f{i}` → what triggers `f{i+1}`, the last → `f0`), so all functions, their queues,
+    /// tables, topics and bucket prefixes form ONE strongly connected component. With `allow`,
+    /// every function says `recursion = "allow"` (and has `concurrency`): exactly one
+    /// `bounded-recursion` note. Without: exactly one `recursive-invocation` error.
+    Loop { allow: bool },
+}
+
+impl Shape {
+    fn label(self) -> &'static str {
+        match self {
+            Shape::Acyclic => "acyclic",
+            Shape::Loop { allow: true } => "loop, allow",
+            Shape::Loop { allow: false } => "loop, deny",
+        }
+    }
+}
+
 /// A project of `n` functions, each with exactly one trigger, `PER_FILE` functions per file.
 ///
 /// Function `f{i}` gets the trigger kind `KINDS[i % 6]`:
@@ -76,7 +101,12 @@ impl Project {
 /// queue.q{i+4}, queue f{i} publishes to topic.tp{i+4}: what triggers a later function), so the
 /// graph is acyclic (no `recursive-invocation`). Every function has `concurrency` and an
 /// `environment` with deploy-time references; every file has a variable and a locals block.
-fn generate(n: usize) -> Project {
+///
+/// [`Shape::Loop`] adds one causal edge per function, from `f{i}` to the source of the trigger
+/// of `f{j}`, `j = (i + 1) mod n`: `sends = [queue.q{j}]` / `[topic.tp{j}]`,
+/// `writes = [database.db{j}]` / `[prefix(bucket.b{file}, "in/{j}/")]` (exactly the prefix of
+/// `f{j}`'s bucket trigger), or `invokes = [function.f{j}]` for http and schedule functions.
+fn generate(n: usize, shape: Shape) -> Project {
     let mut files = Vec::new();
     let mut blocks = 0;
 
@@ -147,7 +177,7 @@ output "api_url" { value = http.url }
             blocks += 1;
         }
         for i in lo..hi {
-            blocks += function(&mut s, i, g, n);
+            blocks += function(&mut s, i, g, n, shape);
         }
         files.push((format!("part{g:04}.sls"), s));
     }
@@ -159,7 +189,7 @@ output "api_url" { value = http.url }
 }
 
 /// Writes function `f{i}`, its trigger and what the trigger reads from; returns the block count.
-fn function(s: &mut String, i: usize, g: usize, n: usize) -> usize {
+fn function(s: &mut String, i: usize, g: usize, n: usize, shape: Shape) -> usize {
     let kind = KINDS[i % KINDS.len()];
     let mut blocks = 2; // function + trigger
     let mut env = vec![
@@ -167,23 +197,55 @@ fn function(s: &mut String, i: usize, g: usize, n: usize) -> usize {
         ("PART".to_string(), format!("local.part{g}")),
         ("INDEX".to_string(), format!("{i}")),
     ];
-    let mut extra = String::new();
+    // Data edges, in the order `reads`, `writes`, `sends`, `invokes`.
+    let mut data: Vec<(&str, Vec<String>)> = Vec::new();
+    let mut add = |attr: &'static str, item: String| match data.iter_mut().find(|(a, _)| *a == attr)
+    {
+        Some((_, items)) => items.push(item),
+        None => data.push((attr, vec![item])),
+    };
     // Forward data edges only (acyclic): see `generate`.
     match kind {
         "http" if i + 3 < n => {
-            writeln!(extra, "  writes      = [database.db{}]", i + 3).unwrap();
+            add("writes", format!("database.db{}", i + 3));
             env.push(("TABLE".into(), format!("database.db{}.name", i + 3)));
         }
         "database" if i + 4 < n => {
-            writeln!(extra, "  reads       = [database.db{i}]").unwrap();
-            writeln!(extra, "  sends       = [queue.q{}]", i + 4).unwrap();
+            add("reads", format!("database.db{i}"));
+            add("sends", format!("queue.q{}", i + 4));
             env.push(("NEXT_QUEUE_URL".into(), format!("queue.q{}.url", i + 4)));
         }
         "queue" if i + 4 < n => {
-            writeln!(extra, "  sends       = [topic.tp{}]", i + 4).unwrap();
+            add("sends", format!("topic.tp{}", i + 4));
             env.push(("TOPIC_ARN".into(), format!("topic.tp{}.arn", i + 4)));
         }
         _ => {}
+    }
+    // The ring (Shape::Loop): f{i} causes f{j} through f{j}'s trigger source.
+    if let Shape::Loop { .. } = shape {
+        let j = (i + 1) % n;
+        match KINDS[j % KINDS.len()] {
+            "queue" => add("sends", format!("queue.q{j}")),
+            "topic" => add("sends", format!("topic.tp{j}")),
+            "database" => add("writes", format!("database.db{j}")),
+            "bucket" => add(
+                "writes",
+                format!("prefix(bucket.b{}, \"in/{j}/\")", j / PER_FILE),
+            ),
+            _ => add("invokes", format!("function.f{j}")), // http, schedule
+        }
+    }
+    data.sort_by_key(|(a, _)| {
+        ["reads", "writes", "sends", "invokes"]
+            .iter()
+            .position(|x| x == a)
+    });
+    let mut extra = String::new();
+    for (attr, items) in &data {
+        writeln!(extra, "  {attr:<11} = [{}]", items.join(", ")).unwrap();
+    }
+    if shape == (Shape::Loop { allow: true }) {
+        extra.push_str("  recursion   = \"allow\"\n");
     }
 
     let mut trigger = String::new();
@@ -318,14 +380,44 @@ fn options() -> slsc::Options {
     }
 }
 
-/// Panics (with the first few diagnostics) unless the compilation has 0 errors.
-fn assert_clean(c: &slsc::Compilation, what: &str) {
-    if c.errors() == 0 && c.model.is_some() {
+/// The one diagnostic a shape must produce (code, severity), besides which there must be none.
+fn expected(shape: Shape) -> Option<(&'static str, Severity)> {
+    match shape {
+        Shape::Acyclic => None,
+        Shape::Loop { allow: true } => Some(("bounded-recursion", Severity::Note)),
+        Shape::Loop { allow: false } => Some(("recursive-invocation", Severity::Error)),
+    }
+}
+
+/// Panics (with the first few diagnostics) unless the compilation has a model and exactly the
+/// diagnostics `shape` expects: none at all for the acyclic project (0 errors, 0 warnings, 0
+/// notes), one `bounded-recursion` note or one `recursive-invocation` error for the loop.
+fn assert_expected(c: &slsc::Compilation, shape: Shape, n: usize, what: &str) {
+    let got: Vec<(&str, Severity)> = c
+        .diagnostics
+        .iter()
+        .map(|d| (d.code.as_str(), d.severity))
+        .collect();
+    let want: Vec<(&str, Severity)> = expected(shape).into_iter().collect();
+    let mut ok = c.model.is_some() && got == want;
+    if ok && shape == (Shape::Loop { allow: false }) {
+        // The whole project is one component, reported once, starting at the first function.
+        let m = &c.diagnostics[0].message;
+        ok = m.starts_with("function.f0 re-triggers itself")
+            && m.contains(&format!("({n} functions are in this loop"));
+    }
+    if ok {
         return;
     }
-    let mut msg = format!("{what}: expected 0 errors, got {}:\n", c.errors());
+    let mut msg = format!(
+        "{what}: expected {want:?}, got {} diagnostics ({} errors, {} warnings):\n",
+        c.diagnostics.len(),
+        c.errors(),
+        c.warnings()
+    );
     for d in c.diagnostics.iter().take(10) {
-        writeln!(msg, "  {d:?}").unwrap();
+        let m: String = d.message.chars().take(300).collect();
+        writeln!(msg, "  {} {}: {m}", d.severity.as_str(), d.code).unwrap();
     }
     panic!("{msg}");
 }
@@ -419,9 +511,48 @@ fn slsc_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_slsc"))
 }
 
+/// Runs `slsc check DIR --format json` once; asserts the exit code and the diagnostics `shape`
+/// expects; returns the size of the JSON output.
+fn run_binary(bin: &Path, dir: &Path, shape: Shape) -> usize {
+    let out = Command::new(bin)
+        .args([
+            "check",
+            dir.to_str().unwrap(),
+            "--format",
+            "json",
+            "--today",
+            TODAY,
+        ])
+        .output()
+        .expect("run slsc");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let compact: String = stdout.chars().filter(|c| !c.is_whitespace()).collect();
+    let want = expected(shape);
+    let errors = usize::from(matches!(want, Some((_, Severity::Error))));
+    let ok = out.status.code() == Some(if errors > 0 { 1 } else { 0 })
+        && compact.contains(&format!("\"errors\":{errors},"))
+        && compact.contains("\"warnings\":0")
+        && compact.matches("\"code\":").count() == usize::from(want.is_some())
+        && want.is_none_or(|(code, sev)| {
+            compact.contains(&format!(
+                "\"code\":\"{code}\",\"severity\":\"{}\"",
+                sev.as_str()
+            ))
+        });
+    assert!(
+        ok,
+        "slsc check on the {} project ({}): expected {want:?}:\n{}\n{}",
+        shape.label(),
+        out.status,
+        &stdout[..stdout.len().min(2000)],
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout.len()
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` runs without it: then only check
-    // that a small project compiles cleanly, quickly.
+    // that small projects give exactly the expected diagnostics, quickly.
     let bench_mode = std::env::args().any(|a| a == "--bench");
     let mut sizes: Vec<usize> = match std::env::var("SLSC_BENCH_N") {
         Ok(v) => v
@@ -435,6 +566,7 @@ fn main() {
     sizes.sort();
     sizes.dedup();
     assert!(!sizes.is_empty(), "SLSC_BENCH_N: no valid size");
+    let largest = *sizes.last().unwrap();
     let runs = env_usize("SLSC_BENCH_RUNS").unwrap_or(if bench_mode { 7 } else { 1 });
     let bin_runs = env_usize("SLSC_BENCH_RUNS").unwrap_or(if bench_mode { 5 } else { 1 });
     let opts = options();
@@ -444,7 +576,8 @@ fn main() {
          binary) after one warm-up run; peak heap and allocation calls of one run\n"
     );
     println!(
-        "{:<27} {:>9} {:>6} {:>7} {:>8} {:>7} {:>8} {:>8} {:>8} {:>9} {:>8}",
+        "{:<12} {:<27} {:>9} {:>6} {:>7} {:>8} {:>7} {:>8} {:>8} {:>8} {:>9} {:>8}",
+        "project",
         "measurement",
         "functions",
         "files",
@@ -457,7 +590,7 @@ fn main() {
         "heap MiB",
         "allocs"
     );
-    let row = |what: &str, p: &Project, s: &Stats, heap: Option<(usize, usize)>| {
+    let row = |shape: Shape, what: &str, p: &Project, s: &Stats, heap: Option<(usize, usize)>| {
         let (peak, calls) = match heap {
             Some((peak, calls)) => (
                 format!("{:.1}", peak as f64 / 1048576.0),
@@ -466,7 +599,8 @@ fn main() {
             None => ("-".into(), "-".into()),
         };
         println!(
-            "{:<27} {:>9} {:>6} {:>7} {:>8} {:>7} {:>8} {:>8} {:>8} {:>9} {:>8}",
+            "{:<12} {:<27} {:>9} {:>6} {:>7} {:>8} {:>7} {:>8} {:>8} {:>8} {:>9} {:>8}",
+            shape.label(),
             what,
             p.functions,
             p.files.len(),
@@ -481,93 +615,116 @@ fn main() {
         );
     };
 
-    // (a) In process, in memory.
-    let mut largest = None;
-    let mut warnings = Vec::new();
-    for &n in &sizes {
-        let p = generate(n);
+    // (a) In process, in memory: every size for the acyclic project, the largest for the loop.
+    //     The graph and the rules are also timed on their own, on the compiled model.
+    let mut cases: Vec<(Shape, usize)> = sizes.iter().map(|&n| (Shape::Acyclic, n)).collect();
+    cases.push((Shape::Loop { allow: true }, largest));
+    cases.push((Shape::Loop { allow: false }, largest));
+    let mut projects = Vec::new();
+    let mut summary = Vec::new();
+    for (shape, n) in cases {
+        let p = generate(n, shape);
         let refs = p.as_refs();
+        let what = format!("compile_files, {} project, {n} functions", shape.label());
         let c = slsc::compile_files(&refs, &opts).expect("compile_files");
-        assert_clean(&c, &format!("compile_files, {n} functions"));
-        warnings.push((n, c.warnings()));
-        drop(c);
+        assert_expected(&c, shape, n, &what);
+        summary.push((shape, n, c.errors(), c.warnings(), c.diagnostics.len()));
         let s = measure(runs, || {
             let c = slsc::compile_files(&refs, &opts).expect("compile_files");
-            assert_eq!(c.errors(), 0);
+            assert_eq!(c.diagnostics.len(), usize::from(expected(shape).is_some()));
             std::hint::black_box(c);
         });
         let heap = heap_use(|| {
             std::hint::black_box(slsc::compile_files(&refs, &opts).expect("compile_files"));
         });
-        row("compile_files (in memory)", &p, &s, Some(heap));
-        largest = Some(p);
+        row(shape, "compile_files (in memory)", &p, &s, Some(heap));
+        // Of which: the graph and the rules (they run after lowering, on the model).
+        let model = c.model.as_ref().expect("model");
+        let s = measure(runs, || {
+            std::hint::black_box(slsc::graph::Graph::build(model));
+        });
+        row(shape, "  of which graph::build", &p, &s, None);
+        let g = slsc::graph::Graph::build(model);
+        let s = measure(runs, || {
+            let checked = slsc::checks::run(model, &g, TODAY);
+            assert_eq!(checked.diagnostics.len(), c.diagnostics.len());
+            std::hint::black_box(checked);
+        });
+        row(shape, "  of which checks::run", &p, &s, None);
+        drop(g);
+        drop(c);
+        if n == largest {
+            projects.push((shape, p));
+        }
     }
-    let p = largest.unwrap();
 
-    // (b) In process, from disk.
-    let dir =
-        std::env::temp_dir().join(format!("slsc-bench-{}-{}", p.functions, std::process::id()));
-    write_project(&p, &dir);
+    // (b) In process, from disk (acyclic, largest size).
+    let bench_dir = std::env::temp_dir().join(format!("slsc-bench-{}", std::process::id()));
+    let dir_of = |shape: Shape| {
+        bench_dir.join(match shape {
+            Shape::Acyclic => format!("acyclic-{largest}"),
+            Shape::Loop { allow: true } => format!("loop-allow-{largest}"),
+            Shape::Loop { allow: false } => format!("loop-deny-{largest}"),
+        })
+    };
+    for (shape, p) in &projects {
+        write_project(p, &dir_of(*shape));
+    }
+    let (shape, p) = (Shape::Acyclic, &projects[0].1);
+    let dir = dir_of(shape);
     let c = slsc::compile(&dir, &opts).expect("compile");
-    assert_clean(&c, "compile (from disk)");
+    assert_expected(&c, shape, largest, "compile (from disk)");
     drop(c);
     let s = measure(runs, || {
         let c = slsc::compile(&dir, &opts).expect("compile");
-        assert_eq!(c.errors(), 0);
+        assert!(c.diagnostics.is_empty());
         std::hint::black_box(c);
     });
     let heap = heap_use(|| {
         std::hint::black_box(slsc::compile(&dir, &opts).expect("compile"));
     });
-    row("compile (from disk)", &p, &s, Some(heap));
+    row(shape, "compile (from disk)", p, &s, Some(heap));
 
     // (c) The binary, end to end (a fresh process each time: this includes process start-up,
-    // first-touch page faults of the heap and freeing everything at exit).
+    // first-touch page faults of the heap and rendering the JSON; it exits without freeing).
     let bin = slsc_binary();
-    let run_bin = || {
-        let out = Command::new(&bin)
-            .args([
-                "check",
-                dir.to_str().unwrap(),
-                "--format",
-                "json",
-                "--today",
-                TODAY,
-            ])
-            .output()
-            .expect("run slsc");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let compact: String = stdout.chars().filter(|c| !c.is_whitespace()).collect();
-        assert!(
-            out.status.success() && compact.contains("\"errors\":0"),
-            "slsc check failed ({}): {}\n{}",
-            out.status,
-            &stdout[..stdout.len().min(2000)],
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out.stdout.len()
-    };
-    let json_bytes = run_bin();
-    let s = measure(bin_runs, || {
-        std::hint::black_box(run_bin());
-    });
-    row("slsc check --format json", &p, &s, None);
+    let mut json_sizes = Vec::new();
+    for (shape, p) in &projects {
+        let dir = dir_of(*shape);
+        json_sizes.push((*shape, run_binary(&bin, &dir, *shape)));
+        let s = measure(bin_runs, || {
+            std::hint::black_box(run_binary(&bin, &dir, *shape));
+        });
+        row(*shape, "slsc check --format json", p, &s, None);
+    }
 
     println!();
-    for (n, w) in warnings {
-        println!("{n} functions: 0 errors, {w} warnings");
+    for (shape, n, e, w, all) in summary {
+        let want = match expected(shape) {
+            None => "nothing".to_string(),
+            Some((code, sev)) => format!("one {code} {}", sev.as_str()),
+        };
+        println!(
+            "{} project, {n} functions: {e} errors, {w} warnings, {all} diagnostics in all (expected {want})",
+            shape.label()
+        );
     }
-    println!("JSON output of the binary: {json_bytes} bytes");
+    for (shape, bytes) in json_sizes {
+        println!(
+            "JSON output of the binary, {} project: {bytes} bytes",
+            shape.label()
+        );
+    }
     println!("binary: {}", bin.display());
     if std::env::var_os("SLSC_BENCH_KEEP").is_some() {
-        println!("project kept in {}", dir.display());
+        println!("projects kept in {}", bench_dir.display());
     } else {
-        let _ = std::fs::remove_dir_all(&dir);
+        let _ = std::fs::remove_dir_all(&bench_dir);
     }
     println!(
-        "\nto time the binary with hyperfine (SLSC_BENCH_KEEP=1 keeps the project):\n  \
+        "\nto time the binary with hyperfine (SLSC_BENCH_KEEP=1 keeps the projects):\n  \
          hyperfine --warmup 1 '{} check {} --format json --today {TODAY}'",
         bin.display(),
-        dir.display()
+        dir_of(Shape::Acyclic).display()
     );
 }

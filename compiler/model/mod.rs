@@ -94,8 +94,9 @@ impl BlockKind {
             _ => 1,
         }
     }
-    /// The attribute schema of this kind (built once).
-    fn schema(self) -> &'static [AttrSpec] {
+    /// The attribute schema of this kind (built once): the registry of every attribute, its
+    /// type (with enum values and ranges) and default.
+    pub fn schema(self) -> &'static [AttrSpec] {
         static SCHEMAS: std::sync::OnceLock<Vec<Vec<AttrSpec>>> = std::sync::OnceLock::new();
         let all = SCHEMAS.get_or_init(|| BlockKind::ALL.iter().map(|k| k.build_schema()).collect());
         &all[self as usize]
