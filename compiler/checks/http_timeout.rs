@@ -44,11 +44,19 @@ function "report" {
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
+    // Each function once, labelled at every route that reaches it.
+    let mut routes: std::collections::BTreeMap<&str, Vec<&crate::model::Block>> =
+        Default::default();
     for t in model.of_kind(BlockKind::Trigger) {
         let Some(TriggerSource::Http { .. }) = model.trigger_sources.get(&t.name) else {
             continue;
         };
-        let Some(f) = t.reference("function").and_then(|a| model.resolve(a)) else {
+        if let Some(f) = t.reference("function") {
+            routes.entry(f.name.as_str()).or_default().push(t);
+        }
+    }
+    for (fname, triggers) in routes {
+        let Some(f) = model.find(BlockKind::Function, fname) else {
             continue;
         };
         let Some(timeout) = f.num("timeout") else {
@@ -67,10 +75,12 @@ pub fn check(cx: &mut Ctx) {
                 fmt_number(timeout)
             ),
         );
-        d.labels.push(crate::diagnostics::Label {
-            span: t.span_of("http"),
-            message: format!("trigger \"{}\" routes HTTP requests to it", t.name),
-        });
+        for t in triggers {
+            d.labels.push(crate::diagnostics::Label {
+                span: t.span_of("http"),
+                message: format!("trigger \"{}\" routes HTTP requests to it", t.name),
+            });
+        }
         d.help =
             Some("lower the timeout to 30 s or less, and move long work behind a queue".into());
     }

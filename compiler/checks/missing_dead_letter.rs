@@ -57,7 +57,7 @@ pub fn check(cx: &mut Ctx) {
         };
         let d = cx.report(
             &RULE,
-            q.name_span,
+            q.header,
             format!("queue.{} triggers {func} but has no dead letter queue: a message that always fails is retried until it expires, then lost", q.name),
         );
         d.labels.push(crate::diagnostics::Label {

@@ -288,12 +288,13 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
         if let Value::Object(levels) = &attr.value {
             for (rule, level) in levels {
                 let span = attr.field_span(rule);
+                let key_span = attr.keys.get(rule).copied().unwrap_or(span);
                 if rule.starts_with("policy/") {
                     // Policies arrive with `policy` blocks and `--policy`; none is loaded yet.
                     diags.push(
                         Diagnostic::warning(
                             "unknown-policy",
-                            span,
+                            key_span,
                             format!("no loaded policy defines `{rule}`"),
                         )
                         .with_help(
@@ -304,7 +305,7 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
                 }
                 if !RULE_NAMES.contains(&rule.as_str()) {
                     diags.push(
-                        Diagnostic::error("invalid-value", span, format!("`{rule}` is not a rule name"))
+                        Diagnostic::error("invalid-value", key_span, format!("`{rule}` is not a rule name"))
                             .with_help(match suggest(rule, RULE_NAMES.iter().copied()) {
                                 Some(s) => format!("did you mean `{s}`?"),
                                 None => "`slsc explain` lists the rules; user policies are named `policy/NAME`".into(),
