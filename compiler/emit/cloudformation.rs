@@ -49,12 +49,14 @@ pub fn arn_sub(a: &Arn) -> String {
             sub_escape(s.trim_start_matches('/'))
         ),
         Arn::Any => "*".to_string(),
+        Arn::Literal(s) => sub_escape(s),
     }
 }
 
 fn arn(a: &Arn) -> J {
     match a {
         Arn::Any => json!("*"),
+        Arn::Literal(s) => json!(s),
         _ => sub(arn_sub(a)),
     }
 }
@@ -106,7 +108,7 @@ fn deploy_value(model: &Model, parts: &[Part]) -> J {
             Part::Secret(n) | Part::Ssm(n) => s.push_str(&sub_escape(n)),
             Part::HttpUrl => {
                 plain = false;
-                s.push_str("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/");
+                s.push_str("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}");
             }
             Part::Attr(addr, attr) => {
                 let name = addr.name.as_str();
@@ -893,7 +895,7 @@ impl Emitter<'_> {
             );
             self.outputs.insert(
                 "HttpApiUrl".into(),
-                json!({"Description": "The HTTP API's URL", "Value": sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}/".into())}),
+                json!({"Description": "The HTTP API's URL", "Value": sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}".into())}),
             );
         }
     }

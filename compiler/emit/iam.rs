@@ -31,12 +31,14 @@ pub enum Arn {
     Parameter(String),
     /// No resource-level permissions (X-Ray, EC2 network interfaces).
     Any,
+    /// A user `permissions` resource, emitted as written.
+    Literal(String),
 }
 
 /// One IAM statement (Allow).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Statement {
-    pub actions: Vec<&'static str>,
+    pub actions: Vec<String>,
     pub resources: Vec<Arn>,
     /// `s3:prefix` condition for ListBucket narrowed to a prefix.
     pub list_prefix: Option<String>,
@@ -217,6 +219,7 @@ fn push(
     resources: Vec<Arn>,
     list_prefix: Option<String>,
 ) {
+    let actions: Vec<String> = actions.iter().map(|a| a.to_string()).collect();
     // Merge with an existing statement of the same actions and condition.
     if let Some(s) = out
         .iter_mut()
@@ -230,7 +233,7 @@ fn push(
         return;
     }
     out.push(Statement {
-        actions: actions.to_vec(),
+        actions,
         resources,
         list_prefix,
     });
@@ -350,6 +353,26 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
     }
     for s in &mut out {
         s.resources.sort();
+    }
+    // User `permissions`, as written, one statement per entry, after the generated ones.
+    if let Some(Value::List(perms)) = f.get("permissions") {
+        for p in perms {
+            let strings = |k: &str| -> Vec<String> {
+                p.get(k)
+                    .map(|l| {
+                        l.as_list()
+                            .iter()
+                            .filter_map(|v| v.as_str().map(String::from))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            out.push(Statement {
+                actions: strings("actions"),
+                resources: strings("resources").into_iter().map(Arn::Literal).collect(),
+                list_prefix: None,
+            });
+        }
     }
     out
 }
