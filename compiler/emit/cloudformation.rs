@@ -309,6 +309,11 @@ impl Emitter<'_> {
             if let Some(c) = f.num("concurrency") {
                 props["ReservedConcurrentExecutions"] = num(c);
             }
+            // SnapStart applies to published versions only; slsc invokes $LATEST. Saying so
+            // explicitly keeps Java functions' configuration unambiguous (cfn-lint I2530).
+            if f.str("runtime").is_some_and(|r| r.starts_with("java")) {
+                props["SnapStart"] = json!({"ApplyOn": "None"});
+            }
             if let Some(Value::Object(env)) = f.get("environment") {
                 if !env.is_empty() {
                     let mut vars = Map::new();
