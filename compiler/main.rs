@@ -141,14 +141,16 @@ fn options(p: &ProjectArgs) -> Result<slsc::Options, String> {
     })
 }
 
+/// Compiles the project named by the shared options; a usage or I/O problem is exit 2.
+fn compile(p: &ProjectArgs) -> Result<slsc::Compilation, ExitCode> {
+    let opts = options(p).map_err(|e| usage_error(&e))?;
+    slsc::compile(&p.path, &opts).map_err(|e| usage_error(&e.to_string()))
+}
+
 fn check(args: &CheckArgs) -> ExitCode {
-    let opts = match options(&args.project) {
-        Ok(o) => o,
-        Err(e) => return usage_error(&e),
-    };
-    let c = match slsc::compile(&args.project.path, &opts) {
+    let c = match compile(&args.project) {
         Ok(c) => c,
-        Err(e) => return usage_error(&e.to_string()),
+        Err(code) => return code,
     };
     let out = match args.format {
         Format::Human => {
@@ -194,13 +196,9 @@ fn report_human(diags: &[diagnostics::Diagnostic], sources: &slsc::syntax::Sourc
 }
 
 fn build(args: &BuildArgs) -> ExitCode {
-    let opts = match options(&args.project) {
-        Ok(o) => o,
-        Err(e) => return usage_error(&e),
-    };
-    let c = match slsc::compile(&args.project.path, &opts) {
+    let c = match compile(&args.project) {
         Ok(c) => c,
-        Err(e) => return usage_error(&e.to_string()),
+        Err(code) => return code,
     };
     if c.errors() > 0 {
         report_human(&c.diagnostics, &c.sources);
@@ -264,13 +262,9 @@ fn write_output(out: &std::path::Path, files: &[(String, Vec<u8>)]) -> std::io::
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {
-    let opts = match options(&args.project) {
-        Ok(o) => o,
-        Err(e) => return usage_error(&e),
-    };
-    let c = match slsc::compile(&args.project.path, &opts) {
+    let c = match compile(&args.project) {
         Ok(c) => c,
-        Err(e) => return usage_error(&e.to_string()),
+        Err(code) => return code,
     };
     // The graph exists when the project has no compile errors; rule findings (a loop, say) are
     // what the picture is for, so they do not stop it.
