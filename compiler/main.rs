@@ -269,10 +269,7 @@ fn graph(args: &GraphArgs) -> ExitCode {
     // The graph exists when the project has no compile errors; rule findings (a loop, say) are
     // what the picture is for, so they do not stop it.
     let Some(g) = c.graph.as_ref() else {
-        let _ = std::io::stderr().write_all(
-            diagnostics::render_human(&c.diagnostics, &c.sources, std::io::stderr().is_terminal())
-                .as_bytes(),
-        );
+        report_human(&c.diagnostics, &c.sources);
         return ExitCode::from(1);
     };
     let out = match args.format {
