@@ -3,47 +3,12 @@
 
 mod common;
 
+use common::temp::Temp;
 use sha2::{Digest, Sha256};
 use slsc::emit::artifacts::{self, Artifact};
 use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
-
-/// A temporary directory, removed when dropped.
-struct Temp(PathBuf);
-
-impl Temp {
-    fn new(tag: &str) -> Temp {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "slsc-artifacts-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Temp(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-    fn write(&self, rel: &str, contents: &[u8]) -> PathBuf {
-        let p = self.0.join(rel);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(&p, contents).unwrap();
-        p
-    }
-}
-
-impl Drop for Temp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 const APP: &str = r#"
 app "demo" {
@@ -70,14 +35,7 @@ fn model(dir: &Temp, src: &str) -> slsc::model::Model {
         today: common::TODAY.into(),
         ..Default::default()
     };
-    let c = slsc::compile(dir.path(), &opts).expect("no I/O errors");
-    if c.errors() > 0 || c.model.is_none() {
-        panic!(
-            "expected a clean model, got:\n{}",
-            slsc::diagnostics::render_human(&c.diagnostics, &c.sources, false)
-        );
-    }
-    c.model.unwrap()
+    common::expect_clean(slsc::compile(dir.path(), &opts).expect("no I/O errors"))
 }
 
 fn build(dir: &Temp, src: &str) -> Vec<Artifact> {

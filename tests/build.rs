@@ -14,47 +14,17 @@
 
 mod common;
 
+use common::temp::Temp;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 // ---------------------------------------------------------------------------------------------
-// Helpers: temporary directories, running builds, reading the output.
+// Helpers: running builds, reading the output (temporary directories: `common::temp`).
 // ---------------------------------------------------------------------------------------------
-
-/// A temporary directory, removed when dropped.
-struct Temp(PathBuf);
-
-impl Temp {
-    fn new(tag: &str) -> Temp {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let nanos = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "slsc-build-{tag}-{}-{}-{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        // Canonical, so paths compare equal to what the binary sees (macOS /tmp symlink).
-        Temp(dir.canonicalize().unwrap())
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for Temp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// What a build wrote: the template and the artifacts by relative path (`artifacts/x.zip`).
 #[derive(PartialEq, Eq)]

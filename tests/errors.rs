@@ -16,10 +16,13 @@
 
 mod common;
 
+use common::diagnostics::{check_counts, diagnostics, list_actual, matches, run_fixture, run_json};
+use common::fixtures::{self, examples, Expect, EXPECT_SYNTAX};
+use common::temp::Temp;
+use common::{fail_if_any, rel, root, run};
 use serde_json::Value;
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Every compile-error code of SPEC §6, plus the two hard rules a fixture must show.
 const CODES: &[&str] = &[
@@ -43,32 +46,6 @@ const CODES: &[&str] = &[
     "name-too-long",
 ];
 
-#[derive(Debug, Clone)]
-struct Expect {
-    /// The file the expectation is about (as the compiler displays it: relative to the root).
-    file: String,
-    code: String,
-    severity: String,
-    line: u64,
-    column: u64,
-    /// Text that must occur in the message or the help.
-    text: Option<String>,
-}
-
-impl std::fmt::Display for Expect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {} at {}:{}:{}",
-            self.code, self.severity, self.file, self.line, self.column
-        )?;
-        if let Some(t) = &self.text {
-            write!(f, " containing {t:?}")?;
-        }
-        Ok(())
-    }
-}
-
 #[derive(Debug)]
 struct Fixture {
     /// Relative to the repository root, with `/` separators.
@@ -77,13 +54,6 @@ struct Fixture {
     dir_code: String,
     expects: Vec<Expect>,
     args: Vec<String>,
-}
-
-fn rel(p: &Path) -> String {
-    p.strip_prefix(common::root())
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
 }
 
 /// Parses the `# expect:` and `# args:` lines of one file (read as bytes: some fixtures are
@@ -97,72 +67,22 @@ fn parse_header(
     let bytes = std::fs::read(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
     let text = String::from_utf8_lossy(&bytes);
     let name = rel(file);
-    for line in text.lines() {
-        let line = line.trim();
-        if let Some(rest) = line.strip_prefix("# args:") {
-            args.extend(rest.split_whitespace().map(String::from));
-            continue;
-        }
-        let Some(rest) = line.strip_prefix("# expect:") else {
-            continue;
-        };
-        let rest = rest.trim();
-        let (head, text) = match rest.find('"') {
-            Some(i) => {
-                let t = rest[i..].trim();
-                let t = t
-                    .strip_prefix('"')
-                    .and_then(|t| t.strip_suffix('"'))
-                    .map(String::from);
-                if t.is_none() {
-                    problems.push(format!("{name}: bad quoted text in `{line}`"));
-                }
-                (&rest[..i], t)
-            }
-            None => (rest, None),
-        };
-        let parts: Vec<&str> = head.split_whitespace().collect();
-        let parsed = match parts.as_slice() {
-            [code, sev, pos] => pos.split_once(':').and_then(|(l, c)| {
-                Some(Expect {
-                    file: name.clone(),
-                    code: code.to_string(),
-                    severity: sev.to_string(),
-                    line: l.parse().ok()?,
-                    column: c.parse().ok()?,
-                    text: text.clone(),
-                })
-            }),
-            _ => None,
-        };
-        match parsed {
-            Some(e) => expects.push(e),
-            None => problems.push(format!(
-                "{name}: malformed expectation `{line}` (want `# expect: CODE SEVERITY LINE:COL [\"text\"]`)"
-            )),
+    for d in fixtures::directives(&text) {
+        match d.key {
+            "args" => args.extend(d.rest.split_whitespace().map(String::from)),
+            "expect" => match fixtures::parse_expect(&name, d.rest) {
+                Some(e) => expects.push(e),
+                None => problems.push(fixtures::malformed(&name, d.line, EXPECT_SYNTAX)),
+            },
+            _ => {}
         }
     }
 }
 
-fn sls_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "sls"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn load_fixture(path: &Path, dir_code: &str, problems: &mut Vec<String>) -> Fixture {
-    let files = if path.is_dir() {
-        sls_files(path)
-    } else {
-        vec![path.to_path_buf()]
-    };
     let mut expects = Vec::new();
     let mut args = Vec::new();
-    for f in &files {
+    for f in &fixtures::fixture_files(path) {
         parse_header(f, &mut expects, &mut args, problems);
     }
     if expects.is_empty() {
@@ -178,100 +98,24 @@ fn load_fixture(path: &Path, dir_code: &str, problems: &mut Vec<String>) -> Fixt
 
 /// Every fixture under `tests/fixtures/errors/`, in a stable order.
 fn error_fixtures(problems: &mut Vec<String>) -> Vec<Fixture> {
-    let base = common::root().join("tests/fixtures/errors");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
-        .expect("tests/fixtures/errors exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    let mut out = Vec::new();
-    for dir in dirs {
-        let code = dir.file_name().unwrap().to_string_lossy().to_string();
-        if !CODES.contains(&code.as_str()) {
-            problems.push(format!(
-                "tests/fixtures/errors/{code}: not a known code (typo?)"
-            ));
-        }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "sls"))
-            .collect();
-        entries.sort();
-        for e in entries {
-            out.push(load_fixture(&e, &code, problems));
-        }
-    }
-    out
-}
-
-fn run_json(path: &str, extra: &[String]) -> (Option<i32>, String, String) {
-    let mut args = vec!["check", path, "--format", "json"];
-    args.extend(extra.iter().map(String::as_str));
-    let out = common::slsc(&args, common::root());
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn describe(d: &Value) -> String {
-    format!(
-        "{} {} at {}:{}:{}: {}{}",
-        d["code"].as_str().unwrap_or("?"),
-        d["severity"].as_str().unwrap_or("?"),
-        d["file"].as_str().unwrap_or("?"),
-        d["line"],
-        d["column"],
-        d["message"].as_str().unwrap_or(""),
-        match d["help"].as_str() {
-            Some(h) => format!(" (help: {h})"),
-            None => String::new(),
-        }
-    )
+    let known = |code: &str| CODES.contains(&code);
+    fixtures::load_fixtures("errors", known, "a known code", problems, load_fixture)
 }
 
 /// Runs one fixture and returns every way it differs from its expectations.
 fn check_fixture(fx: &Fixture) -> Vec<String> {
     let mut bad = Vec::new();
-    let (code, stdout, stderr) = run_json(&fx.path, &fx.args);
-    if stderr.contains("panicked") {
-        bad.push(format!("the compiler panicked: {}", stderr.trim()));
-    }
-    let json: Value = match serde_json::from_str(&stdout) {
-        Ok(j) => j,
-        Err(e) => {
-            bad.push(format!(
-                "stdout is not JSON ({e}); exit {code:?}; stderr: {}",
-                stderr.trim()
-            ));
-            return bad;
-        }
+    let Some((code, json)) = run_fixture(&fx.path, &fx.args, &mut bad) else {
+        return bad;
     };
-    let diags: Vec<&Value> = json["diagnostics"]
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let diags = diagnostics(&json);
     let want_errors = fx.expects.iter().any(|e| e.severity == "error");
     let want_exit = if want_errors { 1 } else { 0 };
     if code != Some(want_exit) {
         bad.push(format!("exit code {code:?}, expected {want_exit}"));
     }
     for e in &fx.expects {
-        let found = diags.iter().any(|d| {
-            d["code"] == e.code.as_str()
-                && d["severity"] == e.severity.as_str()
-                && d["file"] == e.file.as_str()
-                && d["line"] == e.line
-                && d["column"] == e.column
-                && e.text.as_ref().is_none_or(|t| {
-                    d["message"].as_str().unwrap_or("").contains(t.as_str())
-                        || d["help"].as_str().unwrap_or("").contains(t.as_str())
-                })
-        });
-        if !found {
+        if !diags.iter().any(|d| matches(d, e)) {
             bad.push(format!("missing: {e}"));
         }
     }
@@ -289,31 +133,9 @@ fn check_fixture(fx: &Fixture) -> Vec<String> {
     if want != got {
         bad.push(format!("error codes {got:?}, expected {want:?}"));
     }
-    let n_errors = diags.iter().filter(|d| d["severity"] == "error").count();
-    if json["errors"] != n_errors {
-        bad.push(format!(
-            "\"errors\" is {}, but {n_errors} error diagnostics were printed",
-            json["errors"]
-        ));
-    }
-    if !bad.is_empty() {
-        let mut all = String::from("actual diagnostics:");
-        for d in &diags {
-            let _ = write!(all, "\n        {}", describe(d));
-        }
-        bad.push(all);
-    }
+    check_counts(&json, &diags, &[("errors", "error")], &mut bad);
+    list_actual(&mut bad, &diags);
     bad
-}
-
-fn fail_if_any(problems: Vec<String>) {
-    if !problems.is_empty() {
-        panic!(
-            "{} problem(s):\n\n{}\n",
-            problems.len(),
-            problems.join("\n\n")
-        );
-    }
 }
 
 #[test]
@@ -321,10 +143,7 @@ fn every_error_fixture_reports_what_it_expects() {
     let mut problems = Vec::new();
     let fixtures = error_fixtures(&mut problems);
     for fx in &fixtures {
-        let bad = check_fixture(fx);
-        if !bad.is_empty() {
-            problems.push(format!("{}:\n    {}", fx.path, bad.join("\n    ")));
-        }
+        fixtures::report(&mut problems, &fx.path, check_fixture(fx));
     }
     // Every code has at least one fixture in its own directory that expects it.
     for code in CODES {
@@ -339,7 +158,7 @@ fn every_error_fixture_reports_what_it_expects() {
     }
     // The `source-not-found` fixtures must be directory projects.
     for f in fixtures.iter().filter(|f| f.dir_code == "source-not-found") {
-        if !common::root().join(&f.path).is_dir() {
+        if !root().join(&f.path).is_dir() {
             problems.push(format!(
                 "{}: source-not-found fixtures are directories",
                 f.path
@@ -354,7 +173,7 @@ fn independent_mistakes_are_all_reported() {
     // 7 different mistakes in 2 files, each in its own block: all are reported, nothing else.
     let mut problems = Vec::new();
     let fx = load_fixture(
-        &common::root().join("tests/fixtures/multi_error"),
+        &root().join("tests/fixtures/multi_error"),
         "",
         &mut problems,
     );
@@ -369,17 +188,6 @@ fn independent_mistakes_are_all_reported() {
         }
     }
     fail_if_any(problems);
-}
-
-fn examples() -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(common::root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .map(|p| rel(&p))
-        .collect();
-    out.sort();
-    out
 }
 
 #[test]
@@ -408,10 +216,6 @@ fn json_output_is_byte_identical_across_runs() {
 }
 
 // -- Other formats and exit codes --------------------------------------------------------------
-
-fn run(args: &[&str]) -> std::process::Output {
-    common::slsc(args, common::root())
-}
 
 #[test]
 fn sarif_is_valid_2_1_0_with_one_rule_per_code() {
@@ -505,9 +309,8 @@ fn exit_codes() {
     let out = run(&["check", "tests/fixtures/multi_error"]);
     assert_eq!(out.status.code(), Some(1));
     // 2: a path that does not exist, a bad flag, a bad flag value, a directory without .sls.
-    let empty = std::env::temp_dir().join(format!("slsc-empty-{}", std::process::id()));
-    std::fs::create_dir_all(&empty).unwrap();
-    let empty_s = empty.to_string_lossy().to_string();
+    let empty = Temp::new("empty");
+    let empty_s = empty.path().to_string_lossy().to_string();
     for args in [
         vec!["check", "tests/fixtures/does-not-exist"],
         vec![
@@ -532,7 +335,6 @@ fn exit_codes() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
         assert!(!stderr.trim().is_empty(), "{args:?}: says why on stderr");
     }
-    let _ = std::fs::remove_dir(&empty);
 }
 
 #[test]
@@ -565,12 +367,10 @@ fn a_long_chain_of_locals_does_not_crash() {
         src.push_str(&format!("  step{i} = local.step{}\n", i + 1));
     }
     src.push_str(&format!("  step{n} = \"done\"\n}}\n"));
-    let dir = std::env::temp_dir().join(format!("slsc-chain-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("main.sls");
-    std::fs::write(&file, src).unwrap();
+    let dir = Temp::new("chain");
+    let file = dir.write("main.sls", src.as_bytes());
     let out = run(&["check", file.to_str().unwrap(), "--format", "json"]);
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(dir);
     assert_eq!(
         out.status.code(),
         Some(0),

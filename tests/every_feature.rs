@@ -14,6 +14,7 @@
 
 mod common;
 
+use common::temp::Temp;
 use common::TODAY;
 use slsc::model::runtimes::{self, Status};
 use slsc::model::schema::{AttrSpec, Ty, RUNTIMES};
@@ -1056,28 +1057,6 @@ fn uses(c: &slsc::Compilation, out: &mut BTreeSet<Need>) {
 // Driving the projects
 // ------------------------------------------------------------------------------------------
 
-/// A scratch directory removed on drop.
-struct Temp(PathBuf);
-impl Temp {
-    fn new(tag: &str) -> Temp {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "slsc-every-{tag}-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        Temp(dir)
-    }
-}
-impl Drop for Temp {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Where a project is written and built: under `SLSC_EVERY_FEATURE_OUT` when set (kept for
 /// `.ci/run`), else in a scratch directory.
 fn workdir(name: &str) -> (PathBuf, Option<Temp>) {
@@ -1090,7 +1069,7 @@ fn workdir(name: &str) -> (PathBuf, Option<Temp>) {
         }
         _ => {
             let t = Temp::new(name);
-            (t.0.clone(), Some(t))
+            (t.path().to_path_buf(), Some(t))
         }
     }
 }

@@ -19,6 +19,7 @@
 
 mod common;
 
+use common::temp::Temp;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fs;
@@ -2618,15 +2619,6 @@ fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Removes the scratch directory however the test ends.
-struct TempRoot(PathBuf);
-
-impl Drop for TempRoot {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 #[derive(Default, Clone, Copy)]
 struct OpStat {
     runs: usize,
@@ -2669,18 +2661,10 @@ fn mutated_projects_never_crash_hang_or_print_malformed_json() {
     };
     let count = mutants.len();
 
-    let unique = format!(
-        "slsc-robustness-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    );
-    let tmp = TempRoot(std::env::temp_dir().join(unique));
-    fs::create_dir_all(&tmp.0).unwrap();
-    // Canonical, so "is the file under the current directory" compares like with like.
-    let tmp_path = tmp.0.canonicalize().unwrap();
+    // Removed however the test ends; canonical, so "is the file under the current directory"
+    // compares like with like.
+    let tmp = Temp::new("mutants");
+    let tmp_path = tmp.path().to_path_buf();
     let target_dir = Path::new(env!("CARGO_BIN_EXE_slsc"))
         .parent()
         .and_then(Path::parent)

@@ -23,10 +23,15 @@
 
 mod common;
 
+use common::diagnostics::{
+    check_counts, describe, diagnostics, list_actual, matches, run_fixture, run_json,
+};
+use common::fixtures::{self, examples, Expect, EXPECT_SYNTAX, SEVERITIES};
+use common::{fail_if_any, rel, run};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Every rule of SPEC §6 that runs on the model (`template-limits` is computed on the emitted
 /// template and is not part of `check`), plus the `bounded-recursion` note of §5.
@@ -50,32 +55,6 @@ const RULES: &[&str] = &[
 
 /// Fixture directories that are not a rule of their own.
 const OTHER_DIRS: &[&str] = &["lint"];
-
-const SEVERITIES: &[&str] = &["error", "warning", "note"];
-
-#[derive(Debug, Clone)]
-struct Expect {
-    file: String,
-    code: String,
-    severity: String,
-    line: u64,
-    column: u64,
-    text: Option<String>,
-}
-
-impl std::fmt::Display for Expect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {} at {}:{}:{}",
-            self.code, self.severity, self.file, self.line, self.column
-        )?;
-        if let Some(t) = &self.text {
-            write!(f, " containing {t:?}")?;
-        }
-        Ok(())
-    }
-}
 
 /// `# expect-label:` (one label, anywhere in the list) or `# expect-labels:` (the exact,
 /// ordered list of label positions).
@@ -104,53 +83,13 @@ struct Fixture {
     exit: Option<i32>,
 }
 
-fn rel(p: &Path) -> String {
-    p.strip_prefix(common::root())
-        .unwrap_or(p)
-        .to_string_lossy()
-        .replace('\\', "/")
-}
-
-/// Splits `HEAD "text"` into the words of HEAD and the optional quoted text.
-fn split_quoted(rest: &str) -> Result<(Vec<&str>, Option<String>), ()> {
-    match rest.find('"') {
-        Some(i) => {
-            let t = rest[i..].trim();
-            let t = t
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .map(String::from)
-                .ok_or(())?;
-            Ok((rest[..i].split_whitespace().collect(), Some(t)))
-        }
-        None => Ok((rest.split_whitespace().collect(), None)),
-    }
-}
-
-fn pos(s: &str) -> Option<(u64, u64)> {
-    let (l, c) = s.split_once(':')?;
-    Some((l.parse().ok()?, c.parse().ok()?))
-}
-
 fn parse_header(file: &Path, fx: &mut Fixture, problems: &mut Vec<String>) {
     let text =
         std::fs::read_to_string(file).unwrap_or_else(|e| panic!("read {}: {e}", file.display()));
     let name = rel(file);
-    for line in text.lines() {
-        let line = line.trim();
-        let Some(directive) = line.strip_prefix('#') else {
-            continue;
-        };
-        let directive = directive.trim_start();
-        let Some((key, rest)) = directive.split_once(':') else {
-            continue;
-        };
-        if key.contains(' ') {
-            continue; // prose
-        }
-        let rest = rest.trim();
+    for fixtures::Directive { line, key, rest } in fixtures::directives(&text) {
         let malformed = |problems: &mut Vec<String>, want: &str| {
-            problems.push(format!("{name}: malformed `{line}` (want `# {want}`)"))
+            problems.push(fixtures::malformed(&name, line, want))
         };
         match key {
             "args" => fx.args.extend(rest.split_whitespace().map(String::from)),
@@ -158,30 +97,10 @@ fn parse_header(file: &Path, fx: &mut Fixture, problems: &mut Vec<String>) {
                 Ok(n) => fx.exit = Some(n),
                 Err(_) => malformed(problems, "exit: N"),
             },
-            "expect" => {
-                let want = "expect: CODE SEVERITY LINE:COL [\"text\"]";
-                let parsed =
-                    split_quoted(rest)
-                        .ok()
-                        .and_then(|(words, text)| match words.as_slice() {
-                            [code, sev, p] if SEVERITIES.contains(sev) => {
-                                let (line, column) = pos(p)?;
-                                Some(Expect {
-                                    file: name.clone(),
-                                    code: code.to_string(),
-                                    severity: sev.to_string(),
-                                    line,
-                                    column,
-                                    text,
-                                })
-                            }
-                            _ => None,
-                        });
-                match parsed {
-                    Some(e) => fx.expects.push(e),
-                    None => malformed(problems, want),
-                }
-            }
+            "expect" => match fixtures::parse_expect(&name, rest) {
+                Some(e) => fx.expects.push(e),
+                None => malformed(problems, EXPECT_SYNTAX),
+            },
             "expect-also" => match rest.split_whitespace().collect::<Vec<_>>().as_slice() {
                 [code] => fx.also.push((code.to_string(), None)),
                 [code, sev] if SEVERITIES.contains(sev) => {
@@ -200,9 +119,9 @@ fn parse_header(file: &Path, fx: &mut Fixture, problems: &mut Vec<String>) {
                 } else {
                     "expect-label: CODE LINE:COL [\"text\"]"
                 };
-                let parsed = split_quoted(rest).ok().and_then(|(words, text)| {
+                let parsed = fixtures::split_quoted(rest).ok().and_then(|(words, text)| {
                     let (code, ps) = words.split_first()?;
-                    let positions: Option<Vec<_>> = ps.iter().map(|p| pos(p)).collect();
+                    let positions: Option<Vec<_>> = ps.iter().map(|p| fixtures::pos(p)).collect();
                     let positions = positions?;
                     if !exact && positions.len() != 1 || exact && text.is_some() {
                         return None;
@@ -228,28 +147,13 @@ fn parse_header(file: &Path, fx: &mut Fixture, problems: &mut Vec<String>) {
     }
 }
 
-fn sls_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "sls"))
-        .collect();
-    files.sort();
-    files
-}
-
 fn load_fixture(path: &Path, dir: &str, problems: &mut Vec<String>) -> Fixture {
-    let files = if path.is_dir() {
-        sls_files(path)
-    } else {
-        vec![path.to_path_buf()]
-    };
     let mut fx = Fixture {
         path: rel(path),
         dir: dir.to_string(),
         ..Default::default()
     };
-    for f in &files {
+    for f in &fixtures::fixture_files(path) {
         parse_header(f, &mut fx, problems);
     }
     if fx.expects.is_empty() && fx.none.is_empty() {
@@ -268,87 +172,8 @@ fn load_fixture(path: &Path, dir: &str, problems: &mut Vec<String>) -> Fixture {
 
 /// Every fixture under `tests/fixtures/rules/`, in a stable order.
 fn rule_fixtures(problems: &mut Vec<String>) -> Vec<Fixture> {
-    let base = common::root().join("tests/fixtures/rules");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&base)
-        .expect("tests/fixtures/rules exists")
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .collect();
-    dirs.sort();
-    let mut out = Vec::new();
-    for dir in dirs {
-        let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        if !RULES.contains(&name.as_str()) && !OTHER_DIRS.contains(&name.as_str()) {
-            problems.push(format!(
-                "tests/fixtures/rules/{name}: not a rule name (typo?)"
-            ));
-        }
-        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.is_dir() || p.extension().is_some_and(|e| e == "sls"))
-            .collect();
-        entries.sort();
-        for e in entries {
-            out.push(load_fixture(&e, &name, problems));
-        }
-    }
-    out
-}
-
-fn run(args: &[&str]) -> std::process::Output {
-    common::slsc(args, common::root())
-}
-
-fn run_json(path: &str, extra: &[String]) -> (Option<i32>, String, String) {
-    let mut args = vec!["check", path, "--format", "json"];
-    args.extend(extra.iter().map(String::as_str));
-    let out = run(&args);
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn describe(d: &Value) -> String {
-    let mut s = format!(
-        "{} {} at {}:{}:{}: {}",
-        d["code"].as_str().unwrap_or("?"),
-        d["severity"].as_str().unwrap_or("?"),
-        d["file"].as_str().unwrap_or("?"),
-        d["line"],
-        d["column"],
-        d["message"].as_str().unwrap_or(""),
-    );
-    if let Some(labels) = d["labels"].as_array() {
-        for l in labels {
-            let _ = write!(
-                s,
-                "\n            label {}:{}:{}: {}",
-                l["file"].as_str().unwrap_or("?"),
-                l["line"],
-                l["column"],
-                l["message"].as_str().unwrap_or("")
-            );
-        }
-    }
-    if let Some(h) = d["help"].as_str() {
-        let _ = write!(s, "\n            help: {h}");
-    }
-    s
-}
-
-fn matches(d: &Value, e: &Expect) -> bool {
-    d["code"] == e.code.as_str()
-        && d["severity"] == e.severity.as_str()
-        && d["file"] == e.file.as_str()
-        && d["line"] == e.line
-        && d["column"] == e.column
-        && e.text.as_ref().is_none_or(|t| {
-            d["message"].as_str().unwrap_or("").contains(t.as_str())
-                || d["help"].as_str().unwrap_or("").contains(t.as_str())
-        })
+    let known = |name: &str| RULES.contains(&name) || OTHER_DIRS.contains(&name);
+    fixtures::load_fixtures("rules", known, "a rule name", problems, load_fixture)
 }
 
 fn label_positions(d: &Value, file: &str) -> Vec<(u64, u64)> {
@@ -366,24 +191,10 @@ fn label_positions(d: &Value, file: &str) -> Vec<(u64, u64)> {
 /// Runs one fixture and returns every way it differs from its header.
 fn check_fixture(fx: &Fixture) -> Vec<String> {
     let mut bad = Vec::new();
-    let (code, stdout, stderr) = run_json(&fx.path, &fx.args);
-    if stderr.contains("panicked") {
-        bad.push(format!("the compiler panicked: {}", stderr.trim()));
-    }
-    let json: Value = match serde_json::from_str(&stdout) {
-        Ok(j) => j,
-        Err(e) => {
-            bad.push(format!(
-                "stdout is not JSON ({e}); exit {code:?}; stderr: {}",
-                stderr.trim()
-            ));
-            return bad;
-        }
+    let Some((code, json)) = run_fixture(&fx.path, &fx.args, &mut bad) else {
+        return bad;
     };
-    let diags: Vec<&Value> = json["diagnostics"]
-        .as_array()
-        .map(|a| a.iter().collect())
-        .unwrap_or_default();
+    let diags = diagnostics(&json);
 
     // Exit code: 1 with an expected error (or a warning under --deny-warnings), else 0.
     let expected_sevs: Vec<&str> = fx
@@ -511,34 +322,14 @@ fn check_fixture(fx: &Fixture) -> Vec<String> {
     }
 
     // The counts agree with the list.
-    for (key, sev) in [("errors", "error"), ("warnings", "warning")] {
-        let n = diags.iter().filter(|d| d["severity"] == sev).count();
-        if json[key] != n {
-            bad.push(format!(
-                "\"{key}\" is {}, but {n} {sev} diagnostics were printed",
-                json[key]
-            ));
-        }
-    }
-
-    if !bad.is_empty() {
-        let mut all = String::from("actual diagnostics:");
-        for d in &diags {
-            let _ = write!(all, "\n        {}", describe(d));
-        }
-        bad.push(all);
-    }
+    check_counts(
+        &json,
+        &diags,
+        &[("errors", "error"), ("warnings", "warning")],
+        &mut bad,
+    );
+    list_actual(&mut bad, &diags);
     bad
-}
-
-fn fail_if_any(problems: Vec<String>) {
-    if !problems.is_empty() {
-        panic!(
-            "{} problem(s):\n\n{}\n",
-            problems.len(),
-            problems.join("\n\n")
-        );
-    }
 }
 
 #[test]
@@ -546,10 +337,7 @@ fn every_rule_fixture_reports_exactly_what_it_expects() {
     let mut problems = Vec::new();
     let fixtures = rule_fixtures(&mut problems);
     for fx in &fixtures {
-        let bad = check_fixture(fx);
-        if !bad.is_empty() {
-            problems.push(format!("{}:\n    {}", fx.path, bad.join("\n    ")));
-        }
+        fixtures::report(&mut problems, &fx.path, check_fixture(fx));
     }
     // Every rule has, in its own directory, a fixture where it fires and a near miss where it
     // must not.
@@ -592,17 +380,6 @@ fn every_rule_here_is_a_rule_slsc_explains() {
 }
 
 // -- The bundled examples ------------------------------------------------------------------
-
-fn examples() -> Vec<String> {
-    let mut out: Vec<String> = std::fs::read_dir(common::root().join("examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
-        .map(|p| rel(&p))
-        .collect();
-    out.sort();
-    out
-}
 
 #[test]
 fn the_examples_have_no_diagnostics_at_all() {

@@ -1,5 +1,12 @@
 //! Shared test helpers: every integration test goes through these, not the internals.
+//!
+//! Each test crate compiles this module (`mod common;`) and uses only part of it, hence
+//! `allow(dead_code)` (it covers the submodules too).
 #![allow(dead_code)]
+
+pub mod diagnostics;
+pub mod fixtures;
+pub mod temp;
 
 use serde_json::Value;
 use std::path::Path;
@@ -44,9 +51,33 @@ pub fn slsc(args: &[&str], cwd: &Path) -> Output {
         .expect("the slsc binary runs")
 }
 
+/// Runs the slsc binary from the repository root.
+pub fn run(args: &[&str]) -> Output {
+    slsc(args, root())
+}
+
 /// The repository root.
 pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path relative to the repository root, with `/` separators (as the compiler displays it).
+pub fn rel(p: &Path) -> String {
+    p.strip_prefix(root())
+        .unwrap_or(p)
+        .to_string_lossy()
+        .replace('\\', "/")
+}
+
+/// Panics with every problem, when there are any.
+pub fn fail_if_any(problems: Vec<String>) {
+    if !problems.is_empty() {
+        panic!(
+            "{} problem(s):\n\n{}\n",
+            problems.len(),
+            problems.join("\n\n")
+        );
+    }
 }
 
 /// Compiles in-memory files and returns the model (panics, with the diagnostics, when there
@@ -62,7 +93,12 @@ pub fn model(src: &str) -> slsc::model::Model {
 }
 
 pub fn model_with(src: &str, opts: slsc::Options) -> slsc::model::Model {
-    let c = slsc::compile_files(&[("main.sls", src)], &opts).expect("no I/O errors");
+    expect_clean(slsc::compile_files(&[("main.sls", src)], &opts).expect("no I/O errors"))
+}
+
+/// The model of a compilation (panics, with the diagnostics, when there is none or when there
+/// are errors).
+pub fn expect_clean(c: slsc::Compilation) -> slsc::model::Model {
     if c.errors() > 0 || c.model.is_none() {
         panic!(
             "expected a clean model, got:\n{}",
