@@ -1,24 +1,37 @@
 //! `cargo bench --bench check`: how long `slsc check` takes on large projects.
 //!
-//! A std-only benchmark (no criterion): it generates realistic projects of N functions, each
-//! with one trigger, checks that they compile with 0 errors, and times
+//! A std-only benchmark (no criterion). It generates realistic projects of N functions, each
+//! with one trigger (a fixed mix of six kinds), in two shapes:
 //!
-//! * `compile_files` — the pure, in-memory entry point (parse + lower + validate), for each N;
-//! * `compile`       — the same project written to a temporary directory (adds reading the
-//!   files and the `source` directory checks), for the largest N;
-//! * the release binary, end to end: `slsc check DIR --format json` (process start, reading,
-//!   checking and rendering JSON to a pipe), for the largest N.
+//! * **acyclic** — data edges only point forward; it must check with no diagnostic at all
+//!   (0 errors, 0 warnings, 0 notes), every rule included;
+//! * **loop** — the same project closed into one ring, so all N functions form ONE strongly
+//!   connected component: with `recursion = "allow"` on every function it must give exactly one
+//!   `bounded-recursion` note ("loop, allow"), without it exactly one `recursive-invocation`
+//!   error naming all N functions ("loop, deny"). Only at the largest N.
+//!
+//! It asserts those diagnostics, then times
+//!
+//! * `compile_files` — the pure, in-memory entry point (parse, lower, graph, rules; files are
+//!   parsed one after the other here), for each N and shape, and, on the compiled model,
+//!   `graph::Graph::build` and `checks::run` on their own;
+//! * `compile`       — the acyclic project written to a temporary directory (adds reading the
+//!   files on all cores and the `source` directory checks), for the largest N;
+//! * the release binary, end to end, for each shape at the largest N:
+//!   `slsc check DIR --format json` (process start, reading, checking, rendering JSON to a
+//!   pipe; the exit code and the diagnostics are asserted too).
 //!
 //! Each figure is the median of several runs after one warm-up run; the in-process rows also
 //! give the peak heap and the number of allocation calls of one run (a counting wrapper around
 //! the system allocator, switched on only for that run). Environment:
 //!
 //! * `SLSC_BENCH_N`    — comma-separated sizes (default `1000,10000`); the largest is used for the
-//!   on-disk and binary measurements;
+//!   loop, on-disk and binary measurements;
 //! * `SLSC_BENCH_RUNS` — runs per measurement (default 7 in process, 5 for the binary);
-//! * `SLSC_BENCH_KEEP` — keep the generated project directory (its path is printed) instead of
-//!   deleting it, e.g. to run `hyperfine` or a profiler on it.
+//! * `SLSC_BENCH_KEEP` — keep the generated project directories (their path is printed) instead
+//!   of deleting them, e.g. to run `hyperfine` or a profiler on them.
 //!
+//! `cargo test --benches` runs a smoke mode: 120 functions, one run, same assertions.
 //! See docs/performance.md for the recorded numbers and how to profile.
 
 use std::alloc::{GlobalAlloc, Layout, System};

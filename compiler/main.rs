@@ -318,7 +318,26 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     }
 }
 
+/// glibc grows each thread's heap a page at a time; a large project then spends a fifth of its
+/// time in page-protection calls. Asking for 64 MB of padding per growth removes most of them
+/// (measured in docs/performance.md). Memory is only committed when touched.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    extern "C" {
+        fn mallopt(param: i32, value: i32) -> i32;
+    }
+    const M_TOP_PAD: i32 = -2;
+    // SAFETY: mallopt only adjusts allocator parameters; it is called before any other thread.
+    unsafe {
+        mallopt(M_TOP_PAD, 64 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = Cli::parse();
     match &cli.command {
         Command::Check(args) => check(args),

@@ -76,6 +76,10 @@ instead, and Lambda's recursive loop detection is turned off for those functions
 "#,
 };
 
+/// Labels shown on one loop diagnostic: every edge of any realistic loop, while a
+/// thousands-of-steps loop does not print thousands of labels (`slsc graph` shows all).
+const MAX_LABELS: usize = 100;
+
 /// A node of the causal graph: a resource-graph node, or a bucket seen through one write
 /// prefix.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -298,13 +302,17 @@ fn report(cx: &mut Ctx, comp: &[NodeIndex], c: &DiGraph<CNode, EdgeIndex>, path:
             format!("{} re-triggers itself: {chain_text}{extra}", chain[0]),
         )
         .with_primary_label(describe(path[0]));
-        for e in &path[1..] {
+        for e in path[1..].iter().take(MAX_LABELS) {
             d = d.with_label(g[*e].span, describe(*e));
         }
         let help = "break the loop: write or send somewhere that does not trigger this chain (for a bucket, \
             narrow the write with prefix(bucket.X, \"out/\") so it cannot overlap the trigger's prefix). \
             If the loop is intended, set recursion = \"allow\" on every function in it and give each a concurrency limit";
-        d = d.with_help(help);
+        d = d.with_help(if path.len() > MAX_LABELS + 1 {
+            format!("{help}\n(the first {MAX_LABELS} of {} steps are labelled; `slsc graph` draws the whole loop)", path.len())
+        } else {
+            help.to_string()
+        });
         let adjust = Adjust::Level;
         cx.push(d, adjust);
         return;
@@ -317,7 +325,7 @@ fn report(cx: &mut Ctx, comp: &[NodeIndex], c: &DiGraph<CNode, EdgeIndex>, path:
         format!("intended loop (every function has recursion = \"allow\"): {chain_text}"),
     )
     .with_primary_label(describe(path[0]));
-    for e in &path[1..] {
+    for e in path[1..].iter().take(MAX_LABELS) {
         note = note.with_label(g[*e].span, describe(*e));
     }
     note = note.with_help("each function's reserved concurrency is what bounds this loop; Lambda's loop detection is off for them");

@@ -146,7 +146,8 @@ pub struct Edge {
 /// The resource graph.
 pub struct Graph {
     pub graph: DiGraph<Node, Edge>,
-    index: BTreeMap<(NodeKind, String), NodeIndex>,
+    /// Node lookup by kind, then name (looked up by `&str`, no allocation).
+    index: BTreeMap<NodeKind, std::collections::HashMap<String, NodeIndex>>,
 }
 
 /// The name of the shared HTTP API's node.
@@ -305,7 +306,10 @@ impl Graph {
             name: name.to_string(),
             span,
         });
-        self.index.insert((kind, name.to_string()), i);
+        self.index
+            .entry(kind)
+            .or_default()
+            .insert(name.to_string(), i);
         i
     }
 
@@ -335,7 +339,7 @@ impl Graph {
 
     /// The node of a block (or of the HTTP API / a schedule).
     pub fn node(&self, kind: NodeKind, name: &str) -> Option<NodeIndex> {
-        self.index.get(&(kind, name.to_string())).copied()
+        self.index.get(&kind).and_then(|m| m.get(name)).copied()
     }
 
     pub fn node_of(&self, addr: &crate::model::Addr) -> Option<NodeIndex> {
