@@ -50,9 +50,6 @@ pub struct Compilation {
     pub loop_edges: std::collections::BTreeSet<petgraph::graph::EdgeIndex>,
     /// The project directory (`source` paths are relative to it).
     pub project_dir: PathBuf,
-    /// The syntax trees (kept for later phases such as `fmt`; also keeps freeing them off the
-    /// hot path — a CLI run exits without freeing).
-    pub syntax: Vec<syntax::ParsedFile>,
 }
 
 impl Compilation {
@@ -166,6 +163,9 @@ fn lower_parsed(
         files: syntax,
         diagnostics: mut all,
     } = parsed;
+    // The syntax trees are the largest structure (tens of times the source size) and nothing
+    // after lowering reads them: free them on another thread, concurrently with the rest.
+    std::thread::spawn(move || drop(syntax));
     all.append(&mut diags);
     // -- GRAPH + CHECKS (only on a project without compile errors) --
     let mut graph = None;
@@ -184,7 +184,6 @@ fn lower_parsed(
         sources,
         model,
         diagnostics: all,
-        syntax,
         graph,
         loop_edges,
         project_dir: PathBuf::from("."),

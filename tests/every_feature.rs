@@ -924,8 +924,11 @@ fn enum_sites() -> BTreeMap<String, Vec<String>> {
 fn uses(c: &slsc::Compilation, out: &mut BTreeSet<Need>) {
     // Block kinds, from the syntax (variables, locals and moved blocks leave no block in the
     // model).
-    for pf in &c.syntax {
-        for st in pf.body.iter() {
+    for file in 0..c.sources.len() {
+        let Ok(body) = hcl_edit::parser::parse_body(c.sources.text(file as u32)) else {
+            continue;
+        };
+        for st in body.iter() {
             if let hcl_edit::structure::Structure::Block(b) = st {
                 if let Some(k) = BlockKind::parse(b.ident.value().as_str()) {
                     out.insert(Need::Kind(k.as_str()));

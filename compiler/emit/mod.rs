@@ -55,13 +55,9 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
     match target {
         Target::CloudFormation => {
             let t = cloudformation::emit(model, graph, &key);
-            resources = t
-                .get("Resources")
-                .and_then(|r| r.as_object())
-                .map(|r| r.len())
-                .unwrap_or(0);
-            let sizes = cloudformation::policy_sizes(&t);
-            let text = cloudformation::to_text(t);
+            resources = t.resources;
+            let sizes = t.policy_sizes;
+            let text = t.text;
             let app = &model.app;
             if resources > MAX_RESOURCES {
                 diags.push(Diagnostic::error(

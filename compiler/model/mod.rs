@@ -29,7 +29,6 @@ use eval::{Env, EvalError, Evaluator, LocalDef};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block as HclBlock, BlockLabel, Structure};
 use hcl_edit::Span as _;
-use indexmap::IndexMap;
 use schema::{AttrSpec, Site, Ty};
 use std::collections::BTreeMap;
 pub use value::{Addr, Part, RefKind, Value};
@@ -151,6 +150,58 @@ impl Attr {
     }
 }
 
+/// A block's attributes, in source order (then defaults). A block has at most a couple of dozen
+/// attributes, so a vector with a linear search is both smaller and faster than a hash map.
+#[derive(Debug, Clone, Default)]
+pub struct AttrMap(Vec<(String, Attr)>);
+
+impl AttrMap {
+    pub fn get(&self, name: &str) -> Option<&Attr> {
+        self.0.iter().find(|(k, _)| k == name).map(|(_, a)| a)
+    }
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut Attr> {
+        self.0.iter_mut().find(|(k, _)| k == name).map(|(_, a)| a)
+    }
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+    /// Sets an attribute (replacing an earlier value of the same name).
+    pub fn insert(&mut self, name: String, attr: Attr) {
+        match self.get_mut(&name) {
+            Some(a) => *a = attr,
+            None => self.0.push((name, attr)),
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Attr)> {
+        self.0.iter().map(|(k, a)| (k, a))
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Index<&str> for AttrMap {
+    type Output = Attr;
+    fn index(&self, name: &str) -> &Attr {
+        self.get(name)
+            .unwrap_or_else(|| panic!("attribute `{name}` is present"))
+    }
+}
+
+impl<'a> IntoIterator for &'a AttrMap {
+    type Item = (&'a String, &'a Attr);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, Attr)>,
+        fn(&'a (String, Attr)) -> (&'a String, &'a Attr),
+    >;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, a)| (k, a))
+    }
+}
+
 /// One resolved block.
 #[derive(Debug, Clone)]
 pub struct Block {
@@ -161,7 +212,7 @@ pub struct Block {
     pub header: Span,
     /// The name label.
     pub name_span: Span,
-    pub attrs: IndexMap<String, Attr>,
+    pub attrs: AttrMap,
 }
 
 impl Block {
@@ -1097,7 +1148,7 @@ fn lower_moved(d: &Decl, diags: &mut Vec<Diagnostic>) -> Option<Moved> {
 fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Block {
     let file = d.file;
     let specs = d.kind.schema();
-    let mut attrs: IndexMap<String, Attr> = IndexMap::new();
+    let mut attrs = AttrMap::default();
     let mut seen_error = false;
     for st in d.block.body.iter() {
         let a = match st {
