@@ -751,7 +751,7 @@ impl<'a> Emitter<'a> {
             }
             self.add(
                 id,
-                json!({"Type": "AWS::CloudWatch::Alarm", "Properties": p}),
+                json!({"Type": "AWS::CloudWatch::Alarm", "Properties": with_tags(p, tags_list(model, None))}),
             );
         }
     }
@@ -881,7 +881,7 @@ impl<'a> Emitter<'a> {
                     }
                     self.add(
                         format!("{tid}EventSourceMapping"),
-                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": p}),
+                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": with_tags(p, tags_list(model, None))}),
                     );
                 }
                 TriggerSource::Database(d) => {
@@ -902,7 +902,7 @@ impl<'a> Emitter<'a> {
                     }
                     self.add(
                         format!("{tid}EventSourceMapping"),
-                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": p}),
+                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": with_tags(p, tags_list(model, None))}),
                     );
                 }
                 TriggerSource::Bucket(b) => {
@@ -964,7 +964,7 @@ impl<'a> Emitter<'a> {
             );
             self.add(
                 "HttpApiStage".into(),
-                json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApi"}, "StageName": "$default", "AutoDeploy": true}}),
+                json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApi"}, "StageName": "$default", "AutoDeploy": true, "Tags": tags_map(model)}}),
             );
             self.outputs.insert(
                 "HttpApiUrl".into(),
@@ -1032,6 +1032,11 @@ impl<'a> Emitter<'a> {
             self.outputs.insert(pascal(&o.name), out);
         }
     }
+}
+
+fn with_tags(mut p: J, tags: J) -> J {
+    p["Tags"] = tags;
+    p
 }
 
 fn merge(a: &mut J, b: J) {
