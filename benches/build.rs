@@ -581,8 +581,9 @@ fn phases(dir: &Path, out: &Path) -> Phases {
     }
 }
 
-fn mib(b: impl Into<f64>) -> String {
-    format!("{:.1}", b.into() / 1048576.0)
+/// Megabytes (10^6 bytes), the unit of the goal.
+fn mb(b: impl Into<f64>) -> String {
+    format!("{:.1}", b.into() / 1e6)
 }
 
 fn ms(d: Duration) -> String {
@@ -614,13 +615,13 @@ fn main() {
 
     println!(
         "slsc build / check benchmark: the release binary, a fresh process per run; wall time \
-         median/min/max in ms over {runs} runs after one warm-up run; peak RSS = max over \
-         {rss_runs} runs ({})\n",
+         median/min/max in ms over {runs} runs after one warm-up run; peak RSS in MB (10^6 \
+         bytes) = max over {rss_runs} runs ({})\n",
         rss_method()
     );
     println!(
         "{:<6} {:>9} {:>6} {:>8} {:>7}  {:<6} {:>8} {:>8} {:>8} {:>9}",
-        "project", "functions", "files", "lines", "KiB", "cmd", "median", "min", "max", "RSS MiB"
+        "project", "functions", "files", "lines", "KiB", "cmd", "median", "min", "max", "RSS MB"
     );
     let mut notes = Vec::new();
     for kind in [Kind::Lean, Kind::Heavy] {
@@ -646,9 +647,9 @@ fn main() {
                     assert!(resources > n, "{what}: only {resources} resources");
                     assert_eq!(zips, 1, "{what}: one shared artifact");
                     notes.push(format!(
-                        "{} {n}: template.json {:.2} MiB, {resources} resources, {zips} artifact",
+                        "{} {n}: template.json {:.2} MB, {resources} resources, {zips} artifact",
                         kind.label(),
-                        t.len() as f64 / 1048576.0
+                        t.len() as f64 / 1e6
                     ));
                 }
                 let s = stats(
@@ -671,7 +672,7 @@ fn main() {
                     ms(s.median),
                     ms(s.min),
                     ms(s.max),
-                    mib(rss as f64 * 1024.0)
+                    mb(rss as f64 * 1024.0)
                 );
             }
         }
@@ -682,7 +683,7 @@ fn main() {
     }
 
     println!(
-        "\nIn process, one run, heap bytes requested (MiB; not RSS): live after parsing (source + \
+        "\nIn process, one run, heap bytes requested (MB = 10^6 bytes; not RSS): live after parsing (source + \
          syntax trees), peak while lowering, the model, the trees freed after lowering, graph and \
          rules, the extra peak while emitting, the peak overall\n"
     );
@@ -710,15 +711,15 @@ fn main() {
                 "{:<6} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}",
                 kind.label(),
                 n,
-                mib(p.source_bytes as f64),
-                mib(p.parsed as f64),
-                mib(p.lower_peak as f64),
-                mib(p.model as f64),
-                mib(p.trees as f64),
-                mib(p.graph as f64),
-                mib(p.emit_extra as f64),
-                mib(p.peak as f64),
-                mib(p.template_bytes as f64),
+                mb(p.source_bytes as f64),
+                mb(p.parsed as f64),
+                mb(p.lower_peak as f64),
+                mb(p.model as f64),
+                mb(p.trees as f64),
+                mb(p.graph as f64),
+                mb(p.emit_extra as f64),
+                mb(p.peak as f64),
+                mb(p.template_bytes as f64),
                 p.resources
             );
         }

@@ -12,10 +12,11 @@
 //! Output is deterministic: keys are sorted when serialising, lists are in model order.
 
 use super::iam::{self, Arn, Statement};
+use super::shared::{self, Piece};
 use crate::graph::Graph;
 use crate::model::validate::pascal;
 use crate::model::value::fmt_number;
-use crate::model::{Block, BlockKind, Model, Part, TriggerSource, Value};
+use crate::model::{Block, BlockKind, Model, TriggerSource, Value};
 use serde_json::{json, Map, Value as J};
 
 /// `Fn::Sub` escape for literal text.
@@ -27,37 +28,34 @@ fn sub(s: String) -> J {
     json!({ "Fn::Sub": s })
 }
 
-/// Sub-template of an ARN.
-pub fn arn_sub(a: &Arn) -> String {
-    let p = "arn:${AWS::Partition}";
-    let ra = "${AWS::Region}:${AWS::AccountId}";
-    match a {
-        Arn::Function(n) => format!("{p}:lambda:{ra}:function:{n}"),
-        Arn::Queue(n) => format!("{p}:sqs:{ra}:{n}"),
-        Arn::Table(n) => format!("{p}:dynamodb:{ra}:table/{n}"),
-        Arn::TableIndexes(n) => format!("{p}:dynamodb:{ra}:table/{n}/index/*"),
-        Arn::TableStreams(n) => format!("{p}:dynamodb:{ra}:table/{n}/stream/*"),
-        Arn::Bucket(n) => format!("{p}:s3:::{n}-${{AWS::AccountId}}"),
-        Arn::BucketObjects(n, prefix) => {
-            format!("{p}:s3:::{n}-${{AWS::AccountId}}/{}*", sub_escape(prefix))
-        }
-        Arn::Topic(n) => format!("{p}:sns:{ra}:{n}"),
-        Arn::LogGroup(f) => format!("{p}:logs:{ra}:log-group:/aws/lambda/{f}:*"),
-        Arn::Secret(s) => format!("{p}:secretsmanager:{ra}:secret:{}-??????", sub_escape(s)),
-        Arn::Parameter(s) => format!(
-            "{p}:ssm:{ra}:parameter/{}",
-            sub_escape(s.trim_start_matches('/'))
-        ),
-        Arn::Any => "*".to_string(),
-        Arn::Literal(s) => sub_escape(s),
+/// Renders pieces: a plain string when all are text, else an `Fn::Sub`.
+fn render(pieces: &[Piece]) -> J {
+    if let [Piece::Text(t)] = pieces {
+        return json!(t);
     }
+    if pieces.is_empty() {
+        return json!("");
+    }
+    let mut s = String::new();
+    for p in pieces {
+        match p {
+            Piece::Text(t) => s.push_str(&sub_escape(t)),
+            Piece::Partition => s.push_str("${AWS::Partition}"),
+            Piece::Region => s.push_str("${AWS::Region}"),
+            Piece::AccountId => s.push_str("${AWS::AccountId}"),
+            Piece::UrlSuffix => s.push_str("${AWS::URLSuffix}"),
+            Piece::ApiId => s.push_str("${HttpApi}"),
+            Piece::TableStreamArn(t) => s.push_str(&format!("${{{}Table.StreamArn}}", pascal(t))),
+        }
+    }
+    sub(s)
 }
 
 fn arn(a: &Arn) -> J {
     match a {
         Arn::Any => json!("*"),
         Arn::Literal(s) => json!(s),
-        _ => sub(arn_sub(a)),
+        _ => render(&shared::arn_pieces(a).unwrap_or_default()),
     }
 }
 
@@ -66,120 +64,32 @@ pub fn function_id(name: &str) -> String {
 }
 
 fn tags_list(model: &Model, own: Option<&Block>) -> J {
-    let mut tags: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
-    if let Some(Value::Object(o)) = model.app.get("tags") {
-        for (k, v) in o {
-            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-        }
-    }
-    if let Some(Value::Object(o)) = own.and_then(|b| b.get("tags")) {
-        for (k, v) in o {
-            tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
-        }
-    }
     J::Array(
-        tags.into_iter()
+        shared::tags(model, own)
+            .into_iter()
             .map(|(k, v)| json!({"Key": k, "Value": v}))
             .collect(),
     )
 }
 
 fn tags_map(model: &Model) -> J {
-    let mut m = Map::new();
-    if let Some(Value::Object(o)) = model.app.get("tags") {
-        for (k, v) in o {
-            m.insert(k.clone(), json!(v.as_str().unwrap_or_default()));
-        }
-    }
-    J::Object(m)
+    J::Object(
+        shared::tags(model, None)
+            .into_iter()
+            .map(|(k, v)| (k, json!(v)))
+            .collect(),
+    )
 }
 
 fn num(v: f64) -> J {
     crate::model::value::number_json(v)
 }
 
-/// A deploy-time string as a CloudFormation value.
-fn deploy_value(model: &Model, parts: &[Part]) -> J {
-    let mut s = String::new();
-    let mut plain = true;
-    for p in parts {
-        match p {
-            Part::Lit(l) => s.push_str(&sub_escape(l)),
-            Part::Secret(n) | Part::Ssm(n) => s.push_str(&sub_escape(n)),
-            Part::HttpUrl => {
-                plain = false;
-                s.push_str("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}");
-            }
-            Part::Attr(addr, attr) => {
-                let name = addr.name.as_str();
-                use crate::model::RefKind as K;
-                let text = match (addr.kind, attr.as_str()) {
-                    (K::Function, "name") | (K::Database, "name") | (K::Alarm, "name") => {
-                        model.physical_name(name)
-                    }
-                    (K::Queue, "name") => iam::queue_name(model, name),
-                    (K::Topic, "name") => iam::topic_name(model, name),
-                    (K::Bucket, "name") => {
-                        plain = false;
-                        format!("{}-${{AWS::AccountId}}", iam::bucket_name(model, name))
-                    }
-                    (K::Function, "arn") => {
-                        plain = false;
-                        arn_sub(&Arn::Function(model.physical_name(name)))
-                    }
-                    (K::Queue, "arn") => {
-                        plain = false;
-                        arn_sub(&Arn::Queue(iam::queue_name(model, name)))
-                    }
-                    (K::Queue, "url") => {
-                        plain = false;
-                        format!(
-                            "https://sqs.${{AWS::Region}}.${{AWS::URLSuffix}}/${{AWS::AccountId}}/{}",
-                            iam::queue_name(model, name)
-                        )
-                    }
-                    (K::Database, "arn") => {
-                        plain = false;
-                        arn_sub(&Arn::Table(model.physical_name(name)))
-                    }
-                    (K::Database, "stream_arn") => {
-                        plain = false;
-                        format!("${{{}Table.StreamArn}}", pascal(name))
-                    }
-                    (K::Bucket, "arn") => {
-                        plain = false;
-                        arn_sub(&Arn::Bucket(iam::bucket_name(model, name)))
-                    }
-                    (K::Topic, "arn") => {
-                        plain = false;
-                        arn_sub(&Arn::Topic(iam::topic_name(model, name)))
-                    }
-                    (K::Alarm, "arn") => {
-                        plain = false;
-                        format!(
-                            "arn:${{AWS::Partition}}:cloudwatch:${{AWS::Region}}:${{AWS::AccountId}}:alarm:{}",
-                            model.physical_name(name)
-                        )
-                    }
-                    _ => String::new(),
-                };
-                s.push_str(&text);
-            }
-        }
-    }
-    if plain {
-        // Only compile-time text: unescape what sub_escape added.
-        json!(s.replace("${!", "${"))
-    } else {
-        sub(s)
-    }
-}
-
 /// Any model value as a CloudFormation string (environment values, outputs).
 fn string_value(model: &Model, v: &Value) -> J {
     match v {
         Value::String(s) => json!(s),
-        Value::Deploy(parts) => deploy_value(model, parts),
+        Value::Deploy(parts) => render(&shared::deploy_pieces(model, parts)),
         Value::Number(n) => json!(fmt_number(*n)),
         Value::Bool(b) => json!(b.to_string()),
         other => json!(other.to_json().to_string()),
@@ -603,11 +513,7 @@ impl<'a> Emitter<'a> {
                     .map(|e| e.as_list().iter().filter_map(Value::as_str).collect())
                     .unwrap_or_default();
                 for ev in events {
-                    let event = if ev == "removed" {
-                        "s3:ObjectRemoved:*"
-                    } else {
-                        "s3:ObjectCreated:*"
-                    };
+                    let event = shared::s3_event(ev);
                     let mut c = json!({"Event": event, "Function": arn(&Arn::Function(model.physical_name(&f.name)))});
                     let mut rules = Vec::new();
                     if let Some(pfx) = t.str("prefix") {
@@ -658,11 +564,9 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         for a in model.of_kind(BlockKind::Alarm) {
             let id = format!("{}Alarm", pascal(&a.name));
-            let Some(w) = a.reference("watch") else {
+            let Some(metric) = shared::alarm_metric(model, a) else {
                 continue;
             };
-            let metric = a.str("metric").unwrap_or_default();
-            use crate::model::RefKind as K;
             let period = num(a.num("period").unwrap_or(60.0));
             let mut p = json!({
                 "AlarmName": model.physical_name(&a.name),
@@ -671,48 +575,21 @@ impl<'a> Emitter<'a> {
                 "EvaluationPeriods": num(a.num("evaluation_periods").unwrap_or(1.0)),
                 "TreatMissingData": "notBreaching",
             });
-            let simple = |ns: &str, name: &str, stat: &str, dim: &str, value: String| json!({"Namespace": ns, "MetricName": name, "Statistic": stat, "Dimensions": [{"Name": dim, "Value": value}]});
-            match (w.kind, metric) {
-                (K::Function, m) => {
-                    let (name, stat) = match m {
-                        "errors" => ("Errors", "Sum"),
-                        "throttles" => ("Throttles", "Sum"),
-                        "duration" => ("Duration", "Average"),
-                        _ => ("Invocations", "Sum"),
-                    };
+            match metric {
+                shared::AlarmMetric::Single {
+                    namespace,
+                    metric,
+                    statistic,
+                    dimension,
+                    value,
+                } => {
                     merge(
                         &mut p,
-                        simple(
-                            "AWS/Lambda",
-                            name,
-                            stat,
-                            "FunctionName",
-                            model.physical_name(&w.name),
-                        ),
+                        json!({"Namespace": namespace, "MetricName": metric, "Statistic": statistic, "Dimensions": [{"Name": dimension, "Value": value}]}),
                     );
                     p["Period"] = period;
                 }
-                (K::Queue, m) => {
-                    let name = if m == "age" {
-                        "ApproximateAgeOfOldestMessage"
-                    } else {
-                        "ApproximateNumberOfMessagesVisible"
-                    };
-                    merge(
-                        &mut p,
-                        simple(
-                            "AWS/SQS",
-                            name,
-                            "Maximum",
-                            "QueueName",
-                            iam::queue_name(model, &w.name),
-                        ),
-                    );
-                    p["Period"] = period;
-                }
-                _ => {
-                    // Read + write throttle events of the table.
-                    let table = model.physical_name(&w.name);
+                shared::AlarmMetric::TableThrottles { table } => {
                     let m = |id: &str, name: &str| {
                         json!({"Id": id, "ReturnData": false, "MetricStat": {
                             "Metric": {"Namespace": "AWS/DynamoDB", "MetricName": name, "Dimensions": [{"Name": "TableName", "Value": table}]},
@@ -825,21 +702,27 @@ impl<'a> Emitter<'a> {
                         format!("{tid}Route"),
                         json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": route}),
                     );
-                    let m = if method == "ANY" {
-                        "*".to_string()
-                    } else {
-                        method.clone()
-                    };
-                    let p: String = path
-                        .split('/')
-                        .map(|s| if s.starts_with('{') { "*" } else { s })
-                        .collect::<Vec<_>>()
-                        .join("/");
+                    let source = [
+                        vec![
+                            Piece::Text("arn:".into()),
+                            Piece::Partition,
+                            Piece::Text(":execute-api:".into()),
+                            Piece::Region,
+                        ],
+                        vec![
+                            Piece::Text(":".into()),
+                            Piece::AccountId,
+                            Piece::Text(":".into()),
+                            Piece::ApiId,
+                        ],
+                        vec![Piece::Text(shared::route_source_path(&method, &path))],
+                    ]
+                    .concat();
                     self.permission(
                         format!("{tid}Permission"),
                         &f,
                         "apigateway.amazonaws.com",
-                        sub(format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{HttpApi}}/*/{m}{}", sub_escape(&p))),
+                        render(&source),
                     );
                 }
                 TriggerSource::Schedule(expr) => {
@@ -974,51 +857,12 @@ impl<'a> Emitter<'a> {
     }
 
     fn cors(&self) -> Option<J> {
-        let model = self.model;
-        let methods_used = || {
-            let mut m: Vec<String> = model
-                .trigger_sources
-                .values()
-                .filter_map(|s| match s {
-                    TriggerSource::Http { method, .. } => Some(if method == "ANY" {
-                        "*".to_string()
-                    } else {
-                        method.clone()
-                    }),
-                    _ => None,
-                })
-                .collect();
-            m.sort();
-            m.dedup();
-            m
-        };
-        match model.app.get("cors") {
-            Some(Value::Bool(true)) => Some(json!({
-                "AllowOrigins": ["*"],
-                "AllowMethods": methods_used(),
-                "AllowHeaders": ["authorization", "content-type"],
-            })),
-            Some(Value::Object(o)) => {
-                let list = |k: &str| {
-                    o.get(k).map(|v| {
-                        v.as_list()
-                            .iter()
-                            .filter_map(|x| x.as_str().map(String::from))
-                            .collect::<Vec<_>>()
-                    })
-                };
-                let mut c = json!({
-                    "AllowOrigins": list("origins").unwrap_or_else(|| vec!["*".into()]),
-                    "AllowMethods": list("methods").unwrap_or_else(methods_used),
-                    "AllowHeaders": list("headers").unwrap_or_else(|| vec!["authorization".into(), "content-type".into()]),
-                });
-                if let Some(m) = o.get("max_age").and_then(Value::as_f64) {
-                    c["MaxAge"] = num(m);
-                }
-                Some(c)
-            }
-            _ => None,
+        let c = shared::cors(self.model)?;
+        let mut j = json!({"AllowOrigins": c.origins, "AllowMethods": c.methods, "AllowHeaders": c.headers});
+        if let Some(m) = c.max_age {
+            j["MaxAge"] = num(m);
         }
+        Some(j)
     }
 
     fn outputs(&mut self) {

@@ -8,6 +8,7 @@
 pub mod artifacts;
 pub mod cloudformation;
 pub mod iam;
+pub mod shared;
 
 use crate::checks;
 use crate::diagnostics::Diagnostic;

@@ -1,0 +1,311 @@
+//! What every target emits the same way: decisions, not syntax.
+//!
+//! ARNs, URLs and deploy-time values are described as [`Piece`]s (literal text and values known
+//! only at deploy time: the partition, region, account id, the HTTP API's id, a table's stream
+//! ARN); each target renders pieces in its own syntax (`Fn::Sub` for CloudFormation). Tags, alarm
+//! metrics, S3 event names, CORS and route source paths are decided here once.
+
+use super::iam::{self, Arn};
+use crate::model::{Block, Model, Part, RefKind, TriggerSource, Value};
+use std::collections::BTreeMap;
+
+/// A piece of a string that may be known only at deploy time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece {
+    Text(String),
+    Partition,
+    Region,
+    AccountId,
+    UrlSuffix,
+    /// The shared HTTP API's id.
+    ApiId,
+    /// The stream ARN of a table (by block name).
+    TableStreamArn(String),
+}
+
+fn t(s: impl Into<String>) -> Piece {
+    Piece::Text(s.into())
+}
+
+/// `arn:PARTITION:SERVICE:REGION:ACCOUNT:`
+fn arn_head(service: &str, regional: bool) -> Vec<Piece> {
+    let mut v = vec![t("arn:"), Piece::Partition, t(format!(":{service}:"))];
+    if regional {
+        v.extend([Piece::Region, t(":"), Piece::AccountId, t(":")]);
+    } else {
+        v.push(t("::"));
+    }
+    v
+}
+
+/// The pieces of an ARN (`None` for `*` and user-written literals, which targets emit as is).
+pub fn arn_pieces(a: &Arn) -> Option<Vec<Piece>> {
+    let mut v = match a {
+        Arn::Any | Arn::Literal(_) => return None,
+        Arn::Function(n) => [arn_head("lambda", true), vec![t(format!("function:{n}"))]].concat(),
+        Arn::Queue(n) => [arn_head("sqs", true), vec![t(n.clone())]].concat(),
+        Arn::Table(n) => [arn_head("dynamodb", true), vec![t(format!("table/{n}"))]].concat(),
+        Arn::TableIndexes(n) => [
+            arn_head("dynamodb", true),
+            vec![t(format!("table/{n}/index/*"))],
+        ]
+        .concat(),
+        Arn::TableStreams(n) => [
+            arn_head("dynamodb", true),
+            vec![t(format!("table/{n}/stream/*"))],
+        ]
+        .concat(),
+        Arn::Bucket(n) => [arn_head("s3", false), bucket_name_pieces(n)].concat(),
+        Arn::BucketObjects(n, prefix) => [
+            arn_head("s3", false),
+            bucket_name_pieces(n),
+            vec![t(format!("/{prefix}*"))],
+        ]
+        .concat(),
+        Arn::Topic(n) => [arn_head("sns", true), vec![t(n.clone())]].concat(),
+        Arn::LogGroup(f) => [
+            arn_head("logs", true),
+            vec![t(format!("log-group:/aws/lambda/{f}:*"))],
+        ]
+        .concat(),
+        Arn::Secret(s) => [
+            arn_head("secretsmanager", true),
+            vec![t(format!("secret:{s}-??????"))],
+        ]
+        .concat(),
+        Arn::Parameter(s) => [
+            arn_head("ssm", true),
+            vec![t(format!("parameter/{}", s.trim_start_matches('/')))],
+        ]
+        .concat(),
+    };
+    merge_text(&mut v);
+    Some(v)
+}
+
+/// A bucket's global name: `{app}-{stage}-{name}-{account id}` (the first part from
+/// [`iam::bucket_name`]).
+pub fn bucket_name_pieces(base: &str) -> Vec<Piece> {
+    vec![t(format!("{base}-")), Piece::AccountId]
+}
+
+/// The HTTP API's URL (no trailing slash).
+pub fn http_url_pieces() -> Vec<Piece> {
+    vec![
+        t("https://"),
+        Piece::ApiId,
+        t(".execute-api."),
+        Piece::Region,
+        t("."),
+        Piece::UrlSuffix,
+    ]
+}
+
+/// A queue's URL.
+pub fn queue_url_pieces(queue: &str) -> Vec<Piece> {
+    vec![
+        t("https://sqs."),
+        Piece::Region,
+        t("."),
+        Piece::UrlSuffix,
+        t("/"),
+        Piece::AccountId,
+        t(format!("/{queue}")),
+    ]
+}
+
+/// The pieces of a deploy-time value (`queue.q.url`, `"${http.url}/hooks"`, `secret("x")`…).
+pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
+    let mut v = Vec::new();
+    for p in parts {
+        match p {
+            Part::Lit(l) => v.push(t(l.clone())),
+            // The function receives the secret's name or the parameter's path.
+            Part::Secret(n) | Part::Ssm(n) => v.push(t(n.clone())),
+            Part::HttpUrl => v.extend(http_url_pieces()),
+            Part::Attr(addr, attr) => {
+                let name = addr.name.as_str();
+                let pieces = match (addr.kind, attr.as_str()) {
+                    (RefKind::Function | RefKind::Database | RefKind::Alarm, "name") => {
+                        vec![t(model.physical_name(name))]
+                    }
+                    (RefKind::Queue, "name") => vec![t(iam::queue_name(model, name))],
+                    (RefKind::Topic, "name") => vec![t(iam::topic_name(model, name))],
+                    (RefKind::Bucket, "name") => bucket_name_pieces(&iam::bucket_name(model, name)),
+                    (RefKind::Queue, "url") => queue_url_pieces(&iam::queue_name(model, name)),
+                    (RefKind::Database, "stream_arn") => {
+                        vec![Piece::TableStreamArn(name.to_string())]
+                    }
+                    (RefKind::Alarm, "arn") => [
+                        arn_head("cloudwatch", true),
+                        vec![t(format!("alarm:{}", model.physical_name(name)))],
+                    ]
+                    .concat(),
+                    (kind, "arn") => {
+                        let arn = match kind {
+                            RefKind::Function => Arn::Function(model.physical_name(name)),
+                            RefKind::Queue => Arn::Queue(iam::queue_name(model, name)),
+                            RefKind::Database => Arn::Table(model.physical_name(name)),
+                            RefKind::Bucket => Arn::Bucket(iam::bucket_name(model, name)),
+                            _ => Arn::Topic(iam::topic_name(model, name)),
+                        };
+                        arn_pieces(&arn).unwrap_or_default()
+                    }
+                    _ => Vec::new(),
+                };
+                v.extend(pieces);
+            }
+        }
+    }
+    merge_text(&mut v);
+    v
+}
+
+/// Joins adjacent text pieces.
+fn merge_text(v: &mut Vec<Piece>) {
+    let mut out: Vec<Piece> = Vec::with_capacity(v.len());
+    for p in v.drain(..) {
+        match (out.last_mut(), p) {
+            (Some(Piece::Text(a)), Piece::Text(b)) => a.push_str(&b),
+            (_, p) => out.push(p),
+        }
+    }
+    *v = out;
+}
+
+/// The tags of a resource: the app's, then the block's own (which win).
+pub fn tags(model: &Model, own: Option<&Block>) -> BTreeMap<String, String> {
+    let mut tags = BTreeMap::new();
+    for b in std::iter::once(&model.app).chain(own) {
+        if let Some(Value::Object(o)) = b.get("tags") {
+            for (k, v) in o {
+                tags.insert(k.clone(), v.as_str().unwrap_or_default().to_string());
+            }
+        }
+    }
+    tags
+}
+
+/// What an alarm measures.
+pub enum AlarmMetric {
+    /// One metric with one dimension.
+    Single {
+        namespace: &'static str,
+        metric: &'static str,
+        statistic: &'static str,
+        dimension: &'static str,
+        value: String,
+    },
+    /// A table's read + write throttle events (metric math).
+    TableThrottles { table: String },
+}
+
+pub fn alarm_metric(model: &Model, alarm: &Block) -> Option<AlarmMetric> {
+    let w = alarm.reference("watch")?;
+    let metric = alarm.str("metric").unwrap_or_default();
+    Some(match w.kind {
+        RefKind::Function => {
+            let (name, stat) = match metric {
+                "errors" => ("Errors", "Sum"),
+                "throttles" => ("Throttles", "Sum"),
+                "duration" => ("Duration", "Average"),
+                _ => ("Invocations", "Sum"),
+            };
+            AlarmMetric::Single {
+                namespace: "AWS/Lambda",
+                metric: name,
+                statistic: stat,
+                dimension: "FunctionName",
+                value: model.physical_name(&w.name),
+            }
+        }
+        RefKind::Queue => AlarmMetric::Single {
+            namespace: "AWS/SQS",
+            metric: if metric == "age" {
+                "ApproximateAgeOfOldestMessage"
+            } else {
+                "ApproximateNumberOfMessagesVisible"
+            },
+            statistic: "Maximum",
+            dimension: "QueueName",
+            value: iam::queue_name(model, &w.name),
+        },
+        _ => AlarmMetric::TableThrottles {
+            table: model.physical_name(&w.name),
+        },
+    })
+}
+
+/// S3's event name for a trigger's `events` entry.
+pub fn s3_event(e: &str) -> &'static str {
+    if e == "removed" {
+        "s3:ObjectRemoved:*"
+    } else {
+        "s3:ObjectCreated:*"
+    }
+}
+
+/// The part of an `execute-api` ARN after the API id that a route's permission allows:
+/// `*/GET/orders/*` (any stage; `ANY` → `*`; path parameters → `*`).
+pub fn route_source_path(method: &str, path: &str) -> String {
+    let m = if method == "ANY" { "*" } else { method };
+    let p: Vec<&str> = path
+        .split('/')
+        .map(|s| if s.starts_with('{') { "*" } else { s })
+        .collect();
+    format!("/*/{m}{}", p.join("/"))
+}
+
+/// The shared HTTP API's CORS settings.
+pub struct Cors {
+    pub origins: Vec<String>,
+    pub methods: Vec<String>,
+    pub headers: Vec<String>,
+    pub max_age: Option<f64>,
+}
+
+pub fn cors(model: &Model) -> Option<Cors> {
+    let methods_used = || {
+        let mut m: Vec<String> = model
+            .trigger_sources
+            .values()
+            .filter_map(|s| match s {
+                TriggerSource::Http { method, .. } => Some(if method == "ANY" {
+                    "*".to_string()
+                } else {
+                    method.clone()
+                }),
+                _ => None,
+            })
+            .collect();
+        m.sort();
+        m.dedup();
+        m
+    };
+    let default_headers = || vec!["authorization".to_string(), "content-type".to_string()];
+    match model.app.get("cors") {
+        Some(Value::Bool(true)) => Some(Cors {
+            origins: vec!["*".into()],
+            methods: methods_used(),
+            headers: default_headers(),
+            max_age: None,
+        }),
+        Some(Value::Object(o)) => {
+            let list = |k: &str| {
+                o.get(k).map(|v| {
+                    v.as_list()
+                        .iter()
+                        .filter_map(|x| x.as_str().map(String::from))
+                        .collect::<Vec<_>>()
+                })
+            };
+            Some(Cors {
+                origins: list("origins").unwrap_or_else(|| vec!["*".into()]),
+                methods: list("methods").unwrap_or_else(methods_used),
+                headers: list("headers").unwrap_or_else(default_headers),
+                max_age: o.get("max_age").and_then(Value::as_f64),
+            })
+        }
+        _ => None,
+    }
+}
