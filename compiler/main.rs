@@ -35,6 +35,7 @@ enum Command {
 #[derive(Clone, Copy, ValueEnum)]
 enum TargetArg {
     Cloudformation,
+    Terraform,
 }
 
 #[derive(Args)]
@@ -207,6 +208,7 @@ fn build(args: &BuildArgs) -> ExitCode {
     }
     let target = match args.target {
         TargetArg::Cloudformation => slsc::emit::Target::CloudFormation,
+        TargetArg::Terraform => slsc::emit::Target::Terraform,
     };
     let out = args
         .out

@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod cloudformation;
 pub mod iam;
 pub mod shared;
+pub mod terraform;
 
 use crate::checks;
 use crate::diagnostics::Diagnostic;
@@ -18,12 +19,14 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
     CloudFormation,
+    Terraform,
 }
 
 impl Target {
     pub fn as_str(self) -> &'static str {
         match self {
             Target::CloudFormation => "cloudformation",
+            Target::Terraform => "terraform",
         }
     }
 }
@@ -89,6 +92,14 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
                 }
             }
             files.push(("template.json".to_string(), text.into_bytes()));
+        }
+        Target::Terraform => {
+            let artifact = |f: &str| {
+                artifacts::key_for(&arts, f).map(|a| (a.key.clone(), a.sha256_base64.clone()))
+            };
+            let (text, n) = terraform::emit(model, graph, &artifact);
+            resources = n;
+            files.push(("main.tf.json".to_string(), text.into_bytes()));
         }
     }
     let diags: Vec<Diagnostic> = diags

@@ -1,0 +1,768 @@
+//! The Terraform emitter: model + graph → `main.tf.json` for the `hashicorp/aws` provider.
+//!
+//! The same application as the CloudFormation target, with the same decisions: resources per
+//! block and trigger, IAM statements ([`iam::statements`]), names, ARNs and deploy-time values
+//! ([`shared`]). Only the syntax differs: resource addresses are the `.sls` block names
+//! (`aws_lambda_function.signup`, `aws_sqs_queue.emails`), references are `${aws_….attr}`
+//! strings, nested blocks are JSON arrays, retained tables and buckets get
+//! `lifecycle.prevent_destroy`, and the account id and partition come from data sources. Extra
+//! resources a block owns are named with a `-` suffix (`aws_sns_topic.high_errors-alarm`), which
+//! no `.sls` name can contain, so they never collide with a block.
+
+use super::iam::{self, Arn, Statement};
+use super::shared::{self, Piece};
+use crate::graph::Graph;
+use crate::model::value::fmt_number;
+use crate::model::{Block, BlockKind, Model, TriggerSource, Value};
+use serde_json::{json, Map, Value as J};
+
+/// The provider major version the output is written and tested for.
+pub const PROVIDER_VERSION: &str = "~> 6.0";
+
+const ACCOUNT: &str = "${data.aws_caller_identity.current.account_id}";
+const PARTITION: &str = "${data.aws_partition.current.partition}";
+const DNS_SUFFIX: &str = "${data.aws_partition.current.dns_suffix}";
+
+/// Escapes literal text for a Terraform string template.
+fn tf_escape(s: &str) -> String {
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+fn render(model: &Model, pieces: &[Piece]) -> J {
+    let mut s = String::new();
+    for p in pieces {
+        match p {
+            Piece::Text(t) => s.push_str(&tf_escape(t)),
+            Piece::Partition => s.push_str(PARTITION),
+            Piece::Region => s.push_str(&model.region),
+            Piece::AccountId => s.push_str(ACCOUNT),
+            Piece::UrlSuffix => s.push_str(DNS_SUFFIX),
+            Piece::ApiId => s.push_str("${aws_apigatewayv2_api.http.id}"),
+            Piece::TableStreamArn(t) => {
+                s.push_str(&format!("${{aws_dynamodb_table.{t}.stream_arn}}"))
+            }
+        }
+    }
+    json!(s)
+}
+
+fn arn(model: &Model, a: &Arn) -> J {
+    match a {
+        Arn::Any => json!("*"),
+        Arn::Literal(s) => json!(tf_escape(s)),
+        _ => render(model, &shared::arn_pieces(a).unwrap_or_default()),
+    }
+}
+
+fn num(v: f64) -> J {
+    crate::model::value::number_json(v)
+}
+
+/// The app's tags (the provider's `default_tags`).
+fn app_tags(model: &Model) -> Map<String, J> {
+    shared::tags(model, None)
+        .into_iter()
+        .map(|(k, v)| (k, json!(tf_escape(&v))))
+        .collect()
+}
+
+/// A function's own tags (on top of the provider's default tags).
+fn own_tags(f: &Block) -> Map<String, J> {
+    match f.get("tags") {
+        Some(Value::Object(o)) => o
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(tf_escape(v.as_str().unwrap_or_default()))))
+            .collect(),
+        _ => Map::new(),
+    }
+}
+
+fn string_value(model: &Model, v: &Value) -> J {
+    match v {
+        Value::String(s) => json!(tf_escape(s)),
+        Value::Deploy(parts) => render(model, &shared::deploy_pieces(model, parts)),
+        Value::Number(n) => json!(fmt_number(*n)),
+        Value::Bool(b) => json!(b.to_string()),
+        other => json!(tf_escape(&other.to_json().to_string())),
+    }
+}
+
+/// An IAM policy document as a Terraform string (its ARNs interpolate data sources).
+fn policy_text(model: &Model, stmts: &[Statement]) -> String {
+    let mut out = String::from("{\"Version\":\"2012-10-17\",\"Statement\":[");
+    for (i, s) in stmts.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str("{\"Effect\":\"Allow\",\"Action\":");
+        out.push_str(&serde_json::to_string(&s.actions).expect("strings serialise"));
+        out.push_str(",\"Resource\":[");
+        for (j, r) in s.resources.iter().enumerate() {
+            if j > 0 {
+                out.push(',');
+            }
+            // The rendered ARN is a template string; embed it as a JSON string.
+            let text = arn(model, r).as_str().unwrap_or_default().to_string();
+            out.push_str(&serde_json::to_string(&text).expect("strings serialise"));
+        }
+        out.push(']');
+        if let Some(p) = &s.list_prefix {
+            out.push_str(&format!(
+                ",\"Condition\":{{\"StringLike\":{{\"s3:prefix\":[{}]}}}}",
+                serde_json::to_string(&tf_escape(p)).expect("strings serialise")
+            ));
+        }
+        out.push('}');
+    }
+    out.push_str("]}");
+    out
+}
+
+struct Emitter<'a> {
+    model: &'a Model,
+    graph: &'a Graph,
+    resources: Map<String, J>,
+    outputs: Map<String, J>,
+    artifact: &'a dyn Fn(&str) -> Option<(String, String)>,
+    count: usize,
+}
+
+/// Emits `main.tf.json`. `artifact` gives a function's zip (relative file name, base64 sha256).
+pub fn emit(
+    model: &Model,
+    graph: &Graph,
+    artifact: &dyn Fn(&str) -> Option<(String, String)>,
+) -> (String, usize) {
+    let mut e = Emitter {
+        model,
+        graph,
+        resources: Map::new(),
+        outputs: Map::new(),
+        artifact,
+        count: 0,
+    };
+    e.functions();
+    e.queues();
+    e.tables();
+    e.buckets();
+    e.topics();
+    e.alarms();
+    e.triggers();
+    e.outputs();
+    let mut provider = json!({"region": model.region});
+    let t = app_tags(model);
+    if !t.is_empty() {
+        provider["default_tags"] = json!([{"tags": t}]);
+    }
+    let mut doc = json!({
+        "terraform": {"required_providers": {"aws": {"source": "hashicorp/aws", "version": PROVIDER_VERSION}}},
+        "provider": {"aws": provider},
+        "data": {
+            "aws_caller_identity": {"current": {}},
+            "aws_partition": {"current": {}},
+        },
+        "resource": J::Object(e.resources),
+    });
+    if !e.outputs.is_empty() {
+        doc["output"] = J::Object(e.outputs);
+    }
+    (super::cloudformation::to_text(doc), e.count)
+}
+
+impl<'a> Emitter<'a> {
+    fn add(&mut self, ty: &str, name: &str, body: J) {
+        self.count += 1;
+        let entry = self
+            .resources
+            .entry(ty.to_string())
+            .or_insert_with(|| json!({}));
+        entry[name] = body;
+    }
+
+    fn fn_ref(name: &str, attr: &str) -> J {
+        json!(format!("${{aws_lambda_function.{name}.{attr}}}"))
+    }
+
+    /// A queue's or topic's ARN, by reference to its resource.
+    fn target_arn(&self, a: &crate::model::Addr) -> J {
+        use crate::model::RefKind as K;
+        match a.kind {
+            K::Queue => json!(format!("${{aws_sqs_queue.{}.arn}}", a.name)),
+            K::Topic => json!(format!("${{aws_sns_topic.{}.arn}}", a.name)),
+            K::Function => Self::fn_ref(&a.name, "arn"),
+            _ => json!(""),
+        }
+    }
+
+    fn functions(&mut self) {
+        let model = self.model;
+        let retention = model.app.num("log_retention").unwrap_or(30.0);
+        for f in model.of_kind(BlockKind::Function) {
+            let n = f.name.as_str();
+            let fname = model.physical_name(n);
+            let stmts = iam::statements(model, self.graph, f);
+            self.add(
+                "aws_iam_role",
+                n,
+                json!({
+                    "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}",
+                }),
+            );
+            self.add(
+                "aws_iam_role_policy",
+                n,
+                json!({"name": "slsc", "role": format!("${{aws_iam_role.{n}.id}}"), "policy": policy_text(model, &stmts)}),
+            );
+            self.add(
+                "aws_cloudwatch_log_group",
+                n,
+                json!({"name": format!("/aws/lambda/{fname}"), "retention_in_days": num(retention)}),
+            );
+            let (file, hash) = (self.artifact)(n).unwrap_or_default();
+            let mut p = json!({
+                "function_name": fname,
+                "handler": tf_escape(f.str("handler").unwrap_or_default()),
+                "runtime": f.str("runtime").unwrap_or("nodejs24.x"),
+                "role": format!("${{aws_iam_role.{n}.arn}}"),
+                "filename": format!("${{path.module}}/{file}"),
+                "source_code_hash": hash,
+                "memory_size": num(f.num("memory").unwrap_or(128.0)),
+                "timeout": num(f.num("timeout").unwrap_or(6.0)),
+                "architectures": [f.str("architecture").unwrap_or("x86_64")],
+                "logging_config": [{"log_format": "Text", "log_group": format!("${{aws_cloudwatch_log_group.{n}.name}}")}],
+                // The role's policy must exist before the function can use what it grants.
+                "depends_on": [format!("aws_iam_role_policy.{n}")],
+            });
+            // The app's tags come from the provider's default_tags; a function adds its own.
+            let own = own_tags(f);
+            if !own.is_empty() {
+                p["tags"] = json!(own);
+            }
+            if let Some(c) = f.num("concurrency") {
+                p["reserved_concurrent_executions"] = num(c);
+            }
+            if let Some(Value::Object(env)) = f.get("environment") {
+                if !env.is_empty() {
+                    let vars: Map<String, J> = env
+                        .iter()
+                        .map(|(k, v)| (k.clone(), string_value(model, v)))
+                        .collect();
+                    p["environment"] = json!([{"variables": vars}]);
+                }
+            }
+            if f.bool("tracing") == Some(true) {
+                p["tracing_config"] = json!([{"mode": "Active"}]);
+            }
+            if let Some(d) = f.str("description") {
+                p["description"] = json!(tf_escape(d));
+            }
+            if let Some(Value::List(layers)) = f.get("layers") {
+                if !layers.is_empty() {
+                    p["layers"] = layers
+                        .iter()
+                        .map(|l| json!(l.as_str().unwrap_or_default()))
+                        .collect();
+                }
+            }
+            if let Some(v) = f.get("vpc") {
+                p["vpc_config"] = json!([{
+                    "subnet_ids": v.get("subnet_ids").map(Value::to_json).unwrap_or(json!([])),
+                    "security_group_ids": v.get("security_group_ids").map(Value::to_json).unwrap_or(json!([])),
+                }]);
+            }
+            self.add("aws_lambda_function", n, p);
+            if f.str("recursion") == Some("allow") {
+                self.add(
+                    "aws_lambda_function_recursion_config",
+                    n,
+                    json!({"function_name": format!("${{aws_lambda_function.{n}.function_name}}"), "recursive_loop": "Allow"}),
+                );
+            }
+            let retries = f.num("retries").unwrap_or(2.0);
+            let on_failure = f.reference("on_failure");
+            if retries != 2.0 || on_failure.is_some() {
+                let mut c = json!({
+                    "function_name": format!("${{aws_lambda_function.{n}.function_name}}"),
+                    "qualifier": "$LATEST",
+                    "maximum_retry_attempts": num(retries),
+                });
+                if let Some(dest) = on_failure {
+                    c["destination_config"] =
+                        json!([{"on_failure": [{"destination": self.target_arn(dest)}]}]);
+                }
+                self.add("aws_lambda_function_event_invoke_config", n, c);
+            }
+        }
+    }
+
+    fn queues(&mut self) {
+        let model = self.model;
+        for q in model.of_kind(BlockKind::Queue) {
+            let mut p = json!({
+                "name": iam::queue_name(model, &q.name),
+                "visibility_timeout_seconds": num(q.num("visibility_timeout").unwrap_or(30.0)),
+                "message_retention_seconds": num(q.num("retention").unwrap_or(345_600.0)),
+                "delay_seconds": num(q.num("delay").unwrap_or(0.0)),
+            });
+            if q.bool("fifo") == Some(true) {
+                p["fifo_queue"] = json!(true);
+            }
+            if let Some(dl) = q.reference("dead_letter") {
+                p["redrive_policy"] = json!(format!(
+                    "{{\"deadLetterTargetArn\":\"${{aws_sqs_queue.{}.arn}}\",\"maxReceiveCount\":{}}}",
+                    dl.name,
+                    fmt_number(q.num("max_receives").unwrap_or(5.0))
+                ));
+            }
+            self.add("aws_sqs_queue", &q.name, p);
+        }
+    }
+
+    fn tables(&mut self) {
+        let model = self.model;
+        for t in model.of_kind(BlockKind::Database) {
+            let key_type = |k: &Value| match k.get("type").and_then(Value::as_str) {
+                Some("number") => "N",
+                Some("binary") => "B",
+                _ => "S",
+            };
+            let key_name = |k: Option<&Value>| {
+                k.and_then(|k| k.get("name"))
+                    .and_then(Value::as_str)
+                    .map(String::from)
+            };
+            let mut attrs: std::collections::BTreeMap<String, &str> =
+                std::collections::BTreeMap::new();
+            for k in [t.get("partition_key"), t.get("sort_key")]
+                .into_iter()
+                .flatten()
+            {
+                if let Some(n) = key_name(Some(k)) {
+                    attrs.insert(n, key_type(k));
+                }
+            }
+            let provisioned = t.str("billing") == Some("provisioned");
+            let mut gsis = Vec::new();
+            if let Some(Value::Object(idx)) = t.get("indexes") {
+                let mut names: Vec<&String> = idx.keys().collect();
+                names.sort();
+                for name in names {
+                    let i = &idx[name];
+                    for k in [i.get("partition_key"), i.get("sort_key")]
+                        .into_iter()
+                        .flatten()
+                    {
+                        if let Some(n) = key_name(Some(k)) {
+                            attrs.insert(n, key_type(k));
+                        }
+                    }
+                    let mut g = json!({
+                        "name": name,
+                        "hash_key": key_name(i.get("partition_key")).unwrap_or_default(),
+                        "projection_type": if i.get("projection").and_then(Value::as_str) == Some("keys_only") { "KEYS_ONLY" } else { "ALL" },
+                    });
+                    if let Some(r) = key_name(i.get("sort_key")) {
+                        g["range_key"] = json!(r);
+                    }
+                    if provisioned {
+                        g["read_capacity"] = num(t.num("read_capacity").unwrap_or(1.0));
+                        g["write_capacity"] = num(t.num("write_capacity").unwrap_or(1.0));
+                    }
+                    gsis.push(g);
+                }
+            }
+            let mut p = json!({
+                "name": model.physical_name(&t.name),
+                "billing_mode": if provisioned { "PROVISIONED" } else { "PAY_PER_REQUEST" },
+                "hash_key": key_name(t.get("partition_key")).unwrap_or_default(),
+                "attribute": attrs.iter().map(|(n, ty)| json!({"name": n, "type": ty})).collect::<Vec<_>>(),
+                "point_in_time_recovery": [{"enabled": t.bool("point_in_time_recovery") != Some(false)}],
+            });
+            if let Some(r) = key_name(t.get("sort_key")) {
+                p["range_key"] = json!(r);
+            }
+            if provisioned {
+                p["read_capacity"] = num(t.num("read_capacity").unwrap_or(1.0));
+                p["write_capacity"] = num(t.num("write_capacity").unwrap_or(1.0));
+            }
+            if !gsis.is_empty() {
+                p["global_secondary_index"] = J::Array(gsis);
+            }
+            if let Some(s) = t.str("stream") {
+                p["stream_enabled"] = json!(true);
+                p["stream_view_type"] = json!(s.to_ascii_uppercase());
+            }
+            if let Some(ttl) = t.str("ttl") {
+                p["ttl"] = json!([{"attribute_name": ttl, "enabled": true}]);
+            }
+            if t.bool("retain") != Some(false) {
+                p["lifecycle"] = json!([{"prevent_destroy": true}]);
+            }
+            self.add("aws_dynamodb_table", &t.name, p);
+        }
+    }
+
+    fn buckets(&mut self) {
+        let model = self.model;
+        for b in model.of_kind(BlockKind::Bucket) {
+            let n = b.name.as_str();
+            let mut p = json!({
+                "bucket": render(model, &shared::bucket_name_pieces(&iam::bucket_name(model, n))),
+            });
+            if b.bool("retain") != Some(false) {
+                p["lifecycle"] = json!([{"prevent_destroy": true}]);
+            } else {
+                p["force_destroy"] = json!(true);
+            }
+            self.add("aws_s3_bucket", n, p);
+            let id = format!("${{aws_s3_bucket.{n}.id}}");
+            self.add(
+                "aws_s3_bucket_public_access_block",
+                n,
+                json!({"bucket": id, "block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true}),
+            );
+            self.add(
+                "aws_s3_bucket_server_side_encryption_configuration",
+                n,
+                json!({"bucket": id, "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]}),
+            );
+            if b.bool("versioning") == Some(true) {
+                self.add(
+                    "aws_s3_bucket_versioning",
+                    n,
+                    json!({"bucket": id, "versioning_configuration": [{"status": "Enabled"}]}),
+                );
+            }
+            let mut configs = Vec::new();
+            let mut depends = Vec::new();
+            for t in self.triggers_of(crate::graph::NodeKind::Bucket, n) {
+                let Some(f) = t.reference("function") else {
+                    continue;
+                };
+                let events: Vec<&str> = t
+                    .get("events")
+                    .map(|e| {
+                        e.as_list()
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .map(shared::s3_event)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut c =
+                    json!({"lambda_function_arn": Self::fn_ref(&f.name, "arn"), "events": events});
+                if let Some(pfx) = t.str("prefix") {
+                    c["filter_prefix"] = json!(tf_escape(pfx));
+                }
+                if let Some(sfx) = t.str("suffix") {
+                    c["filter_suffix"] = json!(tf_escape(sfx));
+                }
+                configs.push(c);
+                depends.push(format!("aws_lambda_permission.{}", t.name));
+            }
+            if !configs.is_empty() {
+                self.add(
+                    "aws_s3_bucket_notification",
+                    n,
+                    json!({"bucket": id, "lambda_function": configs, "depends_on": depends}),
+                );
+            }
+        }
+    }
+
+    fn triggers_of(&self, kind: crate::graph::NodeKind, name: &str) -> Vec<&'a Block> {
+        let Some(node) = self.graph.node(kind, name) else {
+            return Vec::new();
+        };
+        let mut names: Vec<&str> = self
+            .graph
+            .outgoing(node)
+            .into_iter()
+            .filter(|(_, _, e)| e.kind == crate::graph::EdgeKind::Trigger)
+            .filter_map(|(_, _, e)| e.trigger.as_deref())
+            .collect();
+        names.sort_unstable();
+        names.dedup();
+        names
+            .into_iter()
+            .filter_map(|t| self.model.find(BlockKind::Trigger, t))
+            .collect()
+    }
+
+    fn topics(&mut self) {
+        let model = self.model;
+        for t in model.of_kind(BlockKind::Topic) {
+            let mut p = json!({"name": iam::topic_name(model, &t.name)});
+            if t.bool("fifo") == Some(true) {
+                p["fifo_topic"] = json!(true);
+            }
+            self.add("aws_sns_topic", &t.name, p);
+        }
+    }
+
+    fn alarms(&mut self) {
+        let model = self.model;
+        for a in model.of_kind(BlockKind::Alarm) {
+            let n = a.name.as_str();
+            let Some(metric) = shared::alarm_metric(model, a) else {
+                continue;
+            };
+            let period = num(a.num("period").unwrap_or(60.0));
+            let mut p = json!({
+                "alarm_name": model.physical_name(n),
+                "comparison_operator": "GreaterThanOrEqualToThreshold",
+                "threshold": num(a.num("threshold").unwrap_or(0.0)),
+                "evaluation_periods": num(a.num("evaluation_periods").unwrap_or(1.0)),
+                "treat_missing_data": "notBreaching",
+            });
+            match metric {
+                shared::AlarmMetric::Single {
+                    namespace,
+                    metric,
+                    statistic,
+                    dimension,
+                    value,
+                } => {
+                    p["namespace"] = json!(namespace);
+                    p["metric_name"] = json!(metric);
+                    p["statistic"] = json!(statistic);
+                    p["period"] = period;
+                    p["dimensions"] = json!({dimension: value});
+                }
+                shared::AlarmMetric::TableThrottles { table } => {
+                    let m = |id: &str, name: &str| {
+                        json!({"id": id, "return_data": false, "metric": [{
+                            "namespace": "AWS/DynamoDB", "metric_name": name, "dimensions": {"TableName": table},
+                            "period": period, "stat": "Sum"}]})
+                    };
+                    p["metric_query"] = json!([
+                        m("reads", "ReadThrottleEvents"),
+                        m("writes", "WriteThrottleEvents"),
+                        {"id": "throttles", "expression": "reads + writes", "label": "throttles", "return_data": true}
+                    ]);
+                }
+            }
+            let notify: Vec<String> = a
+                .get("notify")
+                .map(|l| {
+                    l.as_list()
+                        .iter()
+                        .filter_map(|v| v.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let triggered = !self
+                .triggers_of(crate::graph::NodeKind::Alarm, n)
+                .is_empty();
+            if !notify.is_empty() || triggered {
+                let topic = format!("{n}-alarm");
+                self.add("aws_sns_topic", &topic, json!({}));
+                for (i, addr) in notify.iter().enumerate() {
+                    self.add(
+                        "aws_sns_topic_subscription",
+                        &format!("{n}-notify-{}", i + 1),
+                        json!({"topic_arn": format!("${{aws_sns_topic.{topic}.arn}}"), "protocol": "email", "endpoint": addr}),
+                    );
+                }
+                p["alarm_actions"] = json!([format!("${{aws_sns_topic.{topic}.arn}}")]);
+            }
+            self.add("aws_cloudwatch_metric_alarm", n, p);
+        }
+    }
+
+    fn permission(&mut self, name: &str, function: &str, principal: &str, source_arn: J) {
+        self.add(
+            "aws_lambda_permission",
+            name,
+            json!({
+                "statement_id": format!("slsc-{name}"),
+                "action": "lambda:InvokeFunction",
+                "function_name": Self::fn_ref(function, "function_name"),
+                "principal": principal,
+                "source_arn": source_arn,
+                "source_account": ACCOUNT,
+            }),
+        );
+    }
+
+    fn triggers(&mut self) {
+        let model = self.model;
+        let mut api = false;
+        for t in model.of_kind(BlockKind::Trigger) {
+            let Some(src) = model.trigger_sources.get(&t.name).cloned() else {
+                continue;
+            };
+            let Some(f) = t.reference("function").map(|a| a.name.clone()) else {
+                continue;
+            };
+            let n = t.name.as_str();
+            let fn_arn = Self::fn_ref(&f, "arn");
+            match src {
+                TriggerSource::Http { method, path } => {
+                    api = true;
+                    self.add(
+                        "aws_apigatewayv2_integration",
+                        n,
+                        json!({"api_id": "${aws_apigatewayv2_api.http.id}", "integration_type": "AWS_PROXY", "integration_uri": fn_arn, "payload_format_version": "2.0"}),
+                    );
+                    let mut route = json!({
+                        "api_id": "${aws_apigatewayv2_api.http.id}",
+                        "route_key": format!("{method} {path}"),
+                        "target": format!("integrations/${{aws_apigatewayv2_integration.{n}.id}}"),
+                    });
+                    match t.str("auth") {
+                        Some("iam") => route["authorization_type"] = json!("AWS_IAM"),
+                        Some("jwt") => {
+                            let j = t.get("jwt").cloned().unwrap_or(Value::Null);
+                            self.add(
+                                "aws_apigatewayv2_authorizer",
+                                n,
+                                json!({
+                                    "api_id": "${aws_apigatewayv2_api.http.id}",
+                                    "authorizer_type": "JWT",
+                                    "name": format!("{}-{}", model.stage, n),
+                                    "identity_sources": ["$request.header.Authorization"],
+                                    "jwt_configuration": [{
+                                        "issuer": j.get("issuer").and_then(Value::as_str).map(tf_escape).unwrap_or_default(),
+                                        "audience": j.get("audience").map(Value::to_json).unwrap_or(json!([])),
+                                    }],
+                                }),
+                            );
+                            route["authorization_type"] = json!("JWT");
+                            route["authorizer_id"] =
+                                json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
+                        }
+                        _ => route["authorization_type"] = json!("NONE"),
+                    }
+                    self.add("aws_apigatewayv2_route", n, route);
+                    let source = format!(
+                        "${{aws_apigatewayv2_api.http.execution_arn}}{}",
+                        tf_escape(&shared::route_source_path(&method, &path))
+                    );
+                    self.permission(n, &f, "apigateway.amazonaws.com", json!(source));
+                }
+                TriggerSource::Schedule(expr) => {
+                    self.add(
+                        "aws_cloudwatch_event_rule",
+                        n,
+                        json!({"name": model.physical_name(n), "schedule_expression": expr, "state": "ENABLED"}),
+                    );
+                    let mut target = json!({"rule": format!("${{aws_cloudwatch_event_rule.{n}.name}}"), "target_id": "function", "arn": fn_arn});
+                    if let Some(input) = t.get("input") {
+                        target["input"] = json!(tf_escape(
+                            &super::cloudformation::sorted(input.to_json()).to_string()
+                        ));
+                    }
+                    self.add("aws_cloudwatch_event_target", n, target);
+                    self.permission(
+                        n,
+                        &f,
+                        "events.amazonaws.com",
+                        json!(format!("${{aws_cloudwatch_event_rule.{n}.arn}}")),
+                    );
+                }
+                TriggerSource::Queue(q) => {
+                    let mut p = json!({
+                        "function_name": fn_arn,
+                        "event_source_arn": format!("${{aws_sqs_queue.{q}.arn}}"),
+                        "batch_size": num(t.num("batch_size").unwrap_or(10.0)),
+                        "enabled": true
+                    });
+                    if let Some(w) = t.num("batch_window") {
+                        p["maximum_batching_window_in_seconds"] = num(w);
+                    }
+                    if let Some(c) = t.num("max_concurrency") {
+                        p["scaling_config"] = json!([{"maximum_concurrency": num(c)}]);
+                    }
+                    if t.bool("partial_failures") == Some(true) {
+                        p["function_response_types"] = json!(["ReportBatchItemFailures"]);
+                    }
+                    self.add("aws_lambda_event_source_mapping", n, p);
+                }
+                TriggerSource::Database(d) => {
+                    let mut p = json!({
+                        "function_name": fn_arn,
+                        "event_source_arn": format!("${{aws_dynamodb_table.{d}.stream_arn}}"),
+                        "batch_size": num(t.num("batch_size").unwrap_or(100.0)),
+                        "starting_position": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
+                        "maximum_retry_attempts": num(t.num("retries").unwrap_or(-1.0)),
+                        "enabled": true
+                    });
+                    if let Some(w) = t.num("batch_window") {
+                        p["maximum_batching_window_in_seconds"] = num(w);
+                    }
+                    if let Some(dest) = t.reference("on_failure") {
+                        p["destination_config"] =
+                            json!([{"on_failure": [{"destination_arn": self.target_arn(dest)}]}]);
+                    }
+                    self.add("aws_lambda_event_source_mapping", n, p);
+                }
+                TriggerSource::Bucket(b) => {
+                    self.permission(
+                        n,
+                        &f,
+                        "s3.amazonaws.com",
+                        json!(format!("${{aws_s3_bucket.{b}.arn}}")),
+                    );
+                }
+                TriggerSource::Topic(tp) => {
+                    let mut p = json!({"topic_arn": format!("${{aws_sns_topic.{tp}.arn}}"), "protocol": "lambda", "endpoint": fn_arn});
+                    if let Some(filter) = t.get("filter") {
+                        p["filter_policy"] = json!(tf_escape(
+                            &super::cloudformation::sorted(filter.to_json()).to_string()
+                        ));
+                        p["filter_policy_scope"] = json!("MessageAttributes");
+                    }
+                    self.add("aws_sns_topic_subscription", n, p);
+                    self.permission(
+                        n,
+                        &f,
+                        "sns.amazonaws.com",
+                        json!(format!("${{aws_sns_topic.{tp}.arn}}")),
+                    );
+                }
+                TriggerSource::Alarm(a) => {
+                    let topic = format!("${{aws_sns_topic.{a}-alarm.arn}}");
+                    self.add(
+                        "aws_sns_topic_subscription",
+                        n,
+                        json!({"topic_arn": topic, "protocol": "lambda", "endpoint": fn_arn}),
+                    );
+                    self.permission(n, &f, "sns.amazonaws.com", json!(topic));
+                }
+            }
+        }
+        if api {
+            let mut p = json!({"name": format!("{}-{}", model.app.name, model.stage), "protocol_type": "HTTP"});
+            if let Some(c) = shared::cors(model) {
+                let mut cc = json!({"allow_origins": c.origins, "allow_methods": c.methods, "allow_headers": c.headers});
+                if let Some(m) = c.max_age {
+                    cc["max_age"] = num(m);
+                }
+                p["cors_configuration"] = json!([cc]);
+            }
+            self.add("aws_apigatewayv2_api", "http", p);
+            self.add(
+                "aws_apigatewayv2_stage",
+                "http",
+                json!({"api_id": "${aws_apigatewayv2_api.http.id}", "name": "$default", "auto_deploy": true}),
+            );
+            self.outputs.insert(
+                "http-api-url".into(),
+                json!({"description": "The HTTP API's URL", "value": render(model, &shared::http_url_pieces())}),
+            );
+        }
+    }
+
+    fn outputs(&mut self) {
+        let model = self.model;
+        for o in model.of_kind(BlockKind::Output) {
+            let Some(v) = o.get("value") else { continue };
+            let mut out = json!({"value": string_value(model, v)});
+            if let Some(d) = o.str("description") {
+                out["description"] = json!(tf_escape(d));
+            }
+            self.outputs.insert(o.name.clone(), out);
+        }
+    }
+}
