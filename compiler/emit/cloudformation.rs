@@ -371,6 +371,7 @@ impl<'a> Emitter<'a> {
                 "VisibilityTimeout": num(q.num("visibility_timeout").unwrap_or(30.0)),
                 "MessageRetentionPeriod": num(q.num("retention").unwrap_or(345_600.0)),
                 "DelaySeconds": num(q.num("delay").unwrap_or(0.0)),
+                "SqsManagedSseEnabled": true,
                 "Tags": tags_list(model, None),
             });
             if fifo {
@@ -737,6 +738,7 @@ impl<'a> Emitter<'a> {
                             "ScheduleExpression": expr,
                             "State": "ENABLED",
                             "Targets": [target],
+                            "Tags": tags_list(model, None),
                         }}),
                     );
                     self.permission(

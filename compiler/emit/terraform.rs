@@ -66,6 +66,15 @@ fn app_tags(model: &Model) -> Map<String, J> {
         .collect()
 }
 
+/// Adds a function's own tags to one of its resources (the app's come from default_tags).
+fn with_own_tags(mut p: J, f: &Block) -> J {
+    let own = own_tags(f);
+    if !own.is_empty() {
+        p["tags"] = J::Object(own);
+    }
+    p
+}
+
 /// A function's own tags (on top of the provider's default tags).
 fn own_tags(f: &Block) -> Map<String, J> {
     match f.get("tags") {
@@ -204,9 +213,9 @@ impl<'a> Emitter<'a> {
             self.add(
                 "aws_iam_role",
                 n,
-                json!({
+                with_own_tags(json!({
                     "assume_role_policy": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}",
-                }),
+                }), f),
             );
             self.add(
                 "aws_iam_role_policy",
@@ -216,7 +225,7 @@ impl<'a> Emitter<'a> {
             self.add(
                 "aws_cloudwatch_log_group",
                 n,
-                json!({"name": format!("/aws/lambda/{fname}"), "retention_in_days": num(retention)}),
+                with_own_tags(json!({"name": format!("/aws/lambda/{fname}"), "retention_in_days": num(retention)}), f),
             );
             let (file, hash) = (self.artifact)(n).unwrap_or_default();
             let mut p = json!({
@@ -303,6 +312,7 @@ impl<'a> Emitter<'a> {
                 "visibility_timeout_seconds": num(q.num("visibility_timeout").unwrap_or(30.0)),
                 "message_retention_seconds": num(q.num("retention").unwrap_or(345_600.0)),
                 "delay_seconds": num(q.num("delay").unwrap_or(0.0)),
+                "sqs_managed_sse_enabled": true,
             });
             if q.bool("fifo") == Some(true) {
                 p["fifo_queue"] = json!(true);
@@ -760,7 +770,8 @@ impl<'a> Emitter<'a> {
             let Some(v) = o.get("value") else { continue };
             let mut out = json!({"value": string_value(model, v)});
             if let Some(d) = o.str("description") {
-                out["description"] = json!(tf_escape(d));
+                // An output's description is not a template: written as is.
+                out["description"] = json!(d);
             }
             self.outputs.insert(o.name.clone(), out);
         }
