@@ -202,27 +202,6 @@ pub fn emit(model: &Model, graph: &Graph, code_key: &dyn Fn(&str) -> Option<Stri
 }
 
 impl<'a> Emitter<'a> {
-    /// The trigger blocks whose source is this node, in model order (from the graph's trigger
-    /// edges: no scan over every trigger).
-    fn triggers_of(&self, kind: crate::graph::NodeKind, name: &str) -> Vec<&'a Block> {
-        let Some(n) = self.graph.node(kind, name) else {
-            return Vec::new();
-        };
-        let mut names: Vec<&str> = self
-            .graph
-            .outgoing(n)
-            .into_iter()
-            .filter(|(_, _, e)| e.kind == crate::graph::EdgeKind::Trigger)
-            .filter_map(|(_, _, e)| e.trigger.as_deref())
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        names
-            .into_iter()
-            .filter_map(|t| self.model.find(BlockKind::Trigger, t))
-            .collect()
-    }
-
     fn add(&mut self, id: String, r: J) {
         if r.get("Type").and_then(J::as_str) == Some("AWS::IAM::Role") {
             if let Some(doc) = r.pointer("/Properties/Policies/0/PolicyDocument") {
@@ -395,67 +374,34 @@ impl<'a> Emitter<'a> {
     fn tables(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Database) {
-            let key_type = |k: &Value| match k.get("type").and_then(Value::as_str) {
-                Some("number") => "N",
-                Some("binary") => "B",
-                _ => "S",
+            let keys = shared::table_keys(t);
+            let key_schema = |h: &shared::Key, r: &Option<shared::Key>| {
+                let mut ks = vec![json!({"AttributeName": h.name, "KeyType": "HASH"})];
+                if let Some(r) = r {
+                    ks.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+                }
+                J::Array(ks)
             };
-            let mut attrs: std::collections::BTreeMap<String, &str> =
-                std::collections::BTreeMap::new();
-            let key_schema =
-                |pk: Option<&Value>,
-                 sk: Option<&Value>,
-                 attrs: &mut std::collections::BTreeMap<String, &str>| {
-                    let mut ks = Vec::new();
-                    if let Some(pk) = pk {
-                        let n = pk
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string();
-                        attrs.insert(n.clone(), key_type(pk));
-                        ks.push(json!({"AttributeName": n, "KeyType": "HASH"}));
-                    }
-                    if let Some(sk) = sk {
-                        let n = sk
-                            .get("name")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string();
-                        attrs.insert(n.clone(), key_type(sk));
-                        ks.push(json!({"AttributeName": n, "KeyType": "RANGE"}));
-                    }
-                    J::Array(ks)
-                };
-            let ks = key_schema(t.get("partition_key"), t.get("sort_key"), &mut attrs);
             let provisioned = t.str("billing") == Some("provisioned");
             let throughput = json!({
                 "ReadCapacityUnits": num(t.num("read_capacity").unwrap_or(1.0)),
                 "WriteCapacityUnits": num(t.num("write_capacity").unwrap_or(1.0)),
             });
-            let mut gsis = Vec::new();
-            if let Some(Value::Object(idx)) = t.get("indexes") {
-                let mut names: Vec<&String> = idx.keys().collect();
-                names.sort();
-                for name in names {
-                    let i = &idx[name];
-                    let iks = key_schema(i.get("partition_key"), i.get("sort_key"), &mut attrs);
-                    let proj = if i.get("projection").and_then(Value::as_str) == Some("keys_only") {
-                        "KEYS_ONLY"
-                    } else {
-                        "ALL"
-                    };
-                    let mut g = json!({"IndexName": name, "KeySchema": iks, "Projection": {"ProjectionType": proj}});
+            let gsis: Vec<J> = keys
+                .indexes
+                .iter()
+                .map(|i| {
+                    let mut g = json!({"IndexName": i.name, "KeySchema": key_schema(&i.hash, &i.range), "Projection": {"ProjectionType": i.projection}});
                     if provisioned {
                         g["ProvisionedThroughput"] = throughput.clone();
                     }
-                    gsis.push(g);
-                }
-            }
+                    g
+                })
+                .collect();
             let mut p = json!({
                 "TableName": model.physical_name(&t.name),
-                "AttributeDefinitions": attrs.iter().map(|(n, ty)| json!({"AttributeName": n, "AttributeType": ty})).collect::<Vec<_>>(),
-                "KeySchema": ks,
+                "AttributeDefinitions": keys.attributes.iter().map(|(n, ty)| json!({"AttributeName": n, "AttributeType": ty})).collect::<Vec<_>>(),
+                "KeySchema": key_schema(&keys.hash, &keys.range),
                 "BillingMode": if provisioned { "PROVISIONED" } else { "PAY_PER_REQUEST" },
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": t.bool("point_in_time_recovery") != Some(false)},
                 "Tags": tags_list(model, None),
@@ -505,22 +451,14 @@ impl<'a> Emitter<'a> {
             // function ARN is a Sub so the bucket does not depend on the function's role.
             let mut configs = Vec::new();
             let mut depends = Vec::new();
-            for t in self.triggers_of(crate::graph::NodeKind::Bucket, &b.name) {
-                let Some(f) = t.reference("function") else {
-                    continue;
-                };
-                let events: Vec<&str> = t
-                    .get("events")
-                    .map(|e| e.as_list().iter().filter_map(Value::as_str).collect())
-                    .unwrap_or_default();
-                for ev in events {
-                    let event = shared::s3_event(ev);
-                    let mut c = json!({"Event": event, "Function": arn(&Arn::Function(model.physical_name(&f.name)))});
+            for n in shared::bucket_notifications(model, self.graph, &b.name) {
+                for event in &n.events {
+                    let mut c = json!({"Event": event, "Function": arn(&Arn::Function(model.physical_name(&n.function)))});
                     let mut rules = Vec::new();
-                    if let Some(pfx) = t.str("prefix") {
+                    if let Some(pfx) = n.prefix {
                         rules.push(json!({"Name": "prefix", "Value": pfx}));
                     }
-                    if let Some(sfx) = t.str("suffix") {
+                    if let Some(sfx) = n.suffix {
                         rules.push(json!({"Name": "suffix", "Value": sfx}));
                     }
                     if !rules.is_empty() {
@@ -528,7 +466,7 @@ impl<'a> Emitter<'a> {
                     }
                     configs.push(c);
                 }
-                depends.push(format!("{}Permission", pascal(&t.name)));
+                depends.push(format!("{}Permission", pascal(n.trigger)));
             }
             let mut r = json!({"Type": "AWS::S3::Bucket", "Properties": p});
             if !configs.is_empty() {
@@ -604,19 +542,8 @@ impl<'a> Emitter<'a> {
                 }
             }
             // A topic when someone must be told: e-mail subscribers or a trigger.
-            let notify: Vec<String> = a
-                .get("notify")
-                .map(|n| {
-                    n.as_list()
-                        .iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let triggered = !self
-                .triggers_of(crate::graph::NodeKind::Alarm, &a.name)
-                .is_empty();
-            if !notify.is_empty() || triggered {
+            let (notify, needs_topic) = shared::alarm_notifications(model, self.graph, a);
+            if needs_topic {
                 let topic = format!("{id}Topic");
                 self.add(topic.clone(), json!({"Type": "AWS::SNS::Topic", "Properties": {"Tags": tags_list(model, None)}}));
                 for (i, addr) in notify.iter().enumerate() {

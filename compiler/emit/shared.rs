@@ -309,3 +309,169 @@ pub fn cors(model: &Model) -> Option<Cors> {
         _ => None,
     }
 }
+
+/// The trigger blocks whose source is this node, in name order (found through the graph's
+/// trigger edges: no scan over every trigger).
+pub fn triggers_of<'a>(
+    model: &'a Model,
+    graph: &crate::graph::Graph,
+    kind: crate::graph::NodeKind,
+    name: &str,
+) -> Vec<&'a Block> {
+    let Some(node) = graph.node(kind, name) else {
+        return Vec::new();
+    };
+    let mut names: Vec<&str> = graph
+        .outgoing(node)
+        .into_iter()
+        .filter(|(_, _, e)| e.kind == crate::graph::EdgeKind::Trigger)
+        .filter_map(|(_, _, e)| e.trigger.as_deref())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|t| model.find(crate::model::BlockKind::Trigger, t))
+        .collect()
+}
+
+/// Who an alarm tells: its e-mail subscribers, and whether it needs a topic at all (it
+/// notifies someone or triggers a function).
+pub fn alarm_notifications(
+    model: &Model,
+    graph: &crate::graph::Graph,
+    alarm: &Block,
+) -> (Vec<String>, bool) {
+    let emails: Vec<String> = alarm
+        .get("notify")
+        .map(|n| {
+            n.as_list()
+                .iter()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    let triggered =
+        !triggers_of(model, graph, crate::graph::NodeKind::Alarm, &alarm.name).is_empty();
+    let needs_topic = !emails.is_empty() || triggered;
+    (emails, needs_topic)
+}
+
+/// One S3 notification of a bucket: a trigger's events and key filter.
+pub struct BucketNotification<'a> {
+    pub trigger: &'a str,
+    pub function: String,
+    pub events: Vec<&'static str>,
+    pub prefix: Option<&'a str>,
+    pub suffix: Option<&'a str>,
+}
+
+pub fn bucket_notifications<'a>(
+    model: &'a Model,
+    graph: &crate::graph::Graph,
+    bucket: &str,
+) -> Vec<BucketNotification<'a>> {
+    triggers_of(model, graph, crate::graph::NodeKind::Bucket, bucket)
+        .into_iter()
+        .filter_map(|t| {
+            let function = t.reference("function")?.name.clone();
+            let events = t
+                .get("events")
+                .map(|e| {
+                    e.as_list()
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(s3_event)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some(BucketNotification {
+                trigger: &t.name,
+                function,
+                events,
+                prefix: t.str("prefix"),
+                suffix: t.str("suffix"),
+            })
+        })
+        .collect()
+}
+
+/// A key of a table or index: attribute name and DynamoDB type (`S`, `N`, `B`).
+pub struct Key {
+    pub name: String,
+    pub ty: &'static str,
+}
+
+/// A global secondary index.
+pub struct Index {
+    pub name: String,
+    pub hash: Key,
+    pub range: Option<Key>,
+    /// `ALL` or `KEYS_ONLY`.
+    pub projection: &'static str,
+}
+
+/// A table's keys and indexes, and the attribute definitions they need (sorted, deduplicated).
+pub struct TableKeys {
+    pub hash: Key,
+    pub range: Option<Key>,
+    pub indexes: Vec<Index>,
+    pub attributes: BTreeMap<String, &'static str>,
+}
+
+fn key(v: Option<&Value>) -> Option<Key> {
+    let v = v?;
+    let name = v.get("name")?.as_str()?.to_string();
+    let ty = match v.get("type").and_then(Value::as_str) {
+        Some("number") => "N",
+        Some("binary") => "B",
+        _ => "S",
+    };
+    Some(Key { name, ty })
+}
+
+pub fn table_keys(t: &Block) -> TableKeys {
+    let hash = key(t.get("partition_key")).unwrap_or(Key {
+        name: String::new(),
+        ty: "S",
+    });
+    let range = key(t.get("sort_key"));
+    let mut attributes = BTreeMap::new();
+    attributes.insert(hash.name.clone(), hash.ty);
+    if let Some(r) = &range {
+        attributes.insert(r.name.clone(), r.ty);
+    }
+    let mut indexes = Vec::new();
+    if let Some(Value::Object(idx)) = t.get("indexes") {
+        let mut names: Vec<&String> = idx.keys().collect();
+        names.sort();
+        for name in names {
+            let i = &idx[name];
+            let Some(h) = key(i.get("partition_key")) else {
+                continue;
+            };
+            let r = key(i.get("sort_key"));
+            attributes.insert(h.name.clone(), h.ty);
+            if let Some(r) = &r {
+                attributes.insert(r.name.clone(), r.ty);
+            }
+            let projection = if i.get("projection").and_then(Value::as_str) == Some("keys_only") {
+                "KEYS_ONLY"
+            } else {
+                "ALL"
+            };
+            indexes.push(Index {
+                name: name.clone(),
+                hash: h,
+                range: r,
+                projection,
+            });
+        }
+    }
+    TableKeys {
+        hash,
+        range,
+        indexes,
+        attributes,
+    }
+}

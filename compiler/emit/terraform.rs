@@ -331,65 +331,32 @@ impl<'a> Emitter<'a> {
     fn tables(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Database) {
-            let key_type = |k: &Value| match k.get("type").and_then(Value::as_str) {
-                Some("number") => "N",
-                Some("binary") => "B",
-                _ => "S",
-            };
-            let key_name = |k: Option<&Value>| {
-                k.and_then(|k| k.get("name"))
-                    .and_then(Value::as_str)
-                    .map(String::from)
-            };
-            let mut attrs: std::collections::BTreeMap<String, &str> =
-                std::collections::BTreeMap::new();
-            for k in [t.get("partition_key"), t.get("sort_key")]
-                .into_iter()
-                .flatten()
-            {
-                if let Some(n) = key_name(Some(k)) {
-                    attrs.insert(n, key_type(k));
-                }
-            }
+            let keys = shared::table_keys(t);
             let provisioned = t.str("billing") == Some("provisioned");
-            let mut gsis = Vec::new();
-            if let Some(Value::Object(idx)) = t.get("indexes") {
-                let mut names: Vec<&String> = idx.keys().collect();
-                names.sort();
-                for name in names {
-                    let i = &idx[name];
-                    for k in [i.get("partition_key"), i.get("sort_key")]
-                        .into_iter()
-                        .flatten()
-                    {
-                        if let Some(n) = key_name(Some(k)) {
-                            attrs.insert(n, key_type(k));
-                        }
-                    }
-                    let mut g = json!({
-                        "name": name,
-                        "hash_key": key_name(i.get("partition_key")).unwrap_or_default(),
-                        "projection_type": if i.get("projection").and_then(Value::as_str) == Some("keys_only") { "KEYS_ONLY" } else { "ALL" },
-                    });
-                    if let Some(r) = key_name(i.get("sort_key")) {
-                        g["range_key"] = json!(r);
+            let gsis: Vec<J> = keys
+                .indexes
+                .iter()
+                .map(|i| {
+                    let mut g = json!({"name": i.name, "hash_key": i.hash.name, "projection_type": i.projection});
+                    if let Some(r) = &i.range {
+                        g["range_key"] = json!(r.name);
                     }
                     if provisioned {
                         g["read_capacity"] = num(t.num("read_capacity").unwrap_or(1.0));
                         g["write_capacity"] = num(t.num("write_capacity").unwrap_or(1.0));
                     }
-                    gsis.push(g);
-                }
-            }
+                    g
+                })
+                .collect();
             let mut p = json!({
                 "name": model.physical_name(&t.name),
                 "billing_mode": if provisioned { "PROVISIONED" } else { "PAY_PER_REQUEST" },
-                "hash_key": key_name(t.get("partition_key")).unwrap_or_default(),
-                "attribute": attrs.iter().map(|(n, ty)| json!({"name": n, "type": ty})).collect::<Vec<_>>(),
+                "hash_key": keys.hash.name,
+                "attribute": keys.attributes.iter().map(|(n, ty)| json!({"name": n, "type": ty})).collect::<Vec<_>>(),
                 "point_in_time_recovery": [{"enabled": t.bool("point_in_time_recovery") != Some(false)}],
             });
-            if let Some(r) = key_name(t.get("sort_key")) {
-                p["range_key"] = json!(r);
+            if let Some(r) = &keys.range {
+                p["range_key"] = json!(r.name);
             }
             if provisioned {
                 p["read_capacity"] = num(t.num("read_capacity").unwrap_or(1.0));
@@ -445,30 +412,16 @@ impl<'a> Emitter<'a> {
             }
             let mut configs = Vec::new();
             let mut depends = Vec::new();
-            for t in self.triggers_of(crate::graph::NodeKind::Bucket, n) {
-                let Some(f) = t.reference("function") else {
-                    continue;
-                };
-                let events: Vec<&str> = t
-                    .get("events")
-                    .map(|e| {
-                        e.as_list()
-                            .iter()
-                            .filter_map(Value::as_str)
-                            .map(shared::s3_event)
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                let mut c =
-                    json!({"lambda_function_arn": Self::fn_ref(&f.name, "arn"), "events": events});
-                if let Some(pfx) = t.str("prefix") {
+            for note in shared::bucket_notifications(model, self.graph, n) {
+                let mut c = json!({"lambda_function_arn": Self::fn_ref(&note.function, "arn"), "events": note.events});
+                if let Some(pfx) = note.prefix {
                     c["filter_prefix"] = json!(tf_escape(pfx));
                 }
-                if let Some(sfx) = t.str("suffix") {
+                if let Some(sfx) = note.suffix {
                     c["filter_suffix"] = json!(tf_escape(sfx));
                 }
                 configs.push(c);
-                depends.push(format!("aws_lambda_permission.{}", t.name));
+                depends.push(format!("aws_lambda_permission.{}", note.trigger));
             }
             if !configs.is_empty() {
                 self.add(
@@ -478,25 +431,6 @@ impl<'a> Emitter<'a> {
                 );
             }
         }
-    }
-
-    fn triggers_of(&self, kind: crate::graph::NodeKind, name: &str) -> Vec<&'a Block> {
-        let Some(node) = self.graph.node(kind, name) else {
-            return Vec::new();
-        };
-        let mut names: Vec<&str> = self
-            .graph
-            .outgoing(node)
-            .into_iter()
-            .filter(|(_, _, e)| e.kind == crate::graph::EdgeKind::Trigger)
-            .filter_map(|(_, _, e)| e.trigger.as_deref())
-            .collect();
-        names.sort_unstable();
-        names.dedup();
-        names
-            .into_iter()
-            .filter_map(|t| self.model.find(BlockKind::Trigger, t))
-            .collect()
     }
 
     fn topics(&mut self) {
@@ -552,19 +486,8 @@ impl<'a> Emitter<'a> {
                     ]);
                 }
             }
-            let notify: Vec<String> = a
-                .get("notify")
-                .map(|l| {
-                    l.as_list()
-                        .iter()
-                        .filter_map(|v| v.as_str().map(String::from))
-                        .collect()
-                })
-                .unwrap_or_default();
-            let triggered = !self
-                .triggers_of(crate::graph::NodeKind::Alarm, n)
-                .is_empty();
-            if !notify.is_empty() || triggered {
+            let (notify, needs_topic) = shared::alarm_notifications(model, self.graph, a);
+            if needs_topic {
                 let topic = format!("{n}-alarm");
                 self.add("aws_sns_topic", &topic, json!({}));
                 for (i, addr) in notify.iter().enumerate() {
