@@ -169,10 +169,8 @@ impl Graph {
         // Trigger sources that are not blocks: the shared API and schedules.
         for t in model.of_kind(BlockKind::Trigger) {
             match model.trigger_sources.get(&t.name) {
-                Some(TriggerSource::Http { .. }) => {
-                    if g.node(NodeKind::Http, HTTP_API).is_none() {
-                        g.add_node(NodeKind::Http, HTTP_API, t.span_of("http"));
-                    }
+                Some(TriggerSource::Http { .. }) if g.node(NodeKind::Http, HTTP_API).is_none() => {
+                    g.add_node(NodeKind::Http, HTTP_API, t.span_of("http"));
                 }
                 Some(TriggerSource::Schedule(_)) => {
                     g.add_node(NodeKind::Schedule, &t.name, t.name_span);

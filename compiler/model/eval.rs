@@ -614,7 +614,7 @@ impl<'a> Evaluator<'a> {
         };
         let Some(root_name) = root_name else {
             let v = self.eval(root)?;
-            return self.apply_ops(v, ops, 0, span);
+            return self.apply_ops(v, ops, 0);
         };
         let first = ops.first().and_then(|o| match o.value() {
             TraversalOperator::GetAttr(i) => Some((i.value().to_string(), self.span(o))),
@@ -636,7 +636,7 @@ impl<'a> Evaluator<'a> {
             "var" => {
                 if let Some(v) = self.env.vars.get(&attr) {
                     let v = v.clone();
-                    return self.apply_ops(v, ops, 1, span);
+                    return self.apply_ops(v, ops, 1);
                 }
                 if self.env.declared_vars.contains_key(&attr) {
                     // Declared without a value: `missing-variable` is reported at the declaration.
@@ -654,7 +654,7 @@ impl<'a> Evaluator<'a> {
             }
             "local" => {
                 let v = self.local(&attr, head_span)?;
-                self.apply_ops(v, ops, 1, span)
+                self.apply_ops(v, ops, 1)
             }
             "app" => {
                 let v = match attr.as_str() {
@@ -672,7 +672,7 @@ impl<'a> Evaluator<'a> {
                     }
                 };
                 match v {
-                    Some(v) => self.apply_ops(v, ops, 1, span),
+                    Some(v) => self.apply_ops(v, ops, 1),
                     None => Err(err(
                         "cycle",
                         head_span,
@@ -790,7 +790,6 @@ impl<'a> Evaluator<'a> {
         mut v: Value,
         ops: &[hcl_edit::Decorated<TraversalOperator>],
         from: usize,
-        span: Span,
     ) -> EvalResult {
         let mut i = from;
         while i < ops.len() {
@@ -816,7 +815,7 @@ impl<'a> Evaluator<'a> {
                     let rest = &ops[i + 1..];
                     let mut out = Vec::with_capacity(items.len());
                     for item in items {
-                        out.push(self.apply_ops(item, rest, 0, span)?);
+                        out.push(self.apply_ops(item, rest, 0)?);
                     }
                     return Ok(Value::List(out));
                 }

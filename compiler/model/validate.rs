@@ -194,7 +194,7 @@ pub fn apply_defaults(model: &mut Model) {
             BlockKind::Queue => {
                 if !b.attrs.contains_key("visibility_timeout") {
                     let longest = queue_consumers.get(&b.name).copied().unwrap_or(0.0);
-                    let v = (longest * 6.0).max(30.0).min(43_200.0);
+                    let v = (longest * 6.0).clamp(30.0, 43_200.0);
                     let a = default_attr(b, Value::Number(v));
                     b.attrs.insert("visibility_timeout".into(), a);
                 }
@@ -662,14 +662,14 @@ fn valid_email(s: &str) -> bool {
 fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
     let written: Vec<(&str, Span)> = ["http", "schedule", "source"]
         .into_iter()
-        .filter(|k| t.attrs.contains_key(*k))
+        .filter(|k| t.attrs.contains_key(k))
         .map(|k| (k, t.attrs[k].key_span))
         .collect();
     if written.is_empty() {
         // A source that failed to evaluate was already reported.
         if !["http", "schedule", "source"]
             .iter()
-            .any(|k| t.attrs.contains_key(*k))
+            .any(|k| t.attrs.contains_key(k))
             && t.attrs.contains_key("function")
         {
             diags.push(
