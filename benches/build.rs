@@ -513,7 +513,7 @@ fn phases(dir: &Path, out: &Path) -> Phases {
     ON.store(true, Relaxed);
     // The steps of `slsc::compile` and `slsc build`, one at a time.
     let mut sources = slsc::syntax::SourceMap::default();
-    let (dir, parsed) = slsc::syntax::load_project(dir, &mut sources).expect("load");
+    let (dir, mut parsed) = slsc::syntax::load_project(dir, &mut sources).expect("load");
     assert!(parsed.diagnostics.is_empty(), "syntax errors");
     let parsed_live = live();
     let mut overall = take_peak();
@@ -526,7 +526,7 @@ fn phases(dir: &Path, out: &Path) -> Phases {
     let (model, diags) = std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(256 << 20)
-            .spawn_scoped(s, || slsc::model::lower(&parsed, &opts))
+            .spawn_scoped(s, || slsc::model::lower(&mut parsed, &opts))
             .unwrap()
             .join()
             .unwrap()

@@ -118,7 +118,7 @@ pub fn compile_files(files: &[(&str, &str)], opts: &Options) -> Result<Compilati
 }
 
 fn lower_parsed(
-    parsed: Parsed,
+    mut parsed: Parsed,
     sources: SourceMap,
     opts: &Options,
     var_file: Option<(diagnostics::FileId, hcl_edit::structure::Body)>,
@@ -141,7 +141,7 @@ fn lower_parsed(
         std::thread::Builder::new()
             .name("slsc-lower".into())
             .stack_size(LOWER_STACK_BYTES)
-            .spawn_scoped(scope, || model::lower(&parsed, &lower_opts))
+            .spawn_scoped(scope, || model::lower(&mut parsed, &lower_opts))
             .map(|h| h.join())
     });
     let (model, mut diags) = match lowered {

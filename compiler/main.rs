@@ -244,7 +244,7 @@ fn build(args: &BuildArgs) -> ExitCode {
 }
 
 /// Writes the build's files, replacing stale artifacts from earlier builds.
-fn write_output(out: &std::path::Path, files: &[(String, Vec<u8>)]) -> std::io::Result<()> {
+fn write_output(out: &std::path::Path, files: &[(String, Vec<Vec<u8>>)]) -> std::io::Result<()> {
     std::fs::create_dir_all(out.join("artifacts"))?;
     let keep: std::collections::BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
     for entry in std::fs::read_dir(out.join("artifacts"))? {
@@ -261,7 +261,11 @@ fn write_output(out: &std::path::Path, files: &[(String, Vec<u8>)]) -> std::io::
         if rel.starts_with("artifacts/") && path.is_file() {
             continue;
         }
-        std::fs::write(&path, bytes)?;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        for chunk in bytes {
+            w.write_all(chunk)?;
+        }
+        w.flush()?;
     }
     Ok(())
 }

@@ -129,7 +129,9 @@ struct Emitter<'a> {
 
 /// An emitted template.
 pub struct Template {
-    pub text: String,
+    /// The template's text in pieces (written one after the other; never concatenated, so a
+    /// large template is not held twice).
+    pub pieces: Vec<String>,
     pub resources: usize,
     /// (role logical ID, size in bytes of its inline policy as compact JSON).
     pub policy_sizes: Vec<(String, usize)>,
@@ -161,13 +163,7 @@ pub fn emit(model: &Model, graph: &Graph, code_key: &dyn Fn(&str) -> Option<Stri
         }
     });
     // The top level, keys in sorted order, as `to_text` would write it.
-    let mut text = String::with_capacity(
-        e.resources
-            .iter()
-            .map(|(k, v)| k.len() + v.len() + 12)
-            .sum::<usize>()
-            + 4096,
-    );
+    let mut text = String::with_capacity(4096);
     text.push_str("{\n  \"AWSTemplateFormatVersion\": \"2010-09-09\",\n  \"Description\": ");
     text.push_str(&serde_json::to_string(&description).expect("strings serialise"));
     if !e.outputs.is_empty() {
@@ -178,25 +174,28 @@ pub fn emit(model: &Model, graph: &Graph, code_key: &dyn Fn(&str) -> Option<Stri
     write_sorted(&parameters, 1, &mut text);
     text.push_str(",\n  \"Resources\": ");
     e.resources.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let resources = e.resources.len();
+    let mut pieces = Vec::with_capacity(2 * resources + 2);
     if e.resources.is_empty() {
-        text.push_str("{}");
+        text.push_str("{}\n}\n");
+        pieces.push(text);
     } else {
         text.push_str("{\n");
-        for (i, (id, body)) in e.resources.iter().enumerate() {
+        for (i, (id, body)) in e.resources.into_iter().enumerate() {
             if i > 0 {
                 text.push_str(",\n");
             }
             text.push_str("    ");
-            text.push_str(&serde_json::to_string(id).expect("strings serialise"));
+            text.push_str(&serde_json::to_string(&id).expect("strings serialise"));
             text.push_str(": ");
-            text.push_str(body);
+            pieces.push(std::mem::take(&mut text));
+            pieces.push(body);
         }
-        text.push_str("\n  }");
+        pieces.push("\n  }\n}\n".to_string());
     }
-    text.push_str("\n}\n");
     Template {
-        text,
-        resources: e.resources.len(),
+        pieces,
+        resources,
         policy_sizes: e.policy_sizes,
     }
 }

@@ -31,9 +31,10 @@ impl Target {
     }
 }
 
-/// The files of a build, relative to the output directory, in a stable order.
+/// The files of a build, relative to the output directory, in a stable order; each file's
+/// content is a list of chunks written one after the other.
 pub struct Built {
-    pub files: Vec<(String, Vec<u8>)>,
+    pub files: Vec<(String, Vec<Vec<u8>>)>,
     /// Warnings found while building (e.g. `template-limits` lowered to warn).
     pub diagnostics: Vec<Diagnostic>,
     pub resources: usize,
@@ -61,7 +62,7 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
             let t = cloudformation::emit(model, graph, &key);
             resources = t.resources;
             let sizes = t.policy_sizes;
-            let text = t.text;
+            let len: usize = t.pieces.iter().map(String::len).sum();
             let app = &model.app;
             if resources > MAX_RESOURCES {
                 diags.push(Diagnostic::error(
@@ -70,11 +71,11 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
                     format!("the template has {resources} resources; CloudFormation allows {MAX_RESOURCES} per stack"),
                 ).with_help("split the application into several projects (one stack each)"));
             }
-            if text.len() > MAX_TEMPLATE_BYTES {
+            if len > MAX_TEMPLATE_BYTES {
                 diags.push(Diagnostic::error(
                     "template-limits",
                     app.header,
-                    format!("the template is {} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES} (1 MB)", text.len()),
+                    format!("the template is {len} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES} (1 MB)"),
                 ).with_help("split the application into several projects (one stack each)"));
             }
             for (role, size) in sizes {
@@ -91,7 +92,10 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
                     ).with_help("grant access to fewer resources from this function, or split it"));
                 }
             }
-            files.push(("template.json".to_string(), text.into_bytes()));
+            files.push((
+                "template.json".to_string(),
+                t.pieces.into_iter().map(String::into_bytes).collect(),
+            ));
         }
         Target::Terraform => {
             let artifact = |f: &str| {
@@ -99,7 +103,7 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
             };
             let (text, n) = terraform::emit(model, graph, &artifact);
             resources = n;
-            files.push(("main.tf.json".to_string(), text.into_bytes()));
+            files.push(("main.tf.json".to_string(), vec![text.into_bytes()]));
         }
     }
     let diags: Vec<Diagnostic> = diags
@@ -111,7 +115,7 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
     }
     let n_artifacts = arts.len();
     for a in arts {
-        files.push((a.key, a.bytes));
+        files.push((a.key, vec![a.bytes]));
     }
     Ok(Built {
         files,

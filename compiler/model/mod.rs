@@ -321,13 +321,38 @@ pub struct LowerOptions {
 #[derive(Debug)]
 pub struct UsageError(pub String);
 
+/// Where a declared block's syntax is: kept for the whole lowering (`app`, `variable`,
+/// `locals`), or in a slot taken — and freed — when the block is lowered.
+#[derive(Clone, Copy)]
+enum Src<'a> {
+    Kept(&'a HclBlock),
+    Slot(usize),
+}
+
 struct Decl<'a> {
     kind: BlockKind,
     name: String,
     file: FileId,
-    block: &'a HclBlock,
+    src: Src<'a>,
     header: Span,
     name_span: Span,
+}
+
+impl<'a> Decl<'a> {
+    /// The block's syntax (a kept block, or a slot not yet taken).
+    fn block<'s>(&'s self, slots: &'s [Option<HclBlock>]) -> Option<&'s HclBlock> {
+        match self.src {
+            Src::Kept(b) => Some(b),
+            Src::Slot(i) => slots.get(i).and_then(Option::as_ref),
+        }
+    }
+}
+
+/// A top-level structure, in file order.
+enum Top {
+    Attr(Box<hcl_edit::structure::Attribute>),
+    Kept(usize),
+    Slot(usize),
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -356,20 +381,52 @@ fn header_span(file: FileId, b: &HclBlock) -> Span {
 /// Lowers the parsed files. Returns the model (when the project is complete enough to build
 /// one) and every diagnostic found.
 pub fn lower(
-    parsed: &Parsed,
+    parsed: &mut Parsed,
     opts: &LowerOptions,
 ) -> Result<(Option<Model>, Vec<Diagnostic>), UsageError> {
     let mut diags: Vec<Diagnostic> = Vec::new();
+
+    // The top-level blocks are taken out of the syntax trees. `app`, `variable` and `locals`
+    // blocks are kept for the whole lowering (their expressions are evaluated lazily); every
+    // other block is lowered once and its syntax freed right after, so the trees — tens of
+    // times the size of the source — never all sit in memory beside the growing model.
+    let mut kept: Vec<HclBlock> = Vec::new();
+    let mut slots: Vec<Option<HclBlock>> = Vec::new();
+    let mut order: Vec<(FileId, Top)> = Vec::new();
+    for pf in parsed.files.iter_mut() {
+        for st in std::mem::take(&mut pf.body).into_iter() {
+            match st {
+                Structure::Attribute(a) => order.push((pf.file, Top::Attr(Box::new(a)))),
+                Structure::Block(b) => {
+                    if matches!(b.ident.value().as_str(), "app" | "variable" | "locals") {
+                        kept.push(b);
+                        order.push((pf.file, Top::Kept(kept.len() - 1)));
+                    } else {
+                        slots.push(Some(b));
+                        order.push((pf.file, Top::Slot(slots.len() - 1)));
+                    }
+                }
+            }
+        }
+    }
+    let no_parse_errors = parsed.diagnostics.is_empty();
+    let first_file = parsed.files.first().map(|pf| pf.file);
+    let kept = kept;
 
     // -- 1. Declare -------------------------------------------------------------------------
     let mut decls: Vec<Decl> = Vec::new();
     let mut local_defs: BTreeMap<String, LocalDef> = BTreeMap::new();
     let mut seen: BTreeMap<(BlockKind, String), Span> = BTreeMap::new();
-    for pf in &parsed.files {
-        let file = pf.file;
-        for st in pf.body.iter() {
-            let block = match st {
-                Structure::Attribute(attr) => {
+    for (file, top) in &order {
+        let file = *file;
+        {
+            let (block, src) = match top {
+                Top::Kept(i) => (&kept[*i], Src::Kept(&kept[*i])),
+                Top::Slot(i) => match slots[*i].as_ref() {
+                    Some(b) => (b, Src::Slot(*i)),
+                    None => continue,
+                },
+                Top::Attr(attr) => {
                     diags.push(
                         Diagnostic::error(
                             "unknown-attribute",
@@ -380,7 +437,6 @@ pub fn lower(
                     );
                     continue;
                 }
-                Structure::Block(b) => b,
             };
             let ident = block.ident.value().as_str();
             let Some(kind) = BlockKind::parse(ident) else {
@@ -414,7 +470,9 @@ pub fn lower(
                 continue;
             }
             if kind == BlockKind::Locals {
-                for st in block.body.iter() {
+                // Locals are always kept: their expressions are evaluated lazily, later.
+                let Src::Kept(locals) = src else { continue };
+                for st in locals.body.iter() {
                     match st {
                         Structure::Attribute(attr) => {
                             let name = attr.key.value().to_string();
@@ -490,7 +548,7 @@ pub fn lower(
                 kind,
                 name,
                 file,
-                block,
+                src,
                 header,
                 name_span,
             });
@@ -515,7 +573,7 @@ pub fn lower(
     for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
         declared_vars.insert(d.name.clone(), d.name_span);
     }
-    let no_syntax_errors = parsed.diagnostics.is_empty();
+    let no_syntax_errors = no_parse_errors;
     for (name, _) in &opts.vars {
         if !declared_vars.contains_key(name) && no_syntax_errors {
             let s = value::suggest(name, declared_vars.keys().map(String::as_str));
@@ -568,7 +626,10 @@ pub fn lower(
         };
         let mut ev = Evaluator::new(env);
         for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
-            if let Some(v) = lower_variable(d, opts, &var_file_values, &mut ev, &mut diags) {
+            let Some(block) = d.block(&slots) else {
+                continue;
+            };
+            if let Some(v) = lower_variable(d, block, opts, &var_file_values, &mut ev, &mut diags) {
                 variables.insert(d.name.clone(), v);
             }
         }
@@ -592,11 +653,11 @@ pub fn lower(
             );
         }
     }
-    if app_decl.is_none() && !parsed.files.is_empty() && parsed.diagnostics.is_empty() {
+    if let (None, Some(first_file), true) = (app_decl, first_file, no_parse_errors) {
         diags.push(
             Diagnostic::error(
                 "missing-attribute",
-                Span::file_start(parsed.files[0].file),
+                Span::file_start(first_file),
                 "the project has no `app` block: every project needs exactly one",
             )
             .with_help("add one, e.g.\napp \"shop\" {\n  region = \"eu-west-1\"\n}"),
@@ -613,7 +674,7 @@ pub fn lower(
     }
     if stage.is_none() {
         if let Some(d) = app_decl {
-            if let Some(attr) = d.block.body.get_attribute("stage") {
+            if let Some(attr) = d.block(&slots).and_then(|b| b.body.get_attribute("stage")) {
                 let env = Env {
                     blocks: &blocks_by_kind,
                     vars: &variables,
@@ -665,25 +726,38 @@ pub fn lower(
     let mut app_block: Option<Block> = None;
     let mut moved: Vec<Moved> = Vec::new();
     for d in &decls {
+        // A slot's syntax is taken here and dropped at the end of the iteration.
+        let mut taken = None;
+        let block: &HclBlock = match d.src {
+            Src::Kept(b) => b,
+            Src::Slot(i) => {
+                taken = slots[i].take();
+                match &taken {
+                    Some(b) => b,
+                    None => continue,
+                }
+            }
+        };
         match d.kind {
             BlockKind::Variable => {}
             BlockKind::Locals => {}
             BlockKind::Moved => {
-                if let Some(m) = lower_moved(d, &mut diags) {
+                if let Some(m) = lower_moved(d, block, &mut diags) {
                     moved.push(m);
                 }
             }
             BlockKind::App => {
                 if app_decl.is_some_and(|a| std::ptr::eq(a, d)) {
-                    let mut b = lower_block(d, &mut ev, &mut diags);
+                    let mut b = lower_block(d, block, &mut ev, &mut diags);
                     if let Some(a) = b.attrs.get_mut("stage") {
                         a.value = Value::String(stage.clone());
                     }
                     app_block = Some(b);
                 }
             }
-            _ => blocks.push(lower_block(d, &mut ev, &mut diags)),
+            _ => blocks.push(lower_block(d, block, &mut ev, &mut diags)),
         }
+        drop(taken);
     }
     diags.append(&mut ev.diagnostics);
 
@@ -812,6 +886,7 @@ fn parse_var_type(e: &Expression) -> Option<VarType> {
 
 fn lower_variable(
     d: &Decl,
+    block: &HclBlock,
     opts: &LowerOptions,
     var_file: &BTreeMap<String, (Span, &Expression)>,
     ev: &mut Evaluator,
@@ -822,7 +897,7 @@ fn lower_variable(
     let mut type_span = d.header;
     let mut default: Option<(&Expression, Span)> = None;
     let mut misspelt = false;
-    for st in d.block.body.iter() {
+    for st in block.body.iter() {
         match st {
             Structure::Attribute(a) => match a.key.value().as_str() {
                 "type" => {
@@ -1063,12 +1138,12 @@ fn moved_addr(file: FileId, e: &Expression) -> Result<Addr, Diagnostic> {
     }
 }
 
-fn lower_moved(d: &Decl, diags: &mut Vec<Diagnostic>) -> Option<Moved> {
+fn lower_moved(d: &Decl, block: &HclBlock, diags: &mut Vec<Diagnostic>) -> Option<Moved> {
     let file = d.file;
     let mut from = None;
     let mut to = None;
     let mut ok = true;
-    for st in d.block.body.iter() {
+    for st in block.body.iter() {
         match st {
             Structure::Attribute(a) => match a.key.value().as_str() {
                 k @ ("from" | "to") => match moved_addr(file, &a.value) {
@@ -1145,12 +1220,17 @@ fn lower_moved(d: &Decl, diags: &mut Vec<Diagnostic>) -> Option<Moved> {
     })
 }
 
-fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Block {
+fn lower_block(
+    d: &Decl,
+    block: &HclBlock,
+    ev: &mut Evaluator,
+    diags: &mut Vec<Diagnostic>,
+) -> Block {
     let file = d.file;
     let specs = d.kind.schema();
     let mut attrs = AttrMap::default();
     let mut seen_error = false;
-    for st in d.block.body.iter() {
+    for st in block.body.iter() {
         let a = match st {
             Structure::Attribute(a) => a,
             Structure::Block(b) => {
@@ -1256,7 +1336,7 @@ fn lower_block(d: &Decl, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) -> Blo
         if spec.required {
             // Only report a missing attribute when the user did not write it at all (a failed
             // attribute was already reported).
-            let written = d.block.body.get_attribute(spec.name).is_some();
+            let written = block.body.get_attribute(spec.name).is_some();
             if !written {
                 diags.push(
                     Diagnostic::error(
