@@ -144,7 +144,7 @@ pub fn check(cx: &mut Ctx) {
             comp_of[n.index()] = i;
         }
     }
-    for (i, comp) in sccs.iter().enumerate() {
+    for comp in sccs.iter() {
         let is_cycle = comp.len() > 1 || c.edges_connecting(comp[0], comp[0]).next().is_some();
         if !is_cycle {
             continue;
@@ -159,7 +159,6 @@ pub fn check(cx: &mut Ctx) {
         if let Some((name, _)) = first {
             loops.push((name, comp.clone()));
         }
-        let _ = i;
     }
     loops.sort_by(|a, b| a.0.cmp(&b.0));
 

@@ -1229,7 +1229,6 @@ fn lower_block(
     let file = d.file;
     let specs = d.kind.schema();
     let mut attrs = AttrMap::default();
-    let mut seen_error = false;
     for st in block.body.iter() {
         let a = match st {
             Structure::Attribute(a) => a,
@@ -1271,11 +1270,9 @@ fn lower_block(
             Ok(v) => v,
             Err(EvalError::Diag(e)) => {
                 diags.push(*e);
-                seen_error = true;
                 continue;
             }
             Err(EvalError::Reported) => {
-                seen_error = true;
                 continue;
             }
         };
@@ -1292,7 +1289,6 @@ fn lower_block(
             Ok(v) => v,
             Err(e) => {
                 diags.push(e);
-                seen_error = true;
                 continue;
             }
         };
@@ -1352,7 +1348,6 @@ fn lower_block(
                     .with_primary_label(format!("add `{}` here", spec.name)),
                 );
             }
-            let _ = seen_error;
             continue;
         }
         if let Some(def) = &spec.default {

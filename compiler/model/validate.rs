@@ -271,7 +271,7 @@ pub fn validate(model: &mut Model, _opts: &LowerOptions, diags: &mut Vec<Diagnos
             BlockKind::Function => validate_function(b, account, diags),
             BlockKind::Queue => validate_queue(b, diags),
             BlockKind::Database => validate_database(b, diags),
-            BlockKind::Alarm => validate_alarm(model, b, diags),
+            BlockKind::Alarm => validate_alarm(b, diags),
             BlockKind::Trigger => validate_trigger(model, b, diags),
             _ => {}
         }
@@ -587,7 +587,7 @@ fn validate_database(t: &Block, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn validate_alarm(model: &Model, a: &Block, diags: &mut Vec<Diagnostic>) {
+fn validate_alarm(a: &Block, diags: &mut Vec<Diagnostic>) {
     if let (Some(w), Some(metric)) = (a.reference("watch"), a.str("metric")) {
         let allowed: &[&str] = match w.kind {
             RefKind::Function => &["errors", "throttles", "duration", "invocations"],
@@ -644,7 +644,6 @@ fn validate_alarm(model: &Model, a: &Block, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let _ = model;
 }
 
 fn valid_email(s: &str) -> bool {

@@ -304,14 +304,11 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
     }
     let line_text = &text[start..];
     let line_end = line_text.find('\n').unwrap_or(line_text.len());
-    let mut off = start;
     for (i, (bi, _)) in line_text[..line_end].char_indices().enumerate() {
-        off = start + bi;
         if i + 1 == column {
-            return Some(off);
+            return Some(start + bi);
         }
     }
-    let _ = off;
     Some(start + line_end)
 }
 
