@@ -112,6 +112,13 @@ struct CheckArgs {
     deny_warnings: bool,
 }
 
+/// Writes machine output to stdout (an error is an I/O problem: exit 2).
+fn write_stdout(out: &str) -> std::io::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(out.as_bytes())?;
+    stdout.flush()
+}
+
 fn usage_error(msg: &str) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
@@ -167,12 +174,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             let _ = std::io::stderr().write_all(out.as_bytes());
         }
         _ => {
-            let mut stdout = std::io::stdout().lock();
-            if stdout
-                .write_all(out.as_bytes())
-                .and_then(|_| stdout.flush())
-                .is_err()
-            {
+            if write_stdout(&out).is_err() {
                 return ExitCode::from(2);
             }
         }
@@ -286,12 +288,7 @@ fn graph(args: &GraphArgs) -> ExitCode {
         GraphFormat::Mermaid => slsc::graph::render::mermaid(g, &c.loop_edges),
         GraphFormat::Json => slsc::graph::render::json(g, &c.loop_edges),
     };
-    let mut stdout = std::io::stdout().lock();
-    if stdout
-        .write_all(out.as_bytes())
-        .and_then(|_| stdout.flush())
-        .is_err()
-    {
+    if write_stdout(&out).is_err() {
         return ExitCode::from(2);
     }
     std::mem::forget(c);

@@ -47,8 +47,8 @@ pub fn check(cx: &mut Ctx) {
     // Each function once, labelled at every route that reaches it.
     let mut routes: std::collections::BTreeMap<&str, Vec<&crate::model::Block>> =
         Default::default();
-    for t in model.of_kind(BlockKind::Trigger) {
-        let Some(TriggerSource::Http { .. }) = model.trigger_sources.get(&t.name) else {
+    for (t, src) in model.triggers() {
+        let TriggerSource::Http { .. } = src else {
             continue;
         };
         if let Some(f) = t.reference("function") {

@@ -1,7 +1,7 @@
 //! `missing-failure-destination`: a database-stream trigger that drops failed records silently.
 
 use super::{Ctx, Level, Rule};
-use crate::model::{BlockKind, TriggerSource};
+use crate::model::TriggerSource;
 
 pub const RULE: Rule = Rule {
     name: "missing-failure-destination",
@@ -39,8 +39,8 @@ trigger "on_signup" {
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
-    for t in model.of_kind(BlockKind::Trigger) {
-        let Some(TriggerSource::Database(db)) = model.trigger_sources.get(&t.name) else {
+    for (t, src) in model.triggers() {
+        let TriggerSource::Database(db) = src else {
             continue;
         };
         if t.attrs.contains_key("on_failure") {

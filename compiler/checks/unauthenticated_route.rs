@@ -1,7 +1,7 @@
 //! `unauthenticated-route`: an HTTP route with no explicit `auth`.
 
 use super::{Ctx, Level, Rule};
-use crate::model::{BlockKind, TriggerSource};
+use crate::model::TriggerSource;
 
 pub const RULE: Rule = Rule {
     name: "unauthenticated-route",
@@ -37,8 +37,8 @@ trigger "list_orders" {
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
-    for t in model.of_kind(BlockKind::Trigger) {
-        let Some(TriggerSource::Http { method, path }) = model.trigger_sources.get(&t.name) else {
+    for (t, src) in model.triggers() {
+        let TriggerSource::Http { method, path } = src else {
             continue;
         };
         if t.is_set("auth") {

@@ -45,8 +45,8 @@ queue "jobs" { visibility_timeout = "12m" }
 
 pub fn check(cx: &mut Ctx) {
     let model = cx.model;
-    for t in model.of_kind(BlockKind::Trigger) {
-        let Some(TriggerSource::Queue(qn)) = model.trigger_sources.get(&t.name) else {
+    for (t, src) in model.triggers() {
+        let TriggerSource::Queue(qn) = src else {
             continue;
         };
         let (Some(q), Some(f)) = (

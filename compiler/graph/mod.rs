@@ -247,10 +247,7 @@ impl Graph {
                 }
             }
         }
-        for t in model.of_kind(BlockKind::Trigger) {
-            let Some(src) = model.trigger_sources.get(&t.name) else {
-                continue;
-            };
+        for (t, src) in model.triggers() {
             let Some(func) = t
                 .reference("function")
                 .and_then(|f| g.node(NodeKind::Function, &f.name))

@@ -141,6 +141,18 @@ pub struct Attr {
 }
 
 impl Attr {
+    /// A default value, not written by the user: its spans are the block header.
+    pub fn default_at(value: Value, header: Span) -> Attr {
+        Attr {
+            value,
+            span: header,
+            key_span: header,
+            items: Vec::new(),
+            fields: BTreeMap::new(),
+            keys: BTreeMap::new(),
+            defaulted: true,
+        }
+    }
     /// The span of the i-th list element (the whole value when it was not a list literal).
     pub fn item_span(&self, i: usize) -> Span {
         self.items.get(i).copied().unwrap_or(self.span)
@@ -295,6 +307,11 @@ impl Model {
             .binary_search_by(|b| (b.kind, b.name.as_str()).cmp(&(kind, name)))
             .ok()
             .map(|i| &self.blocks[i])
+    }
+    /// The triggers whose source could be decided, with it.
+    pub fn triggers(&self) -> impl Iterator<Item = (&Block, &TriggerSource)> {
+        self.of_kind(BlockKind::Trigger)
+            .filter_map(|t| self.trigger_sources.get(&t.name).map(|s| (t, s)))
     }
     pub fn resolve(&self, addr: &Addr) -> Option<&Block> {
         self.find(addr.kind.into(), &addr.name)
@@ -1353,15 +1370,7 @@ fn lower_block(
         if let Some(def) = &spec.default {
             attrs.insert(
                 spec.name.to_string(),
-                Attr {
-                    value: def.clone(),
-                    span: d.header,
-                    key_span: d.header,
-                    items: Vec::new(),
-                    fields: BTreeMap::new(),
-                    keys: BTreeMap::new(),
-                    defaulted: true,
-                },
+                Attr::default_at(def.clone(), d.header),
             );
         }
     }

@@ -17,15 +17,7 @@ const HTTP_METHODS: &[&str] = &[
 ];
 
 fn default_attr(b: &Block, value: Value) -> Attr {
-    Attr {
-        value,
-        span: b.header,
-        key_span: b.header,
-        items: Vec::new(),
-        fields: BTreeMap::new(),
-        keys: BTreeMap::new(),
-        defaulted: true,
-    }
+    Attr::default_at(value, b.header)
 }
 
 /// Copies an app-level attribute as a function default (keeping the app's span, so a message
@@ -1056,8 +1048,8 @@ fn trigger_events(t: &Block) -> Vec<&str> {
 
 fn validate_bucket_filters(model: &Model, diags: &mut Vec<Diagnostic>) {
     let mut by_bucket: BTreeMap<&str, Vec<&Block>> = BTreeMap::new();
-    for t in model.of_kind(BlockKind::Trigger) {
-        if let Some(TriggerSource::Bucket(b)) = model.trigger_sources.get(&t.name) {
+    for (t, src) in model.triggers() {
+        if let TriggerSource::Bucket(b) = src {
             by_bucket.entry(b.as_str()).or_default().push(t);
         }
     }
