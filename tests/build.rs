@@ -14,139 +14,40 @@
 
 mod common;
 
+use common::build::{
+    check_copy_elsewhere, check_same_from_every_cwd, check_touching, check_two_builds, copy_tree,
+    example_dir, examples, first_difference, golden_dir, shop_dir, text, Built, CF,
+};
 use common::temp::Temp;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: running builds, reading the output (temporary directories: `common::temp`).
 // ---------------------------------------------------------------------------------------------
 
-/// What a build wrote: the template and the artifacts by relative path (`artifacts/x.zip`).
-#[derive(PartialEq, Eq)]
-struct Built {
-    template: Vec<u8>,
-    artifacts: BTreeMap<String, Vec<u8>>,
-}
-
-impl std::fmt::Debug for Built {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Built")
-            .field("template", &format!("{} bytes", self.template.len()))
-            .field(
-                "artifacts",
-                &self
-                    .artifacts
-                    .iter()
-                    .map(|(k, v)| format!("{k} ({} bytes)", v.len()))
-                    .collect::<Vec<_>>(),
-            )
-            .finish()
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
 /// Runs `slsc build PROJECT --target cloudformation [--out OUT]` in `cwd`.
 fn run_build(project: &str, out: Option<&Path>, cwd: &Path) -> Output {
-    let mut args = vec!["build", project, "--target", "cloudformation"];
-    let out_s;
-    if let Some(o) = out {
-        out_s = o.to_str().unwrap().to_string();
-        args.push("--out");
-        args.push(&out_s);
-    }
-    common::slsc(&args, cwd)
+    common::build::run_build(project, CF, out, cwd)
 }
 
 /// Reads an output directory, which must hold `template.json` and `artifacts/*.zip` only.
 fn read_out(out: &Path) -> Built {
-    let template = std::fs::read(out.join("template.json"))
-        .unwrap_or_else(|e| panic!("{}/template.json: {e}", out.display()));
-    let mut top: Vec<String> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    top.sort();
-    assert_eq!(
-        top,
-        ["artifacts", "template.json"],
-        "unexpected files in {}",
-        out.display()
-    );
-    let mut artifacts = BTreeMap::new();
-    for e in std::fs::read_dir(out.join("artifacts")).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().into_owned();
-        assert!(
-            name.ends_with(".zip") && e.file_type().unwrap().is_file(),
-            "unexpected entry artifacts/{name}"
-        );
-        artifacts.insert(
-            format!("artifacts/{name}"),
-            std::fs::read(e.path()).unwrap(),
-        );
-    }
-    Built {
-        template,
-        artifacts,
-    }
+    common::build::read_out(out, CF)
 }
 
 /// Builds a project (a path as given on the command line, relative to `cwd`) into `out`, which
 /// must succeed.
 fn build_in(project: &str, out: &Path, cwd: &Path) -> Built {
-    let o = run_build(project, Some(out), cwd);
-    assert!(
-        o.status.success(),
-        "slsc build {project} failed:\n{}",
-        text(&o)
-    );
-    read_out(out)
+    common::build::build_in(project, CF, out, cwd)
 }
 
 /// Builds a project directory (absolute path) into a fresh temporary directory.
 fn build(project: &Path) -> Built {
-    let tmp = Temp::new("out");
-    let out = tmp.path().join("out");
-    build_in(project.to_str().unwrap(), &out, common::root())
-}
-
-/// The example projects: every directory of `examples/` with a `.sls` file.
-fn examples() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(common::root().join("examples"))
-        .unwrap()
-        .filter_map(|e| {
-            let e = e.ok()?;
-            let has_sls = std::fs::read_dir(e.path())
-                .ok()?
-                .filter_map(Result::ok)
-                .any(|f| f.path().extension().is_some_and(|x| x == "sls"));
-            has_sls.then(|| e.file_name().to_string_lossy().into_owned())
-        })
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no examples found");
-    v
-}
-
-fn example_dir(name: &str) -> PathBuf {
-    common::root().join("examples").join(name)
-}
-
-fn shop_dir() -> PathBuf {
-    common::root().join("tests/fixtures/build/shop")
+    common::build::build(project, CF)
 }
 
 /// Every project the determinism and invariant tests run on: the examples and the fixture.
@@ -159,82 +60,9 @@ fn projects() -> Vec<(String, PathBuf)> {
     v
 }
 
-/// Copies a project, leaving out earlier build outputs (`.slsc/`).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == ".slsc" {
-            continue;
-        }
-        let ty = e.file_type().unwrap();
-        let dest = to.join(&name);
-        if ty.is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else if ty.is_file() {
-            std::fs::copy(e.path(), &dest).unwrap();
-        }
-    }
-}
-
-/// Every regular file under a directory.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let ty = e.file_type().unwrap();
-        if ty.is_dir() {
-            v.extend(files_under(&e.path()));
-        } else if ty.is_file() {
-            v.push(e.path());
-        }
-    }
-    v.sort();
-    v
-}
-
-fn set_mtime(path: &Path, t: SystemTime) {
-    let f = std::fs::File::options().write(true).open(path).unwrap();
-    f.set_modified(t).unwrap();
-}
-
-/// The first differing line of two texts, with context, for readable failures.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let i = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    let from = i.saturating_sub(3);
-    let show = |v: &[&str]| {
-        v.iter()
-            .enumerate()
-            .skip(from)
-            .take(i - from + 4)
-            .map(|(n, l)| format!("{:>6} | {l}", n + 1))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    format!(
-        "first difference at line {} ({} lines expected, {} actual)\n--- expected\n{}\n--- actual\n{}",
-        i + 1,
-        e.len(),
-        a.len(),
-        show(&e),
-        show(&a)
-    )
-}
-
 // ---------------------------------------------------------------------------------------------
 // 1. Golden files.
 // ---------------------------------------------------------------------------------------------
-
-fn golden_dir() -> PathBuf {
-    common::root().join("tests/golden")
-}
 
 #[test]
 fn golden_templates_and_artifact_lists_of_the_examples() {
@@ -245,7 +73,7 @@ fn golden_templates_and_artifact_lists_of_the_examples() {
         let out = tmp.path().join("out");
         // From the repository root with a relative path, as a developer would run it.
         let built = build_in(&format!("examples/{ex}"), &out, common::root());
-        let template = String::from_utf8(built.template.clone()).expect("UTF-8 template");
+        let template = String::from_utf8(built.main.clone()).expect("UTF-8 template");
         let list: String = built.artifacts.keys().map(|k| format!("{k}\n")).collect();
 
         // The template's S3 keys and the artifacts written are the same set.
@@ -344,7 +172,7 @@ fn of_type<'a>(t: &'a Value, ty: &str) -> Vec<(&'a String, &'a Value)> {
 
 /// A template built once per test process.
 fn template_of(cell: &'static OnceLock<Value>, project: fn() -> PathBuf) -> &'static Value {
-    cell.get_or_init(|| serde_json::from_slice(&build(&project()).template).unwrap())
+    cell.get_or_init(|| serde_json::from_slice(&build(&project()).main).unwrap())
 }
 
 fn shop() -> &'static Value {
@@ -2501,98 +2329,30 @@ fn no_dependency_cycles_in_any_template() {
 // ---------------------------------------------------------------------------------------------
 
 fn assert_same(what: &str, a: &Built, b: &Built) {
-    if a.template != b.template {
-        panic!(
-            "{what}: templates differ\n{}",
-            first_difference(
-                &String::from_utf8_lossy(&a.template),
-                &String::from_utf8_lossy(&b.template)
-            )
-        );
-    }
-    assert_eq!(
-        a.artifacts.keys().collect::<Vec<_>>(),
-        b.artifacts.keys().collect::<Vec<_>>(),
-        "{what}: artifact names differ"
-    );
-    for (k, v) in &a.artifacts {
-        assert!(v == &b.artifacts[k], "{what}: {k} differs");
-    }
+    common::build::assert_same(what, "template.json", a, b)
 }
 
 #[test]
 fn two_builds_give_identical_bytes() {
     for (name, dir) in projects() {
-        let a = build(&dir);
-        let b = build(&dir);
-        assert_same(&format!("{name}: two builds"), &a, &b);
-        // Building again into the same directory changes nothing either.
-        let tmp = Temp::new("same-out");
-        let out = tmp.path().join("out");
-        let c = build_in(dir.to_str().unwrap(), &out, common::root());
-        let d = build_in(dir.to_str().unwrap(), &out, common::root());
-        assert_same(&format!("{name}: rebuild into the same --out"), &c, &d);
-        assert_same(&format!("{name}: another --out"), &a, &c);
+        check_two_builds(&name, &dir, CF);
     }
 }
 
 #[test]
 fn a_copy_in_another_folder_gives_identical_bytes() {
     for (name, dir) in projects() {
-        let original = build(&dir);
-        let tmp = Temp::new("copy");
-        let copy = tmp.path().join("somewhere/else/entirely").join(format!(
-            "copy-of-{}",
-            dir.file_name().unwrap().to_string_lossy()
-        ));
-        copy_tree(&dir, &copy);
-        let copied = build(&copy);
-        assert_same(
-            &format!("{name}: copy at {}", copy.display()),
-            &original,
-            &copied,
-        );
+        check_copy_elsewhere(&name, &dir, CF);
     }
 }
 
 #[test]
 fn touching_files_changes_nothing() {
     for (name, dir) in projects() {
-        let tmp = Temp::new("mtime");
-        let copy = tmp.path().join("project");
-        copy_tree(&dir, &copy);
-        let before = build(&copy);
-        // One source file, then every file (sources and .sls), far in the past and the future.
-        let files = files_under(&copy);
-        let source = files
-            .iter()
-            .find(|f| {
-                f.extension().is_some_and(|x| x != "sls" && x != "md")
-                    && !f.file_name().unwrap().to_string_lossy().starts_with('.')
-            })
-            .expect("a source file");
-        set_mtime(
-            source,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000),
-        );
-        let after_one = build(&copy);
-        assert_same(
-            &format!("{name}: after touching {}", source.display()),
-            &before,
-            &after_one,
-        );
-        for (i, f) in files.iter().enumerate() {
-            set_mtime(
-                f,
-                SystemTime::UNIX_EPOCH + Duration::from_secs(4_000_000_000 + i as u64),
-            );
-        }
-        let after_all = build(&copy);
-        assert_same(
-            &format!("{name}: after touching every file"),
-            &before,
-            &after_all,
-        );
+        check_touching(&name, &dir, CF, |f| {
+            f.extension().is_some_and(|x| x != "sls" && x != "md")
+                && !f.file_name().unwrap().to_string_lossy().starts_with('.')
+        });
     }
 }
 
@@ -2634,15 +2394,7 @@ fn the_working_directory_does_not_matter() {
                 abs,
             ),
         ];
-        let mut first: Option<Built> = None;
-        for (i, (what, cwd, path)) in runs.into_iter().enumerate() {
-            let out = tmp.path().join(format!("out{i}"));
-            let b = build_in(&path, &out, &cwd);
-            match &first {
-                None => first = Some(b),
-                Some(a) => assert_same(&format!("{name}: built from {what}"), a, &b),
-            }
-        }
+        check_same_from_every_cwd(&name, CF, runs, &tmp);
     }
 }
 
@@ -2772,7 +2524,7 @@ fn warnings_do_not_stop_the_build_and_are_printed() {
     assert!(stderr.contains("missing-concurrency"), "{}", text(&o));
     assert!(stderr.contains("unauthenticated-route"), "{}", text(&o));
     let built = read_out(&out);
-    let t: Value = serde_json::from_slice(&built.template).unwrap();
+    let t: Value = serde_json::from_slice(&built.main).unwrap();
     assert_eq!(props(&t, "HomeRoute")["AuthorizationType"], "NONE");
     assert_eq!(built.artifacts.len(), 1);
 }

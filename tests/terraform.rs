@@ -36,133 +36,21 @@ mod common;
 #[path = "every_feature.rs"]
 mod every_feature;
 
+use common::build::{
+    build, build_in, check_copy_elsewhere, check_same_from_every_cwd, check_touching,
+    check_two_builds, copy_tree, examples, first_difference, golden_dir, read_out, run_build, text,
+    Built, CF, TF,
+};
 use common::temp::Temp;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::path::PathBuf;
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime};
-
-const TF: &str = "terraform";
-const CF: &str = "cloudformation";
 
 // ---------------------------------------------------------------------------------------------
 // Helpers: running builds, reading the output.
 // ---------------------------------------------------------------------------------------------
-
-/// What a build wrote: the main file (`main.tf.json` / `template.json`) and the artifacts by
-/// relative path (`artifacts/x.zip`).
-#[derive(PartialEq, Eq)]
-struct Built {
-    main: Vec<u8>,
-    artifacts: BTreeMap<String, Vec<u8>>,
-}
-
-impl std::fmt::Debug for Built {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Built")
-            .field("main", &format!("{} bytes", self.main.len()))
-            .field("artifacts", &self.artifacts.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-fn main_file(target: &str) -> &'static str {
-    if target == TF {
-        "main.tf.json"
-    } else {
-        "template.json"
-    }
-}
-
-/// Runs `slsc build PROJECT --target TARGET [--out OUT]` in `cwd`.
-fn run_build(project: &str, target: &str, out: Option<&Path>, cwd: &Path) -> Output {
-    let mut args = vec!["build", project, "--target", target];
-    let out_s;
-    if let Some(o) = out {
-        out_s = o.to_str().unwrap().to_string();
-        args.push("--out");
-        args.push(&out_s);
-    }
-    common::slsc(&args, cwd)
-}
-
-/// Reads an output directory, which must hold the main file and `artifacts/*.zip` only.
-fn read_out(out: &Path, target: &str) -> Built {
-    let main_name = main_file(target);
-    let main = std::fs::read(out.join(main_name))
-        .unwrap_or_else(|e| panic!("{}/{main_name}: {e}", out.display()));
-    let mut top: Vec<String> = std::fs::read_dir(out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    top.sort();
-    let mut expected = vec!["artifacts".to_string(), main_name.to_string()];
-    expected.sort();
-    assert_eq!(top, expected, "unexpected files in {}", out.display());
-    let mut artifacts = BTreeMap::new();
-    for e in std::fs::read_dir(out.join("artifacts")).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name().to_string_lossy().into_owned();
-        assert!(
-            name.ends_with(".zip") && e.file_type().unwrap().is_file(),
-            "unexpected entry artifacts/{name}"
-        );
-        artifacts.insert(
-            format!("artifacts/{name}"),
-            std::fs::read(e.path()).unwrap(),
-        );
-    }
-    Built { main, artifacts }
-}
-
-/// Builds a project (a path as given on the command line, relative to `cwd`) into `out`, which
-/// must succeed.
-fn build_in(project: &str, target: &str, out: &Path, cwd: &Path) -> Built {
-    let o = run_build(project, target, Some(out), cwd);
-    assert!(
-        o.status.success(),
-        "slsc build {project} --target {target} failed:\n{}",
-        text(&o)
-    );
-    read_out(out, target)
-}
-
-/// Builds a project directory (absolute path) into a fresh temporary directory.
-fn build(project: &Path, target: &str) -> Built {
-    let tmp = Temp::new("out");
-    let out = tmp.path().join("out");
-    build_in(project.to_str().unwrap(), target, &out, common::root())
-}
-
-/// The example projects: every directory of `examples/` with a `.sls` file.
-fn examples() -> Vec<String> {
-    let mut v: Vec<String> = std::fs::read_dir(common::root().join("examples"))
-        .unwrap()
-        .filter_map(|e| {
-            let e = e.ok()?;
-            let has_sls = std::fs::read_dir(e.path())
-                .ok()?
-                .filter_map(Result::ok)
-                .any(|f| f.path().extension().is_some_and(|x| x == "sls"));
-            has_sls.then(|| e.file_name().to_string_lossy().into_owned())
-        })
-        .collect();
-    v.sort();
-    assert!(!v.is_empty(), "no examples found");
-    v
-}
 
 /// Every project the determinism and equivalence tests run on: the examples, the build
 /// fixture `shop`, and the generated every-feature projects (written under the returned
@@ -252,78 +140,6 @@ output "o" {
 }
 "#;
 
-/// Copies a project, leaving out earlier build outputs (`.slsc/`).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let name = e.file_name();
-        if name == ".slsc" {
-            continue;
-        }
-        let ty = e.file_type().unwrap();
-        let dest = to.join(&name);
-        if ty.is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else if ty.is_file() {
-            std::fs::copy(e.path(), &dest).unwrap();
-            #[cfg(unix)]
-            std::fs::set_permissions(&dest, std::fs::metadata(e.path()).unwrap().permissions())
-                .unwrap();
-        }
-    }
-}
-
-/// Every regular file under a directory.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap() {
-        let e = e.unwrap();
-        let ty = e.file_type().unwrap();
-        if ty.is_dir() {
-            v.extend(files_under(&e.path()));
-        } else if ty.is_file() {
-            v.push(e.path());
-        }
-    }
-    v.sort();
-    v
-}
-
-fn set_mtime(path: &Path, t: SystemTime) {
-    let f = std::fs::File::options().write(true).open(path).unwrap();
-    f.set_modified(t).unwrap();
-}
-
-/// The first differing line of two texts, with context, for readable failures.
-fn first_difference(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let i = e
-        .iter()
-        .zip(&a)
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    let from = i.saturating_sub(3);
-    let show = |v: &[&str]| {
-        v.iter()
-            .enumerate()
-            .skip(from)
-            .take(i - from + 4)
-            .map(|(n, l)| format!("{:>6} | {l}", n + 1))
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
-    format!(
-        "first difference at line {} ({} lines expected, {} actual)\n--- expected\n{}\n--- actual\n{}",
-        i + 1,
-        e.len(),
-        a.len(),
-        show(&e),
-        show(&a)
-    )
-}
-
 /// Standard base64 (with padding), for `source_code_hash`.
 fn base64(bytes: &[u8]) -> String {
     const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -390,10 +206,6 @@ fn artifact_problems(doc: &Value, built: &Built) -> Vec<String> {
 // 1. Golden files.
 // ---------------------------------------------------------------------------------------------
 
-fn golden_dir() -> PathBuf {
-    common::root().join("tests/golden")
-}
-
 #[test]
 fn golden_main_tf_json_of_the_examples() {
     let update = std::env::var("SLSC_UPDATE_GOLDEN").is_ok_and(|v| v == "1");
@@ -458,39 +270,14 @@ fn golden_main_tf_json_of_the_examples() {
 // ---------------------------------------------------------------------------------------------
 
 fn assert_same(what: &str, a: &Built, b: &Built) {
-    if a.main != b.main {
-        panic!(
-            "{what}: main.tf.json differs\n{}",
-            first_difference(
-                &String::from_utf8_lossy(&a.main),
-                &String::from_utf8_lossy(&b.main)
-            )
-        );
-    }
-    assert_eq!(
-        a.artifacts.keys().collect::<Vec<_>>(),
-        b.artifacts.keys().collect::<Vec<_>>(),
-        "{what}: artifact names differ"
-    );
-    for (k, v) in &a.artifacts {
-        assert!(v == &b.artifacts[k], "{what}: {k} differs");
-    }
+    common::build::assert_same(what, "main.tf.json", a, b)
 }
 
 #[test]
 fn two_builds_give_identical_bytes() {
     let (projects, _tmp) = projects();
     for (name, dir) in projects {
-        let a = build(&dir, TF);
-        let b = build(&dir, TF);
-        assert_same(&format!("{name}: two builds"), &a, &b);
-        // Building again into the same directory changes nothing either.
-        let tmp = Temp::new("same-out");
-        let out = tmp.path().join("out");
-        let c = build_in(dir.to_str().unwrap(), TF, &out, common::root());
-        let d = build_in(dir.to_str().unwrap(), TF, &out, common::root());
-        assert_same(&format!("{name}: rebuild into the same --out"), &c, &d);
-        assert_same(&format!("{name}: another --out"), &a, &c);
+        check_two_builds(&name, &dir, TF);
     }
 }
 
@@ -498,19 +285,7 @@ fn two_builds_give_identical_bytes() {
 fn a_copy_in_another_folder_gives_identical_bytes() {
     let (projects, _tmp) = projects();
     for (name, dir) in projects {
-        let original = build(&dir, TF);
-        let tmp = Temp::new("copy");
-        let copy = tmp.path().join("somewhere/else/entirely").join(format!(
-            "copy-of-{}",
-            dir.file_name().unwrap().to_string_lossy()
-        ));
-        copy_tree(&dir, &copy);
-        let copied = build(&copy, TF);
-        assert_same(
-            &format!("{name}: copy at {}", copy.display()),
-            &original,
-            &copied,
-        );
+        check_copy_elsewhere(&name, &dir, TF);
     }
 }
 
@@ -518,41 +293,10 @@ fn a_copy_in_another_folder_gives_identical_bytes() {
 fn touching_files_changes_nothing() {
     let (projects, _tmp) = projects();
     for (name, dir) in projects {
-        let tmp = Temp::new("mtime");
-        let copy = tmp.path().join("project");
-        copy_tree(&dir, &copy);
-        let before = build(&copy, TF);
-        // One source file, then every file (sources and .sls), far in the past and the future.
-        let files = files_under(&copy);
-        let source = files
-            .iter()
-            .find(|f| {
-                f.extension().is_none_or(|x| x != "sls" && x != "md")
-                    && !f.file_name().unwrap().to_string_lossy().starts_with('.')
-            })
-            .expect("a source file");
-        set_mtime(
-            source,
-            SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000),
-        );
-        let after_one = build(&copy, TF);
-        assert_same(
-            &format!("{name}: after touching {}", source.display()),
-            &before,
-            &after_one,
-        );
-        for (i, f) in files.iter().enumerate() {
-            set_mtime(
-                f,
-                SystemTime::UNIX_EPOCH + Duration::from_secs(4_000_000_000 + i as u64),
-            );
-        }
-        let after_all = build(&copy, TF);
-        assert_same(
-            &format!("{name}: after touching every file"),
-            &before,
-            &after_all,
-        );
+        check_touching(&name, &dir, TF, |f| {
+            f.extension().is_none_or(|x| x != "sls" && x != "md")
+                && !f.file_name().unwrap().to_string_lossy().starts_with('.')
+        });
     }
 }
 
@@ -591,15 +335,7 @@ fn the_working_directory_does_not_matter() {
                 rel.to_str().unwrap().to_string(),
             ));
         }
-        let mut first: Option<Built> = None;
-        for (i, (what, cwd, path)) in runs.into_iter().enumerate() {
-            let out = tmp.path().join(format!("out{i}"));
-            let b = build_in(&path, TF, &out, &cwd);
-            match &first {
-                None => first = Some(b),
-                Some(a) => assert_same(&format!("{name}: built from {what}"), a, &b),
-            }
-        }
+        check_same_from_every_cwd(&name, TF, runs, &tmp);
     }
 }
 

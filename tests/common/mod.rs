@@ -4,6 +4,7 @@
 //! `allow(dead_code)` (it covers the submodules too).
 #![allow(dead_code)]
 
+pub mod build;
 pub mod diagnostics;
 pub mod fixtures;
 pub mod temp;
