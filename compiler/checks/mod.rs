@@ -276,3 +276,23 @@ fn lint_levels(model: &Model) -> Vec<(String, Level)> {
         _ => Vec::new(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::schema::{HARD_RULES, RULE_NAMES};
+
+    /// `app.lint` is validated during lowering, which cannot see this registry (data flows
+    /// one way); the names and hard flags it uses must be these.
+    #[test]
+    fn lowering_knows_the_registry() {
+        let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
+        assert_eq!(names, RULE_NAMES);
+        let hard: Vec<&str> = RULES.iter().filter(|r| r.hard).map(|r| r.name).collect();
+        let mut expected = HARD_RULES.to_vec();
+        expected.sort_unstable();
+        let mut hard_sorted = hard.clone();
+        hard_sorted.sort_unstable();
+        assert_eq!(hard_sorted, expected);
+    }
+}
