@@ -51,6 +51,15 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
     let (Some(model), Some(graph)) = (&c.model, &c.graph) else {
         return Err(c.diagnostics.clone());
     };
+    // Renamed blocks (`moved`) are emitted under their old names: same logical IDs, addresses
+    // and physical names (model/moved.rs).
+    let renamed = model
+        .with_identities()
+        .map(|m| (crate::graph::Graph::build(&m), m));
+    let (model, graph) = match &renamed {
+        Some((g, m)) => (m, g),
+        None => (model, graph),
+    };
     let exclude: Vec<PathBuf> = vec![out_dir.to_path_buf()];
     let arts = artifacts::build(model, &c.project_dir, &exclude)?;
     let key = |f: &str| artifacts::key_for(&arts, f).map(|a| a.key.clone());

@@ -18,6 +18,7 @@
 
 pub mod eval;
 pub mod functions;
+pub mod moved;
 pub mod runtimes;
 pub mod schema;
 pub mod validate;
@@ -186,6 +187,9 @@ impl AttrMap {
     }
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Attr)> {
         self.0.iter().map(|(k, a)| (k, a))
+    }
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Attr)> {
+        self.0.iter_mut().map(|(k, a)| (&*k, a))
     }
     pub fn len(&self) -> usize {
         self.0.len()

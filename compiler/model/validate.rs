@@ -1128,8 +1128,10 @@ fn validate_collisions(model: &Model, diags: &mut Vec<Diagnostic>) {
 
 fn validate_moved(model: &Model, diags: &mut Vec<Diagnostic>) {
     let mut froms: BTreeMap<&Addr, Span> = BTreeMap::new();
+    // A chain `a → b`, `b → c` is allowed: `b` is then the `from` of another `moved`.
+    let chained: std::collections::BTreeSet<&Addr> = model.moved.iter().map(|m| &m.from).collect();
     for m in &model.moved {
-        if model.resolve(&m.to).is_none() {
+        if model.resolve(&m.to).is_none() && !chained.contains(&m.to) {
             let cands: Vec<&str> = model
                 .of_kind(m.to.kind.into())
                 .map(|b| b.name.as_str())
