@@ -20,6 +20,7 @@ pub mod diagnostics;
 pub mod emit;
 pub mod graph;
 pub mod model;
+pub mod plan;
 pub mod syntax;
 
 use diagnostics::{Diagnostic, Span};

@@ -28,8 +28,46 @@ enum Command {
     Build(BuildArgs),
     /// Draw the resource graph (dot, mermaid or json), loops highlighted.
     Graph(GraphArgs),
+    /// Show what a change does to deployed infrastructure: compare with a base.
+    Plan(PlanArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("base_source").required(true).args(["base", "base_ref", "stack"])))]
+struct PlanArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    /// Compare with another copy of the project.
+    #[arg(long, value_name = "DIR")]
+    base: Option<PathBuf>,
+    /// Compare with the project as it is at a git revision (read through git; the work tree is
+    /// not touched).
+    #[arg(long = "base-ref", value_name = "GITREF")]
+    base_ref: Option<String>,
+    /// Compare with a deployed CloudFormation stack.
+    #[arg(long, value_name = "NAME")]
+    stack: Option<String>,
+    /// An AWS-compatible endpoint for --stack.
+    #[arg(long = "endpoint-url", value_name = "URL", requires = "stack")]
+    endpoint_url: Option<String>,
+    /// Which output to compare.
+    #[arg(long, value_enum, default_value = "cloudformation")]
+    target: TargetArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: PlanFormat,
+    /// Exit 0 when there are no changes, 2 when there are, 1 on any error.
+    #[arg(long)]
+    detailed_exitcode: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -208,10 +246,7 @@ fn build(args: &BuildArgs) -> ExitCode {
         eprintln!("error: not building: the project has errors");
         return ExitCode::from(1);
     }
-    let target = match args.target {
-        TargetArg::Cloudformation => slsc::emit::Target::CloudFormation,
-        TargetArg::Terraform => slsc::emit::Target::Terraform,
-    };
+    let target = target_of(args.target);
     let out = args
         .out
         .clone()
@@ -295,6 +330,71 @@ fn graph(args: &GraphArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn target_of(t: TargetArg) -> slsc::emit::Target {
+    match t {
+        TargetArg::Cloudformation => slsc::emit::Target::CloudFormation,
+        TargetArg::Terraform => slsc::emit::Target::Terraform,
+    }
+}
+
+fn plan(args: &PlanArgs) -> ExitCode {
+    use slsc::plan::{base::Base, render, Failure};
+    // With --detailed-exitcode every error is 1 (as in Terraform): 2 means "changes".
+    let fail = |code: u8| ExitCode::from(if args.detailed_exitcode { 1 } else { code });
+    let opts = match options(&args.project) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return fail(2);
+        }
+    };
+    let base = match (&args.base, &args.base_ref, &args.stack) {
+        (Some(d), _, _) => Base::Dir(d.clone()),
+        (_, Some(r), _) => Base::GitRef(r.clone()),
+        (_, _, Some(s)) => Base::Stack {
+            name: s.clone(),
+            endpoint_url: args.endpoint_url.clone(),
+        },
+        _ => unreachable!("clap requires one base"),
+    };
+    let target = target_of(args.target);
+    let outcome = match slsc::plan::run(&args.project.path, &opts, &base, target) {
+        Ok(o) => o,
+        Err(Failure::Usage(e)) => {
+            eprintln!("error: {e}");
+            return fail(2);
+        }
+        Err(Failure::Errors {
+            side,
+            compilation,
+            diagnostics,
+        }) => {
+            report_human(&diagnostics, &compilation.sources);
+            eprintln!("error: no plan: {side} has errors");
+            return fail(1);
+        }
+    };
+    report_human(&outcome.diagnostics, &outcome.head.sources);
+    let p = &outcome.plan;
+    eprintln!("compared with {}", outcome.base_label);
+    let out = match args.format {
+        PlanFormat::Text => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            render::text(p, color)
+        }
+        PlanFormat::Markdown => render::markdown(p),
+        PlanFormat::Json => render::json(p),
+    };
+    if write_stdout(&out).is_err() {
+        return fail(2);
+    }
+    if args.detailed_exitcode && !p.is_empty() {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn explain(args: &ExplainArgs) -> ExitCode {
     let Some(name) = &args.rule else {
         for r in slsc::checks::RULES {
@@ -344,11 +444,21 @@ fn tune_allocator() {}
 
 fn main() -> ExitCode {
     tune_allocator();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            // A usage error of `plan --detailed-exitcode` is 1 (2 means "changes").
+            let detailed = std::env::args().any(|a| a == "--detailed-exitcode");
+            let code = if e.use_stderr() && detailed { 1 } else { e.exit_code() };
+            return ExitCode::from(code as u8);
+        }
+    };
     match &cli.command {
         Command::Check(args) => check(args),
         Command::Build(args) => build(args),
         Command::Graph(args) => graph(args),
+        Command::Plan(args) => plan(args),
         Command::Explain(args) => explain(args),
     }
 }

@@ -1,0 +1,930 @@
+//! `slsc plan`: what a change to the `.sls` files does to deployed infrastructure (SPEC §9).
+//!
+//! The plan compares two [`Snapshot`]s — the emitted resources of the base and of the head,
+//! keyed by CloudFormation logical ID or Terraform address — resource by resource. A snapshot
+//! comes from a compiled project ([`Snapshot::from_build`]: `--base DIR`, `--base-ref GITREF`)
+//! or from a deployed template ([`Snapshot::from_template`]: `--stack`, where only the template
+//! is known and the owners are recovered from the logical IDs). Every resource is grouped under
+//! the `.sls` block that owns it (`function.api` owns its role, log group, invoke config…).
+//!
+//! - `create` / `delete`: the ID exists on one side only.
+//! - `update`: some property differs; `replace` when one of them is a replacement property of
+//!   the resource type ([`tables`], one data table per target).
+//! - Data loss: replacing a database, bucket or queue; deleting a queue; deleting a database or
+//!   bucket that is not retained (for Terraform, retained ones too: `prevent_destroy` guards
+//!   only while the block exists).
+//! - A replacement that cannot succeed is marked `blocked` with the fix: CloudFormation cannot
+//!   replace a resource whose explicit name stays the same; Terraform refuses to destroy a
+//!   `prevent_destroy` resource.
+//! - Likely renames: a block whose resources are all deleted and a block of the same kind whose
+//!   resources are all created, paired, with the `moved` block that would keep the identity.
+
+pub mod base;
+pub mod render;
+pub mod tables;
+
+use crate::emit::{Built, Target};
+use crate::graph::{EdgeKind, NodeKind};
+use crate::model::validate::pascal;
+use crate::model::{BlockKind, Model};
+use crate::Compilation;
+use serde_json::Value as J;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One emitted resource.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// `AWS::Lambda::Function` / `aws_lambda_function`.
+    pub type_: String,
+    /// The resource's JSON as emitted (CloudFormation: the object with `Type`, `Properties`…;
+    /// Terraform: the resource's attribute object).
+    pub body: J,
+    /// The address of the owning `.sls` block (`function.api`, `trigger.nightly`, `http.api`).
+    pub owner: String,
+}
+
+/// One side of a plan.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub target: Target,
+    /// By logical ID (CloudFormation) or `type.name` address (Terraform).
+    pub resources: BTreeMap<String, Resource>,
+    /// The resource graph between owners, for the markdown's mermaid graph: (from, to, label).
+    pub edges: BTreeSet<(String, String, String)>,
+}
+
+/// What happens to a resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    Delete,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Delete => "delete",
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Action::Create => "+",
+            Action::Update => "~",
+            Action::Replace => "-/+",
+            Action::Delete => "-",
+        }
+    }
+}
+
+/// One changed property (a top-level property of the resource; nested values are compared and
+/// shown whole).
+#[derive(Debug, Clone)]
+pub struct PropertyChange {
+    pub path: String,
+    pub before: Option<J>,
+    pub after: Option<J>,
+    /// This change replaces the resource.
+    pub replacement: bool,
+}
+
+/// A code change: the artifact hashes (first 16 hex of the zip's SHA-256) before and after.
+#[derive(Debug, Clone)]
+pub struct CodeChange {
+    pub before: String,
+    pub after: String,
+}
+
+/// One resource's change.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub address: String,
+    pub logical_id: String,
+    pub type_: String,
+    pub action: Action,
+    pub data_loss: bool,
+    /// A deleted resource whose data stays in the account (CloudFormation `DeletionPolicy:
+    /// Retain`): "kept, no longer managed".
+    pub retained: bool,
+    pub properties: Vec<PropertyChange>,
+    pub code: Option<CodeChange>,
+    /// Why the deployment of this change will fail, when it will.
+    pub blocked: Option<String>,
+    /// The fix for `blocked`, or advice for data loss.
+    pub fix: Option<String>,
+    /// Further explanations.
+    pub notes: Vec<String>,
+    /// `database`, `bucket` or `queue`: what the resource holds.
+    pub store: Option<String>,
+}
+
+/// A block deleted and a block of the same kind created in one plan.
+#[derive(Debug, Clone)]
+pub struct Rename {
+    pub from: String,
+    pub to: String,
+    /// Deleting the old block loses data.
+    pub data_loss: bool,
+}
+
+impl Rename {
+    /// The `moved` block that keeps the identity.
+    pub fn moved_block(&self) -> String {
+        format!("moved {{\n  from = {}\n  to   = {}\n}}\n", self.from, self.to)
+    }
+}
+
+/// The plan.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub target: Target,
+    /// Sorted by owner address, then logical ID.
+    pub changes: Vec<Change>,
+    pub renames: Vec<Rename>,
+    /// Edges of the base and head graphs (union).
+    pub edges: BTreeSet<(String, String, String)>,
+}
+
+impl Plan {
+    pub fn count(&self, a: Action) -> usize {
+        self.changes.iter().filter(|c| c.action == a).count()
+    }
+    pub fn data_loss(&self) -> usize {
+        self.changes.iter().filter(|c| c.data_loss).count()
+    }
+    pub fn blocked(&self) -> usize {
+        self.changes.iter().filter(|c| c.blocked.is_some()).count()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Snapshots
+// ------------------------------------------------------------------------------------------
+
+/// The owners of a compiled project: (kind, identity key) → address as written. The identity
+/// key is the PascalCase identity name for CloudFormation and the identity name for Terraform
+/// (a block renamed with `moved` is found under its old name).
+#[derive(Debug, Default, Clone)]
+pub struct Owners {
+    map: BTreeMap<(&'static str, String), String>,
+}
+
+impl Owners {
+    pub fn of_model(model: &Model, target: Target) -> Owners {
+        let ids = model.identities();
+        let mut map = BTreeMap::new();
+        for b in &model.blocks {
+            let kind = b.kind.as_str();
+            if !matches!(
+                b.kind,
+                BlockKind::Function
+                    | BlockKind::Queue
+                    | BlockKind::Database
+                    | BlockKind::Bucket
+                    | BlockKind::Topic
+                    | BlockKind::Alarm
+                    | BlockKind::Trigger
+            ) {
+                continue;
+            }
+            let identity = b
+                .kind
+                .ref_kind()
+                .and_then(|k| {
+                    ids.get(&crate::model::Addr {
+                        kind: k,
+                        name: b.name.clone(),
+                    })
+                })
+                .cloned()
+                .unwrap_or_else(|| b.name.clone());
+            let key = match target {
+                Target::CloudFormation => pascal(&identity),
+                Target::Terraform => identity,
+            };
+            map.insert((kind, key), b.addr());
+        }
+        Owners { map }
+    }
+
+    /// Adds the entries of `other` that this one lacks.
+    pub fn merge(&mut self, other: &Owners) {
+        for (k, v) in &other.map {
+            self.map.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+    }
+
+    /// The owner of a resource: the first candidate (kind, key) a block answers to, else the
+    /// first candidate spelled as an address.
+    pub fn owner(&self, target: Target, type_: &str, id: &str) -> String {
+        let cands = candidates(target, type_, id);
+        for (kind, key) in &cands {
+            if *kind == "http" {
+                return "http.api".to_string();
+            }
+            if let Some(a) = self.map.get(&(*kind, key.clone())) {
+                return a.clone();
+            }
+        }
+        match cands.first() {
+            Some((kind, key)) => format!("{kind}.{key}"),
+            None => id.to_string(),
+        }
+    }
+}
+
+/// The blocks a resource could belong to, most specific first: (block kind, identity key).
+fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, String)> {
+    let strip = |suffix: &str| id.strip_suffix(suffix).map(str::to_string);
+    let mut out = Vec::new();
+    let mut push = |kind: &'static str, key: Option<String>| {
+        if let Some(k) = key.filter(|k| !k.is_empty()) {
+            out.push((kind, k));
+        }
+    };
+    match target {
+        Target::CloudFormation => match type_ {
+            "AWS::Lambda::Function" => push("function", strip("Function")),
+            "AWS::IAM::Role" => push("function", strip("FunctionRole")),
+            "AWS::Logs::LogGroup" => push("function", strip("FunctionLogGroup")),
+            "AWS::Lambda::EventInvokeConfig" => {
+                push("function", strip("FunctionEventInvokeConfig"))
+            }
+            "AWS::SQS::Queue" => push("queue", strip("Queue")),
+            "AWS::DynamoDB::Table" => push("database", strip("Table")),
+            "AWS::S3::Bucket" => push("bucket", strip("Bucket")),
+            "AWS::CloudWatch::Alarm" => push("alarm", strip("Alarm")),
+            "AWS::SNS::Topic" => {
+                push("alarm", strip("AlarmTopic"));
+                push("topic", strip("Topic"));
+            }
+            "AWS::SNS::Subscription" => {
+                let notify = id.strip_suffix("Subscription").and_then(|s| {
+                    let digits = s.trim_end_matches(|c: char| c.is_ascii_digit());
+                    (digits.len() < s.len())
+                        .then(|| digits.strip_suffix("AlarmNotify"))
+                        .flatten()
+                        .map(str::to_string)
+                });
+                push("alarm", notify);
+                push("trigger", strip("Subscription"));
+            }
+            "AWS::Lambda::Permission" => push("trigger", strip("Permission")),
+            "AWS::Events::Rule" => push("trigger", strip("Rule")),
+            "AWS::Lambda::EventSourceMapping" => push("trigger", strip("EventSourceMapping")),
+            "AWS::ApiGatewayV2::Route" => push("trigger", strip("Route")),
+            "AWS::ApiGatewayV2::Integration" => push("trigger", strip("Integration")),
+            "AWS::ApiGatewayV2::Authorizer" => push("trigger", strip("Authorizer")),
+            "AWS::ApiGatewayV2::Api" | "AWS::ApiGatewayV2::Stage" => {
+                push("http", Some("api".into()))
+            }
+            _ => {}
+        },
+        Target::Terraform => {
+            let name = id.split_once('.').map(|(_, n)| n).unwrap_or(id);
+            let (block, extra) = name.split_once('-').unwrap_or((name, ""));
+            let block = Some(block.to_string());
+            match type_ {
+                "aws_lambda_function"
+                | "aws_iam_role"
+                | "aws_iam_role_policy"
+                | "aws_cloudwatch_log_group"
+                | "aws_lambda_function_event_invoke_config"
+                | "aws_lambda_function_recursion_config" => push("function", block),
+                "aws_sqs_queue" => push("queue", block),
+                "aws_dynamodb_table" => push("database", block),
+                t if t.starts_with("aws_s3_bucket") => push("bucket", block),
+                "aws_cloudwatch_metric_alarm" => push("alarm", block),
+                "aws_sns_topic" if extra == "alarm" => push("alarm", block),
+                "aws_sns_topic" => push("topic", block),
+                "aws_sns_topic_subscription" if extra.starts_with("notify-") => {
+                    push("alarm", block)
+                }
+                "aws_sns_topic_subscription"
+                | "aws_lambda_permission"
+                | "aws_cloudwatch_event_rule"
+                | "aws_cloudwatch_event_target"
+                | "aws_lambda_event_source_mapping"
+                | "aws_apigatewayv2_route"
+                | "aws_apigatewayv2_integration"
+                | "aws_apigatewayv2_authorizer" => push("trigger", block),
+                "aws_apigatewayv2_api" | "aws_apigatewayv2_stage" => {
+                    push("http", Some("api".into()))
+                }
+                _ => {}
+            }
+        }
+    }
+    out
+}
+
+/// The graph between owner addresses: a trigger sits between its source and its function.
+fn owner_edges(c: &Compilation) -> BTreeSet<(String, String, String)> {
+    let mut out = BTreeSet::new();
+    let Some(g) = &c.graph else {
+        return out;
+    };
+    let addr = |n: &crate::graph::Node| match n.kind {
+        NodeKind::Schedule => format!("trigger.{}", n.name),
+        _ => n.address(),
+    };
+    for e in g.graph.edge_indices() {
+        let Some((a, b)) = g.graph.edge_endpoints(e) else {
+            continue;
+        };
+        let edge = &g.graph[e];
+        let (from, to) = (addr(&g.graph[a]), addr(&g.graph[b]));
+        match (&edge.trigger, edge.kind) {
+            (Some(t), EdgeKind::Trigger) => {
+                let t = format!("trigger.{t}");
+                if from != t {
+                    out.insert((from, t.clone(), String::new()));
+                }
+                out.insert((t, to, String::new()));
+            }
+            _ => {
+                out.insert((from, to, edge.kind.as_str().to_string()));
+            }
+        }
+    }
+    out
+}
+
+impl Snapshot {
+    /// The snapshot of a build (`emit::build` of the compilation `c`). `owners` recovers the
+    /// owning block of every resource; pass the project's own [`Owners::of_model`].
+    pub fn from_build(c: &Compilation, target: Target, built: &Built) -> Result<Snapshot, String> {
+        let model = c
+            .model
+            .as_ref()
+            .ok_or_else(|| "the project did not compile".to_string())?;
+        let owners = Owners::of_model(model, target);
+        let name = match target {
+            Target::CloudFormation => "template.json",
+            Target::Terraform => "main.tf.json",
+        };
+        let (_, chunks) = built
+            .files
+            .iter()
+            .find(|(n, _)| n == name)
+            .ok_or_else(|| format!("the build has no {name}"))?;
+        let bytes: Vec<u8> = chunks.concat();
+        let doc: J = serde_json::from_slice(&bytes)
+            .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
+        let mut s = Snapshot::from_document(target, &doc, &owners)?;
+        s.edges = owner_edges(c);
+        Ok(s)
+    }
+
+    /// The snapshot of a template/configuration document (a deployed stack's template, or a
+    /// build's output), owners recovered with `owners`.
+    pub fn from_document(target: Target, doc: &J, owners: &Owners) -> Result<Snapshot, String> {
+        let mut resources = BTreeMap::new();
+        match target {
+            Target::CloudFormation => {
+                let rs = doc
+                    .get("Resources")
+                    .and_then(J::as_object)
+                    .ok_or("the template has no Resources object")?;
+                for (id, r) in rs {
+                    let type_ = r.get("Type").and_then(J::as_str).unwrap_or("").to_string();
+                    let owner = owners.owner(target, &type_, id);
+                    resources.insert(
+                        id.clone(),
+                        Resource {
+                            type_,
+                            body: r.clone(),
+                            owner,
+                        },
+                    );
+                }
+            }
+            Target::Terraform => {
+                if let Some(types) = doc.get("resource").and_then(J::as_object) {
+                    for (type_, rs) in types {
+                        let Some(rs) = rs.as_object() else { continue };
+                        for (name, body) in rs {
+                            let id = format!("{type_}.{name}");
+                            let owner = owners.owner(target, type_, &id);
+                            resources.insert(
+                                id,
+                                Resource {
+                                    type_: type_.clone(),
+                                    body: body.clone(),
+                                    owner,
+                                },
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Ok(Snapshot {
+            target,
+            resources,
+            edges: BTreeSet::new(),
+        })
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// The comparison
+// ------------------------------------------------------------------------------------------
+
+/// The comparable entries of a resource: CloudFormation's `Properties` plus the policies;
+/// Terraform's attributes. `DependsOn`/`depends_on` only order the deployment.
+fn entries(target: Target, body: &J) -> BTreeMap<String, J> {
+    let mut out = BTreeMap::new();
+    let Some(obj) = body.as_object() else {
+        return out;
+    };
+    match target {
+        Target::CloudFormation => {
+            if let Some(p) = obj.get("Properties").and_then(J::as_object) {
+                for (k, v) in p {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+            for k in ["DeletionPolicy", "UpdateReplacePolicy", "Condition"] {
+                if let Some(v) = obj.get(k) {
+                    out.insert(k.to_string(), v.clone());
+                }
+            }
+        }
+        Target::Terraform => {
+            for (k, v) in obj {
+                if k != "depends_on" {
+                    out.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether the resource keeps its data when deleted (CloudFormation) / is guarded against
+/// destruction (Terraform).
+fn retain_flag(target: Target, body: &J) -> bool {
+    match target {
+        Target::CloudFormation => body.get("DeletionPolicy").and_then(J::as_str) == Some("Retain"),
+        Target::Terraform => body
+            .pointer("/lifecycle/prevent_destroy")
+            .and_then(J::as_bool)
+            .unwrap_or(false),
+    }
+}
+
+/// The artifact hash in an S3 key or file name: `artifacts/src-0123456789abcdef.zip`.
+fn artifact_hash(v: &J) -> Option<String> {
+    let s = match v {
+        J::String(s) => s.as_str(),
+        J::Object(o) => o.get("S3Key").and_then(J::as_str)?,
+        _ => return None,
+    };
+    let stem = s.rsplit('/').next()?.strip_suffix(".zip")?;
+    Some(stem.rsplit('-').next()?.to_string())
+}
+
+fn store_noun(store: &str) -> &'static str {
+    match store {
+        "database" => "table",
+        "bucket" => "bucket",
+        _ => "queue",
+    }
+}
+
+fn what_is_lost(store: &str) -> &'static str {
+    match store {
+        "database" => "every item in the table",
+        "bucket" => "every object in the bucket",
+        _ => "the messages waiting in the queue",
+    }
+}
+
+pub(crate) fn loss_sentence(store: &str) -> &'static str {
+    match store {
+        "database" => "every item in the table is lost",
+        "bucket" => "every object in the bucket is lost",
+        _ => "the messages waiting in the queue are lost",
+    }
+}
+
+/// Compares two snapshots of the same target.
+pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
+    let target = head.target;
+    let mut changes = Vec::new();
+    let ids: BTreeSet<&String> = base.resources.keys().chain(head.resources.keys()).collect();
+    for id in ids {
+        let (b, h) = (base.resources.get(id), head.resources.get(id));
+        let r = h.or(b).expect("the id comes from one side");
+        let rule = tables::rule(target, &r.type_);
+        let store = rule.store.clone();
+        let mut c = Change {
+            address: r.owner.clone(),
+            logical_id: id.clone(),
+            type_: r.type_.clone(),
+            action: Action::Update,
+            data_loss: false,
+            retained: false,
+            properties: Vec::new(),
+            code: None,
+            blocked: None,
+            fix: None,
+            notes: Vec::new(),
+            store: store.clone(),
+        };
+        match (b, h) {
+            (None, Some(h)) => {
+                c.action = Action::Create;
+                c.properties = entries(target, &h.body)
+                    .into_iter()
+                    .map(|(path, v)| PropertyChange {
+                        path,
+                        before: None,
+                        after: Some(v),
+                        replacement: false,
+                    })
+                    .collect();
+            }
+            (Some(b), None) => {
+                c.action = Action::Delete;
+                c.properties = entries(target, &b.body)
+                    .into_iter()
+                    .map(|(path, v)| PropertyChange {
+                        path,
+                        before: Some(v),
+                        after: None,
+                        replacement: false,
+                    })
+                    .collect();
+                if let Some(st) = &store {
+                    let retained = retain_flag(target, &b.body);
+                    match (target, st.as_str(), retained) {
+                        (Target::CloudFormation, "database" | "bucket", true) => {
+                            c.retained = true;
+                            c.notes.push(format!(
+                                "kept, no longer managed: DeletionPolicy Retain leaves the {} and its data in the account; delete it by hand or import it into a stack again",
+                                store_noun(st)
+                            ));
+                        }
+                        (Target::Terraform, _, true) => {
+                            c.data_loss = true;
+                            c.notes.push(format!(
+                                "retain = true does not protect a removed block: lifecycle.prevent_destroy guards the {} only while it is in the configuration, so Terraform destroys it",
+                                store_noun(st)
+                            ));
+                        }
+                        _ => c.data_loss = true,
+                    }
+                    if c.data_loss {
+                        c.fix = Some(match (target, st.as_str()) {
+                            (_, "queue") => "drain the queue (let its consumers finish) before removing the block: the messages still in it are lost".to_string(),
+                            (Target::CloudFormation, _) => format!(
+                                "to keep the {n} and its data in the account, deploy it once with `retain = true` before removing the block",
+                                n = store_noun(st)
+                            ),
+                            (Target::Terraform, _) => format!(
+                                "to keep the {n} and its data, take it out of Terraform's state before removing the block (`terraform state rm {id}`, or a `removed` block with `lifecycle {{ destroy = false }}`)",
+                                n = store_noun(st),
+                                id = c.logical_id
+                            ),
+                        });
+                    }
+                }
+            }
+            (Some(b), Some(h)) => {
+                let (eb, eh) = (entries(target, &b.body), entries(target, &h.body));
+                let keys: BTreeSet<&String> = eb.keys().chain(eh.keys()).collect();
+                let changed: BTreeSet<&str> = keys
+                    .iter()
+                    .filter(|k| eb.get(**k) != eh.get(**k))
+                    .map(|k| k.as_str())
+                    .collect();
+                for k in keys {
+                    if !changed.contains(k.as_str()) {
+                        continue;
+                    }
+                    let replacement = rule.replace.iter().any(|p| p == k)
+                        || rule
+                            .replace_with
+                            .get(k.as_str())
+                            .is_some_and(|w| changed.contains(w.as_str()));
+                    c.properties.push(PropertyChange {
+                        path: k.clone(),
+                        before: eb.get(k).cloned(),
+                        after: eh.get(k).cloned(),
+                        replacement,
+                    });
+                }
+                if c.properties.is_empty() {
+                    continue;
+                }
+                if c.properties.iter().any(|p| p.replacement) {
+                    c.action = Action::Replace;
+                    if let Some(st) = &store {
+                        c.data_loss = true;
+                        c.notes.push(format!(
+                            "replacing the {} creates a new, empty one: {}{}",
+                            store_noun(st),
+                            loss_sentence(st),
+                            if target == Target::CloudFormation && retain_flag(target, &b.body) {
+                                " from the stack (UpdateReplacePolicy Retain keeps the old one in the account, unmanaged)"
+                            } else {
+                                ""
+                            }
+                        ));
+                    }
+                    blocked_replacement(target, rule, &changed, &b.body, &mut c);
+                }
+            }
+            (None, None) => unreachable!("the id comes from one side"),
+        }
+        c.code = code_change(target, &c.type_, &c.properties);
+        changes.push(c);
+    }
+    changes.sort_by(|a, b| (&a.address, &a.logical_id).cmp(&(&b.address, &b.logical_id)));
+    let renames = likely_renames(&changes, base, head);
+    let mut edges = base.edges.clone();
+    edges.extend(head.edges.iter().cloned());
+    Plan {
+        target,
+        changes,
+        renames,
+        edges,
+    }
+}
+
+/// Marks a replacement that will fail, with the fix.
+fn blocked_replacement(
+    target: Target,
+    rule: &tables::TypeRule,
+    changed: &BTreeSet<&str>,
+    before: &J,
+    c: &mut Change,
+) {
+    let block = c.address.clone();
+    let noun = c.store.as_deref().map(store_noun).unwrap_or("resource");
+    match target {
+        Target::CloudFormation => {
+            let Some(name) = &rule.name else { return };
+            if changed.contains(name.as_str()) {
+                return;
+            }
+            let physical = before
+                .pointer(&format!("/Properties/{name}"))
+                .and_then(J::as_str)
+                .map(|s| format!(" `{s}`"))
+                .unwrap_or_default();
+            c.blocked = Some(format!(
+                "CloudFormation cannot replace {} in place: it has the explicit name{physical} ({name}), and the new {noun} cannot be created while the old one holds that name — the update fails and rolls back",
+                c.logical_id
+            ));
+            c.fix = Some(match c.store.as_deref() {
+                Some(st) => format!(
+                    "rename the block ({block} → a new name) so the new {n} gets a new name, and copy the data over; or set `retain = true`, deploy, then rename and migrate {lost} to the new {n}",
+                    n = store_noun(st),
+                    lost = what_is_lost(st),
+                ),
+                None => format!(
+                    "rename the block ({block} → a new name): the new resource gets a new name and the old one is deleted after it"
+                ),
+            });
+        }
+        Target::Terraform => {
+            if retain_flag(target, before) {
+                c.blocked = Some(format!(
+                    "Terraform refuses to destroy {}: `retain = true` sets lifecycle.prevent_destroy, and a replacement destroys the old {noun}",
+                    c.logical_id
+                ));
+                c.fix = Some(format!(
+                    "set `retain = false` on {block} to allow the replacement ({}), or rename the block and migrate the data",
+                    c.store.as_deref().map(loss_sentence).unwrap_or("the old resource is destroyed")
+                ));
+            }
+        }
+    }
+}
+
+/// The artifact hashes of a function's code change.
+fn code_change(target: Target, type_: &str, props: &[PropertyChange]) -> Option<CodeChange> {
+    let key = match (target, type_) {
+        (Target::CloudFormation, "AWS::Lambda::Function") => "Code",
+        (Target::Terraform, "aws_lambda_function") => "filename",
+        _ => return None,
+    };
+    let p = props.iter().find(|p| p.path == key)?;
+    let before = p.before.as_ref().and_then(artifact_hash)?;
+    let after = p.after.as_ref().and_then(artifact_hash)?;
+    Some(CodeChange { before, after })
+}
+
+/// Pairs blocks whose resources are all deleted with blocks of the same kind whose resources
+/// are all created.
+fn likely_renames(changes: &[Change], base: &Snapshot, head: &Snapshot) -> Vec<Rename> {
+    let movable = ["function", "queue", "database", "bucket", "topic", "alarm"];
+    let mut gone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut new: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let owners_of = |s: &Snapshot| -> BTreeSet<String> {
+        s.resources.values().map(|r| r.owner.clone()).collect()
+    };
+    let (in_base, in_head) = (owners_of(base), owners_of(head));
+    let addrs: BTreeSet<&str> = changes.iter().map(|c| c.address.as_str()).collect();
+    for a in addrs {
+        let Some((kind, _)) = a.split_once('.') else {
+            continue;
+        };
+        if !movable.contains(&kind) {
+            continue;
+        }
+        if in_base.contains(a) && !in_head.contains(a) {
+            gone.entry(kind).or_default().push(a);
+        } else if in_head.contains(a) && !in_base.contains(a) {
+            new.entry(kind).or_default().push(a);
+        }
+    }
+    let mut out = Vec::new();
+    for (kind, olds) in gone {
+        let Some(news) = new.get(kind) else { continue };
+        let mut taken: BTreeSet<&str> = BTreeSet::new();
+        for old in olds {
+            // The most similar unpaired new block of the kind (ties: the first by name).
+            let best = news
+                .iter()
+                .filter(|n| !taken.contains(**n))
+                .max_by_key(|n| (similarity(base, old, head, n), std::cmp::Reverse(**n)));
+            if let Some(n) = best {
+                taken.insert(n);
+                let data_loss = changes.iter().any(|c| c.address == old && c.data_loss);
+                out.push(Rename {
+                    from: old.to_string(),
+                    to: n.to_string(),
+                    data_loss,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// How many (type, property, value) entries two blocks' resources share.
+fn similarity(base: &Snapshot, old: &str, head: &Snapshot, new: &str) -> usize {
+    let bag = |s: &Snapshot, owner: &str| -> BTreeSet<(String, String, String)> {
+        s.resources
+            .values()
+            .filter(|r| r.owner == owner)
+            .flat_map(|r| {
+                entries(s.target, &r.body)
+                    .into_iter()
+                    .map(|(k, v)| (r.type_.clone(), k, v.to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    bag(base, old).intersection(&bag(head, new)).count()
+}
+
+// ------------------------------------------------------------------------------------------
+// Running a plan
+// ------------------------------------------------------------------------------------------
+
+/// Why a plan could not be made.
+pub enum Failure {
+    /// A usage or I/O problem (unreadable path, unknown git revision…).
+    Usage(String),
+    /// The head or the base does not compile (or build): its diagnostics.
+    Errors {
+        /// "the head" / "the base (main, 0123abcd…)".
+        side: String,
+        compilation: Box<Compilation>,
+        diagnostics: Vec<crate::diagnostics::Diagnostic>,
+    },
+}
+
+/// A plan and the head's compilation (whose warnings the CLI reports).
+pub struct Outcome {
+    pub plan: Plan,
+    pub head: Compilation,
+    /// The head's diagnostics, build warnings included (no errors).
+    pub diagnostics: Vec<crate::diagnostics::Diagnostic>,
+    /// Where the base came from, for the status line.
+    pub base_label: String,
+}
+
+/// Compiles and builds a project into a snapshot.
+fn side(
+    path: &std::path::Path,
+    opts: &crate::Options,
+    target: Target,
+    label: &str,
+) -> Result<(Snapshot, Compilation, Vec<crate::diagnostics::Diagnostic>), Failure> {
+    let c = crate::compile(path, opts).map_err(|e| Failure::Usage(format!("{label}: {e}")))?;
+    if c.errors() > 0 {
+        let diagnostics = c.diagnostics.clone();
+        return Err(Failure::Errors {
+            side: label.to_string(),
+            compilation: Box::new(c),
+            diagnostics,
+        });
+    }
+    // The same output folder `slsc build` uses, so the artifacts (which leave it out) hash the
+    // same.
+    let out = c.project_dir.join(".slsc").join(target.as_str());
+    let built = match crate::emit::build(&c, target, &out) {
+        Ok(b) => b,
+        Err(extra) => {
+            let mut diagnostics = c.diagnostics.clone();
+            diagnostics.extend(extra);
+            crate::diagnostics::sort(&mut diagnostics, &c.sources);
+            return Err(Failure::Errors {
+                side: label.to_string(),
+                compilation: Box::new(c),
+                diagnostics,
+            });
+        }
+    };
+    let snap = Snapshot::from_build(&c, target, &built).map_err(Failure::Usage)?;
+    let mut diags = c.diagnostics.clone();
+    diags.extend(built.diagnostics);
+    crate::diagnostics::sort(&mut diags, &c.sources);
+    Ok((snap, c, diags))
+}
+
+/// The `source`/`artifact` paths of a model's functions.
+fn source_paths(c: &Compilation) -> Vec<String> {
+    let Some(m) = &c.model else {
+        return Vec::new();
+    };
+    m.of_kind(BlockKind::Function)
+        .flat_map(|f| [f.str("source"), f.str("artifact")])
+        .flatten()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Compiles the head at `path` and the base, and compares them.
+pub fn run(
+    path: &std::path::Path,
+    opts: &crate::Options,
+    base: &base::Base,
+    target: Target,
+) -> Result<Outcome, Failure> {
+    let (head_snap, head, diagnostics) = side(path, opts, target, "the project")?;
+    let (base_snap, base_label) = match base {
+        base::Base::Dir(dir) => {
+            let label = format!("the base ({})", crate::syntax::display_path(dir));
+            let (s, _, _) = side(dir, opts, target, &label)?;
+            (s, label)
+        }
+        base::Base::GitRef(r) => {
+            let export = base::export(path, r).map_err(Failure::Usage)?;
+            let label = format!("the base ({r}, {})", &export.commit[..12.min(export.commit.len())]);
+            let mut result = side(&export.project, opts, target, &label);
+            // Source folders outside the project directory (`source = "../lib"`) are read
+            // from the same commit.
+            let compiled = match &result {
+                Ok((_, c, _)) => Some(c),
+                Err(Failure::Errors { compilation, .. }) => Some(compilation.as_ref()),
+                Err(Failure::Usage(_)) => None,
+            };
+            if let Some(c) = compiled {
+                let dir_rel = if export.project.is_dir() {
+                    export.rel.clone()
+                } else {
+                    export
+                        .rel
+                        .rsplit_once('/')
+                        .map(|(d, _)| d.to_string())
+                        .unwrap_or_default()
+                };
+                let paths = source_paths(c);
+                if export
+                    .add_outside(&dir_rel, &paths)
+                    .map_err(Failure::Usage)?
+                {
+                    result = side(&export.project, opts, target, &label);
+                }
+            }
+            let (s, _, _) = result?;
+            (s, label)
+        }
+        base::Base::Stack { name, .. } => {
+            return Err(Failure::Usage(format!(
+                "--stack {name}: planning against a deployed stack needs `slsc deploy`'s AWS support (SPEC §10), which this build does not have yet; compare with --base DIR or --base-ref GITREF"
+            )))
+        }
+    };
+    let plan = diff(&base_snap, &head_snap);
+    Ok(Outcome {
+        plan,
+        head,
+        diagnostics,
+        base_label,
+    })
+}
