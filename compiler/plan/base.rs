@@ -88,20 +88,28 @@ pub struct Export {
 /// Resolves the repository and the commit of `path` at `gitref`, and exports the project's
 /// files (the directory or file `path` names) at that commit.
 pub fn export(path: &Path, gitref: &str) -> Result<Export, String> {
-    let abs = std::fs::canonicalize(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let abs =
+        std::fs::canonicalize(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let dir = if abs.is_dir() {
         abs.clone()
     } else {
         abs.parent().map(Path::to_path_buf).unwrap_or_default()
     };
-    let top = git(&dir, &["rev-parse", "--show-toplevel"])
-        .map_err(|e| format!("--base-ref needs a git repository: {} is not in one ({e})", path.display()))?;
+    let top = git(&dir, &["rev-parse", "--show-toplevel"]).map_err(|e| {
+        format!(
+            "--base-ref needs a git repository: {} is not in one ({e})",
+            path.display()
+        )
+    })?;
     let top = std::fs::canonicalize(top.trim())
         .map_err(|e| format!("cannot read the repository's top level: {e}"))?;
-    let rel = abs
-        .strip_prefix(&top)
-        .map_err(|_| format!("{} is outside the repository {}", abs.display(), top.display()))?;
+    let rel = abs.strip_prefix(&top).map_err(|_| {
+        format!(
+            "{} is outside the repository {}",
+            abs.display(),
+            top.display()
+        )
+    })?;
     let rel: Vec<String> = rel
         .components()
         .filter_map(|c| match c {
@@ -121,7 +129,8 @@ pub fn export(path: &Path, gitref: &str) -> Result<Export, String> {
     })?
     .trim()
     .to_string();
-    let tmp = TempDir::new("slsc-base").map_err(|e| format!("cannot create a temporary directory: {e}"))?;
+    let tmp = TempDir::new("slsc-base")
+        .map_err(|e| format!("cannot create a temporary directory: {e}"))?;
     let root = tmp.path().join("repo");
     std::fs::create_dir_all(&root).map_err(|e| format!("cannot create {}: {e}", root.display()))?;
     let project = if rel.is_empty() {

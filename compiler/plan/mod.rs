@@ -134,7 +134,10 @@ pub struct Rename {
 impl Rename {
     /// The `moved` block that keeps the identity.
     pub fn moved_block(&self) -> String {
-        format!("moved {{\n  from = {}\n  to   = {}\n}}\n", self.from, self.to)
+        format!(
+            "moved {{\n  from = {}\n  to   = {}\n}}\n",
+            self.from, self.to
+        )
     }
 }
 
@@ -875,16 +878,32 @@ pub fn run(
     base: &base::Base,
     target: Target,
 ) -> Result<Outcome, Failure> {
-    let (head_snap, head, diagnostics) = side(path, opts, target, "the project")?;
-    let (base_snap, base_label) = match base {
+    // The base is located first: a bad directory or git revision is a usage error whatever
+    // the state of the head.
+    let export = match base {
         base::Base::Dir(dir) => {
-            let label = format!("the base ({})", crate::syntax::display_path(dir));
-            let (s, _, _) = side(dir, opts, target, &label)?;
-            (s, label)
+            if !dir.exists() {
+                return Err(Failure::Usage(format!(
+                    "--base {}: no such directory",
+                    crate::syntax::display_path(dir)
+                )));
+            }
+            None
         }
-        base::Base::GitRef(r) => {
-            let export = base::export(path, r).map_err(Failure::Usage)?;
-            let label = format!("the base ({r}, {})", &export.commit[..12.min(export.commit.len())]);
+        base::Base::GitRef(r) => Some(base::export(path, r).map_err(Failure::Usage)?),
+        base::Base::Stack { name, .. } => {
+            return Err(Failure::Usage(format!(
+                "--stack {name}: planning against a deployed stack needs `slsc deploy`'s AWS support (SPEC §10), which this build does not have yet; compare with --base DIR or --base-ref GITREF"
+            )))
+        }
+    };
+    let (head_snap, head, diagnostics) = side(path, opts, target, "the project")?;
+    let (base_snap, base_label) = match (base, export) {
+        (base::Base::GitRef(r), Some(export)) => {
+            let label = format!(
+                "the base ({r}, {})",
+                &export.commit[..12.min(export.commit.len())]
+            );
             let mut result = side(&export.project, opts, target, &label);
             // Source folders outside the project directory (`source = "../lib"`) are read
             // from the same commit.
@@ -914,10 +933,13 @@ pub fn run(
             let (s, _, _) = result?;
             (s, label)
         }
-        base::Base::Stack { name, .. } => {
-            return Err(Failure::Usage(format!(
-                "--stack {name}: planning against a deployed stack needs `slsc deploy`'s AWS support (SPEC §10), which this build does not have yet; compare with --base DIR or --base-ref GITREF"
-            )))
+        (base, _) => {
+            let base::Base::Dir(dir) = base else {
+                unreachable!("git and stack bases are handled above")
+            };
+            let label = format!("the base ({})", crate::syntax::display_path(dir));
+            let (s, _, _) = side(dir, opts, target, &label)?;
+            (s, label)
         }
     };
     let plan = diff(&base_snap, &head_snap);

@@ -163,10 +163,7 @@ pub fn text(plan: &Plan, color: bool) -> String {
                 } else {
                     String::new()
                 };
-                let inline = (
-                    p.before.as_ref().map(scalar),
-                    p.after.as_ref().map(scalar),
-                );
+                let inline = (p.before.as_ref().map(scalar), p.after.as_ref().map(scalar));
                 match inline {
                     (Some(Some(a)), Some(Some(b))) => {
                         let _ = writeln!(s, "        {}: {a} → {b}{mark}", p.path);
@@ -188,10 +185,18 @@ pub fn text(plan: &Plan, color: bool) -> String {
                                     let _ = writeln!(s, "            {l}");
                                 }
                                 Some((ChangeTag::Delete, l)) => {
-                                    let _ = writeln!(s, "          {}", st.paint("31", &format!("- {l}")));
+                                    let _ = writeln!(
+                                        s,
+                                        "          {}",
+                                        st.paint("31", &format!("- {l}"))
+                                    );
                                 }
                                 Some((ChangeTag::Insert, l)) => {
-                                    let _ = writeln!(s, "          {}", st.paint("32", &format!("+ {l}")));
+                                    let _ = writeln!(
+                                        s,
+                                        "          {}",
+                                        st.paint("32", &format!("+ {l}"))
+                                    );
                                 }
                             }
                         }
@@ -240,7 +245,9 @@ fn md_code(s: &str) -> String {
 }
 
 fn md_escape(s: &str) -> String {
-    s.replace('|', "\\|").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// The most important action of a block's changes (for the graph).
@@ -300,7 +307,10 @@ pub fn markdown(plan: &Plan) -> String {
                 md_code(&c.logical_id),
                 c.type_,
                 c.action.as_str(),
-                c.store.as_deref().map(super::loss_sentence).unwrap_or("its data is lost"),
+                c.store
+                    .as_deref()
+                    .map(super::loss_sentence)
+                    .unwrap_or("its data is lost"),
                 c.fix
                     .as_ref()
                     .filter(|_| c.blocked.is_none())
@@ -310,7 +320,11 @@ pub fn markdown(plan: &Plan) -> String {
         }
         s.push('\n');
     }
-    let blocked: Vec<&Change> = plan.changes.iter().filter(|c| c.blocked.is_some()).collect();
+    let blocked: Vec<&Change> = plan
+        .changes
+        .iter()
+        .filter(|c| c.blocked.is_some())
+        .collect();
     if !blocked.is_empty() {
         s.push_str("> [!CAUTION]\n> **This deployment will fail.**\n>\n");
         for c in &blocked {
@@ -383,10 +397,7 @@ pub fn markdown(plan: &Plan) -> String {
                 } else {
                     ""
                 };
-                match (
-                    p.before.as_ref().map(scalar),
-                    p.after.as_ref().map(scalar),
-                ) {
+                match (p.before.as_ref().map(scalar), p.after.as_ref().map(scalar)) {
                     (b @ (Some(Some(_)) | None), a @ (Some(Some(_)) | None)) => {
                         let _ = writeln!(s, "  {}{mark}", p.path);
                         if let Some(Some(b)) = b {

@@ -79,8 +79,10 @@ pub fn markdown() -> String {
         for (k, v) in &t.sources {
             s.push_str(&format!("- *{k}*: {v}\n"));
         }
-        s.push_str("\n| resource type | replaced when these change | explicit name | holds data |\n");
-        s.push_str("|---|---|---|---|\n");
+        s.push_str(
+            "\n| resource type | replaced when these change | explicit name | holds data | source |\n",
+        );
+        s.push_str("|---|---|---|---|---|\n");
         for (ty, r) in &t.resources {
             let mut rep: Vec<String> = r.replace.iter().map(|p| format!("`{p}`")).collect();
             for (p, with) in &r.replace_with {
@@ -90,10 +92,14 @@ pub fn markdown() -> String {
                 rep.push(format!("{c} (conditional, not acted on)"));
             }
             s.push_str(&format!(
-                "| `{ty}` | {} | {} | {} |\n",
+                "| `{ty}` | {} | {} | {} | {} |\n",
                 rep.join(", "),
-                r.name.as_deref().map(|n| format!("`{n}`")).unwrap_or_default(),
+                r.name
+                    .as_deref()
+                    .map(|n| format!("`{n}`"))
+                    .unwrap_or_default(),
                 r.store.as_deref().unwrap_or(""),
+                r.source.as_deref().unwrap_or(""),
             ));
         }
         s.push('\n');
