@@ -450,7 +450,11 @@ fn main() -> ExitCode {
             let _ = e.print();
             // A usage error of `plan --detailed-exitcode` is 1 (2 means "changes").
             let detailed = std::env::args().any(|a| a == "--detailed-exitcode");
-            let code = if e.use_stderr() && detailed { 1 } else { e.exit_code() };
+            let code = if e.use_stderr() && detailed {
+                1
+            } else {
+                e.exit_code()
+            };
             return ExitCode::from(code as u8);
         }
     };
