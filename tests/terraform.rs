@@ -2130,7 +2130,10 @@ fn pairs() -> &'static [Pair] {
                     ..Default::default()
                 };
                 let model = common::expect_clean(slsc::compile(&dir, &opts).expect("loads"));
-                let functions = model
+                // Blocks renamed with `moved` keep their old (identity) names.
+                let identities = model.with_identities();
+                let model_ids = identities.as_ref().unwrap_or(&model);
+                let functions = model_ids
                     .of_kind(slsc::model::BlockKind::Function)
                     .map(|f| model.physical_name(&f.name))
                     .collect();

@@ -7,6 +7,7 @@
 pub mod build;
 pub mod diagnostics;
 pub mod fixtures;
+pub mod plan;
 pub mod temp;
 
 use serde_json::Value;
