@@ -117,10 +117,12 @@ fn policy_document(stmts: &[Statement]) -> J {
 struct Emitter<'a> {
     model: &'a Model,
     graph: &'a Graph,
-    /// (logical ID, the resource already serialised at its indentation): each resource's JSON
-    /// value lives only while it is written, so a 10,000-function template never exists as one
-    /// JSON tree in memory.
+    /// (logical ID, the resource's entry in `Resources`, already serialised at its indentation
+    /// and followed by `,\n`): each resource's JSON value lives only while it is written, so a
+    /// 10,000-function template never exists as one JSON tree in memory.
     resources: Vec<(String, String)>,
+    /// The buffer each entry is rendered in.
+    scratch: String,
     /// Compact size of each role's inline policy, by logical ID.
     policy_sizes: Vec<(String, usize)>,
     outputs: Map<String, J>,
@@ -143,6 +145,7 @@ pub fn emit(model: &Model, graph: &Graph, code_key: &dyn Fn(&str) -> Option<Stri
         model,
         graph,
         resources: Vec::new(),
+        scratch: String::new(),
         policy_sizes: Vec::new(),
         outputs: Map::new(),
         keys: code_key,
@@ -175,22 +178,18 @@ pub fn emit(model: &Model, graph: &Graph, code_key: &dyn Fn(&str) -> Option<Stri
     text.push_str(",\n  \"Resources\": ");
     e.resources.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     let resources = e.resources.len();
-    let mut pieces = Vec::with_capacity(2 * resources + 2);
+    let mut pieces = Vec::with_capacity(resources + 2);
     if e.resources.is_empty() {
         text.push_str("{}\n}\n");
         pieces.push(text);
     } else {
         text.push_str("{\n");
-        for (i, (id, body)) in e.resources.into_iter().enumerate() {
-            if i > 0 {
-                text.push_str(",\n");
-            }
-            text.push_str("    ");
-            text.push_str(&serde_json::to_string(&id).expect("strings serialise"));
-            text.push_str(": ");
-            pieces.push(std::mem::take(&mut text));
-            pieces.push(body);
+        pieces.push(text);
+        // Each entry already ends with the separator; the last one must not.
+        if let Some((_, last)) = e.resources.last_mut() {
+            last.truncate(last.len() - 2);
         }
+        pieces.extend(e.resources.into_iter().map(|(_, entry)| entry));
         pieces.push("\n  }\n}\n".to_string());
     }
     Template {
@@ -208,9 +207,17 @@ impl<'a> Emitter<'a> {
                 self.policy_sizes.push((id.clone(), size));
             }
         }
-        let mut body = String::new();
-        write_sorted(&r, 2, &mut body);
-        self.resources.push((id, body));
+        // The entry as it appears in `Resources` (`    "Id": {…},\n`), rendered into a reused
+        // buffer and then copied into a string of exactly its size: the 50,000 entries of a
+        // large template are most of the build's memory, so no growth slack is kept.
+        let scratch = &mut self.scratch;
+        scratch.clear();
+        scratch.push_str("    ");
+        scratch.push_str(&serde_json::to_string(&id).expect("strings serialise"));
+        scratch.push_str(": ");
+        write_sorted(&r, 2, scratch);
+        scratch.push_str(",\n");
+        self.resources.push((id, scratch.as_str().to_owned()));
     }
 
     fn functions(&mut self) {

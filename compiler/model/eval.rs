@@ -42,6 +42,7 @@ pub struct LocalDef<'a> {
     pub name_span: Span,
 }
 
+#[derive(Clone)]
 enum LocalState {
     InProgress,
     Done(Value),
@@ -49,6 +50,7 @@ enum LocalState {
 }
 
 /// What the evaluator can see.
+#[derive(Clone, Copy)]
 pub struct Env<'a> {
     /// Declared blocks, per referenceable kind.
     pub blocks: &'a BTreeMap<RefKind, BTreeMap<String, Span>>,
@@ -112,6 +114,21 @@ impl<'a> Evaluator<'a> {
             local_stack: Vec::new(),
             diagnostics: Vec::new(),
             file: 0,
+            scopes: Vec::new(),
+        }
+    }
+
+    /// An evaluator for another thread: the same environment and the same evaluated locals,
+    /// with no diagnostics of its own. Once every local has been evaluated (pass 4 of
+    /// lowering), evaluating block attributes only reads this state, so forks give the same
+    /// values and report nothing about locals a second time.
+    pub fn fork(&self) -> Evaluator<'a> {
+        Evaluator {
+            env: self.env,
+            local_state: self.local_state.clone(),
+            local_stack: Vec::new(),
+            diagnostics: Vec::new(),
+            file: self.file,
             scopes: Vec::new(),
         }
     }

@@ -131,14 +131,32 @@ pub struct Attr {
     pub span: Span,
     /// The attribute's name (or the block header, for defaults).
     pub key_span: Span,
+    /// The spans inside a list or object literal (`None` for any other value). Boxed: most
+    /// attributes are not literals, and a large model has hundreds of thousands of attributes.
+    pub literal: Option<Box<LiteralSpans>>,
+    /// Set when the value is a default, not written by the user.
+    pub defaulted: bool,
+}
+
+/// Where the parts of a list or object literal were written.
+#[derive(Debug, Clone, Default)]
+pub struct LiteralSpans {
     /// Spans of the elements, when the value was written as a list literal.
     pub items: Vec<Span>,
     /// Spans of the values by key, when the value was written as an object literal.
     pub fields: BTreeMap<String, Span>,
     /// Spans of the keys, when the value was written as an object literal.
     pub keys: BTreeMap<String, Span>,
-    /// Set when the value is a default, not written by the user.
-    pub defaulted: bool,
+}
+
+impl LiteralSpans {
+    fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.fields.is_empty() && self.keys.is_empty()
+    }
+    /// Boxed, or `None` when there is nothing to keep.
+    pub fn boxed(self) -> Option<Box<LiteralSpans>> {
+        (!self.is_empty()).then(|| Box::new(self))
+    }
 }
 
 impl Attr {
@@ -148,18 +166,27 @@ impl Attr {
             value,
             span: header,
             key_span: header,
-            items: Vec::new(),
-            fields: BTreeMap::new(),
-            keys: BTreeMap::new(),
+            literal: None,
             defaulted: true,
         }
     }
     /// The span of the i-th list element (the whole value when it was not a list literal).
     pub fn item_span(&self, i: usize) -> Span {
-        self.items.get(i).copied().unwrap_or(self.span)
+        self.literal
+            .as_ref()
+            .and_then(|l| l.items.get(i).copied())
+            .unwrap_or(self.span)
     }
+    /// The span of an object literal's value by key (the whole value otherwise).
     pub fn field_span(&self, key: &str) -> Span {
-        self.fields.get(key).copied().unwrap_or(self.span)
+        self.literal
+            .as_ref()
+            .and_then(|l| l.fields.get(key).copied())
+            .unwrap_or(self.span)
+    }
+    /// The span of an object literal's key, when the value was written as one.
+    pub fn field_key_span(&self, key: &str) -> Option<Span> {
+        self.literal.as_ref().and_then(|l| l.keys.get(key).copied())
     }
 }
 
@@ -196,6 +223,10 @@ impl AttrMap {
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+    /// Drops the spare capacity (a large model has tens of thousands of blocks).
+    pub fn shrink_to_fit(&mut self) {
+        self.0.shrink_to_fit();
     }
 }
 
@@ -743,44 +774,101 @@ pub fn lower(
     }
 
     // -- 5. Blocks --------------------------------------------------------------------------
-    let mut blocks: Vec<Block> = Vec::new();
+    // Each declared block gets its own syntax, moved out of its slot (blocks that were not
+    // declared keep theirs until the end).
+    let mut syntax: Vec<Option<HclBlock>> = decls
+        .iter()
+        .map(|d| match d.src {
+            Src::Kept(_) => None,
+            Src::Slot(i) => slots[i].take(),
+        })
+        .collect();
+    // The blocks are lowered on as many threads as the files were parsed on, each taking the
+    // declarations of the same run of files its parser thread took (decls are in file order).
+    // Each thread frees the syntax it has lowered as it goes, so the model reuses the trees'
+    // memory: with glibc, memory freed in the parser threads' arenas is only reused by threads
+    // allocating from those arenas, which the lowering threads (started after the parsers
+    // ended) are. The results are merged in declaration order, so the output does not depend
+    // on the number of threads.
+    let chunk_of_file: BTreeMap<FileId, usize> = {
+        let per = parsed
+            .files
+            .len()
+            .div_ceil(crate::syntax::worker_threads())
+            .max(1);
+        parsed
+            .files
+            .iter()
+            .enumerate()
+            .map(|(i, pf)| (pf.file, i / per))
+            .collect()
+    };
+    let chunk_of = |d: &Decl| chunk_of_file.get(&d.file).copied().unwrap_or(0);
+    let mut bounds = vec![0];
+    if decls.len() >= PARALLEL_LOWERING_MIN_BLOCKS {
+        for i in 1..decls.len() {
+            if chunk_of(&decls[i]) != chunk_of(&decls[i - 1]) {
+                bounds.push(i);
+            }
+        }
+    }
+    bounds.push(decls.len());
+    let mut parts: Vec<(&[Decl], &mut [Option<HclBlock>])> = Vec::new();
+    {
+        let mut rest_decls = &decls[..];
+        let mut rest_syntax = &mut syntax[..];
+        for w in bounds.windows(2) {
+            let n = w[1] - w[0];
+            let (d, dr) = rest_decls.split_at(n);
+            let (s, sr) = rest_syntax.split_at_mut(n);
+            parts.push((d, s));
+            rest_decls = dr;
+            rest_syntax = sr;
+        }
+    }
+    let app_decl_ref = app_decl;
+    let stage_ref = stage.as_str();
+    let mut lowered: Vec<LoweredPart> = std::thread::scope(|scope| {
+        let mut parts = parts.into_iter();
+        let first = parts.next();
+        let handles: Vec<_> = parts
+            .map(|(d, s)| {
+                let mut wev = ev.fork();
+                std::thread::Builder::new()
+                    .name("slsc-lower-part".into())
+                    .stack_size(LOWER_STACK_BYTES)
+                    .spawn_scoped(scope, move || {
+                        lower_part(d, s, &mut wev, app_decl_ref, stage_ref)
+                    })
+                    .expect("a lowering thread can be started")
+            })
+            .collect();
+        let mut out = Vec::with_capacity(handles.len() + 1);
+        if let Some((d, s)) = first {
+            out.push(lower_part(d, s, &mut ev, app_decl_ref, stage_ref));
+        }
+        for h in handles {
+            out.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        out
+    });
+    drop(syntax);
+    let mut blocks: Vec<Block> = Vec::with_capacity(lowered.iter().map(|p| p.blocks.len()).sum());
     let mut app_block: Option<Block> = None;
     let mut moved: Vec<Moved> = Vec::new();
-    for d in &decls {
-        // A slot's syntax is taken here and dropped at the end of the iteration.
-        let mut taken = None;
-        let block: &HclBlock = match d.src {
-            Src::Kept(b) => b,
-            Src::Slot(i) => {
-                taken = slots[i].take();
-                match &taken {
-                    Some(b) => b,
-                    None => continue,
-                }
-            }
-        };
-        match d.kind {
-            BlockKind::Variable => {}
-            BlockKind::Locals => {}
-            BlockKind::Moved => {
-                if let Some(m) = lower_moved(d, block, &mut diags) {
-                    moved.push(m);
-                }
-            }
-            BlockKind::App => {
-                if app_decl.is_some_and(|a| std::ptr::eq(a, d)) {
-                    let mut b = lower_block(d, block, &mut ev, &mut diags);
-                    if let Some(a) = b.attrs.get_mut("stage") {
-                        a.value = Value::String(stage.clone());
-                    }
-                    app_block = Some(b);
-                }
-            }
-            _ => blocks.push(lower_block(d, block, &mut ev, &mut diags)),
+    for p in lowered.iter_mut() {
+        blocks.append(&mut p.blocks);
+        moved.append(&mut p.moved);
+        diags.append(&mut p.diags);
+        if app_block.is_none() {
+            app_block = p.app.take();
         }
-        drop(taken);
     }
     diags.append(&mut ev.diagnostics);
+    for p in lowered.iter_mut() {
+        diags.append(&mut p.ev_diags);
+    }
+    drop(lowered);
 
     let Some(app) = app_block else {
         return Ok((None, diags));
@@ -800,7 +888,77 @@ pub fn lower(
     // -- 6. Validation ----------------------------------------------------------------------
     validate::apply_defaults(&mut model);
     validate::validate(&mut model, opts, &mut diags);
+    for b in std::iter::once(&mut model.app).chain(model.blocks.iter_mut()) {
+        b.attrs.shrink_to_fit();
+    }
     Ok((Some(model), diags))
+}
+
+/// Below this many declared blocks, lowering stays on one thread.
+const PARALLEL_LOWERING_MIN_BLOCKS: usize = 512;
+
+/// The stack of each extra lowering thread (as for the main one: evaluation recurses; only the
+/// touched part is ever committed).
+const LOWER_STACK_BYTES: usize = 256 << 20;
+
+/// What one thread lowered, in declaration order.
+struct LoweredPart {
+    blocks: Vec<Block>,
+    app: Option<Block>,
+    moved: Vec<Moved>,
+    diags: Vec<Diagnostic>,
+    /// The thread's evaluator's diagnostics (reported after every block's own).
+    ev_diags: Vec<Diagnostic>,
+}
+
+/// Lowers a run of declarations; `syntax[i]` is the syntax of `decls[i]` when it is not kept,
+/// taken and freed once the block is lowered.
+fn lower_part(
+    decls: &[Decl],
+    syntax: &mut [Option<HclBlock>],
+    ev: &mut Evaluator,
+    app_decl: Option<&Decl>,
+    stage: &str,
+) -> LoweredPart {
+    let mut out = LoweredPart {
+        blocks: Vec::new(),
+        app: None,
+        moved: Vec::new(),
+        diags: Vec::new(),
+        ev_diags: Vec::new(),
+    };
+    let diags = &mut out.diags;
+    for (d, slot) in decls.iter().zip(syntax.iter_mut()) {
+        // A slot's syntax is taken here and dropped at the end of the iteration.
+        let taken = slot.take();
+        let block: &HclBlock = match (d.src, &taken) {
+            (Src::Kept(b), _) => b,
+            (Src::Slot(_), Some(b)) => b,
+            (Src::Slot(_), None) => continue,
+        };
+        match d.kind {
+            BlockKind::Variable => {}
+            BlockKind::Locals => {}
+            BlockKind::Moved => {
+                if let Some(m) = lower_moved(d, block, diags) {
+                    out.moved.push(m);
+                }
+            }
+            BlockKind::App => {
+                if app_decl.is_some_and(|a| std::ptr::eq(a, d)) {
+                    let mut b = lower_block(d, block, ev, diags);
+                    if let Some(a) = b.attrs.get_mut("stage") {
+                        a.value = Value::String(stage.to_string());
+                    }
+                    out.app = Some(b);
+                }
+            }
+            _ => out.blocks.push(lower_block(d, block, ev, diags)),
+        }
+        drop(taken);
+    }
+    out.ev_diags = std::mem::take(&mut ev.diagnostics);
+    out
 }
 
 fn empty_vals_spans() -> BTreeMap<String, Span> {
@@ -1249,7 +1407,11 @@ fn lower_block(
 ) -> Block {
     let file = d.file;
     let specs = d.kind.schema();
-    let mut attrs = AttrMap::default();
+    // Room for every attribute of the schema: with the defaults (here and in
+    // `validate::apply_defaults`) most blocks end up with nearly all of them, and growing the
+    // vector by doubling would leave a large model's worth of freed halves behind. The spare
+    // capacity is dropped once the model is complete.
+    let mut attrs = AttrMap(Vec::with_capacity(specs.len()));
     for st in block.body.iter() {
         let a = match st {
             Structure::Attribute(a) => a,
@@ -1339,9 +1501,12 @@ fn lower_block(
                 value,
                 span,
                 key_span: sp(file, &a.key),
-                items,
-                fields,
-                keys,
+                literal: LiteralSpans {
+                    items,
+                    fields,
+                    keys,
+                }
+                .boxed(),
                 defaulted: false,
             },
         );

@@ -7,7 +7,7 @@
 
 use super::schema::{HARD_RULES, RULE_NAMES};
 use super::value::{fmt_number, suggest, Addr, RefKind, Value};
-use super::{Attr, Block, BlockKind, LowerOptions, Model, TriggerSource};
+use super::{Attr, Block, BlockKind, LiteralSpans, LowerOptions, Model, TriggerSource};
 use crate::diagnostics::{Diagnostic, Span};
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
@@ -142,18 +142,28 @@ pub fn apply_defaults(model: &mut Model) {
         {
             if !app_env.is_empty() {
                 let mut merged: IndexMap<String, Value> = app_env.clone();
-                let mut fields = app.attrs["environment"].fields.clone();
-                let mut keys = app.attrs["environment"].keys.clone();
-                keys.extend(fenv.keys.clone());
-                fenv.keys = keys;
+                let mut lit = app.attrs["environment"]
+                    .literal
+                    .as_deref()
+                    .map(|l| LiteralSpans {
+                        items: Vec::new(),
+                        fields: l.fields.clone(),
+                        keys: l.keys.clone(),
+                    })
+                    .unwrap_or_default();
+                if let Some(own) = fenv.literal.take() {
+                    let own = *own;
+                    lit.keys.extend(own.keys);
+                    lit.fields.extend(own.fields);
+                    lit.items = own.items;
+                }
                 if let Value::Object(own) = &fenv.value {
                     for (k, v) in own {
                         merged.insert(k.clone(), v.clone());
                     }
                 }
-                fields.extend(fenv.fields.clone());
                 fenv.value = Value::Object(merged);
-                fenv.fields = fields;
+                fenv.literal = lit.boxed();
             }
         }
     }
@@ -280,7 +290,7 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
         if let Value::Object(levels) = &attr.value {
             for (rule, level) in levels {
                 let span = attr.field_span(rule);
-                let key_span = attr.keys.get(rule).copied().unwrap_or(span);
+                let key_span = attr.field_key_span(rule).unwrap_or(span);
                 if rule.starts_with("policy/") {
                     // Policies arrive with `policy` blocks and `--policy`; none is loaded yet.
                     diags.push(
@@ -405,7 +415,7 @@ fn validate_function(f: &Block, account: f64, diags: &mut Vec<Diagnostic>) {
         if let Value::Object(env) = &a.value {
             let mut total = 0usize;
             for (k, v) in env {
-                let span = a.keys.get(k).copied().unwrap_or_else(|| a.field_span(k));
+                let span = a.field_key_span(k).unwrap_or_else(|| a.field_span(k));
                 total += k.len();
                 if let Value::Deploy(parts) = v {
                     for p in parts {

@@ -312,6 +312,16 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
     Some(start + line_end)
 }
 
+/// How many threads parse the files: one per core, at most 8. `model::lower` lowers the blocks
+/// on as many threads, split by file the same way, so the memory of the freed syntax trees is
+/// reused by the model (see there).
+pub fn worker_threads() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, 8)
+}
+
 /// Reads and parses every file of a project.
 pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Parsed), LoadError> {
     let (dir, files) = project_files(path)?;
@@ -331,10 +341,7 @@ pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Pa
     }
     // Files parse independently: spread them over the cores, in contiguous runs, and collect
     // the results in file order so the output never depends on scheduling.
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, 8);
+    let threads = worker_threads();
     let per = to_parse.len().div_ceil(threads).max(1);
     let sources_ref = &*sources;
     let results: Vec<Vec<(ParsedFile, Vec<Diagnostic>)>> = std::thread::scope(|scope| {
