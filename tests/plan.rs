@@ -696,7 +696,7 @@ fn tag_change_updates_every_tagged_resource_cloudformation() {
 /// (it compares `resource` only): an app-wide tag change is "no changes" (exit 0 with
 /// --detailed-exitcode), though `terraform apply` updates the tags of every resource.
 #[test]
-#[ignore = "bug: plan --target terraform ignores provider default_tags: a tag change is `no changes`"]
+
 fn tag_change_is_a_change_terraform() {
     let p = plan("tags", TF);
     assert!(
@@ -859,7 +859,7 @@ fn removed_retained_bucket() {
 /// `retain = true` does not protect a removed block is missing (data_loss is still right, by
 /// the fallback).
 #[test]
-#[ignore = "bug: plan reads lifecycle.prevent_destroy as an object, Terraform JSON has a list: the removed retained bucket lacks its prevent_destroy note"]
+
 fn removed_retained_bucket_explains_prevent_destroy_terraform() {
     let p = plan("remove_uploads", TF);
     let c = p.change("aws_s3_bucket.uploads");
@@ -952,7 +952,28 @@ fn topic_fifo_toggle_replaces() {
 fn table_key_change_replaces_with_data_loss() {
     for t in TARGETS {
         let p = plan("table_key", t);
-        assert_eq!(p.blocks(), BTreeSet::from(["database.orders".to_string()]));
+        // The stream's mapping refers to the table's stream ARN, which a new table changes:
+        // the mapping is replaced too.
+        assert_eq!(
+            p.blocks(),
+            BTreeSet::from([
+                "database.orders".to_string(),
+                "trigger.order_changes".to_string()
+            ])
+        );
+        let esm = p.change(pick(
+            t,
+            "OrderChangesEventSourceMapping",
+            "aws_lambda_event_source_mapping.order_changes",
+        ));
+        assert_eq!(esm["action"], "replace", "{esm}");
+        let arn = esm["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["refers_to_replaced"].is_string())
+            .expect("the event source ARN refers to the replaced table");
+        assert_eq!(arn["replacement"], true);
         let id = pick(t, "OrdersTable", "aws_dynamodb_table.orders");
         let c = p.change(id);
         assert_eq!(c["action"], "replace");
@@ -980,8 +1001,8 @@ fn table_key_change_replaces_with_data_loss() {
         }
         assert_eq!(
             (p.summary("replace"), p.summary("data_loss")),
-            (1, 1),
-            "{}",
+            (2, 1),
+            "the table and its stream mapping are replaced; only the table loses data\n{}",
             p.listing()
         );
     }
@@ -993,7 +1014,7 @@ fn table_key_change_replaces_with_data_loss() {
 /// `lifecycle` list and does not mark it blocked. The `stage` case shows the same for the
 /// replaced table and bucket.
 #[test]
-#[ignore = "bug: plan reads lifecycle.prevent_destroy as an object, Terraform JSON has a list: a retained table's replacement is not blocked"]
+
 fn table_key_change_is_blocked_by_prevent_destroy_terraform() {
     for case in ["table_key", "stage"] {
         let p = plan(case, TF);
@@ -1230,13 +1251,23 @@ fn json_shape() {
                         pr.as_object().unwrap().keys().map(String::as_str).collect();
                     assert_eq!(
                         keys,
-                        BTreeSet::from(["path", "before", "after", "replacement"])
+                        BTreeSet::from([
+                            "path",
+                            "before",
+                            "after",
+                            "replacement",
+                            "refers_to_replaced"
+                        ])
                     );
                     assert!(
                         pr["path"].is_string() && pr["replacement"].is_boolean(),
                         "{pr}"
                     );
-                    assert_ne!(pr["before"], pr["after"], "{pr}");
+                    // An unchanged value that refers to a replaced resource changes at deploy time.
+                    assert!(
+                        pr["before"] != pr["after"] || pr["refers_to_replaced"].is_string(),
+                        "{pr}"
+                    );
                 }
                 let address = c["address"].as_str().unwrap();
                 let (kind, name) = address.split_once('.').expect("kind.name");

@@ -90,6 +90,9 @@ pub struct PropertyChange {
     pub after: Option<J>,
     /// This change replaces the resource.
     pub replacement: bool,
+    /// Set when the written value is unchanged but refers to a resource that is replaced: the
+    /// value may change at deploy time (the replaced resource's logical ID / address).
+    pub refers_to_replaced: Option<String>,
 }
 
 /// A code change: the artifact hashes (first 16 hex of the zip's SHA-256) before and after.
@@ -148,8 +151,9 @@ pub struct Plan {
     /// Sorted by owner address, then logical ID.
     pub changes: Vec<Change>,
     pub renames: Vec<Rename>,
-    /// Edges of the base and head graphs (union).
-    pub edges: BTreeSet<(String, String, String)>,
+    /// The resource graphs between owners, (from, to, label): the base's and the head's.
+    pub base_edges: BTreeSet<(String, String, String)>,
+    pub head_edges: BTreeSet<(String, String, String)>,
 }
 
 impl Plan {
@@ -410,17 +414,37 @@ impl Snapshot {
                 }
             }
             Target::Terraform => {
+                // The provider's default_tags reach every resource that takes tags: compared as
+                // the resource's `tags_all`, as Terraform shows them.
+                let default_tags = doc
+                    .pointer("/provider/aws/default_tags/0/tags")
+                    .or_else(|| doc.pointer("/provider/aws/default_tags/tags"))
+                    .and_then(J::as_object)
+                    .filter(|t| !t.is_empty());
                 if let Some(types) = doc.get("resource").and_then(J::as_object) {
                     for (type_, rs) in types {
                         let Some(rs) = rs.as_object() else { continue };
+                        let taggable = tables::rule(target, type_).tags;
                         for (name, body) in rs {
                             let id = format!("{type_}.{name}");
                             let owner = owners.owner(target, type_, &id);
+                            let mut body = body.clone();
+                            if let (true, Some(defaults), Some(obj)) =
+                                (taggable, default_tags, body.as_object_mut())
+                            {
+                                let mut all = defaults.clone();
+                                if let Some(own) = obj.get("tags").and_then(J::as_object) {
+                                    for (k, v) in own {
+                                        all.insert(k.clone(), v.clone());
+                                    }
+                                }
+                                obj.insert("tags_all".into(), J::Object(all));
+                            }
                             resources.insert(
                                 id,
                                 Resource {
                                     type_: type_.clone(),
-                                    body: body.clone(),
+                                    body,
                                     owner,
                                 },
                             );
@@ -477,10 +501,14 @@ fn entries(target: Target, body: &J) -> BTreeMap<String, J> {
 fn retain_flag(target: Target, body: &J) -> bool {
     match target {
         Target::CloudFormation => body.get("DeletionPolicy").and_then(J::as_str) == Some("Retain"),
-        Target::Terraform => body
-            .pointer("/lifecycle/prevent_destroy")
-            .and_then(J::as_bool)
-            .unwrap_or(false),
+        // `"lifecycle": [{"prevent_destroy": true}]` (the emitted form) or an object.
+        Target::Terraform => [
+            body.pointer("/lifecycle/0/prevent_destroy"),
+            body.pointer("/lifecycle/prevent_destroy"),
+        ]
+        .into_iter()
+        .flatten()
+        .any(|v| v.as_bool() == Some(true)),
     }
 }
 
@@ -522,6 +550,36 @@ pub(crate) fn loss_sentence(store: &str) -> &'static str {
 /// Compares two snapshots of the same target.
 pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
     let target = head.target;
+    // A resource that refers to a replaced one may change (or be replaced) too: compare again
+    // with the replaced resources known, until no new replacement appears.
+    let mut replaced: BTreeSet<String> = BTreeSet::new();
+    let mut changes = compare_all(base, head, &replaced);
+    for _ in 0..16 {
+        let now: BTreeSet<String> = changes
+            .iter()
+            .filter(|c| c.action == Action::Replace)
+            .map(|c| c.logical_id.clone())
+            .collect();
+        if now == replaced {
+            break;
+        }
+        replaced = now;
+        changes = compare_all(base, head, &replaced);
+    }
+    changes.sort_by(|a, b| (&a.address, &a.logical_id).cmp(&(&b.address, &b.logical_id)));
+    let renames = likely_renames(&changes, base, head);
+    Plan {
+        target,
+        changes,
+        renames,
+        base_edges: base.edges.clone(),
+        head_edges: head.edges.clone(),
+    }
+}
+
+/// Compares every resource, knowing which are replaced.
+fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) -> Vec<Change> {
+    let target = head.target;
     let mut changes = Vec::new();
     let ids: BTreeSet<&String> = base.resources.keys().chain(head.resources.keys()).collect();
     for id in ids {
@@ -553,6 +611,7 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
                         before: None,
                         after: Some(v),
                         replacement: false,
+                        refers_to_replaced: None,
                     })
                     .collect();
             }
@@ -565,6 +624,7 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
                         before: Some(v),
                         after: None,
                         replacement: false,
+                        refers_to_replaced: None,
                     })
                     .collect();
                 if let Some(st) = &store {
@@ -588,7 +648,7 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
                     }
                     if c.data_loss {
                         c.fix = Some(match (target, st.as_str()) {
-                            (_, "queue") => "drain the queue (let its consumers finish) before removing the block: the messages still in it are lost".to_string(),
+                            (_, "queue") => "drain the queue (let its consumers finish) before removing the block".to_string(),
                             (Target::CloudFormation, _) => format!(
                                 "to keep the {n} and its data in the account, deploy it once with `retain = true` before removing the block",
                                 n = store_noun(st)
@@ -603,48 +663,8 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
                 }
             }
             (Some(b), Some(h)) => {
-                let (eb, eh) = (entries(target, &b.body), entries(target, &h.body));
-                let keys: BTreeSet<&String> = eb.keys().chain(eh.keys()).collect();
-                let changed: BTreeSet<&str> = keys
-                    .iter()
-                    .filter(|k| eb.get(**k) != eh.get(**k))
-                    .map(|k| k.as_str())
-                    .collect();
-                for k in keys {
-                    if !changed.contains(k.as_str()) {
-                        continue;
-                    }
-                    let replacement = rule.replace.iter().any(|p| p == k)
-                        || rule
-                            .replace_with
-                            .get(k.as_str())
-                            .is_some_and(|w| changed.contains(w.as_str()));
-                    c.properties.push(PropertyChange {
-                        path: k.clone(),
-                        before: eb.get(k).cloned(),
-                        after: eh.get(k).cloned(),
-                        replacement,
-                    });
-                }
-                if c.properties.is_empty() {
+                if !update(target, rule, b, h, replaced, &mut c) {
                     continue;
-                }
-                if c.properties.iter().any(|p| p.replacement) {
-                    c.action = Action::Replace;
-                    if let Some(st) = &store {
-                        c.data_loss = true;
-                        c.notes.push(format!(
-                            "replacing the {} creates a new, empty one: {}{}",
-                            store_noun(st),
-                            loss_sentence(st),
-                            if target == Target::CloudFormation && retain_flag(target, &b.body) {
-                                " from the stack (UpdateReplacePolicy Retain keeps the old one in the account, unmanaged)"
-                            } else {
-                                ""
-                            }
-                        ));
-                    }
-                    blocked_replacement(target, rule, &changed, &b.body, &mut c);
                 }
             }
             (None, None) => unreachable!("the id comes from one side"),
@@ -652,16 +672,119 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
         c.code = code_change(target, &c.type_, &c.properties);
         changes.push(c);
     }
-    changes.sort_by(|a, b| (&a.address, &a.logical_id).cmp(&(&b.address, &b.logical_id)));
-    let renames = likely_renames(&changes, base, head);
-    let mut edges = base.edges.clone();
-    edges.extend(head.edges.iter().cloned());
-    Plan {
-        target,
-        changes,
-        renames,
-        edges,
+    changes
+}
+
+/// Whether a value refers to the resource `id` (CloudFormation `Ref`, `Fn::GetAtt`, `${id}` in
+/// `Fn::Sub`; Terraform `${type.name.attr}`).
+fn refers_to(target: Target, v: &J, id: &str) -> bool {
+    match v {
+        J::String(s) => match target {
+            Target::CloudFormation => false,
+            Target::Terraform => s.contains("${") && s.contains(&format!("{id}.")),
+        },
+        J::Array(a) => a.iter().any(|x| refers_to(target, x, id)),
+        J::Object(o) => {
+            if target == Target::CloudFormation {
+                if o.get("Ref").and_then(J::as_str) == Some(id) {
+                    return true;
+                }
+                match o.get("Fn::GetAtt") {
+                    Some(J::Array(a)) if a.first().and_then(J::as_str) == Some(id) => return true,
+                    Some(J::String(s)) if s.split('.').next() == Some(id) => return true,
+                    _ => {}
+                }
+                let sub = match o.get("Fn::Sub") {
+                    Some(J::String(s)) => Some(s.as_str()),
+                    Some(J::Array(a)) => a.first().and_then(J::as_str),
+                    _ => None,
+                };
+                if sub.is_some_and(|s| {
+                    s.contains(&format!("${{{id}}}")) || s.contains(&format!("${{{id}."))
+                }) {
+                    return true;
+                }
+            }
+            o.values().any(|x| refers_to(target, x, id))
+        }
+        _ => false,
     }
+}
+
+/// Fills in an update (or replace) of a resource present on both sides; false when nothing
+/// changes.
+fn update(
+    target: Target,
+    rule: &tables::TypeRule,
+    b: &Resource,
+    h: &Resource,
+    replaced: &BTreeSet<String>,
+    c: &mut Change,
+) -> bool {
+    let (eb, eh) = (entries(target, &b.body), entries(target, &h.body));
+    let keys: BTreeSet<&String> = eb.keys().chain(eh.keys()).collect();
+    let mut via: BTreeMap<&str, String> = BTreeMap::new();
+    let mut changed: BTreeSet<&str> = BTreeSet::new();
+    for k in &keys {
+        if eb.get(*k) != eh.get(*k) {
+            changed.insert(k.as_str());
+        } else if let Some(v) = eh.get(*k) {
+            if let Some(r) = replaced
+                .iter()
+                .find(|r| **r != c.logical_id && refers_to(target, v, r))
+            {
+                changed.insert(k.as_str());
+                via.insert(k.as_str(), r.clone());
+            }
+        }
+    }
+    for k in keys {
+        if !changed.contains(k.as_str()) {
+            continue;
+        }
+        let replacement = rule.replace.iter().any(|p| p == k)
+            || rule
+                .replace_with
+                .get(k.as_str())
+                .is_some_and(|w| changed.contains(w.as_str()));
+        c.properties.push(PropertyChange {
+            path: k.clone(),
+            before: eb.get(k).cloned(),
+            after: eh.get(k).cloned(),
+            replacement,
+            refers_to_replaced: via.get(k.as_str()).cloned(),
+        });
+    }
+    if c.properties.is_empty() {
+        return false;
+    }
+    for p in &c.properties {
+        if let Some(r) = &p.refers_to_replaced {
+            c.notes.push(format!(
+                "{} refers to {r}, which is replaced: its value is known only after the deployment{}",
+                p.path,
+                if p.replacement { ", and a new value replaces this resource" } else { "" }
+            ));
+        }
+    }
+    if c.properties.iter().any(|p| p.replacement) {
+        c.action = Action::Replace;
+        if let Some(st) = c.store.clone() {
+            c.data_loss = true;
+            c.notes.push(format!(
+                "replacing the {} creates a new, empty one: {}{}",
+                store_noun(&st),
+                loss_sentence(&st),
+                if target == Target::CloudFormation && retain_flag(target, &b.body) {
+                    &" (UpdateReplacePolicy Retain keeps the old one in the account, outside the stack, to migrate from)"
+                } else {
+                    &""
+                }
+            ));
+        }
+        blocked_replacement(target, rule, &changed, &b.body, c);
+    }
+    true
 }
 
 /// Marks a replacement that will fail, with the fix.
@@ -689,7 +812,12 @@ fn blocked_replacement(
                 "CloudFormation cannot replace {} in place: it has the explicit name{physical} ({name}), and the new {noun} cannot be created while the old one holds that name — the update fails and rolls back",
                 c.logical_id
             ));
+            let retained = retain_flag(target, before);
             c.fix = Some(match c.store.as_deref() {
+                Some(st) if retained => format!(
+                    "rename the block ({block} → a new name): the new {n} gets a new name, and the retained old {n} stays in the account to copy the data from",
+                    n = store_noun(st),
+                ),
                 Some(st) => format!(
                     "rename the block ({block} → a new name) so the new {n} gets a new name, and copy the data over; or set `retain = true`, deploy, then rename and migrate {lost} to the new {n}",
                     n = store_noun(st),

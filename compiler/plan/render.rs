@@ -56,14 +56,29 @@ fn nested_diff(p: &PropertyChange) -> Vec<Option<(ChangeTag, String)>> {
     let (a, b) = (pretty(&p.before), pretty(&p.after));
     let diff = TextDiff::from_lines(&a, &b);
     let mut out = Vec::new();
-    for (i, group) in diff.grouped_ops(2).iter().enumerate() {
-        if i > 0 {
+    let groups = diff.grouped_ops(2);
+    let total = diff.old_slices().len().max(diff.new_slices().len());
+    for (i, group) in groups.iter().enumerate() {
+        // `…` where lines are left out: before the first hunk, between hunks, after the last.
+        let starts_at_top = group
+            .first()
+            .is_some_and(|op| op.old_range().start == 0 && op.new_range().start == 0);
+        if i > 0 || !starts_at_top {
             out.push(None);
         }
         for op in group {
             for change in diff.iter_changes(op) {
                 let line = change.value().trim_end_matches('\n').to_string();
                 out.push(Some((change.tag(), line)));
+            }
+        }
+        if i + 1 == groups.len() {
+            let reaches_end = group.last().is_some_and(|op| {
+                op.old_range().end >= diff.old_slices().len()
+                    && op.new_range().end >= diff.new_slices().len()
+            });
+            if !reaches_end && total > 0 {
+                out.push(None);
             }
         }
     }
@@ -91,6 +106,19 @@ impl Style {
         };
         self.paint(code, s)
     }
+}
+
+/// A value that does not change as written but refers to a replaced resource: its compact JSON.
+fn unchanged_reference(p: &PropertyChange) -> Option<String> {
+    if p.refers_to_replaced.is_none() || p.before != p.after {
+        return None;
+    }
+    let v = p.after.as_ref()?;
+    let mut s = v.to_string();
+    if s.chars().count() > 100 {
+        s = s.chars().take(99).collect::<String>() + "…";
+    }
+    Some(s)
 }
 
 fn code_line(c: &Change) -> Option<String> {
@@ -158,11 +186,21 @@ pub fn text(plan: &Plan, color: bool) -> String {
                 if is_code_property(c, p) {
                     continue;
                 }
-                let mark = if p.replacement {
-                    format!("  {}", st.paint("35", "# forces replacement"))
-                } else {
-                    String::new()
-                };
+                let mut mark = String::new();
+                if let Some(r) = &p.refers_to_replaced {
+                    mark.push_str(&format!("  # refers to replaced {r}"));
+                }
+                if p.replacement {
+                    mark.push_str(&format!("  {}", st.paint("35", "# forces replacement")));
+                }
+                if let Some(v) = unchanged_reference(p) {
+                    let _ = writeln!(
+                        s,
+                        "        {}: {v} (known after the deployment){mark}",
+                        p.path
+                    );
+                    continue;
+                }
                 let inline = (p.before.as_ref().map(scalar), p.after.as_ref().map(scalar));
                 match inline {
                     (Some(Some(a)), Some(Some(b))) => {
@@ -302,7 +340,7 @@ pub fn markdown(plan: &Plan) -> String {
         for c in &loss {
             let _ = writeln!(
                 s,
-                "> - {} {} (`{}`) is {}d: {}.{}",
+                "> - {} {} (`{}`) is {}d: {}{}",
                 md_code(&c.address),
                 md_code(&c.logical_id),
                 c.type_,
@@ -311,11 +349,14 @@ pub fn markdown(plan: &Plan) -> String {
                     .as_deref()
                     .map(super::loss_sentence)
                     .unwrap_or("its data is lost"),
-                c.fix
-                    .as_ref()
-                    .filter(|_| c.blocked.is_none())
-                    .map(|f| format!(" Fix: {}", md_escape(f)))
-                    .unwrap_or_default()
+                if c.blocked.is_some() {
+                    " — but the deployment fails before that (see below).".to_string()
+                } else {
+                    c.fix
+                        .as_ref()
+                        .map(|f| format!(". Fix: {}.", md_escape(f)))
+                        .unwrap_or_else(|| ".".to_string())
+                }
             );
         }
         s.push('\n');
@@ -330,13 +371,13 @@ pub fn markdown(plan: &Plan) -> String {
         for c in &blocked {
             let _ = writeln!(
                 s,
-                "> - {} {}: {}{}",
+                "> - {} {}: {}.{}",
                 md_code(&c.address),
                 md_code(&c.logical_id),
                 md_escape(c.blocked.as_deref().unwrap_or_default()),
                 c.fix
                     .as_ref()
-                    .map(|f| format!(" **Fix:** {}", md_escape(f)))
+                    .map(|f| format!(" **Fix:** {}.", md_escape(f)))
                     .unwrap_or_default()
             );
         }
@@ -392,14 +433,23 @@ pub fn markdown(plan: &Plan) -> String {
                 if is_code_property(c, p) {
                     continue;
                 }
-                let mark = if p.replacement {
-                    "  # forces replacement"
-                } else {
-                    ""
+                let mark = match (&p.refers_to_replaced, p.replacement) {
+                    (Some(r), true) => format!(" (refers to replaced {r}; forces replacement)"),
+                    (Some(r), false) => format!(" (refers to replaced {r})"),
+                    (None, true) => " (forces replacement)".to_string(),
+                    (None, false) => String::new(),
                 };
+                if let Some(v) = unchanged_reference(p) {
+                    let _ = writeln!(
+                        s,
+                        "@@ {}{mark} @@\n! {v} (known after the deployment)",
+                        p.path
+                    );
+                    continue;
+                }
                 match (p.before.as_ref().map(scalar), p.after.as_ref().map(scalar)) {
                     (b @ (Some(Some(_)) | None), a @ (Some(Some(_)) | None)) => {
-                        let _ = writeln!(s, "  {}{mark}", p.path);
+                        let _ = writeln!(s, "@@ {}{mark} @@", p.path);
                         if let Some(Some(b)) = b {
                             let _ = writeln!(s, "- {b}");
                         }
@@ -408,7 +458,7 @@ pub fn markdown(plan: &Plan) -> String {
                         }
                     }
                     _ => {
-                        let _ = writeln!(s, "  {}{mark}", p.path);
+                        let _ = writeln!(s, "@@ {}{mark} @@", p.path);
                         for line in nested_diff(p) {
                             match line {
                                 None => s.push_str("  …\n"),
@@ -490,13 +540,28 @@ pub fn mermaid(plan: &Plan) -> Option<String> {
         return None;
     }
     let changed: BTreeSet<&str> = actions.keys().copied().collect();
-    let edges: Vec<&(String, String, String)> = plan
-        .edges
-        .iter()
-        .filter(|(a, b, _)| changed.contains(a.as_str()) || changed.contains(b.as_str()))
-        .collect();
+    // (from, to, label, side): an edge only in the base is drawn dashed (it goes away), one
+    // only in the head thick (it is new).
+    let touches = |(a, b, _): &&(String, String, String)| {
+        changed.contains(a.as_str()) || changed.contains(b.as_str())
+    };
+    let mut edges: Vec<(&str, &str, &str, &str)> = Vec::new();
+    for e in plan.head_edges.iter().filter(touches) {
+        let side = if plan.base_edges.contains(e) {
+            "both"
+        } else {
+            "new"
+        };
+        edges.push((&e.0, &e.1, &e.2, side));
+    }
+    for e in plan.base_edges.iter().filter(touches) {
+        if !plan.head_edges.contains(e) {
+            edges.push((&e.0, &e.1, &e.2, "gone"));
+        }
+    }
+    edges.sort();
     let mut nodes: BTreeSet<&str> = changed.clone();
-    for (a, b, _) in &edges {
+    for (a, b, _, _) in &edges {
         nodes.insert(a);
         nodes.insert(b);
     }
@@ -513,12 +578,17 @@ pub fn mermaid(plan: &Plan) -> Option<String> {
         };
         let _ = writeln!(s, "  n{i}[\"{}\"]:::{class}", label.replace('"', "'"));
     }
-    for (a, b, label) in edges {
-        let (ia, ib) = (ids[a.as_str()], ids[b.as_str()]);
+    for (a, b, label, side) in edges {
+        let (ia, ib) = (ids[a], ids[b]);
+        let arrow = match side {
+            "gone" => "-.->",
+            "new" => "==>",
+            _ => "-->",
+        };
         if label.is_empty() {
-            let _ = writeln!(s, "  n{ia} --> n{ib}");
+            let _ = writeln!(s, "  n{ia} {arrow} n{ib}");
         } else {
-            let _ = writeln!(s, "  n{ia} -->|{label}| n{ib}");
+            let _ = writeln!(s, "  n{ia} {arrow}|{label}| n{ib}");
         }
     }
     s.push_str("  classDef create fill:#dafbe1,stroke:#1a7f37\n");
@@ -545,6 +615,7 @@ pub fn json(plan: &Plan) -> String {
                         "before": p.before.clone().unwrap_or(J::Null),
                         "after": p.after.clone().unwrap_or(J::Null),
                         "replacement": p.replacement,
+                        "refers_to_replaced": p.refers_to_replaced,
                     })
                 })
                 .collect();

@@ -31,6 +31,9 @@ pub struct TypeRule {
     /// Changes that replace only in some cases (documented, not acted on).
     #[serde(default)]
     pub conditional: Vec<String>,
+    /// Terraform: the type takes tags (the provider's `default_tags` apply to it).
+    #[serde(default)]
+    pub tags: bool,
 }
 
 /// One target's table.
@@ -63,6 +66,7 @@ static EMPTY: TypeRule = TypeRule {
     store: None,
     source: None,
     conditional: Vec::new(),
+    tags: false,
 };
 
 /// The rule of a resource type (an empty rule for a type the table does not list).
