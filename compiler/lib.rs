@@ -16,6 +16,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod checks;
+pub mod deploy;
 pub mod diagnostics;
 pub mod emit;
 pub mod graph;

@@ -30,8 +30,76 @@ enum Command {
     Graph(GraphArgs),
     /// Show what a change does to deployed infrastructure: compare with a base.
     Plan(PlanArgs),
+    /// Check, build, and apply through a CloudFormation change set.
+    Deploy(DeployArgs),
+    /// Delete the deployed stack.
+    Destroy(DestroyArgs),
+    /// Print the deployed stack's outputs.
+    Outputs(OutputsArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+}
+
+/// Where the stack is.
+#[derive(Args)]
+struct StackArgs {
+    /// The stack (default: {app}-{stage}).
+    #[arg(long, value_name = "NAME")]
+    stack: Option<String>,
+    /// The region (default: app.region).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+    /// An AWS-compatible endpoint (e.g. a local emulator).
+    #[arg(long = "endpoint-url", value_name = "URL")]
+    endpoint_url: Option<String>,
+}
+
+#[derive(Args)]
+struct DeployArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(flatten)]
+    stack: StackArgs,
+    /// The S3 bucket for the artifacts and the template.
+    #[arg(long = "artifact-bucket", value_name = "BUCKET")]
+    artifact_bucket: Option<String>,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Deploy even when the change loses data (a replaced or deleted table, bucket or queue).
+    #[arg(long = "allow-data-loss")]
+    allow_data_loss: bool,
+}
+
+#[derive(Args)]
+struct DestroyArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(flatten)]
+    stack: StackArgs,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    yes: bool,
+    /// Destroy even when queues, or tables and buckets without `retain`, would be deleted.
+    #[arg(long = "allow-data-loss")]
+    allow_data_loss: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputsFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args)]
+struct OutputsArgs {
+    #[command(flatten)]
+    project: ProjectArgs,
+    #[command(flatten)]
+    stack: StackArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    format: OutputsFormat,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -395,6 +463,97 @@ fn plan(args: &PlanArgs) -> ExitCode {
     }
 }
 
+fn aws_options(s: &StackArgs) -> slsc::deploy::AwsOptions {
+    slsc::deploy::AwsOptions {
+        region: s.region.clone(),
+        endpoint_url: s.endpoint_url.clone(),
+    }
+}
+
+/// Compiles a project for a deploy-family command; errors stop it (exit 1).
+fn compile_clean(p: &ProjectArgs, what: &str) -> Result<slsc::Compilation, ExitCode> {
+    let c = compile(p)?;
+    report_human(&c.diagnostics, &c.sources);
+    if c.errors() > 0 {
+        eprintln!("error: not {what}: the project has errors");
+        return Err(ExitCode::from(1));
+    }
+    Ok(c)
+}
+
+fn deploy_failure(f: slsc::deploy::Failure) -> ExitCode {
+    eprintln!("error: {}", f.message);
+    ExitCode::from(f.code)
+}
+
+fn deploy(args: &DeployArgs) -> ExitCode {
+    let c = match compile_clean(&args.project, "deploying") {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let opts = slsc::deploy::DeployOptions {
+        stack: args.stack.stack.clone(),
+        artifact_bucket: args.artifact_bucket.clone(),
+        aws: aws_options(&args.stack),
+        yes: args.yes,
+        allow_data_loss: args.allow_data_loss,
+    };
+    match slsc::deploy::deploy(&c, &opts) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(f) => deploy_failure(f),
+    }
+}
+
+fn destroy(args: &DestroyArgs) -> ExitCode {
+    let c = match compile_clean(&args.project, "destroying") {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    match slsc::deploy::destroy(
+        &c,
+        args.stack.stack.as_deref(),
+        &aws_options(&args.stack),
+        args.yes,
+        args.allow_data_loss,
+    ) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(f) => deploy_failure(f),
+    }
+}
+
+fn outputs(args: &OutputsArgs) -> ExitCode {
+    let c = match compile_clean(&args.project, "reading outputs") {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let (stack, status, outs) =
+        match slsc::deploy::outputs(&c, args.stack.stack.as_deref(), &aws_options(&args.stack)) {
+            Ok(o) => o,
+            Err(f) => return deploy_failure(f),
+        };
+    let out = match args.format {
+        OutputsFormat::Text => outs
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}\n"))
+            .collect::<String>(),
+        OutputsFormat::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = outs
+                .into_iter()
+                .map(|(k, v)| (k, serde_json::Value::String(v)))
+                .collect();
+            serde_json::to_string_pretty(
+                &serde_json::json!({"stack": stack, "status": status, "outputs": map}),
+            )
+            .expect("JSON serialises")
+                + "\n"
+        }
+    };
+    if write_stdout(&out).is_err() {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
 fn explain(args: &ExplainArgs) -> ExitCode {
     let Some(name) = &args.rule else {
         for r in slsc::checks::RULES {
@@ -463,6 +622,9 @@ fn main() -> ExitCode {
         Command::Build(args) => build(args),
         Command::Graph(args) => graph(args),
         Command::Plan(args) => plan(args),
+        Command::Deploy(args) => deploy(args),
+        Command::Destroy(args) => destroy(args),
+        Command::Outputs(args) => outputs(args),
         Command::Explain(args) => explain(args),
     }
 }

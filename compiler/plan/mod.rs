@@ -365,6 +365,15 @@ fn owner_edges(c: &Compilation) -> BTreeSet<(String, String, String)> {
 }
 
 impl Snapshot {
+    /// No resources (a stack that does not exist yet).
+    pub fn empty(target: Target) -> Snapshot {
+        Snapshot {
+            target,
+            resources: BTreeMap::new(),
+            edges: BTreeSet::new(),
+        }
+    }
+
     /// The snapshot of a build (`emit::build` of the compilation `c`). `owners` recovers the
     /// owning block of every resource; pass the project's own [`Owners::of_model`].
     pub fn from_build(c: &Compilation, target: Target, built: &Built) -> Result<Snapshot, String> {
@@ -922,6 +931,106 @@ fn similarity(base: &Snapshot, old: &str, head: &Snapshot, new: &str) -> usize {
 }
 
 // ------------------------------------------------------------------------------------------
+// A CloudFormation change set's answers
+// ------------------------------------------------------------------------------------------
+
+/// One `ResourceChange` of a change set.
+#[derive(Debug, Clone)]
+pub struct ChangeSetEntry {
+    pub logical_id: String,
+    pub resource_type: String,
+    /// `Add`, `Modify`, `Remove`, `Import`, `Dynamic`.
+    pub action: String,
+    /// `True`, `False` or `Conditional`; `None` when the change set does not say (moto never
+    /// does).
+    pub replacement: Option<String>,
+}
+
+/// Refines a plan with a change set: its `Replacement` answers win over the tables where
+/// present (`Conditional` counts as a possible replace), and changes the plan did not foresee
+/// are added.
+pub fn apply_change_set(plan: &mut Plan, entries: &[ChangeSetEntry], owners: &Owners) {
+    let target = plan.target;
+    for e in entries {
+        let pos = plan
+            .changes
+            .iter()
+            .position(|c| c.logical_id == e.logical_id);
+        let c = match pos {
+            Some(i) => &mut plan.changes[i],
+            None => {
+                let action = match e.action.as_str() {
+                    "Add" => Action::Create,
+                    "Remove" => Action::Delete,
+                    _ => Action::Update,
+                };
+                let rule = tables::rule(target, &e.resource_type);
+                plan.changes.push(Change {
+                    address: owners.owner(target, &e.resource_type, &e.logical_id),
+                    logical_id: e.logical_id.clone(),
+                    type_: e.resource_type.clone(),
+                    action,
+                    data_loss: false,
+                    retained: false,
+                    properties: Vec::new(),
+                    code: None,
+                    blocked: None,
+                    fix: None,
+                    notes: vec![format!(
+                        "from the change set ({}), not from the templates' text",
+                        e.action
+                    )],
+                    store: rule.store.clone(),
+                });
+                if action == Action::Delete && rule.store.as_deref() == Some("queue") {
+                    plan.changes.last_mut().expect("just pushed").data_loss = true;
+                }
+                plan.changes.last_mut().expect("just pushed")
+            }
+        };
+        if e.action != "Modify" {
+            continue;
+        }
+        match e.replacement.as_deref() {
+            Some(r @ ("True" | "Conditional")) => {
+                if c.action != Action::Replace {
+                    c.action = Action::Replace;
+                    if let Some(st) = c.store.clone() {
+                        c.data_loss = true;
+                        c.notes.push(format!(
+                            "replacing the {} creates a new, empty one: {}",
+                            store_noun(&st),
+                            loss_sentence(&st)
+                        ));
+                    }
+                }
+                c.notes.push(if r == "Conditional" {
+                    "the change set says Replacement: Conditional — CloudFormation may replace it (counted as a replace)".to_string()
+                } else {
+                    "the change set says Replacement: True".to_string()
+                });
+            }
+            Some("False") if c.action == Action::Replace => {
+                c.action = Action::Update;
+                c.blocked = None;
+                c.fix = None;
+                c.data_loss = false;
+                for p in &mut c.properties {
+                    p.replacement = false;
+                }
+                c.notes.retain(|n| !n.starts_with("replacing the "));
+                c.notes.push(
+                    "the change set says Replacement: False (an update in place)".to_string(),
+                );
+            }
+            _ => {}
+        }
+    }
+    plan.changes
+        .sort_by(|a, b| (&a.address, &a.logical_id).cmp(&(&b.address, &b.logical_id)));
+}
+
+// ------------------------------------------------------------------------------------------
 // Running a plan
 // ------------------------------------------------------------------------------------------
 
@@ -1019,11 +1128,12 @@ pub fn run(
             None
         }
         base::Base::GitRef(r) => Some(base::export(path, r).map_err(Failure::Usage)?),
-        base::Base::Stack { name, .. } => {
-            return Err(Failure::Usage(format!(
-                "--stack {name}: planning against a deployed stack needs `slsc deploy`'s AWS support (SPEC §10), which this build does not have yet; compare with --base DIR or --base-ref GITREF"
-            )))
+        base::Base::Stack { .. } if target != Target::CloudFormation => {
+            return Err(Failure::Usage(
+                "--stack compares with a deployed CloudFormation template: use --target cloudformation (for Terraform, `terraform plan` reads the state)".to_string(),
+            ))
         }
+        base::Base::Stack { .. } => None,
     };
     let (head_snap, head, diagnostics) = side(path, opts, target, "the project")?;
     let (base_snap, base_label) = match (base, export) {
@@ -1059,6 +1169,20 @@ pub fn run(
                 }
             }
             let (s, _, _) = result?;
+            (s, label)
+        }
+        (base::Base::Stack { name, endpoint_url }, _) => {
+            let aws = crate::deploy::AwsOptions {
+                region: None,
+                endpoint_url: endpoint_url.clone(),
+            };
+            let (s, label) = crate::deploy::stack_snapshot(&head, name, &aws).map_err(|f| {
+                if f.code == 2 {
+                    Failure::Usage(f.message)
+                } else {
+                    Failure::Usage(format!("--stack {name}: {}", f.message))
+                }
+            })?;
             (s, label)
         }
         (base, _) => {

@@ -1,0 +1,802 @@
+//! `slsc deploy`, `destroy`, `outputs` and `plan --stack`: from a checked build to a running
+//! CloudFormation stack, through the AWS SDK (SPEC §10).
+//!
+//! Only this module uses the SDK (aws-config, aws-sdk-cloudformation, aws-sdk-s3) and tokio;
+//! the compile path (`check`, `build`, `plan --base`) never calls into it.
+//!
+//! `deploy`:
+//! 1. The project is checked and built (CloudFormation) in memory; errors stop it.
+//! 2. The region is `--region`, else `app.region`; credentials come from the standard chain
+//!    (environment, profiles, SSO, `credential_process`, instance metadata); `--endpoint-url`
+//!    points every client at an AWS-compatible endpoint (path-style S3).
+//! 3. The stack's state decides the change set type: none or `REVIEW_IN_PROGRESS` → CREATE;
+//!    a stable state → UPDATE; `*_IN_PROGRESS`, `ROLLBACK_COMPLETE` and `*_FAILED` states are
+//!    refused with what to do.
+//! 4. A local plan against the deployed template (GetTemplate) is made first: data loss is
+//!    refused unless `--allow-data-loss`, and a replacement CloudFormation cannot do (a named
+//!    resource keeping its name) is refused in any case, before anything is uploaded.
+//! 5. Artifacts the bucket does not have are uploaded (keys are content hashes, so unchanged
+//!    code is never uploaded again), then the template (`templates/<stack>-<hash>.json`), and
+//!    the change set is created from its `TemplateURL` with `CAPABILITY_IAM`.
+//! 6. The change set is awaited; an empty one is "no changes" (deleted, exit 0). Its
+//!    `Replacement` answers refine the plan, which is printed and checked for data loss again.
+//! 7. Confirmation (a TTY prompt, or `--yes`; without a TTY `--yes` is required), execution,
+//!    stack events as progress lines, and the final status: `CREATE_COMPLETE`/`UPDATE_COMPLETE`
+//!    succeed; anything else (`ROLLBACK_COMPLETE`, `UPDATE_ROLLBACK_COMPLETE`, …) fails with the
+//!    failed events' reasons.
+
+pub mod request;
+
+use crate::emit::{Built, Target};
+use crate::plan::{self, render, Owners, Snapshot};
+use crate::Compilation;
+use aws_credential_types::provider::ProvideCredentials;
+use request::{StackKind, Terminal};
+use serde_json::Value as J;
+use std::collections::BTreeSet;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+/// A failure of a deploy-family command: the message (printed as `error: …`) and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub code: u8,
+}
+
+impl Failure {
+    /// The deployment (or the project) failed or was refused: exit 1.
+    pub fn refused(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 1,
+        }
+    }
+    /// A usage or environment problem (credentials, bucket, flags): exit 2.
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+/// Where and how to reach AWS.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    /// `--region`: overrides `app.region`.
+    pub region: Option<String>,
+    /// `--endpoint-url`: any AWS-compatible endpoint.
+    pub endpoint_url: Option<String>,
+}
+
+/// `slsc deploy`'s options.
+#[derive(Debug, Clone, Default)]
+pub struct DeployOptions {
+    pub stack: Option<String>,
+    pub artifact_bucket: Option<String>,
+    pub aws: AwsOptions,
+    pub yes: bool,
+    pub allow_data_loss: bool,
+}
+
+/// The stack name: `--stack`, else `{app}-{stage}`.
+pub fn stack_name(c: &Compilation, stack: Option<&str>) -> Result<String, Failure> {
+    if let Some(s) = stack {
+        return request::valid_stack_name(s)
+            .map(|_| s.to_string())
+            .map_err(Failure::usage);
+    }
+    let m = c
+        .model
+        .as_ref()
+        .ok_or_else(|| Failure::refused("the project has errors"))?;
+    Ok(format!("{}-{}", m.app.name, m.stage))
+}
+
+fn region_of(c: &Compilation, aws: &AwsOptions) -> Result<String, Failure> {
+    if let Some(r) = &aws.region {
+        return Ok(r.clone());
+    }
+    c.model
+        .as_ref()
+        .map(|m| m.region.clone())
+        .ok_or_else(|| Failure::refused("the project has errors"))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::usage(format!("cannot start the AWS client runtime: {e}")))
+}
+
+/// The SDK clients.
+struct Aws {
+    cfn: aws_sdk_cloudformation::Client,
+    s3: aws_sdk_s3::Client,
+    region: String,
+    endpoint: Option<String>,
+}
+
+/// An SDK error with its whole chain of causes (the top level alone says "service error").
+fn sdk_message<E: std::error::Error>(e: &E) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(cause) = src {
+        let c = cause.to_string();
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+        src = cause.source();
+    }
+    s
+}
+
+async fn connect(region: &str, endpoint: Option<&str>) -> Result<Aws, Failure> {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(region.to_string()));
+    if let Some(url) = endpoint {
+        loader = loader.endpoint_url(url);
+    }
+    let conf = loader.load().await;
+    let Some(provider) = conf.credentials_provider() else {
+        return Err(Failure::usage(request::NO_CREDENTIALS));
+    };
+    if let Err(e) = provider.provide_credentials().await {
+        return Err(Failure::usage(format!(
+            "{} ({})",
+            request::NO_CREDENTIALS,
+            sdk_message(&e)
+        )));
+    }
+    let cfn = aws_sdk_cloudformation::Client::new(&conf);
+    let mut s3conf = aws_sdk_s3::config::Builder::from(&conf);
+    if endpoint.is_some() {
+        s3conf = s3conf.force_path_style(true);
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(s3conf.build());
+    Ok(Aws {
+        cfn,
+        s3,
+        region: region.to_string(),
+        endpoint: endpoint.map(str::to_string),
+    })
+}
+
+/// The stack's status, or `None` when it does not exist.
+async fn stack_status(aws: &Aws, stack: &str) -> Result<Option<String>, Failure> {
+    match aws.cfn.describe_stacks().stack_name(stack).send().await {
+        Ok(out) => Ok(out
+            .stacks()
+            .first()
+            .and_then(|s| s.stack_status())
+            .map(|s| s.as_str().to_string())),
+        Err(e) => {
+            let msg = sdk_message(&e);
+            if msg.contains("does not exist") {
+                Ok(None)
+            } else {
+                Err(Failure::usage(format!("cannot read stack {stack}: {msg}")))
+            }
+        }
+    }
+}
+
+/// The deployed template of a stack (`None` when the stack does not exist or has none yet).
+async fn deployed_template(aws: &Aws, stack: &str) -> Result<Option<J>, Failure> {
+    let out = match aws.cfn.get_template().stack_name(stack).send().await {
+        Ok(o) => o,
+        Err(e) => {
+            let msg = sdk_message(&e);
+            if msg.contains("does not exist") {
+                return Ok(None);
+            }
+            return Err(Failure::usage(format!(
+                "cannot read the template of stack {stack}: {msg}"
+            )));
+        }
+    };
+    let Some(body) = out.template_body() else {
+        return Ok(None);
+    };
+    if body.trim().is_empty() {
+        return Ok(None);
+    }
+    serde_json::from_str(body).map(Some).map_err(|e| {
+        Failure::usage(format!(
+            "the template of stack {stack} is not JSON ({e}): was it deployed by slsc?"
+        ))
+    })
+}
+
+/// `plan --stack`: the deployed template of `stack` as a plan base (an empty base when the
+/// stack does not exist). Owners come from the head project.
+pub fn stack_snapshot(
+    head: &Compilation,
+    stack: &str,
+    aws: &AwsOptions,
+) -> Result<(Snapshot, String), Failure> {
+    let region = region_of(head, aws)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let aws = connect(&region, aws.endpoint_url.as_deref()).await?;
+        let owners = head
+            .model
+            .as_ref()
+            .map(|m| Owners::of_model(m, Target::CloudFormation))
+            .unwrap_or_default();
+        match deployed_template(&aws, stack).await? {
+            Some(t) => {
+                let snap = Snapshot::from_document(Target::CloudFormation, &t, &owners)
+                    .map_err(Failure::usage)?;
+                Ok((snap, format!("stack {stack} ({region})")))
+            }
+            None => Ok((
+                Snapshot::empty(Target::CloudFormation),
+                format!("stack {stack} ({region}), which does not exist yet"),
+            )),
+        }
+    })
+}
+
+/// The template's bytes of a build.
+fn template_bytes(built: &Built) -> Vec<u8> {
+    built
+        .files
+        .iter()
+        .find(|(n, _)| n == "template.json")
+        .map(|(_, chunks)| chunks.concat())
+        .unwrap_or_default()
+}
+
+async fn check_bucket(aws: &Aws, bucket: &str) -> Result<(), Failure> {
+    match aws.s3.head_bucket().bucket(bucket).send().await {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let msg = sdk_message(&e);
+            Err(Failure::usage(format!(
+                "the artifact bucket `{bucket}` cannot be used ({msg}); create it first (aws s3 mb s3://{bucket} --region {}) or pass another with --artifact-bucket",
+                aws.region
+            )))
+        }
+    }
+}
+
+/// Uploads an object unless the bucket already has it. Returns whether it was uploaded.
+async fn upload_once(aws: &Aws, bucket: &str, key: &str, bytes: Vec<u8>) -> Result<bool, Failure> {
+    if aws
+        .s3
+        .head_object()
+        .bucket(bucket)
+        .key(key)
+        .send()
+        .await
+        .is_ok()
+    {
+        return Ok(false);
+    }
+    aws.s3
+        .put_object()
+        .bucket(bucket)
+        .key(key)
+        .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+        .send()
+        .await
+        .map_err(|e| {
+            Failure::usage(format!(
+                "cannot upload s3://{bucket}/{key}: {}",
+                sdk_message(&e)
+            ))
+        })?;
+    Ok(true)
+}
+
+/// The change set's resource changes (all pages) and its status.
+async fn describe_change_set(
+    aws: &Aws,
+    stack: &str,
+    name: &str,
+) -> Result<(String, String, Vec<plan::ChangeSetEntry>), Failure> {
+    let mut entries = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = aws
+            .cfn
+            .describe_change_set()
+            .stack_name(stack)
+            .change_set_name(name)
+            .set_next_token(token.clone())
+            .send()
+            .await
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "cannot read change set {name}: {}",
+                    sdk_message(&e)
+                ))
+            })?;
+        let status = out
+            .status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        let reason = out.status_reason().unwrap_or_default().to_string();
+        for ch in out.changes() {
+            if let Some(rc) = ch.resource_change() {
+                entries.push(plan::ChangeSetEntry {
+                    logical_id: rc.logical_resource_id().unwrap_or_default().to_string(),
+                    resource_type: rc.resource_type().unwrap_or_default().to_string(),
+                    action: rc
+                        .action()
+                        .map(|a| a.as_str().to_string())
+                        .unwrap_or_default(),
+                    replacement: rc
+                        .replacement()
+                        .map(|r| r.as_str().to_string())
+                        .filter(|r| !r.is_empty()),
+                });
+            }
+        }
+        token = out.next_token().map(str::to_string);
+        if token.is_none() || status != "CREATE_COMPLETE" {
+            return Ok((status, reason, entries));
+        }
+    }
+}
+
+/// Polls until the change set is no longer being created.
+async fn wait_change_set(
+    aws: &Aws,
+    stack: &str,
+    name: &str,
+) -> Result<(String, String, Vec<plan::ChangeSetEntry>), Failure> {
+    let mut delay = Duration::from_millis(200);
+    loop {
+        let (status, reason, entries) = describe_change_set(aws, stack, name).await?;
+        if !matches!(
+            status.as_str(),
+            "CREATE_PENDING" | "CREATE_IN_PROGRESS" | ""
+        ) {
+            return Ok((status, reason, entries));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(3));
+    }
+}
+
+/// One stack event, for the progress lines.
+struct Event {
+    id: String,
+    logical_id: String,
+    type_: String,
+    status: String,
+    reason: String,
+}
+
+async fn events(aws: &Aws, stack: &str) -> Result<Vec<Event>, Failure> {
+    let out = aws
+        .cfn
+        .describe_stack_events()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(|e| {
+            Failure::usage(format!(
+                "cannot read the events of {stack}: {}",
+                sdk_message(&e)
+            ))
+        })?;
+    // Newest first from the API: reverse into the order they happened.
+    let mut v: Vec<Event> = out
+        .stack_events()
+        .iter()
+        .map(|e| Event {
+            id: e.event_id().unwrap_or_default().to_string(),
+            logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+            type_: e.resource_type().unwrap_or_default().to_string(),
+            status: e
+                .resource_status()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            reason: e.resource_status_reason().unwrap_or_default().to_string(),
+        })
+        .collect();
+    v.reverse();
+    Ok(v)
+}
+
+/// Streams the stack's events until it reaches a terminal state for `operation`; returns
+/// the final status and the reasons of the failed events.
+async fn follow(
+    aws: &Aws,
+    stack: &str,
+    seen: &mut BTreeSet<String>,
+    operation: request::Operation,
+) -> Result<(String, Vec<String>), Failure> {
+    let mut delay = Duration::from_millis(250);
+    let mut failures = Vec::new();
+    loop {
+        let status = stack_status(aws, stack).await?;
+        // A deleted stack cannot be described by name any more: that is DELETE_COMPLETE.
+        let status = status.unwrap_or_else(|| "DELETE_COMPLETE".to_string());
+        if status != "DELETE_COMPLETE" || operation != request::Operation::Delete {
+            for e in events(aws, stack).await.unwrap_or_default() {
+                if !seen.insert(e.id.clone()) {
+                    continue;
+                }
+                let mut line = format!("  {:<28} {} ({})", e.status, e.logical_id, e.type_);
+                if !e.reason.is_empty() {
+                    line.push_str(&format!(": {}", e.reason));
+                }
+                eprintln!("{line}");
+                if e.status.ends_with("_FAILED") && !e.reason.is_empty() {
+                    failures.push(format!("{} ({}): {}", e.logical_id, e.type_, e.reason));
+                }
+            }
+        }
+        match request::terminal(&status, operation) {
+            Terminal::Success | Terminal::Failure => return Ok((status, failures)),
+            Terminal::Running => {}
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(3));
+    }
+}
+
+/// Asks on the terminal; without one, `--yes` is required.
+fn confirm(question: &str, yes: bool) -> Result<(), Failure> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::refused(
+            "stdin is not a terminal, so there is no one to confirm: pass --yes to go ahead without asking",
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "Yes") {
+        Ok(())
+    } else {
+        Err(Failure::refused("not confirmed: nothing was changed"))
+    }
+}
+
+/// Prints a plan as text on stdout (coloured on a terminal unless `NO_COLOR`).
+fn print_plan(p: &plan::Plan) {
+    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(render::text(p, color).as_bytes());
+    let _ = out.flush();
+}
+
+/// Data loss and impossible replacements in a plan: the refusal, if any.
+fn gate(p: &plan::Plan, allow_data_loss: bool) -> Result<(), Failure> {
+    let loss: Vec<&plan::Change> = p.changes.iter().filter(|c| c.data_loss).collect();
+    if !loss.is_empty() && !allow_data_loss {
+        let mut msg = String::from("refusing to deploy: the plan loses data\n");
+        for c in &loss {
+            msg.push_str(&format!(
+                "  {} {} ({}) is {}d{}\n",
+                c.address,
+                c.logical_id,
+                c.type_,
+                c.action.as_str(),
+                c.store
+                    .as_deref()
+                    .map(|s| format!(": {}", plan::loss_sentence(s)))
+                    .unwrap_or_default()
+            ));
+        }
+        msg.push_str("pass --allow-data-loss to deploy anyway");
+        if p.blocked() > 0 {
+            msg.push_str(" (it would still be refused: see the changes marked \"will fail\")");
+        }
+        return Err(Failure::refused(msg));
+    }
+    let blocked: Vec<&plan::Change> = p.changes.iter().filter(|c| c.blocked.is_some()).collect();
+    if !blocked.is_empty() {
+        let mut msg = String::from("refusing to deploy: CloudFormation cannot make this change\n");
+        for c in &blocked {
+            msg.push_str(&format!(
+                "  {} {}: {}\n    fix: {}\n",
+                c.address,
+                c.logical_id,
+                c.blocked.as_deref().unwrap_or_default(),
+                c.fix.as_deref().unwrap_or_default()
+            ));
+        }
+        return Err(Failure::refused(msg.trim_end().to_string()));
+    }
+    Ok(())
+}
+
+/// What a deploy did.
+#[derive(Debug)]
+pub struct Deployed {
+    pub stack: String,
+    /// The final stack status (`None`: no changes, nothing executed).
+    pub status: Option<String>,
+    pub uploaded: usize,
+    pub skipped: usize,
+}
+
+/// `slsc deploy`. `c` must be a compilation without errors; the plan is printed to stdout,
+/// progress to stderr.
+pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure> {
+    let stack = stack_name(c, opts.stack.as_deref())?;
+    let region = region_of(c, &opts.aws)?;
+    let Some(bucket) = opts.artifact_bucket.clone() else {
+        return Err(Failure::usage(
+            "slsc deploy needs an S3 bucket for the artifacts and the template: pass --artifact-bucket BUCKET (create one with `aws s3 mb s3://BUCKET`)",
+        ));
+    };
+    let out_dir = c
+        .project_dir
+        .join(".slsc")
+        .join(Target::CloudFormation.as_str());
+    let built = crate::emit::build(c, Target::CloudFormation, &out_dir)
+        .map_err(|_| Failure::refused("the project has errors: not deploying"))?;
+    let head = Snapshot::from_build(c, Target::CloudFormation, &built).map_err(Failure::usage)?;
+    let template = template_bytes(&built);
+    let rt = runtime()?;
+    rt.block_on(async {
+        let aws = connect(&region, opts.aws.endpoint_url.as_deref()).await?;
+        eprintln!("stack {stack} in {region}");
+        let status = stack_status(&aws, &stack).await?;
+        let kind = request::stack_kind(&stack, status.as_deref()).map_err(Failure::refused)?;
+        // The local plan against what is deployed: refuse early, before uploading anything.
+        let base = match kind {
+            StackKind::Existing => deployed_template(&aws, &stack).await?,
+            StackKind::New => None,
+        };
+        let owners = c
+            .model
+            .as_ref()
+            .map(|m| Owners::of_model(m, Target::CloudFormation))
+            .unwrap_or_default();
+        let base = match &base {
+            Some(t) => Snapshot::from_document(Target::CloudFormation, t, &owners)
+                .map_err(Failure::usage)?,
+            None => Snapshot::empty(Target::CloudFormation),
+        };
+        let mut p = plan::diff(&base, &head);
+        if let Err(f) = gate(&p, opts.allow_data_loss) {
+            print_plan(&p);
+            return Err(f);
+        }
+
+        check_bucket(&aws, &bucket).await?;
+        let (mut uploaded, mut skipped) = (0, 0);
+        for (key, chunks) in built.files.iter().filter(|(k, _)| k.starts_with("artifacts/")) {
+            if upload_once(&aws, &bucket, key, chunks.concat()).await? {
+                uploaded += 1;
+            } else {
+                skipped += 1;
+            }
+        }
+        eprintln!(
+            "artifacts: {uploaded} uploaded, {skipped} already in s3://{bucket}"
+        );
+        let key = request::template_key(&stack, &template);
+        upload_once(&aws, &bucket, &key, template.clone()).await?;
+        let url = request::template_url(&bucket, &key, &aws.region, aws.endpoint.as_deref());
+
+        let name = request::change_set_name(std::time::SystemTime::now());
+        let req = request::ChangeSetRequest::new(&stack, &name, kind, &url, &bucket);
+        let mut call = aws
+            .cfn
+            .create_change_set()
+            .stack_name(&req.stack)
+            .change_set_name(&req.name)
+            .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::from(req.kind.as_str()))
+            .template_url(&req.template_url)
+            .description(&req.description);
+        for cap in &req.capabilities {
+            call = call.capabilities(aws_sdk_cloudformation::types::Capability::from(cap.as_str()));
+        }
+        for (k, v) in &req.parameters {
+            call = call.parameters(
+                aws_sdk_cloudformation::types::Parameter::builder()
+                    .parameter_key(k)
+                    .parameter_value(v)
+                    .build(),
+            );
+        }
+        call.send().await.map_err(|e| {
+            Failure::refused(format!("CloudFormation refused the change set: {}", sdk_message(&e)))
+        })?;
+        eprintln!("change set {name} ({}) created; waiting for it", req.kind.as_str());
+        let (cs_status, reason, entries) = wait_change_set(&aws, &stack, &name).await?;
+        let cleanup = |aws: &Aws| {
+            let (stack, name) = (stack.clone(), name.clone());
+            let new = kind == StackKind::New;
+            let cfn = aws.cfn.clone();
+            async move {
+                let _ = cfn.delete_change_set().stack_name(&stack).change_set_name(&name).send().await;
+                // A refused CREATE leaves an empty stack in REVIEW_IN_PROGRESS behind.
+                if new {
+                    let _ = cfn.delete_stack().stack_name(&stack).send().await;
+                }
+            }
+        };
+        if cs_status == "FAILED" {
+            cleanup(&aws).await;
+            if request::is_empty_change_set(&reason) {
+                eprintln!("no changes: the stack is up to date");
+                return Ok(Deployed {
+                    stack,
+                    status: None,
+                    uploaded,
+                    skipped,
+                });
+            }
+            return Err(Failure::refused(format!(
+                "the change set failed: {reason}"
+            )));
+        }
+        plan::apply_change_set(&mut p, &entries, &owners);
+        print_plan(&p);
+        if let Err(f) = gate(&p, opts.allow_data_loss) {
+            cleanup(&aws).await;
+            return Err(f);
+        }
+        if let Err(f) = confirm(&format!("Deploy these changes to stack {stack}?"), opts.yes) {
+            cleanup(&aws).await;
+            return Err(f);
+        }
+        let mut seen: BTreeSet<String> = events(&aws, &stack)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        aws.cfn
+            .execute_change_set()
+            .stack_name(&stack)
+            .change_set_name(&name)
+            .send()
+            .await
+            .map_err(|e| Failure::refused(format!("cannot execute the change set: {}", sdk_message(&e))))?;
+        eprintln!("executing change set {name}");
+        let (status, failures) = follow(&aws, &stack, &mut seen, request::operation(kind)).await?;
+        match request::terminal(&status, request::operation(kind)) {
+            Terminal::Success => {
+                eprintln!("{stack}: {status}");
+                Ok(Deployed {
+                    stack,
+                    status: Some(status),
+                    uploaded,
+                    skipped,
+                })
+            }
+            _ => {
+                let mut msg = format!("the deployment failed: stack {stack} is {status}");
+                for f in &failures {
+                    msg.push_str(&format!("\n  {f}"));
+                }
+                if failures.is_empty() {
+                    msg.push_str("\n  (no failed resource event gives a reason; see the stack's events in the console)");
+                }
+                Err(Failure::refused(msg))
+            }
+        }
+    })
+}
+
+/// `slsc destroy`: deletes the stack. Retained tables and buckets are listed as kept; deleting
+/// queues and stores without `retain` needs `--allow-data-loss`.
+pub fn destroy(
+    c: &Compilation,
+    stack: Option<&str>,
+    aws_opts: &AwsOptions,
+    yes: bool,
+    allow_data_loss: bool,
+) -> Result<String, Failure> {
+    let stack = stack_name(c, stack)?;
+    let region = region_of(c, aws_opts)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let aws = connect(&region, aws_opts.endpoint_url.as_deref()).await?;
+        let Some(status) = stack_status(&aws, &stack).await? else {
+            return Err(Failure::usage(format!(
+                "stack {stack} does not exist in {region}: nothing to destroy"
+            )));
+        };
+        if status.ends_with("_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS" {
+            return Err(Failure::refused(format!(
+                "stack {stack} is busy ({status}): wait for the running operation to finish"
+            )));
+        }
+        let template = deployed_template(&aws, &stack).await?.unwrap_or(J::Null);
+        let (kept, lost) = request::destroy_effects(&template);
+        for k in &kept {
+            eprintln!("kept (retained, no longer managed): {k}");
+        }
+        for l in &lost {
+            eprintln!("DATA LOSS: {l}");
+        }
+        if !lost.is_empty() && !allow_data_loss {
+            return Err(Failure::refused(format!(
+                "refusing to destroy {stack}: {} resource(s) holding data would be deleted; pass --allow-data-loss to destroy anyway",
+                lost.len()
+            )));
+        }
+        confirm(&format!("Delete stack {stack} and everything it manages?"), yes)?;
+        let mut seen: BTreeSet<String> = events(&aws, &stack)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        aws.cfn
+            .delete_stack()
+            .stack_name(&stack)
+            .send()
+            .await
+            .map_err(|e| Failure::refused(format!("cannot delete stack {stack}: {}", sdk_message(&e))))?;
+        eprintln!("deleting stack {stack}");
+        let (status, failures) = follow(&aws, &stack, &mut seen, request::Operation::Delete).await?;
+        if request::terminal(&status, request::Operation::Delete) == Terminal::Success {
+            eprintln!("{stack}: deleted");
+            Ok(stack)
+        } else {
+            let mut msg = format!("stack {stack} could not be deleted: {status}");
+            for f in &failures {
+                msg.push_str(&format!("\n  {f}"));
+            }
+            Err(Failure::refused(msg))
+        }
+    })
+}
+
+/// `slsc outputs`: the stack's outputs, sorted by key.
+pub fn outputs(
+    c: &Compilation,
+    stack: Option<&str>,
+    aws_opts: &AwsOptions,
+) -> Result<(String, String, Vec<(String, String)>), Failure> {
+    let stack = stack_name(c, stack)?;
+    let region = region_of(c, aws_opts)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let aws = connect(&region, aws_opts.endpoint_url.as_deref()).await?;
+        let out = aws
+            .cfn
+            .describe_stacks()
+            .stack_name(&stack)
+            .send()
+            .await
+            .map_err(|e| {
+                let msg = sdk_message(&e);
+                if msg.contains("does not exist") {
+                    Failure::usage(format!("stack {stack} does not exist in {region}"))
+                } else {
+                    Failure::usage(format!("cannot read stack {stack}: {msg}"))
+                }
+            })?;
+        let Some(s) = out.stacks().first() else {
+            return Err(Failure::usage(format!(
+                "stack {stack} does not exist in {region}"
+            )));
+        };
+        let status = s
+            .stack_status()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default();
+        let mut outs: Vec<(String, String)> = s
+            .outputs()
+            .iter()
+            .map(|o| {
+                (
+                    o.output_key().unwrap_or_default().to_string(),
+                    o.output_value().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        outs.sort();
+        Ok((stack, status, outs))
+    })
+}
