@@ -134,7 +134,45 @@ fn sdk_message<E: std::error::Error>(e: &E) -> String {
     s
 }
 
+/// An SDK call's error, with the endpoint's own words when its answer could not be parsed (an
+/// emulator's HTTP 500 carries its reason in a plain-text body).
+fn call_error<E>(
+    e: &aws_sdk_cloudformation::error::SdkError<
+        E,
+        aws_sdk_cloudformation::config::http::HttpResponse,
+    >,
+) -> String
+where
+    E: std::error::Error + 'static,
+{
+    let mut msg = sdk_message(e);
+    if let Some(raw) = e.raw_response() {
+        let status = raw.status().as_u16();
+        let body = raw
+            .body()
+            .bytes()
+            .map(|b| {
+                String::from_utf8_lossy(b)
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
+        if status >= 500 || msg.contains("error parsing") {
+            let body: String = body.chars().take(600).collect();
+            msg = format!("HTTP {status} from the endpoint: {body} ({msg})");
+        }
+    }
+    msg
+}
+
 async fn connect(region: &str, endpoint: Option<&str>) -> Result<Aws, Failure> {
+    // `--endpoint-url`, else the SDK's own AWS_ENDPOINT_URL: either way S3 is then addressed
+    // path-style and the template URL is built on the endpoint.
+    let from_env = std::env::var("AWS_ENDPOINT_URL")
+        .ok()
+        .filter(|e| !e.is_empty());
+    let endpoint = endpoint.or(from_env.as_deref());
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new(region.to_string()));
     if let Some(url) = endpoint {
@@ -606,7 +644,7 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             );
         }
         call.send().await.map_err(|e| {
-            Failure::refused(format!("CloudFormation refused the change set: {}", sdk_message(&e)))
+            Failure::refused(format!("CloudFormation refused the change set: {}", call_error(&e)))
         })?;
         eprintln!("change set {name} ({}) created; waiting for it", req.kind.as_str());
         let (cs_status, reason, entries) = wait_change_set(&aws, &stack, &name).await?;
@@ -659,7 +697,7 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             .change_set_name(&name)
             .send()
             .await
-            .map_err(|e| Failure::refused(format!("cannot execute the change set: {}", sdk_message(&e))))?;
+            .map_err(|e| Failure::refused(format!("cannot execute the change set: {}", call_error(&e))))?;
         eprintln!("executing change set {name}");
         let (status, failures) = follow(&aws, &stack, &mut seen, request::operation(kind)).await?;
         match request::terminal(&status, request::operation(kind)) {

@@ -7,6 +7,7 @@
 pub mod build;
 pub mod diagnostics;
 pub mod fixtures;
+pub mod moto;
 pub mod plan;
 pub mod temp;
 

@@ -1,0 +1,477 @@
+//! `slsc deploy`, `plan --stack`, `outputs` and `destroy` against moto's server (a real
+//! CloudFormation-compatible endpoint on a free loopback port, started per test by
+//! tests/common/moto.rs; `.ci/run` installs it). Without moto the tests are skipped with a
+//! message, except under CI (`CI` set), where they fail.
+//!
+//! What is asserted is what AWS also guarantees, plus what slsc *sent* (moto's request
+//! recorder): `TemplateURL` (never an inline body), `CAPABILITY_IAM`, the change set type, the
+//! artifact uploads. Where moto does not model something the test says so:
+//! - a change set's `Replacement` is always empty, so replacements come from slsc's tables;
+//! - stack events are stack-level only (no per-resource progress lines to assert);
+//! - stacks made through change sets have no outputs in moto, so `outputs` is checked for its
+//!   shape and the stack status only;
+//! - moto validates templates with cfn-lint on its own clock, which is how the failing-deploy
+//!   test gets a rejection.
+//!
+//! moto reads a path-style `TemplateURL` only when the URL says `localhost`, so the endpoint is
+//! given as `http://localhost:PORT` (the server listens on 127.0.0.1).
+
+mod common;
+
+use common::moto::{self, Moto};
+use common::temp::Temp;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+const BUCKET: &str = "slsc-deploy-artifacts";
+
+struct Env {
+    moto: Moto,
+    tmp: Temp,
+}
+
+impl Env {
+    /// moto's helpers read back in `region`: the region of the example deployed.
+    fn start(region: &str) -> Option<Env> {
+        let moto = Moto::start_in(region)?;
+        moto.create_bucket(BUCKET, moto.region());
+        Some(Env {
+            moto,
+            tmp: Temp::new("deploy"),
+        })
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://localhost:{}", self.moto.port())
+    }
+
+    /// A copy of an example, to edit.
+    fn example(&self, name: &str) -> PathBuf {
+        let dir = self.tmp.path().join(name);
+        let _ = std::fs::remove_dir_all(&dir);
+        common::build::copy_tree(&common::root().join("examples").join(name), &dir);
+        dir
+    }
+
+    /// Runs slsc with the endpoint (and the artifact bucket for deploy).
+    fn slsc(&self, args: &[&str]) -> Output {
+        let endpoint = self.endpoint();
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend_from_slice(&["--endpoint-url", &endpoint]);
+        if args[0] == "deploy" {
+            all.extend_from_slice(&["--artifact-bucket", BUCKET]);
+        }
+        let o = self.moto.slsc(&all, self.tmp.path());
+        eprintln!(
+            "$ slsc {}\n{}{}",
+            all.join(" "),
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        o
+    }
+
+    /// The CreateChangeSet requests recorded since the recorder started: their form fields.
+    fn change_set_requests(&self) -> Vec<Vec<(String, String)>> {
+        self.moto
+            .recorded()
+            .iter()
+            .filter(|e| moto::recorded_call(e) == "cloudformation:CreateChangeSet")
+            .map(|e| moto::form_params(&String::from_utf8_lossy(&moto::recorded_body(e))))
+            .collect()
+    }
+
+    fn calls(&self, call: &str) -> usize {
+        self.moto
+            .recorded_calls()
+            .iter()
+            .filter(|c| c.as_str() == call)
+            .count()
+    }
+
+    /// The artifact objects PUT since the recorder started.
+    fn artifact_puts(&self) -> Vec<String> {
+        self.moto
+            .recorded()
+            .iter()
+            .map(moto::recorded_call)
+            .filter(|c| c.starts_with(&format!("s3:PUT /{BUCKET}/artifacts/")))
+            .collect()
+    }
+}
+
+fn field<'a>(form: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    form.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+fn code(o: &Output) -> Option<i32> {
+    o.status.code()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn edit(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} contains {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// The whole life of a stack: create, read back, plan, no-op, update, refusals, destroy.
+#[test]
+fn deploys_updates_refuses_data_loss_and_destroys_an_example() {
+    let Some(env) = Env::start("eu-west-1") else { return };
+    let project = env.example("signup");
+    let p = project.to_str().unwrap();
+
+    // -- create --
+    env.moto.start_recording();
+    let o = env.slsc(&["deploy", p, "--yes"]);
+    assert_eq!(code(&o), Some(0), "the first deploy succeeds");
+    assert!(stderr(&o).contains("signup-dev: CREATE_COMPLETE"));
+    assert!(stdout(&o).contains("to create"), "the plan is printed");
+    assert_eq!(
+        env.moto.stack_status("signup-dev").as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+    let sent = env.change_set_requests();
+    assert_eq!(sent.len(), 1);
+    let cs = &sent[0];
+    assert_eq!(field(cs, "ChangeSetType"), Some("CREATE"));
+    assert_eq!(field(cs, "Capabilities.member.1"), Some("CAPABILITY_IAM"));
+    assert_eq!(
+        field(cs, "Capabilities.member.2"),
+        None,
+        "only CAPABILITY_IAM"
+    );
+    let url = field(cs, "TemplateURL").expect("a TemplateURL");
+    assert!(
+        url.starts_with(&format!(
+            "{}/{BUCKET}/templates/signup-dev-",
+            env.endpoint()
+        )),
+        "{url}"
+    );
+    assert_eq!(field(cs, "TemplateBody"), None, "never an inline body");
+    assert_eq!(
+        field(cs, "Parameters.member.1.ParameterKey"),
+        Some("ArtifactBucket")
+    );
+    assert_eq!(
+        field(cs, "Parameters.member.1.ParameterValue"),
+        Some(BUCKET)
+    );
+    assert_eq!(env.calls("cloudformation:ExecuteChangeSet"), 1);
+    assert_eq!(env.artifact_puts().len(), 1, "the one artifact is uploaded");
+    env.moto.stop_recording();
+
+    // What was created, read back through the services' own APIs.
+    let queues = env.moto.sqs_list_queues().join(" ");
+    for q in [
+        "signup-dev-welcome",
+        "signup-dev-welcome_dlq",
+        "signup-dev-stream_failures",
+    ] {
+        assert!(queues.contains(q), "queue {q} in {queues}");
+    }
+    assert!(env
+        .moto
+        .dynamodb_list_tables()
+        .contains(&"signup-dev-users".to_string()));
+    let functions = env.moto.lambda_function_names();
+    for f in [
+        "signup-dev-signup",
+        "signup-dev-daily_report",
+        "signup-dev-send_welcome",
+    ] {
+        assert!(
+            functions.contains(&f.to_string()),
+            "function {f} in {functions:?}"
+        );
+    }
+
+    // -- plan --stack: nothing to do --
+    let o = env.slsc(&["plan", p, "--stack", "signup-dev", "--detailed-exitcode"]);
+    assert_eq!(code(&o), Some(0), "no changes against the deployed stack");
+    assert!(stdout(&o).contains("no changes"));
+
+    // -- outputs: moto gives change-set-created stacks no outputs; the shape and status --
+    let o = env.slsc(&["outputs", p, "--format", "json"]);
+    assert_eq!(code(&o), Some(0));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["stack"], "signup-dev");
+    assert_eq!(j["status"], "CREATE_COMPLETE");
+    assert!(j["outputs"].is_object());
+
+    // -- an unchanged project: no change set executed, no artifact uploaded --
+    env.moto.start_recording();
+    let o = env.slsc(&["deploy", p, "--yes"]);
+    assert_eq!(code(&o), Some(0));
+    assert!(stderr(&o).contains("no changes"), "{}", stderr(&o));
+    assert_eq!(env.calls("cloudformation:ExecuteChangeSet"), 0);
+    assert_eq!(
+        env.artifact_puts(),
+        Vec::<String>::new(),
+        "no artifact re-uploaded"
+    );
+    assert_eq!(
+        field(&env.change_set_requests()[0], "ChangeSetType"),
+        Some("UPDATE")
+    );
+    assert!(
+        env.calls("cloudformation:DeleteChangeSet") >= 1,
+        "the empty change set is deleted"
+    );
+    env.moto.stop_recording();
+
+    // -- a memory change: an update --
+    edit(
+        &project.join("ops.sls"),
+        "memory      = 512",
+        "memory      = 1024",
+    );
+    let o = env.slsc(&["plan", p, "--stack", "signup-dev", "--format", "json"]);
+    let plan: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["summary"]["update"], 1, "{plan}");
+    assert_eq!(plan["changes"][0]["logical_id"], "DailyReportFunction");
+    env.moto.start_recording();
+    let o = env.slsc(&["deploy", p, "--yes"]);
+    assert_eq!(code(&o), Some(0));
+    assert!(
+        stdout(&o).contains("MemorySize: 512 → 1024"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(stderr(&o).contains("signup-dev: UPDATE_COMPLETE"));
+    assert_eq!(
+        field(&env.change_set_requests()[0], "ChangeSetType"),
+        Some("UPDATE")
+    );
+    assert_eq!(env.calls("cloudformation:ExecuteChangeSet"), 1);
+    env.moto.stop_recording();
+    let o = env.slsc(&["plan", p, "--stack", "signup-dev", "--detailed-exitcode"]);
+    assert_eq!(code(&o), Some(0), "deployed: no changes left");
+
+    // -- a table key change: data loss, and CloudFormation cannot replace a named table --
+    edit(
+        &project.join("data.sls"),
+        "partition_key = { name = \"user_id\"",
+        "partition_key = { name = \"id\"",
+    );
+    env.moto.start_recording();
+    let o = env.slsc(&["deploy", p, "--yes"]);
+    assert_eq!(code(&o), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("the plan loses data") && err.contains("UsersTable"),
+        "{err}"
+    );
+    assert!(err.contains("--allow-data-loss"), "{err}");
+    let o = env.slsc(&["deploy", p, "--yes", "--allow-data-loss"]);
+    assert_eq!(code(&o), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("cannot replace UsersTable"), "{err}");
+    assert!(err.contains("rename the block"), "the rename advice: {err}");
+    assert_eq!(
+        env.calls("cloudformation:CreateChangeSet"),
+        0,
+        "refused up front: no change set"
+    );
+    env.moto.stop_recording();
+    assert_eq!(
+        env.moto.stack_status("signup-dev").as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
+    edit(
+        &project.join("data.sls"),
+        "partition_key = { name = \"id\"",
+        "partition_key = { name = \"user_id\"",
+    );
+
+    // -- destroy: queues are deleted (data loss), the retained table and bucket are kept --
+    let o = env.slsc(&["destroy", p, "--yes"]);
+    assert_eq!(code(&o), Some(1));
+    assert!(stderr(&o).contains("--allow-data-loss"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("kept (retained, no longer managed): UsersTable"));
+    assert_eq!(
+        env.moto.stack_status("signup-dev").as_deref(),
+        Some("UPDATE_COMPLETE")
+    );
+    let o = env.slsc(&["destroy", p, "--yes", "--allow-data-loss"]);
+    assert_eq!(code(&o), Some(0));
+    assert_eq!(
+        env.moto.stack_status("signup-dev"),
+        None,
+        "the stack is gone"
+    );
+}
+
+/// A template over CloudFormation's 51,200-byte inline limit deploys through its URL.
+#[test]
+fn deploys_a_template_over_the_inline_limit() {
+    let Some(env) = Env::start("us-east-1") else { return };
+    let project = env.example("media");
+    // Twenty more scheduled functions make the template well over 51,200 bytes.
+    let mut extra = String::new();
+    for i in 0..20 {
+        extra.push_str(&format!(
+            "function \"sweep_{i}\" {{\n  handler     = \"sweep.handler\"\n  source      = \"functions/notify\"\n  concurrency = 1\n}}\n\ntrigger \"sweep_{i}_nightly\" {{\n  function = function.sweep_{i}\n  schedule = \"cron({i} 2 * * ? *)\"\n}}\n\n"
+        ));
+    }
+    std::fs::write(project.join("sweeps.sls"), extra).unwrap();
+    let o = common::slsc(
+        &[
+            "build",
+            project.to_str().unwrap(),
+            "--target",
+            "cloudformation",
+        ],
+        env.tmp.path(),
+    );
+    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    let size = std::fs::metadata(project.join(".slsc/cloudformation/template.json"))
+        .unwrap()
+        .len();
+    assert!(size > 51_200, "the template is {size} bytes");
+
+    env.moto.start_recording();
+    let o = env.slsc(&["deploy", project.to_str().unwrap(), "--yes"]);
+    assert_eq!(code(&o), Some(0));
+    let sent = env.change_set_requests();
+    assert!(field(&sent[0], "TemplateURL").is_some());
+    assert_eq!(field(&sent[0], "TemplateBody"), None);
+    let uploaded = env
+        .moto
+        .recorded()
+        .iter()
+        .filter(|e| moto::recorded_call(e).starts_with(&format!("s3:PUT /{BUCKET}/templates/")))
+        .map(|e| moto::recorded_body(e).len())
+        .max()
+        .unwrap_or(0);
+    assert_eq!(uploaded as u64, size, "the whole template was uploaded");
+    assert_eq!(
+        env.moto.stack_status("media-dev").as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+}
+
+/// A deployment the endpoint fails: the reason is reported and the exit code is 1.
+#[test]
+fn reports_why_the_endpoint_failed_the_deploy() {
+    let Some(env) = Env::start("eu-west-1") else { return };
+    let project = env.example("signup");
+    // A table with the stack's table name already exists outside the stack (made by hand, or
+    // left behind by an earlier stack): CloudFormation cannot create the stack's table.
+    env.moto.json_api(
+        "dynamodb",
+        "DynamoDB_20120810.CreateTable",
+        &serde_json::json!({
+            "TableName": "signup-dev-users",
+            "AttributeDefinitions": [{"AttributeName": "user_id", "AttributeType": "S"}],
+            "KeySchema": [{"AttributeName": "user_id", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST"
+        }),
+    );
+    let o = env.slsc(&["deploy", project.to_str().unwrap(), "--yes"]);
+    assert_eq!(code(&o), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.contains("signup-dev-users"),
+        "the reason names the table: {err}"
+    );
+    assert_ne!(
+        env.moto.stack_status("signup-dev").as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+}
+
+/// Problems of the environment are exit 2 with what to do; no confirmation without a TTY.
+#[test]
+fn environment_problems_are_explained() {
+    let Some(env) = Env::start("us-east-1") else { return };
+    let project = env.example("media");
+    let p = project.to_str().unwrap();
+    let endpoint = env.endpoint();
+
+    // No credentials anywhere.
+    let o = env
+        .moto
+        .command(env!("CARGO_BIN_EXE_slsc"))
+        .args([
+            "deploy",
+            p,
+            "--yes",
+            "--endpoint-url",
+            &endpoint,
+            "--artifact-bucket",
+            BUCKET,
+        ])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("SLSC_TODAY", common::TODAY)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), Some(2));
+    assert!(
+        stderr(&o).contains("no AWS credentials found"),
+        "{}",
+        stderr(&o)
+    );
+
+    // A bucket that does not exist.
+    let o = env.moto.slsc(
+        &[
+            "deploy",
+            p,
+            "--yes",
+            "--endpoint-url",
+            &endpoint,
+            "--artifact-bucket",
+            "no-such-bucket-here",
+        ],
+        env.tmp.path(),
+    );
+    assert_eq!(code(&o), Some(2));
+    assert!(
+        stderr(&o).contains("artifact bucket `no-such-bucket-here`"),
+        "{}",
+        stderr(&o)
+    );
+
+    // No bucket at all.
+    let o = env.moto.slsc(
+        &["deploy", p, "--yes", "--endpoint-url", &endpoint],
+        env.tmp.path(),
+    );
+    assert_eq!(code(&o), Some(2));
+    assert!(stderr(&o).contains("--artifact-bucket"));
+
+    // Without a terminal and without --yes: refused, and the change set and the empty stack it
+    // created are cleaned up.
+    let o = env.slsc(&["deploy", p]);
+    assert_eq!(code(&o), Some(1));
+    assert!(stderr(&o).contains("pass --yes"), "{}", stderr(&o));
+    assert_eq!(
+        env.moto.stack_status("media-dev"),
+        None,
+        "nothing left behind"
+    );
+
+    // Outputs and destroy of a stack that does not exist.
+    let o = env.slsc(&["outputs", p]);
+    assert_eq!(code(&o), Some(2));
+    assert!(stderr(&o).contains("does not exist"));
+    let o = env.slsc(&["destroy", p, "--yes"]);
+    assert_eq!(code(&o), Some(2));
+
+    // plan --stack of a stack that does not exist yet: everything is created.
+    let o = env.slsc(&["plan", p, "--stack", "media-dev", "--detailed-exitcode"]);
+    assert_eq!(code(&o), Some(2));
+    assert!(stdout(&o).contains("to create"));
+}
