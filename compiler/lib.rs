@@ -71,8 +71,20 @@ impl Compilation {
 /// usage or I/O problem (exit code 2); problems in the project are diagnostics.
 pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
     // -- PARSE --
+    // Each parser thread splits every file it parses for lowering right away: the syntax of the
+    // blocks lowered once is kept only for the first files of its run (up to
+    // `KEEP_SYNTAX_BYTES` of their source), which are lowered first; the other files' blocks
+    // are dropped and parsed again, file by file, when they are lowered. So the syntax trees
+    // (tens of times the size of the source) of all files are never in memory at once.
     let mut sources = SourceMap::default();
-    let (dir, mut parsed) = syntax::load_project(path, &mut sources)?;
+    let (dir, files, mut parse_diags) = syntax::load_project_with(path, &mut sources, || {
+        let mut budget = KEEP_SYNTAX_BYTES / syntax::worker_threads();
+        move |pf: syntax::ParsedFile, len: usize| {
+            let keep = len <= budget;
+            budget = budget.saturating_sub(len);
+            model::prepare(pf.file, pf.body, keep)
+        }
+    })?;
     let var_file = match &opts.var_file {
         Some(f) => {
             let bytes = std::fs::read(f)
@@ -82,12 +94,12 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
                 diagnostics: Vec::new(),
             };
             syntax::add_and_parse(&mut sources, syntax::display_path(f), bytes, &mut tmp);
-            parsed.diagnostics.append(&mut tmp.diagnostics);
+            parse_diags.append(&mut tmp.diagnostics);
             tmp.files.pop().map(|pf| (pf.file, pf.body))
         }
         None => None,
     };
-    let mut c = lower_parsed(parsed, sources, opts, var_file)?;
+    let mut c = lower_parsed(files, parse_diags, sources, opts, var_file)?;
     c.project_dir = dir.clone();
     // -- SOURCES (file-reading edge) --
     if let Some(model) = &c.model {
@@ -97,6 +109,11 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
     }
     Ok(c)
 }
+
+/// How much source (in bytes, over all parser threads) has its syntax trees kept from parsing
+/// to lowering; the blocks of the other files are parsed a second time when they are lowered.
+/// About 2 MB of source is 70–80 MB of trees.
+const KEEP_SYNTAX_BYTES: usize = 2_000_000;
 
 /// Compiles in-memory files (name, text): the pure entry point used by tests and benchmarks.
 /// Source directories are not checked (there is no file system).
@@ -116,11 +133,17 @@ pub fn compile_files(files: &[(&str, &str)], opts: &Options) -> Result<Compilati
             &mut parsed,
         );
     }
-    lower_parsed(parsed, sources, opts, None)
+    let files = parsed
+        .files
+        .into_iter()
+        .map(|pf| model::prepare(pf.file, pf.body, true))
+        .collect();
+    lower_parsed(files, parsed.diagnostics, sources, opts, None)
 }
 
 fn lower_parsed(
-    mut parsed: Parsed,
+    files: Vec<model::PreparedFile>,
+    mut all: Vec<Diagnostic>,
     sources: SourceMap,
     opts: &Options,
     var_file: Option<(diagnostics::FileId, hcl_edit::structure::Body)>,
@@ -136,6 +159,7 @@ fn lower_parsed(
             opts.today.clone()
         },
     };
+    let no_parse_errors = all.is_empty();
     // Evaluation recurses through expressions and chains of locals; a dedicated thread with a
     // large stack keeps deep (but valid) projects from overflowing the caller's stack. The
     // evaluator also bounds the depth of local chains.
@@ -143,7 +167,9 @@ fn lower_parsed(
         std::thread::Builder::new()
             .name("slsc-lower".into())
             .stack_size(LOWER_STACK_BYTES)
-            .spawn_scoped(scope, || model::lower(&mut parsed, &lower_opts))
+            .spawn_scoped(scope, || {
+                model::lower_prepared(files, no_parse_errors, Some(&sources), &lower_opts)
+            })
             .map(|h| h.join())
     });
     let (model, mut diags) = match lowered {
@@ -151,7 +177,7 @@ fn lower_parsed(
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(e) => return Err(LoadError(format!("cannot start the compiler thread: {e}"))),
     };
-    if !parsed.diagnostics.is_empty() {
+    if !no_parse_errors {
         // A block whose text did not parse is not declared: say so where it may matter.
         for d in diags
             .iter_mut()
@@ -165,13 +191,6 @@ fn lower_parsed(
             });
         }
     }
-    let Parsed {
-        files: syntax,
-        diagnostics: mut all,
-    } = parsed;
-    // The syntax trees are the largest structure (tens of times the source size) and nothing
-    // after lowering reads them: free them on another thread, concurrently with the rest.
-    std::thread::spawn(move || drop(syntax));
     all.append(&mut diags);
     // -- GRAPH + CHECKS (only on a project without compile errors) --
     let mut graph = None;

@@ -143,15 +143,28 @@ pub struct Attr {
 pub struct LiteralSpans {
     /// Spans of the elements, when the value was written as a list literal.
     pub items: Vec<Span>,
-    /// Spans of the values by key, when the value was written as an object literal.
-    pub fields: BTreeMap<String, Span>,
-    /// Spans of the keys, when the value was written as an object literal.
-    pub keys: BTreeMap<String, Span>,
+    /// When the value was written as an object literal: (key, span of the key, span of the
+    /// value), sorted by key, one entry per key (the last one written). One vector instead of
+    /// two maps: every function's `environment` has one, so this is a large model's worth.
+    pub fields: Vec<(String, Span, Span)>,
 }
 
 impl LiteralSpans {
     fn is_empty(&self) -> bool {
-        self.items.is_empty() && self.fields.is_empty() && self.keys.is_empty()
+        self.items.is_empty() && self.fields.is_empty()
+    }
+    fn field(&self, key: &str) -> Option<&(String, Span, Span)> {
+        self.fields
+            .binary_search_by(|f| f.0.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.fields[i])
+    }
+    /// Sets the spans of a key (replacing those of an earlier entry of the same key).
+    pub fn set_field(&mut self, key: String, key_span: Span, value_span: Span) {
+        match self.fields.binary_search_by(|f| f.0.cmp(&key)) {
+            Ok(i) => self.fields[i] = (key, key_span, value_span),
+            Err(i) => self.fields.insert(i, (key, key_span, value_span)),
+        }
     }
     /// Boxed, or `None` when there is nothing to keep.
     pub fn boxed(self) -> Option<Box<LiteralSpans>> {
@@ -181,12 +194,14 @@ impl Attr {
     pub fn field_span(&self, key: &str) -> Span {
         self.literal
             .as_ref()
-            .and_then(|l| l.fields.get(key).copied())
+            .and_then(|l| l.field(key).map(|f| f.2))
             .unwrap_or(self.span)
     }
     /// The span of an object literal's key, when the value was written as one.
     pub fn field_key_span(&self, key: &str) -> Option<Span> {
-        self.literal.as_ref().and_then(|l| l.keys.get(key).copied())
+        self.literal
+            .as_ref()
+            .and_then(|l| l.field(key).map(|f| f.1))
     }
 }
 
@@ -404,7 +419,93 @@ impl<'a> Decl<'a> {
 enum Top {
     Attr(Box<hcl_edit::structure::Attribute>),
     Kept(usize),
-    Slot(usize),
+    /// A block lowered once (its syntax, when not dropped, is in `slots`), with its header.
+    Slot(usize, Box<Header>),
+}
+
+/// What declaring a block reads from its syntax: enough to declare a block whose syntax was
+/// dropped after parsing (and is parsed again when it is lowered).
+pub struct Header {
+    ident: String,
+    ident_span: Span,
+    header: Span,
+    labels: usize,
+    first_label: Option<(String, Span)>,
+}
+
+impl Header {
+    fn of(file: FileId, b: &HclBlock) -> Header {
+        Header {
+            ident: b.ident.value().to_string(),
+            ident_span: sp(file, &b.ident),
+            header: header_span(file, b),
+            labels: b.labels.len(),
+            first_label: b
+                .labels
+                .first()
+                .map(|l| (label_str(l).to_string(), sp(file, l))),
+        }
+    }
+}
+
+/// `app`, `variable` and `locals` blocks are kept for the whole lowering: the other blocks'
+/// expressions refer to them.
+fn is_kept(b: &HclBlock) -> bool {
+    matches!(b.ident.value().as_str(), "app" | "variable" | "locals")
+}
+
+/// A top-level structure of a [`PreparedFile`].
+enum Item {
+    Attr(Box<hcl_edit::structure::Attribute>),
+    Kept(HclBlock),
+    /// Any other block: its header, and its syntax unless it was dropped.
+    Other(Box<Header>, Option<HclBlock>),
+}
+
+/// One parsed file, split for lowering right after it was parsed (on the parser thread): the
+/// `app`, `variable` and `locals` blocks and top-level attributes are kept; of the other
+/// blocks only their headers are kept when `keep_others` is false, and their syntax is parsed
+/// again, file by file, when they are lowered. So the syntax trees of all files are never in
+/// memory at once.
+pub struct PreparedFile {
+    file: FileId,
+    items: Vec<Item>,
+    dropped: bool,
+}
+
+/// Splits a parsed file for [`lower_prepared`] (see [`PreparedFile`]).
+pub fn prepare(file: FileId, body: hcl_edit::structure::Body, keep_others: bool) -> PreparedFile {
+    let mut items = Vec::new();
+    let mut dropped = false;
+    for st in body.into_iter() {
+        items.push(match st {
+            Structure::Attribute(a) => Item::Attr(Box::new(a)),
+            Structure::Block(b) if is_kept(&b) => Item::Kept(b),
+            Structure::Block(b) => {
+                let h = Box::new(Header::of(file, &b));
+                if keep_others {
+                    Item::Other(h, Some(b))
+                } else {
+                    dropped = true;
+                    Item::Other(h, None)
+                }
+            }
+        });
+    }
+    PreparedFile {
+        file,
+        items,
+        dropped,
+    }
+}
+
+/// Where the syntax of dropped blocks is parsed again from.
+struct Reparse<'a> {
+    sources: &'a crate::syntax::SourceMap,
+    /// Dropped file → the range of its blocks' slots.
+    files: BTreeMap<FileId, std::ops::Range<usize>>,
+    /// Slot → the index of its declaration, when it declares a block.
+    slot_decl: Vec<Option<usize>>,
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -436,6 +537,23 @@ pub fn lower(
     parsed: &mut Parsed,
     opts: &LowerOptions,
 ) -> Result<(Option<Model>, Vec<Diagnostic>), UsageError> {
+    let files: Vec<PreparedFile> = parsed
+        .files
+        .iter_mut()
+        .map(|pf| prepare(pf.file, std::mem::take(&mut pf.body), true))
+        .collect();
+    lower_prepared(files, parsed.diagnostics.is_empty(), None, opts)
+}
+
+/// Lowers files split by [`prepare`]. `no_parse_errors` says whether every file parsed;
+/// `sources` holds the text of the files whose blocks were dropped (parsed again here, with
+/// the same result as the first time).
+pub fn lower_prepared(
+    files: Vec<PreparedFile>,
+    no_parse_errors: bool,
+    sources: Option<&crate::syntax::SourceMap>,
+    opts: &LowerOptions,
+) -> Result<(Option<Model>, Vec<Diagnostic>), UsageError> {
     let mut diags: Vec<Diagnostic> = Vec::new();
 
     // The top-level blocks are taken out of the syntax trees. `app`, `variable` and `locals`
@@ -445,24 +563,32 @@ pub fn lower(
     let mut kept: Vec<HclBlock> = Vec::new();
     let mut slots: Vec<Option<HclBlock>> = Vec::new();
     let mut order: Vec<(FileId, Top)> = Vec::new();
-    for pf in parsed.files.iter_mut() {
-        for st in std::mem::take(&mut pf.body).into_iter() {
-            match st {
-                Structure::Attribute(a) => order.push((pf.file, Top::Attr(Box::new(a)))),
-                Structure::Block(b) => {
-                    if matches!(b.ident.value().as_str(), "app" | "variable" | "locals") {
-                        kept.push(b);
-                        order.push((pf.file, Top::Kept(kept.len() - 1)));
-                    } else {
-                        slots.push(Some(b));
-                        order.push((pf.file, Top::Slot(slots.len() - 1)));
-                    }
+    let mut reparse = Reparse {
+        sources: sources.unwrap_or(&EMPTY_SOURCES),
+        files: BTreeMap::new(),
+        slot_decl: Vec::new(),
+    };
+    let file_ids: Vec<FileId> = files.iter().map(|pf| pf.file).collect();
+    for pf in files {
+        let first_slot = slots.len();
+        for item in pf.items {
+            match item {
+                Item::Attr(a) => order.push((pf.file, Top::Attr(a))),
+                Item::Kept(b) => {
+                    kept.push(b);
+                    order.push((pf.file, Top::Kept(kept.len() - 1)));
+                }
+                Item::Other(h, b) => {
+                    slots.push(b);
+                    order.push((pf.file, Top::Slot(slots.len() - 1, h)));
                 }
             }
         }
+        if pf.dropped {
+            reparse.files.insert(pf.file, first_slot..slots.len());
+        }
     }
-    let no_parse_errors = parsed.diagnostics.is_empty();
-    let first_file = parsed.files.first().map(|pf| pf.file);
+    let first_file = file_ids.first().copied();
     let kept = kept;
 
     // -- 1. Declare -------------------------------------------------------------------------
@@ -472,12 +598,13 @@ pub fn lower(
     for (file, top) in &order {
         let file = *file;
         {
-            let (block, src) = match top {
-                Top::Kept(i) => (&kept[*i], Src::Kept(&kept[*i])),
-                Top::Slot(i) => match slots[*i].as_ref() {
-                    Some(b) => (b, Src::Slot(*i)),
-                    None => continue,
-                },
+            let kept_header;
+            let (h, src) = match top {
+                Top::Kept(i) => {
+                    kept_header = Header::of(file, &kept[*i]);
+                    (&kept_header, Src::Kept(&kept[*i]))
+                }
+                Top::Slot(i, h) => (&**h, Src::Slot(*i)),
                 Top::Attr(attr) => {
                     diags.push(
                         Diagnostic::error(
@@ -490,11 +617,11 @@ pub fn lower(
                     continue;
                 }
             };
-            let ident = block.ident.value().as_str();
+            let ident = h.ident.as_str();
             let Some(kind) = BlockKind::parse(ident) else {
                 let mut d = Diagnostic::error(
                     "unknown-block",
-                    sp(file, &block.ident),
+                    h.ident_span,
                     format!("unknown block type `{ident}`"),
                 );
                 if ident == "module" || ident == "policy" {
@@ -511,8 +638,8 @@ pub fn lower(
                 diags.push(d);
                 continue;
             };
-            let header = header_span(file, block);
-            if block.labels.len() != kind.labels() {
+            let header = h.header;
+            if h.labels != kind.labels() {
                 let msg = if kind.labels() == 0 {
                     format!("a `{ident}` block takes no name")
                 } else {
@@ -556,8 +683,8 @@ pub fn lower(
                 }
                 continue;
             }
-            let (name, name_span) = match block.labels.first() {
-                Some(l) => (label_str(l).to_string(), sp(file, l)),
+            let (name, name_span) = match &h.first_label {
+                Some((l, s)) => (l.clone(), *s),
                 None => (String::new(), header),
             };
             if kind != BlockKind::Moved {
@@ -604,6 +731,13 @@ pub fn lower(
                 header,
                 name_span,
             });
+        }
+    }
+
+    reparse.slot_decl = vec![None; slots.len()];
+    for (k, d) in decls.iter().enumerate() {
+        if let Src::Slot(i) = d.src {
+            reparse.slot_decl[i] = Some(k);
         }
     }
 
@@ -791,16 +925,14 @@ pub fn lower(
     // ended) are. The results are merged in declaration order, so the output does not depend
     // on the number of threads.
     let chunk_of_file: BTreeMap<FileId, usize> = {
-        let per = parsed
-            .files
+        let per = file_ids
             .len()
             .div_ceil(crate::syntax::worker_threads())
             .max(1);
-        parsed
-            .files
+        file_ids
             .iter()
             .enumerate()
-            .map(|(i, pf)| (pf.file, i / per))
+            .map(|(i, &f)| (f, i / per))
             .collect()
     };
     let chunk_of = |d: &Decl| chunk_of_file.get(&d.file).copied().unwrap_or(0);
@@ -813,7 +945,7 @@ pub fn lower(
         }
     }
     bounds.push(decls.len());
-    let mut parts: Vec<(&[Decl], &mut [Option<HclBlock>])> = Vec::new();
+    let mut parts: Vec<LowerWork> = Vec::new();
     {
         let mut rest_decls = &decls[..];
         let mut rest_syntax = &mut syntax[..];
@@ -821,31 +953,40 @@ pub fn lower(
             let n = w[1] - w[0];
             let (d, dr) = rest_decls.split_at(n);
             let (s, sr) = rest_syntax.split_at_mut(n);
-            parts.push((d, s));
+            parts.push((w[0], d, s));
             rest_decls = dr;
             rest_syntax = sr;
         }
     }
     let app_decl_ref = app_decl;
     let stage_ref = stage.as_str();
+    let reparse_ref = &reparse;
     let mut lowered: Vec<LoweredPart> = std::thread::scope(|scope| {
         let mut parts = parts.into_iter();
         let first = parts.next();
         let handles: Vec<_> = parts
-            .map(|(d, s)| {
+            .map(|(o, d, s)| {
                 let mut wev = ev.fork();
                 std::thread::Builder::new()
                     .name("slsc-lower-part".into())
                     .stack_size(LOWER_STACK_BYTES)
                     .spawn_scoped(scope, move || {
-                        lower_part(d, s, &mut wev, app_decl_ref, stage_ref)
+                        lower_part(o, d, s, reparse_ref, &mut wev, app_decl_ref, stage_ref)
                     })
                     .expect("a lowering thread can be started")
             })
             .collect();
         let mut out = Vec::with_capacity(handles.len() + 1);
-        if let Some((d, s)) = first {
-            out.push(lower_part(d, s, &mut ev, app_decl_ref, stage_ref));
+        if let Some((o, d, s)) = first {
+            out.push(lower_part(
+                o,
+                d,
+                s,
+                reparse_ref,
+                &mut ev,
+                app_decl_ref,
+                stage_ref,
+            ));
         }
         for h in handles {
             out.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
@@ -894,6 +1035,10 @@ pub fn lower(
     Ok((Some(model), diags))
 }
 
+/// A lowering thread's work: the index of its first declaration, its declarations and their
+/// syntax slots.
+type LowerWork<'d, 'a> = (usize, &'d [Decl<'a>], &'d mut [Option<HclBlock>]);
+
 /// Below this many declared blocks, lowering stays on one thread.
 const PARALLEL_LOWERING_MIN_BLOCKS: usize = 512;
 
@@ -911,11 +1056,15 @@ struct LoweredPart {
     ev_diags: Vec<Diagnostic>,
 }
 
-/// Lowers a run of declarations; `syntax[i]` is the syntax of `decls[i]` when it is not kept,
-/// taken and freed once the block is lowered.
+/// Lowers a run of declarations, starting at declaration `offset`; `syntax[i]` is the syntax
+/// of `decls[i]` when it is not kept, taken and freed once the block is lowered. The syntax of
+/// a file whose blocks were dropped after parsing is parsed again when its first block is
+/// reached (a file's declarations are consecutive), and each block's syntax is put in its slot.
 fn lower_part(
+    offset: usize,
     decls: &[Decl],
     syntax: &mut [Option<HclBlock>],
+    reparse: &Reparse,
     ev: &mut Evaluator,
     app_decl: Option<&Decl>,
     stage: &str,
@@ -928,9 +1077,33 @@ fn lower_part(
         ev_diags: Vec::new(),
     };
     let diags = &mut out.diags;
-    for (d, slot) in decls.iter().zip(syntax.iter_mut()) {
+    let mut loaded: Option<FileId> = None;
+    for (i, d) in decls.iter().enumerate() {
+        if let Src::Slot(_) = d.src {
+            if syntax[i].is_none() && loaded != Some(d.file) {
+                if let Some(range) = reparse.files.get(&d.file) {
+                    loaded = Some(d.file);
+                    let text = reparse.sources.text(d.file);
+                    let (pf, _) = crate::syntax::parse_file(d.file, text);
+                    let mut slot = range.start;
+                    for st in pf.body.into_iter() {
+                        let Structure::Block(b) = st else { continue };
+                        if is_kept(&b) {
+                            continue;
+                        }
+                        let k = reparse.slot_decl.get(slot).copied().flatten();
+                        slot += 1;
+                        if let Some(k) = k.and_then(|k| k.checked_sub(offset)) {
+                            if let Some(s) = syntax.get_mut(k) {
+                                *s = Some(b);
+                            }
+                        }
+                    }
+                }
+            }
+        }
         // A slot's syntax is taken here and dropped at the end of the iteration.
-        let taken = slot.take();
+        let taken = syntax[i].take();
         let block: &HclBlock = match (d.src, &taken) {
             (Src::Kept(b), _) => b,
             (Src::Slot(_), Some(b)) => b,
@@ -960,6 +1133,8 @@ fn lower_part(
     out.ev_diags = std::mem::take(&mut ev.diagnostics);
     out
 }
+
+static EMPTY_SOURCES: crate::syntax::SourceMap = crate::syntax::SourceMap::new();
 
 fn empty_vals_spans() -> BTreeMap<String, Span> {
     BTreeMap::new()
@@ -1475,11 +1650,9 @@ fn lower_block(
                 continue;
             }
         };
-        let mut items = Vec::new();
-        let mut fields = BTreeMap::new();
-        let mut keys = BTreeMap::new();
+        let mut literal = LiteralSpans::default();
         match &a.value {
-            Expression::Array(arr) => items = arr.iter().map(|e| sp(file, e)).collect(),
+            Expression::Array(arr) => literal.items = arr.iter().map(|e| sp(file, e)).collect(),
             Expression::Object(obj) => {
                 for (k, v) in obj.iter() {
                     let key = match k {
@@ -1489,8 +1662,7 @@ fn lower_block(
                         }
                         _ => continue,
                     };
-                    keys.insert(key.clone(), sp(file, k));
-                    fields.insert(key, sp(file, v.expr()));
+                    literal.set_field(key, sp(file, k), sp(file, v.expr()));
                 }
             }
             _ => {}
@@ -1501,12 +1673,7 @@ fn lower_block(
                 value,
                 span,
                 key_span: sp(file, &a.key),
-                literal: LiteralSpans {
-                    items,
-                    fields,
-                    keys,
-                }
-                .boxed(),
+                literal: literal.boxed(),
                 defaulted: false,
             },
         );
@@ -1543,6 +1710,16 @@ fn lower_block(
             );
         }
     }
+    // Keep room only for what `validate::apply_defaults` may still add to this kind, so the
+    // spare slots are freed (and reused by the next blocks) right away.
+    let extra = match d.kind {
+        BlockKind::Function => 6,
+        BlockKind::Trigger => 3,
+        BlockKind::Queue => 2,
+        BlockKind::Database => 1,
+        _ => 0,
+    };
+    attrs.0.shrink_to(attrs.0.len() + extra);
     Block {
         kind: d.kind,
         name: d.name.clone(),

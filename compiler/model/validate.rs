@@ -148,13 +148,13 @@ pub fn apply_defaults(model: &mut Model) {
                     .map(|l| LiteralSpans {
                         items: Vec::new(),
                         fields: l.fields.clone(),
-                        keys: l.keys.clone(),
                     })
                     .unwrap_or_default();
                 if let Some(own) = fenv.literal.take() {
                     let own = *own;
-                    lit.keys.extend(own.keys);
-                    lit.fields.extend(own.fields);
+                    for (k, ks, vs) in own.fields {
+                        lit.set_field(k, ks, vs);
+                    }
                     lit.items = own.items;
                 }
                 if let Value::Object(own) = &fenv.value {

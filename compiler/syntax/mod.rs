@@ -25,6 +25,9 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    pub const fn new() -> SourceMap {
+        SourceMap { files: Vec::new() }
+    }
     pub fn add(&mut self, name: String, text: String) -> FileId {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
@@ -324,18 +327,34 @@ pub fn worker_threads() -> usize {
 
 /// Reads and parses every file of a project.
 pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Parsed), LoadError> {
+    let (dir, files, diagnostics) = load_project_with(path, sources, || |pf, _| pf)?;
+    Ok((dir, Parsed { files, diagnostics }))
+}
+
+/// Reads and parses every file of a project, handing each parsed file (and the length of its
+/// text) to a function on the thread that parsed it, right after parsing it: `each` makes one
+/// such function per parser thread, which sees that thread's run of files in order. Returns
+/// the functions' results in file order, and the diagnostics of the files (unreadable text
+/// first, then each file's syntax errors, in file order).
+pub fn load_project_with<T, F, M>(
+    path: &Path,
+    sources: &mut SourceMap,
+    each: M,
+) -> Result<(PathBuf, Vec<T>, Vec<Diagnostic>), LoadError>
+where
+    T: Send,
+    F: FnMut(ParsedFile, usize) -> T,
+    M: Fn() -> F + Sync,
+{
     let (dir, files) = project_files(path)?;
-    let mut parsed = Parsed {
-        files: Vec::new(),
-        diagnostics: Vec::new(),
-    };
+    let mut diagnostics = Vec::new();
     let mut to_parse = Vec::new();
     for f in files {
         let bytes = std::fs::read(&f)
             .map_err(|e| LoadError(format!("cannot read {}: {e}", f.display())))?;
         let (id, bad) = add_file(sources, display_path(&f), bytes);
         match bad {
-            Some(d) => parsed.diagnostics.push(d),
+            Some(d) => diagnostics.push(d),
             None => to_parse.push(id),
         }
     }
@@ -344,15 +363,21 @@ pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Pa
     let threads = worker_threads();
     let per = to_parse.len().div_ceil(threads).max(1);
     let sources_ref = &*sources;
-    let results: Vec<Vec<(ParsedFile, Vec<Diagnostic>)>> = std::thread::scope(|scope| {
+    let each = &each;
+    let results: Vec<Vec<(T, Vec<Diagnostic>)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = to_parse
             .chunks(per)
             .map(|ids| {
                 std::thread::Builder::new()
                     .stack_size(64 << 20)
                     .spawn_scoped(scope, move || {
+                        let mut f = each();
                         ids.iter()
-                            .map(|&id| parse_file(id, sources_ref.text(id)))
+                            .map(|&id| {
+                                let text = sources_ref.text(id);
+                                let (pf, diags) = parse_file(id, text);
+                                (f(pf, text.len()), diags)
+                            })
                             .collect::<Vec<_>>()
                     })
                     .expect("a parser thread can be started")
@@ -363,11 +388,12 @@ pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Pa
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             .collect()
     });
-    for (pf, mut diags) in results.into_iter().flatten() {
-        parsed.files.push(pf);
-        parsed.diagnostics.append(&mut diags);
+    let mut out = Vec::with_capacity(to_parse.len());
+    for (t, mut diags) in results.into_iter().flatten() {
+        out.push(t);
+        diagnostics.append(&mut diags);
     }
-    Ok((dir, parsed))
+    Ok((dir, out, diagnostics))
 }
 
 /// What a lexical scan of a chunk found that explains a parse failure better than the parser's
