@@ -126,7 +126,9 @@ fn edit(path: &Path, from: &str, to: &str) {
 /// The whole life of a stack: create, read back, plan, no-op, update, refusals, destroy.
 #[test]
 fn deploys_updates_refuses_data_loss_and_destroys_an_example() {
-    let Some(env) = Env::start("eu-west-1") else { return };
+    let Some(env) = Env::start("eu-west-1") else {
+        return;
+    };
     let project = env.example("signup");
     let p = project.to_str().unwrap();
 
@@ -315,7 +317,9 @@ fn deploys_updates_refuses_data_loss_and_destroys_an_example() {
 /// A template over CloudFormation's 51,200-byte inline limit deploys through its URL.
 #[test]
 fn deploys_a_template_over_the_inline_limit() {
-    let Some(env) = Env::start("us-east-1") else { return };
+    let Some(env) = Env::start("us-east-1") else {
+        return;
+    };
     let project = env.example("media");
     // Twenty more scheduled functions make the template well over 51,200 bytes.
     let mut extra = String::new();
@@ -364,7 +368,9 @@ fn deploys_a_template_over_the_inline_limit() {
 /// A deployment the endpoint fails: the reason is reported and the exit code is 1.
 #[test]
 fn reports_why_the_endpoint_failed_the_deploy() {
-    let Some(env) = Env::start("eu-west-1") else { return };
+    let Some(env) = Env::start("eu-west-1") else {
+        return;
+    };
     let project = env.example("signup");
     // A table with the stack's table name already exists outside the stack (made by hand, or
     // left behind by an earlier stack): CloudFormation cannot create the stack's table.
@@ -385,16 +391,41 @@ fn reports_why_the_endpoint_failed_the_deploy() {
         err.contains("signup-dev-users"),
         "the reason names the table: {err}"
     );
-    assert_ne!(
-        env.moto.stack_status("signup-dev").as_deref(),
-        Some("CREATE_COMPLETE")
-    );
+    // AWS would leave ROLLBACK_COMPLETE (which the next deploy refuses with what to do:
+    // request.rs's tests); moto answers ExecuteChangeSet with the DynamoDB error and leaves the
+    // stack in REVIEW_IN_PROGRESS.
+    let status = env.moto.stack_status("signup-dev");
+    assert_ne!(status.as_deref(), Some("CREATE_COMPLETE"));
+}
+
+/// The SDK stays out of the compile path: no module of it names the SDK or tokio.
+#[test]
+fn the_compile_path_does_not_use_the_sdk() {
+    for dir in ["syntax", "model", "graph", "checks", "emit"] {
+        let root = common::root().join("compiler").join(dir);
+        for entry in std::fs::read_dir(&root).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            for needle in ["aws_sdk", "aws_config", "tokio", "crate::deploy"] {
+                assert!(
+                    !text.contains(needle),
+                    "{} uses {needle}: the SDK belongs in compiler/deploy/ only",
+                    path.display()
+                );
+            }
+        }
+    }
 }
 
 /// Problems of the environment are exit 2 with what to do; no confirmation without a TTY.
 #[test]
 fn environment_problems_are_explained() {
-    let Some(env) = Env::start("us-east-1") else { return };
+    let Some(env) = Env::start("us-east-1") else {
+        return;
+    };
     let project = env.example("media");
     let p = project.to_str().unwrap();
     let endpoint = env.endpoint();
