@@ -41,6 +41,8 @@ pub struct Options {
     pub var_file: Option<PathBuf>,
     /// `YYYY-MM-DD`: the date for date-dependent rules (deprecated runtimes).
     pub today: String,
+    /// `--policy FILE_OR_DIR`, in order: files of `policy` blocks from outside the project.
+    pub policies: Vec<PathBuf>,
 }
 
 /// The result of compiling a project.
@@ -99,7 +101,27 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
         }
         None => None,
     };
-    let mut c = lower_parsed(files, parse_diags, sources, opts, var_file)?;
+    // -- POLICIES from outside the project (`--policy`) --
+    let mut files = files;
+    let mut policy_files = Vec::new();
+    for p in &opts.policies {
+        let paths = policy_paths(p)?;
+        for f in paths {
+            let bytes = std::fs::read(&f)
+                .map_err(|e| LoadError(format!("cannot read policy file {}: {e}", f.display())))?;
+            let mut tmp = Parsed {
+                files: Vec::new(),
+                diagnostics: Vec::new(),
+            };
+            syntax::add_and_parse(&mut sources, syntax::display_path(&f), bytes, &mut tmp);
+            parse_diags.append(&mut tmp.diagnostics);
+            for pf in tmp.files {
+                policy_files.push(pf.file);
+                files.push(model::prepare(pf.file, pf.body, true));
+            }
+        }
+    }
+    let mut c = lower_parsed(files, parse_diags, sources, opts, var_file, &policy_files)?;
     c.project_dir = dir.clone();
     // -- SOURCES (file-reading edge) --
     if let Some(model) = &c.model {
@@ -138,7 +160,29 @@ pub fn compile_files(files: &[(&str, &str)], opts: &Options) -> Result<Compilati
         .into_iter()
         .map(|pf| model::prepare(pf.file, pf.body, true))
         .collect();
-    lower_parsed(files, parsed.diagnostics, sources, opts, None)
+    lower_parsed(files, parsed.diagnostics, sources, opts, None, &[])
+}
+
+/// The `.sls` files of a `--policy` argument: the file, or a directory's `*.sls` files (not
+/// recursive) in name order.
+fn policy_paths(p: &Path) -> Result<Vec<PathBuf>, LoadError> {
+    if p.is_file() {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let rd = std::fs::read_dir(p)
+        .map_err(|e| LoadError(format!("--policy {}: {e}", p.display())))?;
+    let mut v: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|f| f.is_file() && f.extension().is_some_and(|e| e == "sls"))
+        .collect();
+    v.sort();
+    if v.is_empty() {
+        return Err(LoadError(format!(
+            "--policy {}: no .sls files in this directory",
+            p.display()
+        )));
+    }
+    Ok(v)
 }
 
 fn lower_parsed(
@@ -147,6 +191,7 @@ fn lower_parsed(
     sources: SourceMap,
     opts: &Options,
     var_file: Option<(diagnostics::FileId, hcl_edit::structure::Body)>,
+    policy_files: &[diagnostics::FileId],
 ) -> Result<Compilation, LoadError> {
     // -- LOWER (resolve, evaluate, type-check, validate) --
     let lower_opts = LowerOptions {
@@ -158,6 +203,7 @@ fn lower_parsed(
         } else {
             opts.today.clone()
         },
+        policy_files: policy_files.to_vec(),
     };
     let no_parse_errors = all.is_empty();
     // Evaluation recurses through expressions and chains of locals; a dedicated thread with a

@@ -137,6 +137,22 @@ impl<'a> Evaluator<'a> {
         Span::new(self.file, node.span().unwrap_or(0..0))
     }
 
+    /// Evaluates an expression from `file` with one more name in scope (a policy's `self`).
+    pub fn eval_with(
+        &mut self,
+        file: FileId,
+        expr: &Expression,
+        name: &str,
+        value: Value,
+    ) -> EvalResult {
+        let mut scope = HashMap::new();
+        scope.insert(name.to_string(), value);
+        self.scopes.push(scope);
+        let r = self.eval_in(file, expr);
+        self.scopes.pop();
+        r
+    }
+
     /// Evaluates an expression from `file`.
     pub fn eval_in(&mut self, file: FileId, expr: &Expression) -> EvalResult {
         let saved = self.file;

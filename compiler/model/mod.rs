@@ -19,6 +19,7 @@
 pub mod eval;
 pub mod functions;
 pub mod moved;
+pub mod policy;
 pub mod runtimes;
 pub mod schema;
 pub mod validate;
@@ -345,6 +346,8 @@ pub struct Model {
     pub moved: Vec<Moved>,
     /// Trigger name → its source.
     pub trigger_sources: BTreeMap<String, TriggerSource>,
+    /// The loaded `policy` blocks (the project's and `--policy` files').
+    pub policies: Vec<policy::PolicyInfo>,
 }
 
 impl Model {
@@ -382,6 +385,8 @@ pub struct LowerOptions {
     pub var_file: Option<(FileId, hcl_edit::structure::Body)>,
     /// "Today" for date-dependent rules, as `YYYY-MM-DD`.
     pub today: String,
+    /// Files loaded with `--policy`: they may hold only `policy` blocks.
+    pub policy_files: Vec<FileId>,
 }
 
 /// A problem with the command line found while lowering (exit code 2).
@@ -451,7 +456,10 @@ impl Header {
 /// `app`, `variable` and `locals` blocks are kept for the whole lowering: the other blocks'
 /// expressions refer to them.
 fn is_kept(b: &HclBlock) -> bool {
-    matches!(b.ident.value().as_str(), "app" | "variable" | "locals")
+    matches!(
+        b.ident.value().as_str(),
+        "app" | "variable" | "locals" | "policy"
+    )
 }
 
 /// A top-level structure of a [`PreparedFile`].
@@ -593,6 +601,7 @@ pub fn lower_prepared(
 
     // -- 1. Declare -------------------------------------------------------------------------
     let mut decls: Vec<Decl> = Vec::new();
+    let mut policy_blocks: Vec<(FileId, Span, &HclBlock)> = Vec::new();
     let mut local_defs: BTreeMap<String, LocalDef> = BTreeMap::new();
     let mut seen: BTreeMap<(BlockKind, String), Span> = BTreeMap::new();
     for (file, top) in &order {
@@ -618,13 +627,31 @@ pub fn lower_prepared(
                 }
             };
             let ident = h.ident.as_str();
+            if opts.policy_files.contains(&file) && ident != "policy" {
+                diags.push(
+                    Diagnostic::error(
+                        "unknown-block",
+                        h.ident_span,
+                        format!("a --policy file holds only `policy` blocks, not `{ident}`"),
+                    )
+                    .with_help("move this block into the project, or the policy file into its own file"),
+                );
+                continue;
+            }
+            if ident == "policy" {
+                // Policies are kept: their conditions are evaluated after validation.
+                if let Src::Kept(b) = src {
+                    policy_blocks.push((file, h.header, b));
+                }
+                continue;
+            }
             let Some(kind) = BlockKind::parse(ident) else {
                 let mut d = Diagnostic::error(
                     "unknown-block",
                     h.ident_span,
                     format!("unknown block type `{ident}`"),
                 );
-                if ident == "module" || ident == "policy" {
+                if ident == "module" {
                     d = d.with_help(format!(
                         "`{ident}` blocks are not supported by this version of slsc"
                     ));
@@ -1016,19 +1043,73 @@ pub fn lower_prepared(
     };
     let region = app.str("region").unwrap_or("us-east-1").to_string();
     blocks.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    // Policies: `for`, `message` and `level` are evaluated now (`app.lint` may name them).
+    let mut policies: Vec<policy::Policy> = Vec::new();
+    let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
+    for (file, header, b) in &policy_blocks {
+        let Some(label) = b.labels.first() else {
+            diags.push(Diagnostic::error(
+                "syntax",
+                *header,
+                "a `policy` block takes exactly one name: policy \"NAME\" { … }",
+            ));
+            continue;
+        };
+        let name = label_str(label).to_string();
+        let name_span = sp(*file, label);
+        if b.labels.len() != 1 {
+            diags.push(Diagnostic::error(
+                "syntax",
+                *header,
+                "a `policy` block takes exactly one name: policy \"NAME\" { … }",
+            ));
+            continue;
+        }
+        if !is_identifier(&name) {
+            diags.push(Diagnostic::error(
+                "invalid-value",
+                name_span,
+                format!("`{name}` is not a valid name: names are [a-z][a-z0-9_]*, at most 40 characters"),
+            ));
+            continue;
+        }
+        if let Some(prev) = policy_names.get(&name) {
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-name",
+                    name_span,
+                    format!("policy \"{name}\" is declared twice"),
+                )
+                .with_label(*prev, "first declared here")
+                .with_help("a policy from --policy and one in the project cannot share a name"),
+            );
+            continue;
+        }
+        policy_names.insert(name.clone(), name_span);
+        if let Some(p) = policy::lower(*file, &name, name_span, *header, b, &mut ev, &mut diags) {
+            policies.push(p);
+        }
+    }
     let mut model = Model {
         app,
-        stage,
+        // Cloned: the evaluator still borrows them for the policies.
+        stage: stage.clone(),
         region,
         blocks,
-        variables,
+        variables: variables.clone(),
         moved,
         trigger_sources: BTreeMap::new(),
+        policies: policies.iter().map(|p| p.info.clone()).collect(),
     };
 
     // -- 6. Validation ----------------------------------------------------------------------
     validate::apply_defaults(&mut model);
     validate::validate(&mut model, opts, &mut diags);
+    // -- 7. Policies (on a project without compile errors, like the rules) -----------------
+    if !diags.iter().any(Diagnostic::is_error) {
+        policy::evaluate(&model, &policies, &mut ev, &mut diags);
+    }
+    drop(policies);
     for b in std::iter::once(&mut model.app).chain(model.blocks.iter_mut()) {
         b.attrs.shrink_to_fit();
     }

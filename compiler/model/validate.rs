@@ -291,8 +291,11 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
             for (rule, level) in levels {
                 let span = attr.field_span(rule);
                 let key_span = attr.field_key_span(rule).unwrap_or(span);
-                if rule.starts_with("policy/") {
-                    // Policies arrive with `policy` blocks and `--policy`; none is loaded yet.
+                if let Some(name) = rule.strip_prefix("policy/") {
+                    if model.policies.iter().any(|p| p.name == name) {
+                        continue;
+                    }
+                    // Perhaps defined by a `--policy` file this run did not load.
                     diags.push(
                         Diagnostic::warning(
                             "unknown-policy",
@@ -300,7 +303,7 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
                             format!("no loaded policy defines `{rule}`"),
                         )
                         .with_help(
-                            "the level applies once a `policy` block (or --policy) defines it",
+                            "the level applies once a `policy` block (or a --policy file) defines it",
                         ),
                     );
                     continue;

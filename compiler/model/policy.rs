@@ -1,0 +1,470 @@
+//! `policy "NAME"` blocks: an organisation's own rules, written in the language (SPEC §3).
+//!
+//! ```hcl
+//! policy "max_memory" {
+//!   for       = "function"             # function, queue, database, bucket, topic, alarm, trigger, output
+//!   condition = self.memory <= 1024    # over self, app, var, local
+//!   message   = "functions over 1 GB need a platform exception"
+//!   level     = "deny"                 # or "warn" (default "deny")
+//!   when      = app.stage == "prod"    # optional: where the policy applies
+//! }
+//! ```
+//!
+//! `for`, `message` and `level` are compile-time values, evaluated once. `when` and `condition`
+//! are evaluated for every block of the kind with `self` bound to the block's resolved
+//! attributes ([`self_value`]): every attribute of the kind, defaults applied, unset ones
+//! `null`; durations in seconds and sizes in MB (as lowering stores them); references as
+//! address strings (`"queue.orders"`); deploy-time strings as their `${…}` text; plus
+//! `self.name` and, for triggers, `self.source_kind`.
+//!
+//! Checked once per policy, before any block: `for` names a kind; every `self.X` the
+//! expressions read is an attribute of that kind (else `invalid-policy` at the read, with a
+//! suggestion). Per block: a `false` condition is `policy/NAME` at the first attribute the
+//! condition reads that the block sets (else the block's header), with the message; a
+//! condition that fails on an unset (`null`) attribute fails the policy with "attribute unset";
+//! any other evaluation error, or a value that is not a bool, is `invalid-policy` at the
+//! condition (once). Policies run only on a project without compile errors, and `app.lint` can
+//! set `policy/NAME` to allow, warn or deny like any rule.
+
+use super::eval::{EvalError, Evaluator};
+use super::{nested_block_error, sp, value, Block, BlockKind, Model, Part, TriggerSource, Value};
+use crate::diagnostics::{Diagnostic, FileId, Severity, Span};
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Block as HclBlock, Structure};
+use hcl_edit::visit::{visit_traversal, Visit};
+use indexmap::IndexMap;
+
+/// The kinds a policy can be `for`.
+pub const POLICY_KINDS: &[&str] = &[
+    "function", "queue", "database", "bucket", "topic", "alarm", "trigger", "output",
+];
+
+/// What the rest of the compiler knows of a policy (for `app.lint` and SARIF).
+#[derive(Debug, Clone)]
+pub struct PolicyInfo {
+    pub name: String,
+    pub message: String,
+    /// `level = "deny"` (else warn).
+    pub deny: bool,
+    /// The policy's name label.
+    pub span: Span,
+}
+
+/// A lowered policy, its expressions still syntax.
+pub(super) struct Policy<'a> {
+    pub info: PolicyInfo,
+    file: FileId,
+    kind: BlockKind,
+    condition: &'a Expression,
+    condition_span: Span,
+    when: Option<(&'a Expression, Span)>,
+}
+
+const ATTRS: &[&str] = &["for", "condition", "message", "level", "when"];
+
+/// Lowers a `policy` block; `None` (with diagnostics) when it is unusable.
+pub(super) fn lower<'a>(
+    file: FileId,
+    name: &str,
+    name_span: Span,
+    header: Span,
+    b: &'a HclBlock,
+    ev: &mut Evaluator,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Policy<'a>> {
+    let mut kind = None;
+    let mut message = None;
+    let mut deny = true;
+    let mut condition = None;
+    let mut when = None;
+    let mut ok = true;
+    for st in b.body.iter() {
+        let attr = match st {
+            Structure::Attribute(a) => a,
+            Structure::Block(nb) => {
+                diags.push(nested_block_error(file, nb, BlockKind::App, &[]));
+                ok = false;
+                continue;
+            }
+        };
+        let key = attr.key.value().as_str();
+        let vspan = sp(file, &attr.value);
+        let string =
+            |ev: &mut Evaluator, diags: &mut Vec<Diagnostic>| match ev.eval_in(file, &attr.value) {
+                Ok(Value::String(s)) => Some(s),
+                Ok(other) => {
+                    diags.push(Diagnostic::error(
+                        "type-mismatch",
+                        vspan,
+                        format!("`{key}` must be a string, found {}", other.describe()),
+                    ));
+                    None
+                }
+                Err(EvalError::Diag(d)) => {
+                    diags.push(*d);
+                    None
+                }
+                Err(EvalError::Reported) => None,
+            };
+        match key {
+            "for" => match string(ev, diags) {
+                Some(s) if POLICY_KINDS.contains(&s.as_str()) => {
+                    kind = BlockKind::parse(&s);
+                }
+                Some(s) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            vspan,
+                            format!("a policy cannot be for `{s}`"),
+                        )
+                        .with_help(
+                            match value::suggest(&s, POLICY_KINDS.iter().copied()) {
+                                Some(k) => format!("did you mean \"{k}\"?"),
+                                None => format!("`for` is one of {}", POLICY_KINDS.join(", ")),
+                            },
+                        ),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            },
+            "message" => match string(ev, diags) {
+                Some(s) => message = Some(s),
+                None => ok = false,
+            },
+            "level" => match string(ev, diags).as_deref() {
+                Some("deny") => deny = true,
+                Some("warn") => deny = false,
+                Some(other) => {
+                    diags.push(
+                        Diagnostic::error(
+                            "invalid-value",
+                            vspan,
+                            format!("`level` is \"deny\" or \"warn\", not \"{other}\""),
+                        )
+                        .with_help("use `app.lint` in a project to turn a policy off (\"allow\")"),
+                    );
+                    ok = false;
+                }
+                None => ok = false,
+            },
+            "condition" => condition = Some((&attr.value, vspan)),
+            "when" => when = Some((&attr.value, vspan)),
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        "unknown-attribute",
+                        sp(file, &attr.key),
+                        format!("unknown attribute `{other}` in a `policy` block"),
+                    )
+                    .with_help(
+                        match value::suggest(other, ATTRS.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("a policy has {}", ATTRS.join(", ")),
+                        },
+                    ),
+                );
+                ok = false;
+            }
+        }
+    }
+    for (k, missing) in [("for", kind.is_none()), ("condition", condition.is_none())] {
+        if missing && ok {
+            diags.push(
+                Diagnostic::error(
+                    "missing-attribute",
+                    header,
+                    format!("policy \"{name}\" needs `{k}`"),
+                )
+                .with_help(if k == "for" {
+                    "add `for = \"function\"` (or queue, database, bucket, topic, alarm, trigger, output)"
+                } else {
+                    "add `condition = self.memory <= 1024` (an expression over self that is true when the block complies)"
+                }),
+            );
+            ok = false;
+        }
+    }
+    let (condition, condition_span) = condition?;
+    let kind = kind?;
+    if !ok {
+        return None;
+    }
+    let policy = Policy {
+        info: PolicyInfo {
+            name: name.to_string(),
+            message: message.unwrap_or_else(|| format!("policy \"{name}\" is not met")),
+            deny,
+            span: name_span,
+        },
+        file,
+        kind,
+        condition,
+        condition_span,
+        when,
+    };
+    // The attributes `self` has for this kind: every `self.X` read must be one of them.
+    let known = self_attributes(kind);
+    let mut bad = false;
+    for (expr, _) in std::iter::once((condition, condition_span)).chain(when) {
+        for (attr, span) in self_reads(file, expr) {
+            if !known.iter().any(|k| *k == attr) {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-policy",
+                        span,
+                        format!(
+                            "policy \"{name}\": a {} has no attribute `{attr}`",
+                            kind.as_str()
+                        ),
+                    )
+                    .with_help(
+                        match value::suggest(&attr, known.iter().copied()) {
+                            Some(s) => format!("did you mean `self.{s}`?"),
+                            None => format!("`self` has {}", known.join(", ")),
+                        },
+                    ),
+                );
+                bad = true;
+            }
+        }
+    }
+    (!bad).then_some(policy)
+}
+
+/// The names `self` has for blocks of `kind`.
+fn self_attributes(kind: BlockKind) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = vec!["name"];
+    if kind == BlockKind::Trigger {
+        v.push("source_kind");
+    }
+    v.extend(kind.schema().iter().map(|s| s.name));
+    v
+}
+
+/// The `self.X` reads of an expression: (X, span of `self.X`).
+fn self_reads(file: FileId, expr: &Expression) -> Vec<(String, Span)> {
+    struct Reads {
+        file: FileId,
+        out: Vec<(String, Span)>,
+    }
+    impl Visit for Reads {
+        fn visit_traversal(&mut self, node: &hcl_edit::expr::Traversal) {
+            if let Expression::Variable(v) = &node.expr {
+                if v.value().as_str() == "self" {
+                    if let Some(op) = node.operators.first() {
+                        if let TraversalOperator::GetAttr(id) = op.value() {
+                            let start = node.expr.span().map(|r| r.start).unwrap_or_default();
+                            let end = op.span().map(|r| r.end).unwrap_or(start);
+                            self.out
+                                .push((id.value().to_string(), Span::new(self.file, start..end)));
+                        }
+                    }
+                }
+            }
+            visit_traversal(self, node);
+        }
+    }
+    use hcl_edit::Span as _;
+    let mut r = Reads {
+        file,
+        out: Vec::new(),
+    };
+    r.visit_expr(expr);
+    r.out
+}
+
+/// A model value as a policy sees it: references as address strings, deploy-time strings as
+/// their `${…}` text.
+fn plain(v: &Value) -> Value {
+    match v {
+        Value::Ref(a) | Value::Prefix(a, _) => Value::String(a.to_string()),
+        Value::Deploy(parts) => Value::String(
+            parts
+                .iter()
+                .map(|p| match p {
+                    Part::Lit(s) => s.clone(),
+                    Part::Attr(a, attr) => format!("${{{a}.{attr}}}"),
+                    Part::HttpUrl => "${http.url}".to_string(),
+                    Part::Secret(n) => format!("${{secret(\"{n}\")}}"),
+                    Part::Ssm(n) => format!("${{ssm(\"{n}\")}}"),
+                })
+                .collect(),
+        ),
+        Value::List(items) => Value::List(items.iter().map(plain).collect()),
+        Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), plain(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+fn source_kind(s: &TriggerSource) -> &'static str {
+    match s {
+        TriggerSource::Http { .. } => "http",
+        TriggerSource::Schedule(_) => "schedule",
+        TriggerSource::Queue(_) => "queue",
+        TriggerSource::Database(_) => "database",
+        TriggerSource::Bucket(_) => "bucket",
+        TriggerSource::Topic(_) => "topic",
+        TriggerSource::Alarm(_) => "alarm",
+    }
+}
+
+/// `self` for a block.
+pub fn self_value(model: &Model, b: &Block) -> Value {
+    let mut o: IndexMap<String, Value> = IndexMap::new();
+    o.insert("name".into(), Value::String(b.name.clone()));
+    if b.kind == BlockKind::Trigger {
+        o.insert(
+            "source_kind".into(),
+            model
+                .trigger_sources
+                .get(&b.name)
+                .map(|s| Value::String(source_kind(s).into()))
+                .unwrap_or(Value::Null),
+        );
+    }
+    for spec in b.kind.schema() {
+        o.insert(
+            spec.name.to_string(),
+            b.get(spec.name).map(plain).unwrap_or(Value::Null),
+        );
+    }
+    Value::Object(o)
+}
+
+/// The level `app.lint` sets for `policy/NAME`, if any.
+fn lint_level(model: &Model, code: &str) -> Option<String> {
+    match model.app.get("lint") {
+        Some(Value::Object(o)) => o.get(code).and_then(Value::as_str).map(str::to_string),
+        _ => None,
+    }
+}
+
+/// Evaluates every policy on every block of its kind.
+pub(super) fn evaluate(
+    model: &Model,
+    policies: &[Policy],
+    ev: &mut Evaluator,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for p in policies {
+        let code = format!("policy/{}", p.info.name);
+        let severity = match lint_level(model, &code).as_deref() {
+            Some("allow") => continue,
+            Some("warn") => Severity::Warning,
+            Some("deny") => Severity::Error,
+            _ if p.info.deny => Severity::Error,
+            _ => Severity::Warning,
+        };
+        let reads: Vec<(String, Span)> = self_reads(p.file, p.condition);
+        let cond_text = p.condition.to_string();
+        let cond_text = cond_text.trim();
+        for b in model.of_kind(p.kind) {
+            let me = self_value(model, b);
+            let unset: Vec<&str> = reads
+                .iter()
+                .map(|(a, _)| a.as_str())
+                .filter(|a| matches!(&me, Value::Object(o) if o.get(*a).is_none_or(|v| *v == Value::Null)))
+                .collect();
+            if let Some((when, when_span)) = p.when {
+                match ev.eval_with(p.file, when, "self", me.clone()) {
+                    Ok(Value::Bool(true)) => {}
+                    Ok(Value::Bool(false)) => continue,
+                    // A scope that reads an unset attribute does not apply.
+                    Err(_) if !unset.is_empty() => continue,
+                    Ok(other) => {
+                        diags.push(not_bool(&p.info.name, "when", when_span, &other));
+                        break;
+                    }
+                    Err(e) => {
+                        diags.push(eval_failed(&p.info.name, "when", when_span, e));
+                        break;
+                    }
+                }
+            }
+            let outcome = ev.eval_with(p.file, p.condition, "self", me);
+            let mut note = None;
+            match outcome {
+                Ok(Value::Bool(true)) => continue,
+                Ok(Value::Bool(false)) => {}
+                Err(_) if !unset.is_empty() => {
+                    note = Some(format!(
+                        " (attribute unset: {})",
+                        unset
+                            .iter()
+                            .map(|a| format!("self.{a}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                Ok(other) => {
+                    diags.push(not_bool(
+                        &p.info.name,
+                        "condition",
+                        p.condition_span,
+                        &other,
+                    ));
+                    break;
+                }
+                Err(e) => {
+                    diags.push(eval_failed(&p.info.name, "condition", p.condition_span, e));
+                    break;
+                }
+            }
+            let span = reads
+                .iter()
+                .find(|(a, _)| b.is_set(a))
+                .map(|(a, _)| b.span_of(a))
+                .unwrap_or(b.header);
+            let mut d = Diagnostic::error(
+                code.as_str(),
+                span,
+                format!(
+                    "{}{} ({} \"{}\")",
+                    p.info.message,
+                    note.unwrap_or_default(),
+                    b.kind.as_str(),
+                    b.name
+                ),
+            )
+            .with_help(format!(
+                "required by policy \"{}\": {cond_text}",
+                p.info.name
+            ));
+            d.severity = severity;
+            diags.push(d);
+        }
+    }
+}
+
+fn not_bool(name: &str, what: &str, span: Span, v: &Value) -> Diagnostic {
+    Diagnostic::error(
+        "invalid-policy",
+        span,
+        format!(
+            "policy \"{name}\": `{what}` must be true or false, but it is {}",
+            v.describe()
+        ),
+    )
+    .with_help("compare the value, e.g. `self.memory <= 1024` or `self.tracing == true`")
+}
+
+fn eval_failed(name: &str, what: &str, span: Span, e: EvalError) -> Diagnostic {
+    match e {
+        EvalError::Diag(d) => Diagnostic::error(
+            "invalid-policy",
+            d.span,
+            format!(
+                "policy \"{name}\": `{what}` cannot be evaluated: {}",
+                d.message
+            ),
+        )
+        .with_help_opt(d.help.clone()),
+        EvalError::Reported => Diagnostic::error(
+            "invalid-policy",
+            span,
+            format!("policy \"{name}\": `{what}` cannot be evaluated"),
+        ),
+    }
+}
