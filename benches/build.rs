@@ -376,6 +376,7 @@ fn phases(dir: &Path, out: &Path) -> Phases {
         vars: Vec::new(),
         var_file: None,
         today: TODAY.into(),
+        policy_files: Vec::new(),
     };
     let (model, diags) = std::thread::scope(|s| {
         std::thread::Builder::new()

@@ -190,18 +190,23 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
 
 // -- GitHub workflow commands ---------------------------------------------------------------
 
+/// A workflow command's message (`escapeData` of GitHub's actions toolkit).
 fn github_escape_data(s: &str) -> String {
     s.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
+/// A workflow command's property value (`escapeProperty`: `:` and `,` too).
 fn github_escape_prop(s: &str) -> String {
     github_escape_data(s)
         .replace(':', "%3A")
         .replace(',', "%2C")
 }
 
+/// One workflow command per diagnostic: `::error|warning|notice file=F,line=L,col=C,
+/// endLine=EL,endColumn=EC,title=CODE::MESSAGE`. GitHub takes columns only for a span on one
+/// line, so a span over several lines gives `line` and `endLine` alone.
 pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let mut out = String::new();
     for d in diags {
@@ -217,8 +222,13 @@ pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
             msg.push_str("\nhelp: ");
             msg.push_str(h);
         }
+        let position = if end_line == line {
+            format!("line={line},col={col},endLine={end_line},endColumn={end_col}")
+        } else {
+            format!("line={line},endLine={end_line}")
+        };
         out.push_str(&format!(
-            "::{level} file={},line={line},col={col},endLine={end_line},endColumn={end_col},title={}::{}\n",
+            "::{level} file={},{position},title={}::{}\n",
             github_escape_prop(sources.name(d.span.file)),
             github_escape_prop(&d.code),
             github_escape_data(&msg)
@@ -229,18 +239,261 @@ pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
 
 // -- SARIF 2.1.0 ------------------------------------------------------------------------------
 
+/// Where slsc's documentation is online (`helpUri`s).
+pub const DOCS_URL: &str = "https://github.com/slsc/slsc/blob/main/docs";
+/// The project's home (`tool.driver.informationUri`).
+pub const INFORMATION_URL: &str = "https://github.com/slsc/slsc";
+
+/// What SARIF says about one code: a `reportingDescriptor` of `runs[0].tool.driver.rules`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleText {
+    /// One line (`shortDescription`).
+    pub summary: String,
+    /// The full documentation in Markdown, when there is a page (`fullDescription`, `help`).
+    pub page: Option<String>,
+    /// Where the documentation is (`helpUri`).
+    pub help_uri: Option<String>,
+    /// The level when nothing changes it, as SARIF says it: `error`, `warning`, `note` or `none`
+    /// (`defaultConfiguration.level`).
+    pub level: &'static str,
+}
+
+/// The codes this module knows without the rule registry: the compile errors and the two
+/// codes that come with the rules (docs/diagnostics.md), with their level, one line and the
+/// section of docs/diagnostics.md that lists them.
+const KNOWN_CODES: &[(&str, &str, &str, &str)] = &[
+    (
+        "syntax",
+        "error",
+        "The text is not HCL (an unclosed brace, a missing value, invalid UTF-8, a NUL byte, a block with the wrong number of labels).",
+        COMPILE_ERRORS,
+    ),
+    (
+        "unknown-block",
+        "error",
+        "A block type that the language does not have, or a nested block where an attribute is expected.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "unknown-attribute",
+        "error",
+        "An attribute or object key that the block does not have.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "missing-attribute",
+        "error",
+        "A required attribute, or the app block, is missing.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "duplicate-name",
+        "error",
+        "Two blocks of one kind (or two locals) have the same name.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "type-mismatch",
+        "error",
+        "A value or reference of the wrong type, or a deploy-time value where a compile-time one is needed.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "invalid-value",
+        "error",
+        "A value out of range, not one of the allowed values, or otherwise invalid.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "unresolved-reference",
+        "error",
+        "A reference to a block, variable, local or attribute that does not exist.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "invalid-trigger",
+        "error",
+        "A trigger without exactly one source, with attributes of another source kind, or overlapping another.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "invalid-schedule",
+        "error",
+        "A rate() or cron() expression that AWS would refuse.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "invalid-route",
+        "error",
+        "An HTTP route that is not `METHOD /path` with a known method and well-formed parameters.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "duplicate-route",
+        "error",
+        "Two triggers with the same method and path.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "missing-variable",
+        "error",
+        "A variable with no value and no default.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "source-not-found",
+        "error",
+        "A function's source directory or artifact file does not exist.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "cycle",
+        "error",
+        "Locals (or the stage) that depend on each other in a cycle.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "name-collision",
+        "error",
+        "Two blocks that would emit the same logical ID.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "invalid-policy",
+        "error",
+        "A policy reads a `self` attribute its kind does not have, or its `condition` or `when` is not a bool or cannot be evaluated.",
+        COMPILE_ERRORS,
+    ),
+    (
+        "bounded-recursion",
+        "note",
+        "A loop whose functions all say `recursion = \"allow\"`: intended, bounded by their concurrency.",
+        RULE_CODES,
+    ),
+    (
+        "unknown-policy",
+        "warning",
+        "`app.lint` names a policy that no loaded policy file defines.",
+        RULE_CODES,
+    ),
+];
+const COMPILE_ERRORS: &str = "diagnostics.md#compile-errors-always-errors";
+const RULE_CODES: &str = "diagnostics.md#rules";
+
+/// A SARIF level.
+fn sarif_level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+/// The policy's own message in a `policy/NAME` diagnostic's message, which is
+/// `MESSAGE[ (attribute unset: …)] (KIND "NAME")`.
+fn policy_message(message: &str) -> &str {
+    let mut m = message;
+    if m.ends_with("\")") {
+        if let Some(i) = m.rfind(" (") {
+            let tail = &m[i + 2..];
+            if tail.split_once(" \"").is_some_and(|(kind, _)| {
+                !kind.is_empty() && kind.bytes().all(|b| b.is_ascii_lowercase())
+            }) {
+                m = &m[..i];
+            }
+        }
+    }
+    if m.ends_with(')') {
+        if let Some(i) = m.rfind(" (attribute unset: ") {
+            m = &m[..i];
+        }
+    }
+    m
+}
+
+/// What SARIF says about `code`: the caller's text, else the table of compile errors, else
+/// (for `policy/NAME`) the policy's message from `first`, the first diagnostic of the code.
+fn rule_text(code: &str, first: &Diagnostic, rules: &dyn Fn(&str) -> Option<RuleText>) -> RuleText {
+    if let Some(t) = rules(code) {
+        return t;
+    }
+    if let Some((_, level, summary, section)) = KNOWN_CODES.iter().find(|k| k.0 == code) {
+        return RuleText {
+            summary: summary.to_string(),
+            page: None,
+            help_uri: Some(format!("{DOCS_URL}/{section}")),
+            level,
+        };
+    }
+    let summary = if code.starts_with("policy/") {
+        policy_message(&first.message).to_string()
+    } else {
+        code.to_string()
+    };
+    RuleText {
+        summary,
+        page: None,
+        help_uri: None,
+        level: sarif_level(first.severity),
+    }
+}
+
+/// A relative path as a URI reference: `/` kept, other characters outside RFC 3986's
+/// unreserved set, sub-delims and `@` percent-encoded (a space, `:`, `#`, `?`, non-ASCII
+/// letters).
+fn uri_of(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' => out.push(b as char),
+            b'-' | b'.' | b'_' | b'~' | b'/' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*'
+            | b'+' | b',' | b';' | b'=' | b'@' => out.push(b as char),
+            b'\\' => out.push('/'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// SARIF 2.1.0 with what this module knows about each code (see [`render_sarif_with`]).
 pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    render_sarif_with(diags, sources, &|_| None)
+}
+
+/// SARIF 2.1.0: one run, one `rule` per code present (sorted by code), one result per
+/// diagnostic (its labels as `relatedLocations`). `rules` describes the codes it knows (the
+/// command line passes the rule registry: summary, `slsc explain` page, docs link, default
+/// level); other codes are described by the table of compile errors, or for `policy/NAME` by
+/// the policy's message. Byte-deterministic: the same diagnostics give the same text.
+pub fn render_sarif_with(
+    diags: &[Diagnostic],
+    sources: &SourceMap,
+    rules: &dyn Fn(&str) -> Option<RuleText>,
+) -> String {
     let mut codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
     let rules: Vec<Json> = codes
         .iter()
         .map(|c| {
-            json!({
-                "id": c,
-                "name": c,
-                "helpUri": format!("https://github.com/slsc/slsc/blob/main/docs/rules/{c}.md"),
-            })
+            let first = diags
+                .iter()
+                .find(|d| d.code == *c)
+                .expect("every code comes from a diagnostic");
+            let t = rule_text(c, first, rules);
+            let mut r = serde_json::Map::new();
+            r.insert("id".into(), json!(c));
+            r.insert("name".into(), json!(c));
+            r.insert("shortDescription".into(), json!({"text": t.summary}));
+            if let Some(page) = &t.page {
+                r.insert("fullDescription".into(), json!({"text": page}));
+                r.insert("help".into(), json!({"text": page, "markdown": page}));
+            }
+            if let Some(uri) = &t.help_uri {
+                r.insert("helpUri".into(), json!(uri));
+            }
+            r.insert("defaultConfiguration".into(), json!({"level": t.level}));
+            Json::Object(r)
         })
         .collect();
     let region = |span: Span| {
@@ -251,11 +504,6 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
     let results: Vec<Json> = diags
         .iter()
         .map(|d| {
-            let level = match d.severity {
-                Severity::Error => "error",
-                Severity::Warning => "warning",
-                Severity::Note => "note",
-            };
             let mut text = d.message.clone();
             if let Some(h) = &d.help {
                 text.push_str("\nhelp: ");
@@ -270,7 +518,7 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
                         "id": i,
                         "message": {"text": l.message},
                         "physicalLocation": {
-                            "artifactLocation": {"uri": sources.name(l.span.file)},
+                            "artifactLocation": {"uri": uri_of(sources.name(l.span.file))},
                             "region": region(l.span),
                         }
                     })
@@ -279,11 +527,11 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
             json!({
                 "ruleId": d.code,
                 "ruleIndex": codes.iter().position(|c| *c == d.code).unwrap_or(0),
-                "level": level,
+                "level": sarif_level(d.severity),
                 "message": {"text": text},
                 "locations": [{
                     "physicalLocation": {
-                        "artifactLocation": {"uri": sources.name(d.span.file)},
+                        "artifactLocation": {"uri": uri_of(sources.name(d.span.file))},
                         "region": region(d.span),
                     }
                 }],
@@ -298,9 +546,11 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
             "tool": {"driver": {
                 "name": "slsc",
                 "version": env!("CARGO_PKG_VERSION"),
-                "informationUri": "https://github.com/slsc/slsc",
+                "informationUri": INFORMATION_URL,
                 "rules": rules,
             }},
+            // Columns count characters (docs/cli.md), not UTF-16 code units.
+            "columnKind": "unicodeCodePoints",
             "results": results,
         }]
     });
@@ -417,4 +667,20 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         if warnings == 1 { "" } else { "s" }
     ));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::policy_message;
+
+    #[test]
+    fn policy_message_strips_the_block_and_the_unset_note() {
+        let m = "functions over 1 GB need an exception (function \"big\")";
+        assert_eq!(policy_message(m), "functions over 1 GB need an exception");
+        let m = "queues need a DLQ (attribute unset: self.dead_letter) (queue \"jobs\")";
+        assert_eq!(policy_message(m), "queues need a DLQ");
+        // A message that ends in a parenthesis of its own keeps it.
+        assert_eq!(policy_message("keep (this)"), "keep (this)");
+        assert_eq!(policy_message("a (b) (c \"d\")"), "a (b)");
+    }
 }

@@ -169,8 +169,8 @@ fn policy_paths(p: &Path) -> Result<Vec<PathBuf>, LoadError> {
     if p.is_file() {
         return Ok(vec![p.to_path_buf()]);
     }
-    let rd = std::fs::read_dir(p)
-        .map_err(|e| LoadError(format!("--policy {}: {e}", p.display())))?;
+    let rd =
+        std::fs::read_dir(p).map_err(|e| LoadError(format!("--policy {}: {e}", p.display())))?;
     let mut v: Vec<PathBuf> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|f| f.is_file() && f.extension().is_some_and(|e| e == "sls"))

@@ -196,6 +196,9 @@ struct ProjectArgs {
     /// Pin "today" (YYYY-MM-DD) for date-dependent rules; also SLSC_TODAY.
     #[arg(long, value_name = "YYYY-MM-DD")]
     today: Option<String>,
+    /// Add the `policy` blocks of a file, or of a directory's .sls files (repeatable).
+    #[arg(long = "policy", value_name = "FILE_OR_DIR")]
+    policies: Vec<PathBuf>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -252,6 +255,7 @@ fn options(p: &ProjectArgs) -> Result<slsc::Options, String> {
         vars,
         var_file: p.var_file.clone(),
         today,
+        policies: p.policies.clone(),
     })
 }
 
@@ -262,6 +266,33 @@ fn compile(p: &ProjectArgs) -> Result<slsc::Compilation, ExitCode> {
 }
 
 fn check(args: &CheckArgs) -> ExitCode {
+    /// What SARIF says about a built-in rule: its summary, its `slsc explain` page, its docs page
+    /// and default level (other codes are described by the diagnostics module itself).
+    fn sarif_rule_text(code: &str) -> Option<diagnostics::RuleText> {
+        use slsc::checks::Level;
+        slsc::checks::rule(code).map(|r| diagnostics::RuleText {
+            summary: r.summary.to_string(),
+            page: Some(r.page()),
+            help_uri: Some(format!("{}/rules/{}.md", diagnostics::DOCS_URL, r.name)),
+            level: match r.level {
+                Level::Deny => "error",
+                Level::Warn => "warning",
+                Level::Allow => "none",
+            },
+        })
+    }
+
+    /// `slsc check: 2 errors, 1 warning in 5 files`.
+    fn check_summary(c: &slsc::Compilation) -> String {
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "slsc check: {}, {} in {}",
+            plural(c.errors(), "error"),
+            plural(c.warnings(), "warning"),
+            plural(c.sources.len(), "file")
+        )
+    }
+
     let c = match compile(&args.project) {
         Ok(c) => c,
         Err(code) => return code,
@@ -271,7 +302,9 @@ fn check(args: &CheckArgs) -> ExitCode {
             diagnostics::render_human(&c.diagnostics, &c.sources, std::io::stderr().is_terminal())
         }
         Format::Json => diagnostics::render_json(&c.diagnostics, &c.sources),
-        Format::Sarif => diagnostics::render_sarif(&c.diagnostics, &c.sources),
+        Format::Sarif => {
+            diagnostics::render_sarif_with(&c.diagnostics, &c.sources, &sarif_rule_text)
+        }
         Format::Github => diagnostics::render_github(&c.diagnostics, &c.sources),
     };
     match args.format {
@@ -283,6 +316,8 @@ fn check(args: &CheckArgs) -> ExitCode {
             if write_stdout(&out).is_err() {
                 return ExitCode::from(2);
             }
+            // Machine output on stdout; a one-line summary for the job log on stderr.
+            eprintln!("{}", check_summary(&c));
         }
     }
     let code = if c.errors() > 0 || (args.deny_warnings && c.warnings() > 0) {
@@ -526,11 +561,14 @@ fn outputs(args: &OutputsArgs) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    let (stack, status, outs) =
-        match slsc::deploy::outputs(&c, args.stack.stack.as_deref(), &aws_options(&args.stack)) {
-            Ok(o) => o,
-            Err(f) => return deploy_failure(f),
-        };
+    let slsc::deploy::StackOutputs {
+        stack,
+        status,
+        outputs: outs,
+    } = match slsc::deploy::outputs(&c, args.stack.stack.as_deref(), &aws_options(&args.stack)) {
+        Ok(o) => o,
+        Err(f) => return deploy_failure(f),
+    };
     let out = match args.format {
         OutputsFormat::Text => outs
             .iter()

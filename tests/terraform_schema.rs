@@ -1397,13 +1397,14 @@ fn build_terraform(project: &Path, out: &Path) -> Result<Value, String> {
     Ok(read_json(&out.join("main.tf.json")))
 }
 
-/// The examples and the every-feature projects: (label, project directory).
+/// The example projects (not examples/policies/) and the every-feature projects: (label,
+/// project directory).
 fn projects(scratch: &Path) -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
     let mut examples: Vec<PathBuf> = std::fs::read_dir(common::root().join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
+        .filter(|p| p.is_dir() && common::declares_app(p))
         .collect();
     examples.sort();
     for ex in examples {

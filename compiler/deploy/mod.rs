@@ -790,12 +790,21 @@ pub fn destroy(
     })
 }
 
+/// A stack's outputs.
+#[derive(Debug, Clone)]
+pub struct StackOutputs {
+    pub stack: String,
+    pub status: String,
+    /// (key, value), sorted by key.
+    pub outputs: Vec<(String, String)>,
+}
+
 /// `slsc outputs`: the stack's outputs, sorted by key.
 pub fn outputs(
     c: &Compilation,
     stack: Option<&str>,
     aws_opts: &AwsOptions,
-) -> Result<(String, String, Vec<(String, String)>), Failure> {
+) -> Result<StackOutputs, Failure> {
     let stack = stack_name(c, stack)?;
     let region = region_of(c, aws_opts)?;
     let rt = runtime()?;
@@ -835,6 +844,10 @@ pub fn outputs(
             })
             .collect();
         outs.sort();
-        Ok((stack, status, outs))
+        Ok(StackOutputs {
+            stack,
+            status,
+            outputs: outs,
+        })
     })
 }

@@ -634,7 +634,9 @@ pub fn lower_prepared(
                         h.ident_span,
                         format!("a --policy file holds only `policy` blocks, not `{ident}`"),
                     )
-                    .with_help("move this block into the project, or the policy file into its own file"),
+                    .with_help(
+                        "move this block into the project, or the policy file into its own file",
+                    ),
                 );
                 continue;
             }

@@ -115,17 +115,14 @@ pub fn build(project: &Path, target: &str) -> Built {
     build_in(project.to_str().unwrap(), target, &out, super::root())
 }
 
-/// The example projects: every directory of `examples/` with a `.sls` file.
+/// The example projects: every directory of `examples/` whose `.sls` files declare an `app`.
 pub fn examples() -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(super::root().join("examples"))
         .unwrap()
         .filter_map(|e| {
             let e = e.ok()?;
-            let has_sls = std::fs::read_dir(e.path())
-                .ok()?
-                .filter_map(Result::ok)
-                .any(|f| f.path().extension().is_some_and(|x| x == "sls"));
-            has_sls.then(|| e.file_name().to_string_lossy().into_owned())
+            // A project: a .sls file declares `app` (not examples/policies/).
+            super::declares_app(&e.path()).then(|| e.file_name().to_string_lossy().into_owned())
         })
         .collect();
     v.sort();

@@ -171,12 +171,13 @@ pub fn parse_expect(file: &str, rest: &str) -> Option<Expect> {
     }
 }
 
-/// The directories of `examples/`, relative to the root, sorted.
+/// The example projects (directories of `examples/` declaring an `app`), relative to the
+/// root, sorted.
 pub fn examples() -> Vec<String> {
     let mut out: Vec<String> = std::fs::read_dir(root().join("examples"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.is_dir())
+        .filter(|p| p.is_dir() && super::declares_app(p))
         .map(|p| rel(&p))
         .collect();
     out.sort();

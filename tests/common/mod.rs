@@ -72,6 +72,26 @@ pub fn rel(p: &Path) -> String {
         .replace('\\', "/")
 }
 
+/// Whether a directory is an application project: one of its `.sls` files declares the `app`
+/// block. (`examples/policies/` holds only `policy` blocks, loaded into projects with
+/// `--policy`: it is not one.)
+pub fn declares_app(dir: &Path) -> bool {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    rd.filter_map(Result::ok)
+        .map(|f| f.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sls"))
+        .any(|p| {
+            std::fs::read_to_string(&p).is_ok_and(|text| {
+                text.lines().any(|l| {
+                    l.strip_prefix("app")
+                        .is_some_and(|rest| rest.trim_start().starts_with('"'))
+                })
+            })
+        })
+}
+
 /// Panics with every problem, when there are any.
 pub fn fail_if_any(problems: Vec<String>) {
     if !problems.is_empty() {
