@@ -104,9 +104,14 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
     // -- POLICIES from outside the project (`--policy`) --
     let mut files = files;
     let mut policy_files = Vec::new();
+    let mut loaded: std::collections::BTreeSet<PathBuf> = Default::default();
     for p in &opts.policies {
         let paths = policy_paths(p)?;
         for f in paths {
+            // The same file named twice (a file and its directory) is loaded once.
+            if !loaded.insert(std::fs::canonicalize(&f).unwrap_or_else(|_| f.clone())) {
+                continue;
+            }
             let bytes = std::fs::read(&f)
                 .map_err(|e| LoadError(format!("cannot read policy file {}: {e}", f.display())))?;
             let mut tmp = Parsed {

@@ -1048,6 +1048,7 @@ pub fn lower_prepared(
     // Policies: `for`, `message` and `level` are evaluated now (`app.lint` may name them).
     let mut policies: Vec<policy::Policy> = Vec::new();
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
+    let mut failed_policies: Vec<policy::PolicyInfo> = Vec::new();
     for (file, header, b) in &policy_blocks {
         let Some(label) = b.labels.first() else {
             diags.push(Diagnostic::error(
@@ -1088,8 +1089,15 @@ pub fn lower_prepared(
             continue;
         }
         policy_names.insert(name.clone(), name_span);
-        if let Some(p) = policy::lower(*file, &name, name_span, *header, b, &mut ev, &mut diags) {
-            policies.push(p);
+        match policy::lower(*file, &name, name_span, *header, b, &mut ev, &mut diags) {
+            Some(p) => policies.push(p),
+            // Still a declared policy for `app.lint` (its own errors are reported).
+            None => failed_policies.push(policy::PolicyInfo {
+                name: name.clone(),
+                message: String::new(),
+                deny: true,
+                span: name_span,
+            }),
         }
     }
     let mut model = Model {
@@ -1101,14 +1109,18 @@ pub fn lower_prepared(
         variables: variables.clone(),
         moved,
         trigger_sources: BTreeMap::new(),
-        policies: policies.iter().map(|p| p.info.clone()).collect(),
+        policies: policies
+            .iter()
+            .map(|p| p.info.clone())
+            .chain(failed_policies)
+            .collect(),
     };
 
     // -- 6. Validation ----------------------------------------------------------------------
     validate::apply_defaults(&mut model);
     validate::validate(&mut model, opts, &mut diags);
     // -- 7. Policies (on a project without compile errors, like the rules) -----------------
-    if !diags.iter().any(Diagnostic::is_error) {
+    if no_parse_errors && !diags.iter().any(Diagnostic::is_error) {
         policy::evaluate(&model, &policies, &mut ev, &mut diags);
     }
     drop(policies);

@@ -27,7 +27,7 @@
 //! set `policy/NAME` to allow, warn or deny like any rule.
 
 use super::eval::{EvalError, Evaluator};
-use super::{nested_block_error, sp, value, Block, BlockKind, Model, Part, TriggerSource, Value};
+use super::{sp, value, Block, BlockKind, Model, Part, TriggerSource, Value};
 use crate::diagnostics::{Diagnostic, FileId, Severity, Span};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block as HclBlock, Structure};
@@ -82,7 +82,17 @@ pub(super) fn lower<'a>(
         let attr = match st {
             Structure::Attribute(a) => a,
             Structure::Block(nb) => {
-                diags.push(nested_block_error(file, nb, BlockKind::App, &[]));
+                diags.push(
+                    Diagnostic::error(
+                        "unknown-block",
+                        sp(file, &nb.ident),
+                        format!(
+                            "`{}` blocks are not allowed inside a `policy` block",
+                            nb.ident.value()
+                        ),
+                    )
+                    .with_help(format!("a policy has the attributes {}", ATTRS.join(", "))),
+                );
                 ok = false;
                 continue;
             }
@@ -169,8 +179,12 @@ pub(super) fn lower<'a>(
             }
         }
     }
-    for (k, missing) in [("for", kind.is_none()), ("condition", condition.is_none())] {
-        if missing && ok {
+    let had_for = b
+        .body
+        .iter()
+        .any(|st| matches!(st, Structure::Attribute(a) if a.key.value().as_str() == "for"));
+    for (k, missing) in [("for", !had_for), ("condition", condition.is_none())] {
+        if missing {
             diags.push(
                 Diagnostic::error(
                     "missing-attribute",
@@ -358,21 +372,33 @@ pub(super) fn evaluate(
             _ => Severity::Warning,
         };
         let reads: Vec<(String, Span)> = self_reads(p.file, p.condition);
+        let when_reads: Vec<(String, Span)> = p
+            .when
+            .map(|(w, _)| self_reads(p.file, w))
+            .unwrap_or_default();
         let cond_text = p.condition.to_string();
         let cond_text = cond_text.trim();
         for b in model.of_kind(p.kind) {
             let me = self_value(model, b);
-            let unset: Vec<&str> = reads
-                .iter()
-                .map(|(a, _)| a.as_str())
-                .filter(|a| matches!(&me, Value::Object(o) if o.get(*a).is_none_or(|v| *v == Value::Null)))
-                .collect();
+            let unset_of = |reads: &[(String, Span)]| -> Vec<String> {
+                let mut v: Vec<String> = reads
+                    .iter()
+                    .map(|(a, _)| a.clone())
+                    .filter(|a| {
+                        matches!(&me, Value::Object(o) if o.get(a.as_str()).is_none_or(|v| *v == Value::Null))
+                    })
+                    .collect();
+                v.dedup();
+                v
+            };
+            let unset = unset_of(&reads);
             if let Some((when, when_span)) = p.when {
+                let when_unset = unset_of(&when_reads);
                 match ev.eval_with(p.file, when, "self", me.clone()) {
                     Ok(Value::Bool(true)) => {}
                     Ok(Value::Bool(false)) => continue,
-                    // A scope that reads an unset attribute does not apply.
-                    Err(_) if !unset.is_empty() => continue,
+                    // A scope that fails on an unset attribute does not apply.
+                    Err(e) if !when_unset.is_empty() && null_caused(&e) => continue,
                     Ok(other) => {
                         diags.push(not_bool(&p.info.name, "when", when_span, &other));
                         break;
@@ -388,7 +414,7 @@ pub(super) fn evaluate(
             match outcome {
                 Ok(Value::Bool(true)) => continue,
                 Ok(Value::Bool(false)) => {}
-                Err(_) if !unset.is_empty() => {
+                Err(e) if !unset.is_empty() && null_caused(&e) => {
                     note = Some(format!(
                         " (attribute unset: {})",
                         unset
@@ -412,11 +438,16 @@ pub(super) fn evaluate(
                     break;
                 }
             }
-            let span = reads
-                .iter()
-                .find(|(a, _)| b.is_set(a))
-                .map(|(a, _)| b.span_of(a))
-                .unwrap_or(b.header);
+            // At the attribute the condition reads (the block header for an unset one).
+            let span = if note.is_some() {
+                b.header
+            } else {
+                reads
+                    .iter()
+                    .find(|(a, _)| b.is_set(a))
+                    .map(|(a, _)| b.span_of(a))
+                    .unwrap_or(b.header)
+            };
             let mut d = Diagnostic::error(
                 code.as_str(),
                 span,
@@ -435,6 +466,14 @@ pub(super) fn evaluate(
             d.severity = severity;
             diags.push(d);
         }
+    }
+}
+
+/// Whether an evaluation failed because a value was `null` (an unset attribute).
+fn null_caused(e: &EvalError) -> bool {
+    match e {
+        EvalError::Diag(d) => d.message.contains("null"),
+        EvalError::Reported => false,
     }
 }
 
