@@ -1560,7 +1560,7 @@ fn a_for_far_from_any_kind_lists_the_kinds() {
             at(&src, "\"variable\""),
             "a policy cannot be for `variable`",
             Some(
-                "`for` is one of function, queue, database, bucket, topic, alarm, trigger, output",
+                "`for` is one of app, function, queue, database, bucket, topic, alarm, trigger, output",
             ),
         )],
     );
@@ -1598,7 +1598,7 @@ fn missing_for_or_condition_is_missing_attribute() {
                 "main.sls",
                 at(&src, "policy \"no_for\""),
                 "policy \"no_for\" needs `for`",
-                Some("add `for = \"function\"` (or queue, database, bucket, topic, alarm, trigger, output)"),
+                Some("add `for = \"function\"` (or app, queue, database, bucket, topic, alarm, trigger, output)"),
             ),
             (
                 "missing-attribute",
@@ -2291,4 +2291,41 @@ policy "two" {
     }
     // And the library agrees with itself.
     assert_eq!(lib(&src), lib(&src));
+}
+
+#[test]
+fn an_app_policy_checks_the_app_block() {
+    let policy = r#"
+policy "owned" {
+  for       = "app"
+  condition = lookup(self.tags, "team", "") != ""
+  message   = "every app names its owning team in tags.team"
+}
+"#;
+    // Without tags: a finding at the app block's header (tags is unset).
+    let src = project(policy);
+    let json = lib(&src);
+    let found: Vec<&Value> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "policy/owned")
+        .collect();
+    assert_eq!(found.len(), 1, "{json}");
+    assert_eq!(found[0]["line"], 1);
+    assert!(found[0]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("every app names its owning team in tags.team"));
+    // With a team tag: nothing.
+    let src = app_with("", "  tags = { team = \"shop\" }\n") + policy;
+    let json = lib(&src);
+    assert!(
+        !json["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["code"] == "policy/owned"),
+        "{json}"
+    );
 }

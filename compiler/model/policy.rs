@@ -2,7 +2,7 @@
 //!
 //! ```hcl
 //! policy "max_memory" {
-//!   for       = "function"             # function, queue, database, bucket, topic, alarm, trigger, output
+//!   for       = "function"             # app, function, queue, database, bucket, topic, alarm, trigger, output
 //!   condition = self.memory <= 1024    # over self, app, var, local
 //!   message   = "functions over 1 GB need a platform exception"
 //!   level     = "deny"                 # or "warn" (default "deny")
@@ -36,7 +36,7 @@ use indexmap::IndexMap;
 
 /// The kinds a policy can be `for`.
 pub const POLICY_KINDS: &[&str] = &[
-    "function", "queue", "database", "bucket", "topic", "alarm", "trigger", "output",
+    "app", "function", "queue", "database", "bucket", "topic", "alarm", "trigger", "output",
 ];
 
 /// What the rest of the compiler knows of a policy (for `app.lint` and SARIF).
@@ -192,7 +192,7 @@ pub(super) fn lower<'a>(
                     format!("policy \"{name}\" needs `{k}`"),
                 )
                 .with_help(if k == "for" {
-                    "add `for = \"function\"` (or queue, database, bucket, topic, alarm, trigger, output)"
+                    "add `for = \"function\"` (or app, queue, database, bucket, topic, alarm, trigger, output)"
                 } else {
                     "add `condition = self.memory <= 1024` (an expression over self that is true when the block complies)"
                 }),
@@ -378,7 +378,12 @@ pub(super) fn evaluate(
             .unwrap_or_default();
         let cond_text = p.condition.to_string();
         let cond_text = cond_text.trim();
-        for b in model.of_kind(p.kind) {
+        let targets: Box<dyn Iterator<Item = &Block>> = if p.kind == BlockKind::App {
+            Box::new(std::iter::once(&model.app))
+        } else {
+            Box::new(model.of_kind(p.kind))
+        };
+        for b in targets {
             let me = self_value(model, b);
             let unset_of = |reads: &[(String, Span)]| -> Vec<String> {
                 let mut v: Vec<String> = reads
