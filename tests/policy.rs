@@ -2329,3 +2329,34 @@ policy "owned" {
         "{json}"
     );
 }
+
+#[test]
+fn a_folder_of_policies_alone_is_a_policy_library() {
+    // `slsc check` on the organisation's policies validates them without an `app` block.
+    let o = slsc(&["check", "examples/policies"], common::root());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let tmp = common::temp::Temp::new("policy-library");
+    let lib = tmp.path().join("org");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(
+        lib.join("p.sls"),
+        "policy \"x\" {\n  for       = \"function\"\n  condition = self.memroy <= 1024\n}\n",
+    )
+    .unwrap();
+    let o = slsc(
+        &["check", lib.to_str().unwrap(), "--format", "json"],
+        common::root(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let j: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["diagnostics"][0]["code"], "invalid-policy", "{j}");
+    assert_eq!(
+        j["errors"], 1,
+        "no missing-app error for a policy library: {j}"
+    );
+}

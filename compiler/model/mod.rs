@@ -868,7 +868,13 @@ pub fn lower_prepared(
             );
         }
     }
-    if let (None, Some(first_file), true) = (app_decl, first_file, no_parse_errors) {
+    // A folder of `policy` blocks alone (and variables they read) is a policy library:
+    // `slsc check` validates its policies and needs no `app` block.
+    let policy_library =
+        !policy_blocks.is_empty() && decls.iter().all(|d| d.kind == BlockKind::Variable);
+    if let (None, Some(first_file), true, false) =
+        (app_decl, first_file, no_parse_errors, policy_library)
+    {
         diags.push(
             Diagnostic::error(
                 "missing-attribute",
@@ -1040,11 +1046,6 @@ pub fn lower_prepared(
     }
     drop(lowered);
 
-    let Some(app) = app_block else {
-        return Ok((None, diags));
-    };
-    let region = app.str("region").unwrap_or("us-east-1").to_string();
-    blocks.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     // Policies: `for`, `message` and `level` are evaluated now (`app.lint` may name them).
     let mut policies: Vec<policy::Policy> = Vec::new();
     let mut policy_names: BTreeMap<String, Span> = BTreeMap::new();
@@ -1100,6 +1101,11 @@ pub fn lower_prepared(
             }),
         }
     }
+    let Some(app) = app_block else {
+        return Ok((None, diags));
+    };
+    let region = app.str("region").unwrap_or("us-east-1").to_string();
+    blocks.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
     let mut model = Model {
         app,
         // Cloned: the evaluator still borrows them for the policies.
