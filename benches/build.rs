@@ -151,6 +151,8 @@ fn write_project(files: &Files, dir: &Path) {
 enum Cmd {
     Check,
     Build,
+    /// `slsc plan P --base P`: both sides compiled and built, compared, no changes.
+    Plan,
 }
 
 fn args(cmd: Cmd, dir: &Path, out: &Path) -> Vec<String> {
@@ -164,6 +166,13 @@ fn args(cmd: Cmd, dir: &Path, out: &Path) -> Vec<String> {
             "cloudformation".into(),
             "--out".into(),
             out.display().to_string(),
+        ],
+        Cmd::Plan => vec![
+            "plan".into(),
+            d.clone(),
+            "--base".into(),
+            d,
+            "--detailed-exitcode".into(),
         ],
     };
     a.extend(["--today".into(), TODAY.into()]);
@@ -193,6 +202,8 @@ fn assert_ok(cmd: Cmd, what: &str, code: Option<i32>, stdout: &[u8], stderr: &[u
                             .filter(|l| l.trim() == "template-limits")
                             .count()
             }
+            // --detailed-exitcode: 0 means no changes.
+            Cmd::Plan => out.contains("no changes"),
         };
     assert!(
         ok,
@@ -472,8 +483,12 @@ fn main() {
             write_project(&files, &dir);
             let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
             let lines: usize = files.iter().map(|(_, t)| t.lines().count()).sum();
-            for cmd in [Cmd::Check, Cmd::Build] {
-                let name = if cmd == Cmd::Check { "check" } else { "build" };
+            for cmd in [Cmd::Check, Cmd::Build, Cmd::Plan] {
+                let name = match cmd {
+                    Cmd::Check => "check",
+                    Cmd::Build => "build",
+                    Cmd::Plan => "plan",
+                };
                 let what = format!(
                     "slsc {name} on the {} project of {n} functions",
                     kind.label()

@@ -394,7 +394,7 @@ impl Snapshot {
         let bytes: Vec<u8> = chunks.concat();
         let doc: J = serde_json::from_slice(&bytes)
             .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
-        let mut s = Snapshot::from_document(target, &doc, &owners)?;
+        let mut s = Snapshot::from_owned_document(target, doc, &owners)?;
         s.edges = owner_edges(c);
         Ok(s)
     }
@@ -402,21 +402,30 @@ impl Snapshot {
     /// The snapshot of a template/configuration document (a deployed stack's template, or a
     /// build's output), owners recovered with `owners`.
     pub fn from_document(target: Target, doc: &J, owners: &Owners) -> Result<Snapshot, String> {
+        Snapshot::from_owned_document(target, doc.clone(), owners)
+    }
+
+    /// [`Snapshot::from_document`], taking the document (no copy of a large template).
+    pub fn from_owned_document(
+        target: Target,
+        mut doc: J,
+        owners: &Owners,
+    ) -> Result<Snapshot, String> {
         let mut resources = BTreeMap::new();
         match target {
             Target::CloudFormation => {
-                let rs = doc
-                    .get("Resources")
-                    .and_then(J::as_object)
-                    .ok_or("the template has no Resources object")?;
+                let rs = match doc.get_mut("Resources").map(J::take) {
+                    Some(J::Object(rs)) => rs,
+                    _ => return Err("the template has no Resources object".to_string()),
+                };
                 for (id, r) in rs {
                     let type_ = r.get("Type").and_then(J::as_str).unwrap_or("").to_string();
-                    let owner = owners.owner(target, &type_, id);
+                    let owner = owners.owner(target, &type_, &id);
                     resources.insert(
-                        id.clone(),
+                        id,
                         Resource {
                             type_,
-                            body: r.clone(),
+                            body: r,
                             owner,
                         },
                     );
@@ -476,7 +485,7 @@ impl Snapshot {
 
 /// The comparable entries of a resource: CloudFormation's `Properties` plus the policies;
 /// Terraform's attributes. `DependsOn`/`depends_on` only order the deployment.
-fn entries(target: Target, body: &J) -> BTreeMap<String, J> {
+fn entries(target: Target, body: &J) -> BTreeMap<&str, &J> {
     let mut out = BTreeMap::new();
     let Some(obj) = body.as_object() else {
         return out;
@@ -485,19 +494,19 @@ fn entries(target: Target, body: &J) -> BTreeMap<String, J> {
         Target::CloudFormation => {
             if let Some(p) = obj.get("Properties").and_then(J::as_object) {
                 for (k, v) in p {
-                    out.insert(k.clone(), v.clone());
+                    out.insert(k.as_str(), v);
                 }
             }
             for k in ["DeletionPolicy", "UpdateReplacePolicy", "Condition"] {
-                if let Some(v) = obj.get(k) {
-                    out.insert(k.to_string(), v.clone());
+                if let Some((k, v)) = obj.get_key_value(k) {
+                    out.insert(k.as_str(), v);
                 }
             }
         }
         Target::Terraform => {
             for (k, v) in obj {
                 if k != "depends_on" {
-                    out.insert(k.clone(), v.clone());
+                    out.insert(k.as_str(), v);
                 }
             }
         }
@@ -616,9 +625,9 @@ fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) ->
                 c.properties = entries(target, &h.body)
                     .into_iter()
                     .map(|(path, v)| PropertyChange {
-                        path,
+                        path: path.to_string(),
                         before: None,
-                        after: Some(v),
+                        after: Some(v.clone()),
                         replacement: false,
                         refers_to_replaced: None,
                     })
@@ -629,8 +638,8 @@ fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) ->
                 c.properties = entries(target, &b.body)
                     .into_iter()
                     .map(|(path, v)| PropertyChange {
-                        path,
-                        before: Some(v),
+                        path: path.to_string(),
+                        before: Some(v.clone()),
                         after: None,
                         replacement: false,
                         refers_to_replaced: None,
@@ -684,23 +693,37 @@ fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) ->
     changes
 }
 
-/// Whether a value refers to the resource `id` (CloudFormation `Ref`, `Fn::GetAtt`, `${id}` in
-/// `Fn::Sub`; Terraform `${type.name.attr}`).
-fn refers_to(target: Target, v: &J, id: &str) -> bool {
+/// The resources a value refers to, in order (CloudFormation `Ref`, `Fn::GetAtt`, `${ID}` and
+/// `${ID.attr}` in `Fn::Sub`; Terraform `${type.name.attr}`). Walked once per value, so a plan
+/// where thousands of resources are replaced stays linear.
+fn references(target: Target, v: &J, out: &mut Vec<String>) {
     match v {
-        J::String(s) => match target {
-            Target::CloudFormation => false,
-            Target::Terraform => s.contains("${") && s.contains(&format!("{id}.")),
-        },
-        J::Array(a) => a.iter().any(|x| refers_to(target, x, id)),
+        J::String(s) if target == Target::Terraform => {
+            for inner in interpolations(s) {
+                // `aws_x.name.attr` (data sources and variables are not resources).
+                let mut parts = inner.split('.');
+                if let (Some(t), Some(n)) = (parts.next(), parts.next()) {
+                    if t.starts_with("aws_") {
+                        out.push(format!("{t}.{n}"));
+                    }
+                }
+            }
+        }
+        J::Array(a) => a.iter().for_each(|x| references(target, x, out)),
         J::Object(o) => {
             if target == Target::CloudFormation {
-                if o.get("Ref").and_then(J::as_str) == Some(id) {
-                    return true;
+                if let Some(id) = o.get("Ref").and_then(J::as_str) {
+                    out.push(id.to_string());
                 }
                 match o.get("Fn::GetAtt") {
-                    Some(J::Array(a)) if a.first().and_then(J::as_str) == Some(id) => return true,
-                    Some(J::String(s)) if s.split('.').next() == Some(id) => return true,
+                    Some(J::Array(a)) => {
+                        if let Some(id) = a.first().and_then(J::as_str) {
+                            out.push(id.to_string());
+                        }
+                    }
+                    Some(J::String(s)) => {
+                        out.push(s.split('.').next().unwrap_or_default().to_string())
+                    }
                     _ => {}
                 }
                 let sub = match o.get("Fn::Sub") {
@@ -708,16 +731,31 @@ fn refers_to(target: Target, v: &J, id: &str) -> bool {
                     Some(J::Array(a)) => a.first().and_then(J::as_str),
                     _ => None,
                 };
-                if sub.is_some_and(|s| {
-                    s.contains(&format!("${{{id}}}")) || s.contains(&format!("${{{id}."))
-                }) {
-                    return true;
+                for inner in sub.map(interpolations).unwrap_or_default() {
+                    // `${ID}`, `${ID.Attr}`; `${!Literal}` is an escape, `${AWS::…}` a pseudo
+                    // parameter.
+                    if !inner.starts_with('!') && !inner.contains("::") {
+                        out.push(inner.split('.').next().unwrap_or_default().to_string());
+                    }
                 }
             }
-            o.values().any(|x| refers_to(target, x, id))
+            o.values().for_each(|x| references(target, x, out));
         }
-        _ => false,
+        _ => {}
     }
+}
+
+/// The texts between `${` and `}` in a string.
+fn interpolations(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(j) = after.find('}') else { break };
+        out.push(&after[..j]);
+        rest = &after[j + 1..];
+    }
+    out
 }
 
 /// Fills in an update (or replace) of a resource present on both sides; false when nothing
@@ -730,38 +768,46 @@ fn update(
     replaced: &BTreeSet<String>,
     c: &mut Change,
 ) -> bool {
+    // The common case, cheaply: an identical resource with nothing replaced to refer to.
+    if replaced.is_empty() && b.body == h.body {
+        return false;
+    }
     let (eb, eh) = (entries(target, &b.body), entries(target, &h.body));
-    let keys: BTreeSet<&String> = eb.keys().chain(eh.keys()).collect();
+    let keys: BTreeSet<&str> = eb.keys().chain(eh.keys()).copied().collect();
     let mut via: BTreeMap<&str, String> = BTreeMap::new();
     let mut changed: BTreeSet<&str> = BTreeSet::new();
-    for k in &keys {
-        if eb.get(*k) != eh.get(*k) {
-            changed.insert(k.as_str());
-        } else if let Some(v) = eh.get(*k) {
-            if let Some(r) = replaced
-                .iter()
-                .find(|r| **r != c.logical_id && refers_to(target, v, r))
+    for &k in &keys {
+        if eb.get(k) != eh.get(k) {
+            changed.insert(k);
+        } else if let Some(v) = eh.get(k) {
+            let mut refs = Vec::new();
+            if !replaced.is_empty() {
+                references(target, v, &mut refs);
+            }
+            if let Some(r) = refs
+                .into_iter()
+                .find(|r| *r != c.logical_id && replaced.contains(r))
             {
-                changed.insert(k.as_str());
-                via.insert(k.as_str(), r.clone());
+                changed.insert(k);
+                via.insert(k, r);
             }
         }
     }
     for k in keys {
-        if !changed.contains(k.as_str()) {
+        if !changed.contains(k) {
             continue;
         }
         let replacement = rule.replace.iter().any(|p| p == k)
             || rule
                 .replace_with
-                .get(k.as_str())
+                .get(k)
                 .is_some_and(|w| changed.contains(w.as_str()));
         c.properties.push(PropertyChange {
-            path: k.clone(),
-            before: eb.get(k).cloned(),
-            after: eh.get(k).cloned(),
+            path: k.to_string(),
+            before: eb.get(k).map(|v| (*v).clone()),
+            after: eh.get(k).map(|v| (*v).clone()),
             replacement,
-            refers_to_replaced: via.get(k.as_str()).cloned(),
+            refers_to_replaced: via.get(k).cloned(),
         });
     }
     if c.properties.is_empty() {
@@ -889,45 +935,67 @@ fn likely_renames(changes: &[Change], base: &Snapshot, head: &Snapshot) -> Vec<R
             new.entry(kind).or_default().push(a);
         }
     }
+    // Each involved block's (type, property, value) entries, gathered in one pass per side.
+    let involved: BTreeSet<&str> = gone
+        .iter()
+        .filter(|(k, _)| new.contains_key(*k))
+        .chain(new.iter().filter(|(k, _)| gone.contains_key(*k)))
+        .flat_map(|(_, v)| v.iter().copied())
+        .collect();
+    let bags = |s: &Snapshot| -> BTreeMap<String, BTreeSet<(String, String, String)>> {
+        let mut m: BTreeMap<String, BTreeSet<(String, String, String)>> = BTreeMap::new();
+        for r in s.resources.values() {
+            if !involved.contains(r.owner.as_str()) {
+                continue;
+            }
+            let bag = m.entry(r.owner.clone()).or_default();
+            for (k, v) in entries(s.target, &r.body) {
+                bag.insert((r.type_.clone(), k.to_string(), v.to_string()));
+            }
+        }
+        m
+    };
+    let (base_bags, head_bags) = (bags(base), bags(head));
+    let empty = BTreeSet::new();
+    let similarity = |old: &str, new: &str| -> usize {
+        base_bags
+            .get(old)
+            .unwrap_or(&empty)
+            .intersection(head_bags.get(new).unwrap_or(&empty))
+            .count()
+    };
+    let lossy: BTreeSet<&str> = changes
+        .iter()
+        .filter(|c| c.data_loss)
+        .map(|c| c.address.as_str())
+        .collect();
     let mut out = Vec::new();
     for (kind, olds) in gone {
         let Some(news) = new.get(kind) else { continue };
+        // Above this many candidate pairs (a wholesale rename), blocks are paired in name order.
+        const MAX_COMPARED_PAIRS: usize = 10_000;
+        let compare = olds.len() * news.len() <= MAX_COMPARED_PAIRS;
         let mut taken: BTreeSet<&str> = BTreeSet::new();
-        for old in olds {
+        for (i, old) in olds.iter().enumerate() {
             // The most similar unpaired new block of the kind (ties: the first by name).
-            let best = news
-                .iter()
-                .filter(|n| !taken.contains(**n))
-                .max_by_key(|n| (similarity(base, old, head, n), std::cmp::Reverse(**n)));
+            let best = if compare {
+                news.iter()
+                    .filter(|n| !taken.contains(**n))
+                    .max_by_key(|n| (similarity(old, n), std::cmp::Reverse(**n)))
+            } else {
+                news.get(i)
+            };
             if let Some(n) = best {
                 taken.insert(n);
-                let data_loss = changes.iter().any(|c| c.address == old && c.data_loss);
                 out.push(Rename {
                     from: old.to_string(),
                     to: n.to_string(),
-                    data_loss,
+                    data_loss: lossy.contains(old),
                 });
             }
         }
     }
     out
-}
-
-/// How many (type, property, value) entries two blocks' resources share.
-fn similarity(base: &Snapshot, old: &str, head: &Snapshot, new: &str) -> usize {
-    let bag = |s: &Snapshot, owner: &str| -> BTreeSet<(String, String, String)> {
-        s.resources
-            .values()
-            .filter(|r| r.owner == owner)
-            .flat_map(|r| {
-                entries(s.target, &r.body)
-                    .into_iter()
-                    .map(|(k, v)| (r.type_.clone(), k, v.to_string()))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
-    };
-    bag(base, old).intersection(&bag(head, new)).count()
 }
 
 // ------------------------------------------------------------------------------------------
@@ -1135,43 +1203,55 @@ pub fn run(
         }
         base::Base::Stack { .. } => None,
     };
-    let (head_snap, head, diagnostics) = side(path, opts, target, "the project")?;
-    let (base_snap, base_label) = match (base, export) {
-        (base::Base::GitRef(r), Some(export)) => {
-            let label = format!(
-                "the base ({r}, {})",
-                &export.commit[..12.min(export.commit.len())]
-            );
-            let mut result = side(&export.project, opts, target, &label);
-            // Source folders outside the project directory (`source = "../lib"`) are read
-            // from the same commit.
-            let compiled = match &result {
-                Ok((_, c, _)) => Some(c),
-                Err(Failure::Errors { compilation, .. }) => Some(compilation.as_ref()),
-                Err(Failure::Usage(_)) => None,
-            };
-            if let Some(c) = compiled {
-                let dir_rel = if export.project.is_dir() {
-                    export.rel.clone()
-                } else {
-                    export
-                        .rel
-                        .rsplit_once('/')
-                        .map(|(d, _)| d.to_string())
-                        .unwrap_or_default()
+    // A compiled base (a directory or a git revision) is compiled and built beside the head,
+    // on another thread; a stack base needs the head first (its owners and region).
+    let compiled_base = |export: Option<base::Export>| -> Result<(Snapshot, String), Failure> {
+        match (base, export) {
+            (base::Base::GitRef(r), Some(export)) => {
+                let label = format!(
+                    "the base ({r}, {})",
+                    &export.commit[..12.min(export.commit.len())]
+                );
+                let mut result = side(&export.project, opts, target, &label);
+                // Source folders outside the project directory (`source = "../lib"`) are
+                // read from the same commit.
+                let compiled = match &result {
+                    Ok((_, c, _)) => Some(c),
+                    Err(Failure::Errors { compilation, .. }) => Some(compilation.as_ref()),
+                    Err(Failure::Usage(_)) => None,
                 };
-                let paths = source_paths(c);
-                if export
-                    .add_outside(&dir_rel, &paths)
-                    .map_err(Failure::Usage)?
-                {
-                    result = side(&export.project, opts, target, &label);
+                if let Some(c) = compiled {
+                    let dir_rel = if export.project.is_dir() {
+                        export.rel.clone()
+                    } else {
+                        export
+                            .rel
+                            .rsplit_once('/')
+                            .map(|(d, _)| d.to_string())
+                            .unwrap_or_default()
+                    };
+                    let paths = source_paths(c);
+                    if export
+                        .add_outside(&dir_rel, &paths)
+                        .map_err(Failure::Usage)?
+                    {
+                        result = side(&export.project, opts, target, &label);
+                    }
                 }
+                let (s, _, _) = result?;
+                Ok((s, label))
             }
-            let (s, _, _) = result?;
-            (s, label)
+            (base::Base::Dir(dir), _) => {
+                let label = format!("the base ({})", crate::syntax::display_path(dir));
+                let (s, _, _) = side(dir, opts, target, &label)?;
+                Ok((s, label))
+            }
+            _ => unreachable!("a stack base is not compiled"),
         }
-        (base::Base::Stack { name, endpoint_url }, _) => {
+    };
+    let (head_snap, head, diagnostics, base_snap, base_label) = match base {
+        base::Base::Stack { name, endpoint_url } => {
+            let (head_snap, head, diagnostics) = side(path, opts, target, "the project")?;
             let aws = crate::deploy::AwsOptions {
                 region: None,
                 endpoint_url: endpoint_url.clone(),
@@ -1183,15 +1263,25 @@ pub fn run(
                     Failure::Usage(format!("--stack {name}: {}", f.message))
                 }
             })?;
-            (s, label)
+            (head_snap, head, diagnostics, s, label)
         }
-        (base, _) => {
-            let base::Base::Dir(dir) = base else {
-                unreachable!("git and stack bases are handled above")
-            };
-            let label = format!("the base ({})", crate::syntax::display_path(dir));
-            let (s, _, _) = side(dir, opts, target, &label)?;
-            (s, label)
+        _ => {
+            let (head_result, base_result) = std::thread::scope(|scope| {
+                let head = std::thread::Builder::new()
+                    .name("slsc-plan-head".into())
+                    .spawn_scoped(scope, || side(path, opts, target, "the project"));
+                let base_result = compiled_base(export);
+                let head_result = match head {
+                    Ok(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                    // No thread: compile the head here.
+                    Err(_) => side(path, opts, target, "the project"),
+                };
+                (head_result, base_result)
+            });
+            // The head's problems first: they are the ones a user is working on.
+            let (head_snap, head, diagnostics) = head_result?;
+            let (s, label) = base_result?;
+            (head_snap, head, diagnostics, s, label)
         }
     };
     let plan = diff(&base_snap, &head_snap);
