@@ -20,6 +20,7 @@ pub mod deploy;
 pub mod diagnostics;
 pub mod emit;
 pub mod graph;
+pub mod init;
 pub mod model;
 pub mod plan;
 pub mod syntax;

@@ -38,6 +38,15 @@ enum Command {
     Outputs(OutputsArgs),
     /// Print a rule's documentation.
     Explain(ExplainArgs),
+    /// Create a new project (an app, an HTTP function, a queue and its worker).
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The directory to create the project in (created if missing; must hold no .sls file).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
 }
 
 /// Where the stack is.
@@ -592,6 +601,49 @@ fn outputs(args: &OutputsArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn init(args: &InitArgs) -> ExitCode {
+    let dir = &args.dir;
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let has_sls = rd
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "sls"));
+        if has_sls {
+            return usage_error(&format!(
+                "{} already holds .sls files: slsc init starts a new project in an empty (or new) directory",
+                dir.display()
+            ));
+        }
+    }
+    let base = std::fs::canonicalize(dir)
+        .ok()
+        .or_else(|| std::env::current_dir().ok().map(|c| c.join(dir)));
+    let dir_name = base
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "app".to_string());
+    let name = slsc::init::app_name(&dir_name);
+    for (rel, text) in slsc::init::files(&name) {
+        let path = dir.join(rel);
+        if path.exists() {
+            return usage_error(&format!("{} exists: not overwriting it", path.display()));
+        }
+        if let Some(parent) = path.parent() {
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                return usage_error(&format!("cannot create {}: {e}", parent.display()));
+            }
+        }
+        if let Err(e) = std::fs::write(&path, text) {
+            return usage_error(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    eprintln!(
+        "created app \"{name}\" in {}: try `slsc check {0}` and `slsc build {0} --target cloudformation`",
+        slsc::syntax::display_path(dir)
+    );
+    ExitCode::SUCCESS
+}
+
 fn explain(args: &ExplainArgs) -> ExitCode {
     let Some(name) = &args.rule else {
         for r in slsc::checks::RULES {
@@ -664,5 +716,6 @@ fn main() -> ExitCode {
         Command::Destroy(args) => destroy(args),
         Command::Outputs(args) => outputs(args),
         Command::Explain(args) => explain(args),
+        Command::Init(args) => init(args),
     }
 }

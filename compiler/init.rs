@@ -1,0 +1,129 @@
+//! `slsc init [DIR]`: a new project that checks clean, builds for both targets, and shows the
+//! shape of a real one — an app block with defaults, an HTTP function with IAM auth and a
+//! concurrency limit, a queue with a dead letter queue and its consumer.
+
+/// The app name for a directory name: `[a-z][a-z0-9_]*`, at most 40 characters.
+pub fn app_name(dir_name: &str) -> String {
+    let mut s: String = dir_name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    s = s.trim_matches('_').to_string();
+    while s.contains("__") {
+        s = s.replace("__", "_");
+    }
+    if !s.starts_with(|c: char| c.is_ascii_lowercase()) {
+        s = format!("app_{s}");
+    }
+    s.truncate(40);
+    s.trim_end_matches('_').to_string()
+}
+
+/// The files of a new project: (relative path, contents).
+pub fn files(name: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "app.sls",
+            format!(
+                r#"# The app: its name, region and the defaults every function inherits.
+app "{name}" {{
+  region      = var.region
+  runtime     = "nodejs22.x"
+  memory      = 256
+  timeout     = "10s"
+  tags        = {{ service = "{name}" }}
+}}
+
+variable "region" {{
+  type    = string
+  default = "us-east-1"
+}}
+
+output "api_url" {{
+  value       = http.url
+  description = "the HTTP API's URL"
+}}
+"#
+            ),
+        ),
+        (
+            "api.sls",
+            r#"# An HTTP endpoint that queues work: callers sign requests with IAM (SigV4).
+function "submit" {
+  handler     = "submit.handler"
+  source      = "src"
+  concurrency = 10 # a limit keeps a traffic spike from taking the account's concurrency
+  sends       = [queue.jobs]
+  environment = { JOBS_URL = queue.jobs.url }
+}
+
+trigger "submit_http" {
+  function = function.submit
+  http     = "POST /jobs"
+  auth     = "iam"
+}
+"#
+            .to_string(),
+        ),
+        (
+            "worker.sls",
+            r#"# The queue and its consumer. Messages that fail 3 times move to the dead letter queue.
+queue "jobs" {
+  visibility_timeout = "3m" # at least 6x the worker's timeout
+  dead_letter        = queue.jobs_failed
+  max_receives       = 3
+}
+
+queue "jobs_failed" {
+  retention = "14d"
+}
+
+function "worker" {
+  handler     = "worker.handler"
+  source      = "src"
+  timeout     = "30s"
+  concurrency = 5
+}
+
+trigger "work" {
+  function           = function.worker
+  source             = queue.jobs
+  batch_size         = 10
+  partial_failures   = true
+}
+"#
+            .to_string(),
+        ),
+        (
+            "src/submit.mjs",
+            r#"import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+
+const sqs = new SQSClient({});
+
+export const handler = async (event) => {
+  await sqs.send(new SendMessageCommand({ QueueUrl: process.env.JOBS_URL, MessageBody: event.body ?? "{}" }));
+  return { statusCode: 202, body: JSON.stringify({ queued: true }) };
+};
+"#
+            .to_string(),
+        ),
+        (
+            "src/worker.mjs",
+            r#"export const handler = async (event) => {
+  const batchItemFailures = [];
+  for (const record of event.Records) {
+    try {
+      console.log("job", record.body);
+    } catch {
+      batchItemFailures.push({ itemIdentifier: record.messageId });
+    }
+  }
+  return { batchItemFailures };
+};
+"#
+            .to_string(),
+        ),
+        (".gitignore", ".slsc/\n".to_string()),
+    ]
+}
