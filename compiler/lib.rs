@@ -19,6 +19,7 @@ pub mod checks;
 pub mod deploy;
 pub mod diagnostics;
 pub mod emit;
+pub mod fmt;
 pub mod graph;
 pub mod init;
 pub mod model;

@@ -40,6 +40,18 @@ enum Command {
     Explain(ExplainArgs),
     /// Create a new project (an app, an HTTP function, a queue and its worker).
     Init(InitArgs),
+    /// Rewrite .sls files in the canonical layout (indentation, aligned `=`).
+    Fmt(FmtArgs),
+}
+
+#[derive(Args)]
+struct FmtArgs {
+    /// A project directory (its .sls files) or one .sls file.
+    #[arg(default_value = ".")]
+    path: PathBuf,
+    /// Change nothing: list the files that are not formatted (with a diff) and exit 1 if any.
+    #[arg(long)]
+    check: bool,
 }
 
 #[derive(Args)]
@@ -601,6 +613,60 @@ fn outputs(args: &OutputsArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn fmt(args: &FmtArgs) -> ExitCode {
+    let files = match slsc::syntax::project_files(&args.path) {
+        Ok((_, files)) => files,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    let mut unformatted = 0;
+    let mut refused = 0;
+    let mut out = String::new();
+    for f in &files {
+        let shown = slsc::syntax::display_path(f);
+        let text = match std::fs::read_to_string(f) {
+            Ok(t) => t,
+            Err(e) => return usage_error(&format!("cannot read {shown}: {e}")),
+        };
+        let Some(formatted) = slsc::fmt::format(&text) else {
+            eprintln!(
+                "error: {shown}: not formatted: fix its syntax first (`slsc check` shows where)"
+            );
+            refused += 1;
+            continue;
+        };
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if args.check {
+            out.push_str(
+                &similar::TextDiff::from_lines(&text, &formatted)
+                    .unified_diff()
+                    .header(&shown, &shown)
+                    .to_string(),
+            );
+        } else if let Err(e) = std::fs::write(f, &formatted) {
+            return usage_error(&format!("cannot write {shown}: {e}"));
+        } else {
+            eprintln!("formatted {shown}");
+        }
+    }
+    if write_stdout(&out).is_err() {
+        return ExitCode::from(2);
+    }
+    if args.check && unformatted > 0 {
+        eprintln!(
+            "{unformatted} file{} not formatted: run `slsc fmt`",
+            if unformatted == 1 { " is" } else { "s are" }
+        );
+    }
+    if refused > 0 || (args.check && unformatted > 0) {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn init(args: &InitArgs) -> ExitCode {
     let dir = &args.dir;
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -717,5 +783,6 @@ fn main() -> ExitCode {
         Command::Outputs(args) => outputs(args),
         Command::Explain(args) => explain(args),
         Command::Init(args) => init(args),
+        Command::Fmt(args) => fmt(args),
     }
 }

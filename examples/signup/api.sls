@@ -6,7 +6,7 @@ trigger "signup_http" {
   function = function.signup
   http     = "POST /signup"
   auth     = "jwt"
-  jwt = {
+  jwt      = {
     issuer   = local.jwt_issuer
     audience = local.jwt_audience
   }

@@ -3,7 +3,7 @@
 trigger "nightly_report" {
   function = function.daily_report
   schedule = "cron(0 3 * * ? *)" # 03:00 UTC every day
-  input = {
+  input    = {
     report         = "daily-signups"
     lookback_hours = 24
   }
