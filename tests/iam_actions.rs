@@ -6,10 +6,11 @@
 //! either, the test is skipped with a message — except under CI (`CI` set), where a missing
 //! file fails.
 
+mod common;
+
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::process::Command;
 
 /// Where Policies.json is, or why it cannot be found.
 fn policies_path() -> Result<PathBuf, String> {
@@ -24,23 +25,8 @@ fn policies_path() -> Result<PathBuf, String> {
             ))
         };
     }
-    if let Some(py) = std::env::var_os("SLSC_PYTHON").filter(|p| !p.is_empty()) {
-        let out = Command::new(&py)
-            .args([
-                "-c",
-                "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))",
-            ])
-            .output()
-            .map_err(|e| format!("cannot run SLSC_PYTHON={}: {e}", py.to_string_lossy()))?;
-        if !out.status.success() {
-            return Err(format!(
-                "SLSC_PYTHON={} cannot import cfnlint: {}",
-                py.to_string_lossy(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        let dir = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        let p = PathBuf::from(dir)
+    if std::env::var_os("SLSC_PYTHON").is_some_and(|p| !p.is_empty()) {
+        let p = common::python::cfn_lint_dir()?
             .join("data")
             .join("AdditionalSpecs")
             .join("Policies.json");
@@ -57,19 +43,10 @@ fn policies_path() -> Result<PathBuf, String> {
 
 /// Loads the IAM action list: service prefix → action names, all lower case.
 fn load() -> Option<BTreeMap<String, BTreeSet<String>>> {
-    let path = match policies_path() {
-        Ok(p) => p,
-        Err(why) => {
-            if std::env::var_os("CI").is_some() {
-                panic!("CI is set but AWS's IAM action list cannot be found: {why}");
-            }
-            eprintln!(
-                "SKIPPED: the IAM action check needs cfn-lint's Policies.json: {why} \
-                 (.ci/run sets them; see docs/cfn-lint.md)"
-            );
-            return None;
-        }
-    };
+    let path = common::python::or_skip(
+        policies_path(),
+        "the IAM action check (cfn-lint's Policies.json; see docs/cfn-lint.md)",
+    )?;
     let bytes =
         std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     let json: Value = serde_json::from_slice(&bytes)

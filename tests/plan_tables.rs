@@ -23,8 +23,6 @@ use serde_json::Value;
 use slsc::emit::Target;
 use slsc::plan::{tables, Snapshot};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::Command;
 
 /// The every-feature projects compiled and built for `target`: (compilation, snapshot).
 fn every_feature_snapshots(target: Target) -> Vec<(slsc::Compilation, Snapshot)> {
@@ -95,39 +93,15 @@ fn every_resource_has_its_block_as_owner() {
     }
 }
 
-/// cfn-lint's package directory, or why it cannot be found.
-fn cfn_lint_dir() -> Result<PathBuf, String> {
-    let py = std::env::var_os("SLSC_PYTHON")
-        .filter(|p| !p.is_empty())
-        .ok_or("SLSC_PYTHON (a python with cfn-lint installed) is not set")?;
-    let out = Command::new(&py)
-        .args([
-            "-c",
-            "import cfnlint, os; print(os.path.dirname(cfnlint.__file__))",
-        ])
-        .output()
-        .map_err(|e| format!("cannot run SLSC_PYTHON: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "SLSC_PYTHON cannot import cfnlint: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ));
-    }
-    Ok(PathBuf::from(
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-    ))
-}
-
 #[test]
 fn the_cloudformation_table_holds_every_create_only_property_of_the_schemas() {
-    let dir = match cfn_lint_dir() {
-        Ok(d) => d.join("data").join("schemas"),
-        Err(e) if std::env::var_os("CI").is_some() => panic!("under CI cfn-lint is required: {e}"),
-        Err(e) => {
-            eprintln!("skipped: {e}");
-            return;
-        }
+    let Some(dir) = common::python::or_skip(
+        common::python::cfn_lint_dir(),
+        "the create-only property check (cfn-lint's resource schemas)",
+    ) else {
+        return;
     };
+    let dir = dir.join("data").join("schemas");
     let index: BTreeMap<String, String> = serde_json::from_slice(
         &std::fs::read(dir.join("providers").join("us-east-1.json")).expect("the schema index"),
     )

@@ -36,29 +36,10 @@ sys.exit(1 if errors else 0)
 
 /// A python with jsonschema, or `None` (skipped) when there is none outside CI.
 fn python() -> Option<PathBuf> {
-    let why = match std::env::var_os("SLSC_PYTHON").filter(|p| !p.is_empty()) {
-        None => "SLSC_PYTHON (a python with the jsonschema package) is not set".to_string(),
-        Some(py) => {
-            let out = Command::new(&py)
-                .args(["-c", "import jsonschema"])
-                .output()
-                .map_err(|e| e.to_string());
-            match out {
-                Ok(o) if o.status.success() => return Some(PathBuf::from(py)),
-                Ok(o) => format!(
-                    "SLSC_PYTHON={} cannot import jsonschema: {}",
-                    py.to_string_lossy(),
-                    String::from_utf8_lossy(&o.stderr).trim()
-                ),
-                Err(e) => format!("cannot run SLSC_PYTHON={}: {e}", py.to_string_lossy()),
-            }
-        }
-    };
-    if std::env::var_os("CI").is_some() {
-        panic!("CI is set but the SARIF schema check cannot run: {why}");
-    }
-    eprintln!("SKIPPED: the SARIF schema check needs Python's jsonschema: {why} (.ci/run sets it)");
-    None
+    common::python::or_skip(
+        common::python::with_module("jsonschema"),
+        "the SARIF schema check (Python's jsonschema)",
+    )
 }
 
 /// Validates `sarif` against the schema (no-op when skipped); panics with every error.

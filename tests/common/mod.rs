@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod fixtures;
 pub mod moto;
 pub mod plan;
+pub mod python;
 pub mod temp;
 
 use serde_json::Value;
