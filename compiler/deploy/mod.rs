@@ -119,6 +119,11 @@ struct Aws {
     endpoint: Option<String>,
 }
 
+/// `Failure::usage("WHAT: the SDK's error")`, for `map_err`.
+fn usage_because<E: std::error::Error>(what: String) -> impl FnOnce(E) -> Failure {
+    move |e| Failure::usage(format!("{what}: {}", sdk_message(&e)))
+}
+
 /// An SDK error with its whole chain of causes (the top level alone says "service error").
 fn sdk_message<E: std::error::Error>(e: &E) -> String {
     let mut s = e.to_string();
@@ -322,12 +327,7 @@ async fn upload_once(aws: &Aws, bucket: &str, key: &str, bytes: Vec<u8>) -> Resu
         .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
         .send()
         .await
-        .map_err(|e| {
-            Failure::usage(format!(
-                "cannot upload s3://{bucket}/{key}: {}",
-                sdk_message(&e)
-            ))
-        })?;
+        .map_err(usage_because(format!("cannot upload s3://{bucket}/{key}")))?;
     Ok(true)
 }
 
@@ -348,12 +348,7 @@ async fn describe_change_set(
             .set_next_token(token.clone())
             .send()
             .await
-            .map_err(|e| {
-                Failure::usage(format!(
-                    "cannot read change set {name}: {}",
-                    sdk_message(&e)
-                ))
-            })?;
+            .map_err(usage_because(format!("cannot read change set {name}")))?;
         let status = out
             .status()
             .map(|s| s.as_str().to_string())
@@ -418,12 +413,7 @@ async fn events(aws: &Aws, stack: &str) -> Result<Vec<Event>, Failure> {
         .stack_name(stack)
         .send()
         .await
-        .map_err(|e| {
-            Failure::usage(format!(
-                "cannot read the events of {stack}: {}",
-                sdk_message(&e)
-            ))
-        })?;
+        .map_err(usage_because(format!("cannot read the events of {stack}")))?;
     // Newest first from the API: reverse into the order they happened.
     let mut v: Vec<Event> = out
         .stack_events()
