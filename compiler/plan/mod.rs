@@ -36,11 +36,52 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Resource {
     /// `AWS::Lambda::Function` / `aws_lambda_function`.
     pub type_: String,
-    /// The resource's JSON as emitted (CloudFormation: the object with `Type`, `Properties`…;
-    /// Terraform: the resource's attribute object).
-    pub body: J,
     /// The address of the owning `.sls` block (`function.api`, `trigger.nightly`, `http.api`).
     pub owner: String,
+    /// The resource's JSON text as emitted, when known: two resources with the same text are
+    /// the same, so most of a large plan never builds a JSON tree.
+    raw: Option<Box<str>>,
+    /// The resource's JSON (CloudFormation: the object with `Type`, `Properties`…; Terraform:
+    /// the resource's attribute object), parsed from `raw` when first needed.
+    body: std::sync::OnceLock<J>,
+}
+
+impl Resource {
+    pub fn new(type_: String, owner: String, body: J) -> Resource {
+        Resource {
+            type_,
+            owner,
+            raw: None,
+            body: std::sync::OnceLock::from(body),
+        }
+    }
+
+    fn from_raw(type_: String, owner: String, raw: Box<str>) -> Resource {
+        Resource {
+            type_,
+            owner,
+            raw: Some(raw),
+            body: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The resource's JSON.
+    pub fn body(&self) -> &J {
+        self.body.get_or_init(|| {
+            self.raw
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok())
+                .unwrap_or(J::Null)
+        })
+    }
+
+    /// Whether two resources are the same: equal text, else equal JSON.
+    fn same_as(&self, other: &Resource) -> bool {
+        match (&self.raw, &other.raw) {
+            (Some(a), Some(b)) if a == b => true,
+            _ => self.body() == other.body(),
+        }
+    }
 }
 
 /// One side of a plan.
@@ -392,9 +433,42 @@ impl Snapshot {
             .find(|(n, _)| n == name)
             .ok_or_else(|| format!("the build has no {name}"))?;
         let bytes: Vec<u8> = chunks.concat();
-        let doc: J = serde_json::from_slice(&bytes)
-            .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
-        let mut s = Snapshot::from_owned_document(target, doc, &owners)?;
+        let mut s = match target {
+            // The template's resources are kept as text (a tree is built only for those that
+            // differ): a 10,000-function template is 35 MB of text, several times that as trees.
+            Target::CloudFormation => {
+                #[derive(serde::Deserialize)]
+                struct Template<'a> {
+                    #[serde(rename = "Resources", borrow)]
+                    resources: BTreeMap<String, &'a serde_json::value::RawValue>,
+                }
+                #[derive(serde::Deserialize)]
+                struct Typed<'a> {
+                    #[serde(rename = "Type", borrow)]
+                    type_: std::borrow::Cow<'a, str>,
+                }
+                let t: Template = serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
+                let mut resources = BTreeMap::new();
+                for (id, raw) in t.resources {
+                    let typed: Typed = serde_json::from_str(raw.get())
+                        .map_err(|e| format!("{id} in the emitted {name}: {e}"))?;
+                    let type_ = typed.type_.into_owned();
+                    let owner = owners.owner(target, &type_, &id);
+                    resources.insert(id, Resource::from_raw(type_, owner, raw.get().into()));
+                }
+                Snapshot {
+                    target,
+                    resources,
+                    edges: BTreeSet::new(),
+                }
+            }
+            Target::Terraform => {
+                let doc: J = serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
+                Snapshot::from_owned_document(target, doc, &owners)?
+            }
+        };
         s.edges = owner_edges(c);
         Ok(s)
     }
@@ -421,14 +495,7 @@ impl Snapshot {
                 for (id, r) in rs {
                     let type_ = r.get("Type").and_then(J::as_str).unwrap_or("").to_string();
                     let owner = owners.owner(target, &type_, &id);
-                    resources.insert(
-                        id,
-                        Resource {
-                            type_,
-                            body: r,
-                            owner,
-                        },
-                    );
+                    resources.insert(id, Resource::new(type_, owner, r));
                 }
             }
             Target::Terraform => {
@@ -458,14 +525,7 @@ impl Snapshot {
                                 }
                                 obj.insert("tags_all".into(), J::Object(all));
                             }
-                            resources.insert(
-                                id,
-                                Resource {
-                                    type_: type_.clone(),
-                                    body,
-                                    owner,
-                                },
-                            );
+                            resources.insert(id, Resource::new(type_.clone(), owner, body));
                         }
                     }
                 }
@@ -622,7 +682,7 @@ fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) ->
         match (b, h) {
             (None, Some(h)) => {
                 c.action = Action::Create;
-                c.properties = entries(target, &h.body)
+                c.properties = entries(target, h.body())
                     .into_iter()
                     .map(|(path, v)| PropertyChange {
                         path: path.to_string(),
@@ -635,7 +695,7 @@ fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) ->
             }
             (Some(b), None) => {
                 c.action = Action::Delete;
-                c.properties = entries(target, &b.body)
+                c.properties = entries(target, b.body())
                     .into_iter()
                     .map(|(path, v)| PropertyChange {
                         path: path.to_string(),
@@ -646,7 +706,7 @@ fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) ->
                     })
                     .collect();
                 if let Some(st) = &store {
-                    let retained = retain_flag(target, &b.body);
+                    let retained = retain_flag(target, b.body());
                     match (target, st.as_str(), retained) {
                         (Target::CloudFormation, "database" | "bucket", true) => {
                             c.retained = true;
@@ -769,10 +829,10 @@ fn update(
     c: &mut Change,
 ) -> bool {
     // The common case, cheaply: an identical resource with nothing replaced to refer to.
-    if replaced.is_empty() && b.body == h.body {
+    if replaced.is_empty() && b.same_as(h) {
         return false;
     }
-    let (eb, eh) = (entries(target, &b.body), entries(target, &h.body));
+    let (eb, eh) = (entries(target, b.body()), entries(target, h.body()));
     let keys: BTreeSet<&str> = eb.keys().chain(eh.keys()).copied().collect();
     let mut via: BTreeMap<&str, String> = BTreeMap::new();
     let mut changed: BTreeSet<&str> = BTreeSet::new();
@@ -830,14 +890,14 @@ fn update(
                 "replacing the {} creates a new, empty one: {}{}",
                 store_noun(&st),
                 loss_sentence(&st),
-                if target == Target::CloudFormation && retain_flag(target, &b.body) {
+                if target == Target::CloudFormation && retain_flag(target, b.body()) {
                     &" (UpdateReplacePolicy Retain keeps the old one in the account, outside the stack, to migrate from)"
                 } else {
                     &""
                 }
             ));
         }
-        blocked_replacement(target, rule, &changed, &b.body, c);
+        blocked_replacement(target, rule, &changed, b.body(), c);
     }
     true
 }
@@ -949,7 +1009,7 @@ fn likely_renames(changes: &[Change], base: &Snapshot, head: &Snapshot) -> Vec<R
                 continue;
             }
             let bag = m.entry(r.owner.clone()).or_default();
-            for (k, v) in entries(s.target, &r.body) {
+            for (k, v) in entries(s.target, r.body()) {
                 bag.insert((r.type_.clone(), k.to_string(), v.to_string()));
             }
         }
