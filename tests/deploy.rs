@@ -506,3 +506,73 @@ fn environment_problems_are_explained() {
     assert_eq!(code(&o), Some(2));
     assert!(stdout(&o).contains("to create"));
 }
+
+/// On a terminal deploy asks before executing: `n` leaves nothing behind, `y` deploys. The
+/// terminal is a pseudo-terminal from util-linux's `script`.
+#[test]
+fn asks_for_confirmation_on_a_terminal() {
+    let have_script = std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_script {
+        if std::env::var_os("CI").is_some() {
+            panic!("CI is set but util-linux's `script` (a pseudo-terminal) is missing");
+        }
+        eprintln!("SKIPPED: the confirmation test needs util-linux's `script`");
+        return;
+    }
+    let Some(env) = Env::start("us-east-1") else {
+        return;
+    };
+    let project = env.example("media");
+    let cmd = format!(
+        "{} deploy {} --endpoint-url {} --artifact-bucket {BUCKET}",
+        env!("CARGO_BIN_EXE_slsc"),
+        project.display(),
+        env.endpoint()
+    );
+    let run = |answer: &str| {
+        use std::io::Write;
+        let mut child = env
+            .moto
+            .command("script")
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("SLSC_TODAY", common::TODAY)
+            .env("NO_COLOR", "1")
+            .current_dir(env.tmp.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(answer.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let o = run("n\n");
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        shown.contains("Deploy these changes to stack media-dev? [y/N]"),
+        "{shown}"
+    );
+    assert_eq!(code(&o), Some(1), "{shown}");
+    assert!(shown.contains("not confirmed"), "{shown}");
+    assert_eq!(
+        env.moto.stack_status("media-dev"),
+        None,
+        "nothing left behind"
+    );
+
+    let o = run("y\n");
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(code(&o), Some(0), "{shown}");
+    assert_eq!(
+        env.moto.stack_status("media-dev").as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+}
