@@ -219,28 +219,13 @@ pub fn run(model: &Model, graph: &Graph, today: &str) -> Checked {
     name_too_long::check(&mut cx);
     wildcard_permission::check(&mut cx);
 
-    let overrides = lint_levels(model);
     let mut out = Vec::new();
-    for Finding { mut diag, adjust } in cx.findings {
-        if adjust != Adjust::Fixed {
-            if let Some(level) = overrides
-                .iter()
-                .find(|(n, _)| *n == diag.code)
-                .map(|(_, l)| *l)
-            {
-                let level = if adjust == Adjust::Hard {
-                    level.max(Level::Warn)
-                } else {
-                    level
-                };
-                diag.severity = match level {
-                    Level::Allow => continue,
-                    Level::Warn => Severity::Warning,
-                    Level::Deny => Severity::Error,
-                };
-            }
-        }
-        out.push(diag);
+    for Finding { diag, adjust } in cx.findings {
+        let leveled = match adjust {
+            Adjust::Fixed => Some(diag),
+            _ => leveled(model, diag, adjust == Adjust::Hard),
+        };
+        out.extend(leveled);
     }
     Checked {
         diagnostics: out,
@@ -251,11 +236,7 @@ pub fn run(model: &Model, graph: &Graph, today: &str) -> Checked {
 /// Applies the project's level to one finding of a rule computed outside this module (such as
 /// `template-limits`, measured on the emitted output). `None` when the rule is allowed.
 pub fn leveled(model: &Model, mut diag: Diagnostic, hard: bool) -> Option<Diagnostic> {
-    if let Some(level) = lint_levels(model)
-        .iter()
-        .find(|(n, _)| *n == diag.code)
-        .map(|(_, l)| *l)
-    {
+    if let Some(level) = model.lint_level(&diag.code).and_then(Level::parse) {
         let level = if hard { level.max(Level::Warn) } else { level };
         diag.severity = match level {
             Level::Allow => return None,
@@ -264,17 +245,6 @@ pub fn leveled(model: &Model, mut diag: Diagnostic, hard: bool) -> Option<Diagno
         };
     }
     Some(diag)
-}
-
-/// The `app.lint` overrides (validated during lowering).
-fn lint_levels(model: &Model) -> Vec<(String, Level)> {
-    match model.app.get("lint") {
-        Some(crate::model::Value::Object(o)) => o
-            .iter()
-            .filter_map(|(k, v)| Some((k.clone(), Level::parse(v.as_str()?)?)))
-            .collect(),
-        _ => Vec::new(),
-    }
 }
 
 #[cfg(test)]

@@ -369,6 +369,13 @@ impl Model {
     pub fn resolve(&self, addr: &Addr) -> Option<&Block> {
         self.find(addr.kind.into(), &addr.name)
     }
+    /// The level `app.lint` sets for a rule or `policy/NAME` (`"allow"`, `"warn"`, `"deny"`).
+    pub fn lint_level(&self, code: &str) -> Option<&str> {
+        match self.app.get("lint") {
+            Some(Value::Object(o)) => o.get(code).and_then(Value::as_str),
+            _ => None,
+        }
+    }
     /// `{app}-{stage}-{name}`.
     pub fn physical_name(&self, name: &str) -> String {
         format!("{}-{}-{}", self.app.name, self.stage, name)

@@ -347,14 +347,6 @@ pub fn self_value(model: &Model, b: &Block) -> Value {
     Value::Object(o)
 }
 
-/// The level `app.lint` sets for `policy/NAME`, if any.
-fn lint_level(model: &Model, code: &str) -> Option<String> {
-    match model.app.get("lint") {
-        Some(Value::Object(o)) => o.get(code).and_then(Value::as_str).map(str::to_string),
-        _ => None,
-    }
-}
-
 /// Evaluates every policy on every block of its kind.
 pub(super) fn evaluate(
     model: &Model,
@@ -364,7 +356,7 @@ pub(super) fn evaluate(
 ) {
     for p in policies {
         let code = format!("policy/{}", p.info.name);
-        let severity = match lint_level(model, &code).as_deref() {
+        let severity = match model.lint_level(&code) {
             Some("allow") => continue,
             Some("warn") => Severity::Warning,
             Some("deny") => Severity::Error,
