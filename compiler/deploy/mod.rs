@@ -111,6 +111,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .map_err(|e| Failure::usage(format!("cannot start the AWS client runtime: {e}")))
 }
 
+/// Runs `f` with clients for `region` (and the endpoint of `opts`) on a one-thread runtime.
+fn with_aws<T>(
+    region: &str,
+    opts: &AwsOptions,
+    f: impl AsyncFnOnce(&Aws) -> Result<T, Failure>,
+) -> Result<T, Failure> {
+    runtime()?.block_on(async {
+        let aws = connect(region, opts.endpoint_url.as_deref()).await?;
+        f(&aws).await
+    })
+}
+
 /// The SDK clients.
 struct Aws {
     cfn: aws_sdk_cloudformation::Client,
@@ -210,12 +222,18 @@ async fn connect(region: &str, endpoint: Option<&str>) -> Result<Aws, Failure> {
 
 /// The stack's status, or `None` when it does not exist.
 async fn stack_status(aws: &Aws, stack: &str) -> Result<Option<String>, Failure> {
+    Ok(describe_stack(aws, stack)
+        .await?
+        .and_then(|s| s.stack_status().map(|s| s.as_str().to_string())))
+}
+
+/// The stack as DescribeStacks gives it, or `None` when it does not exist.
+async fn describe_stack(
+    aws: &Aws,
+    stack: &str,
+) -> Result<Option<aws_sdk_cloudformation::types::Stack>, Failure> {
     match aws.cfn.describe_stacks().stack_name(stack).send().await {
-        Ok(out) => Ok(out
-            .stacks()
-            .first()
-            .and_then(|s| s.stack_status())
-            .map(|s| s.as_str().to_string())),
+        Ok(out) => Ok(out.stacks().first().cloned()),
         Err(e) => {
             let msg = sdk_message(&e);
             if msg.contains("does not exist") {
@@ -262,15 +280,13 @@ pub fn stack_snapshot(
     aws: &AwsOptions,
 ) -> Result<(Snapshot, String), Failure> {
     let region = region_of(head, aws)?;
-    let rt = runtime()?;
-    rt.block_on(async {
-        let aws = connect(&region, aws.endpoint_url.as_deref()).await?;
+    with_aws(&region, aws, async |aws| {
         let owners = head
             .model
             .as_ref()
             .map(|m| Owners::of_model(m, Target::CloudFormation))
             .unwrap_or_default();
-        match deployed_template(&aws, stack).await? {
+        match deployed_template(aws, stack).await? {
             Some(t) => {
                 let snap = Snapshot::from_document(Target::CloudFormation, &t, &owners)
                     .map_err(Failure::usage)?;
@@ -569,15 +585,13 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
         .map_err(|_| Failure::refused("the project has errors: not deploying"))?;
     let head = Snapshot::from_build(c, Target::CloudFormation, &built).map_err(Failure::usage)?;
     let template = template_bytes(&built);
-    let rt = runtime()?;
-    rt.block_on(async {
-        let aws = connect(&region, opts.aws.endpoint_url.as_deref()).await?;
+    with_aws(&region, &opts.aws, async |aws| {
         eprintln!("stack {stack} in {region}");
-        let status = stack_status(&aws, &stack).await?;
+        let status = stack_status(aws, &stack).await?;
         let kind = request::stack_kind(&stack, status.as_deref()).map_err(Failure::refused)?;
         // The local plan against what is deployed: refuse early, before uploading anything.
         let base = match kind {
-            StackKind::Existing => deployed_template(&aws, &stack).await?,
+            StackKind::Existing => deployed_template(aws, &stack).await?,
             StackKind::New => None,
         };
         let owners = c
@@ -596,20 +610,22 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             return Err(f);
         }
 
-        check_bucket(&aws, &bucket).await?;
+        check_bucket(aws, &bucket).await?;
         let (mut uploaded, mut skipped) = (0, 0);
-        for (key, chunks) in built.files.iter().filter(|(k, _)| k.starts_with("artifacts/")) {
-            if upload_once(&aws, &bucket, key, chunks.concat()).await? {
+        for (key, chunks) in built
+            .files
+            .iter()
+            .filter(|(k, _)| k.starts_with("artifacts/"))
+        {
+            if upload_once(aws, &bucket, key, chunks.concat()).await? {
                 uploaded += 1;
             } else {
                 skipped += 1;
             }
         }
-        eprintln!(
-            "artifacts: {uploaded} uploaded, {skipped} already in s3://{bucket}"
-        );
+        eprintln!("artifacts: {uploaded} uploaded, {skipped} already in s3://{bucket}");
         let key = request::template_key(&stack, &template);
-        upload_once(&aws, &bucket, &key, template.clone()).await?;
+        upload_once(aws, &bucket, &key, template.clone()).await?;
         let url = request::template_url(&bucket, &key, &aws.region, aws.endpoint.as_deref());
 
         let name = request::change_set_name(std::time::SystemTime::now());
@@ -619,11 +635,15 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             .create_change_set()
             .stack_name(&req.stack)
             .change_set_name(&req.name)
-            .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::from(req.kind.as_str()))
+            .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::from(
+                req.kind.as_str(),
+            ))
             .template_url(&req.template_url)
             .description(&req.description);
         for cap in &req.capabilities {
-            call = call.capabilities(aws_sdk_cloudformation::types::Capability::from(cap.as_str()));
+            call = call.capabilities(aws_sdk_cloudformation::types::Capability::from(
+                cap.as_str(),
+            ));
         }
         for (k, v) in &req.parameters {
             call = call.parameters(
@@ -634,16 +654,27 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             );
         }
         call.send().await.map_err(|e| {
-            Failure::refused(format!("CloudFormation refused the change set: {}", call_error(&e)))
+            Failure::refused(format!(
+                "CloudFormation refused the change set: {}",
+                call_error(&e)
+            ))
         })?;
-        eprintln!("change set {name} ({}) created; waiting for it", req.kind.as_str());
-        let (cs_status, reason, entries) = wait_change_set(&aws, &stack, &name).await?;
+        eprintln!(
+            "change set {name} ({}) created; waiting for it",
+            req.kind.as_str()
+        );
+        let (cs_status, reason, entries) = wait_change_set(aws, &stack, &name).await?;
         let cleanup = |aws: &Aws| {
             let (stack, name) = (stack.clone(), name.clone());
             let new = kind == StackKind::New;
             let cfn = aws.cfn.clone();
             async move {
-                let _ = cfn.delete_change_set().stack_name(&stack).change_set_name(&name).send().await;
+                let _ = cfn
+                    .delete_change_set()
+                    .stack_name(&stack)
+                    .change_set_name(&name)
+                    .send()
+                    .await;
                 // A refused CREATE leaves an empty stack in REVIEW_IN_PROGRESS behind.
                 if new {
                     let _ = cfn.delete_stack().stack_name(&stack).send().await;
@@ -651,7 +682,7 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             }
         };
         if cs_status == "FAILED" {
-            cleanup(&aws).await;
+            cleanup(aws).await;
             if request::is_empty_change_set(&reason) {
                 eprintln!("no changes: the stack is up to date");
                 return Ok(Deployed {
@@ -661,21 +692,19 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
                     skipped,
                 });
             }
-            return Err(Failure::refused(format!(
-                "the change set failed: {reason}"
-            )));
+            return Err(Failure::refused(format!("the change set failed: {reason}")));
         }
         plan::apply_change_set(&mut p, &entries, &owners);
         print_plan(&p);
         if let Err(f) = gate(&p, opts.allow_data_loss) {
-            cleanup(&aws).await;
+            cleanup(aws).await;
             return Err(f);
         }
         if let Err(f) = confirm(&format!("Deploy these changes to stack {stack}?"), opts.yes) {
-            cleanup(&aws).await;
+            cleanup(aws).await;
             return Err(f);
         }
-        let mut seen: BTreeSet<String> = events(&aws, &stack)
+        let mut seen: BTreeSet<String> = events(aws, &stack)
             .await
             .unwrap_or_default()
             .into_iter()
@@ -687,9 +716,11 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             .change_set_name(&name)
             .send()
             .await
-            .map_err(|e| Failure::refused(format!("cannot execute the change set: {}", call_error(&e))))?;
+            .map_err(|e| {
+                Failure::refused(format!("cannot execute the change set: {}", call_error(&e)))
+            })?;
         eprintln!("executing change set {name}");
-        let (status, failures) = follow(&aws, &stack, &mut seen, request::operation(kind)).await?;
+        let (status, failures) = follow(aws, &stack, &mut seen, request::operation(kind)).await?;
         match request::terminal(&status, request::operation(kind)) {
             Terminal::Success => {
                 eprintln!("{stack}: {status}");
@@ -725,10 +756,8 @@ pub fn destroy(
 ) -> Result<String, Failure> {
     let stack = stack_name(c, stack)?;
     let region = region_of(c, aws_opts)?;
-    let rt = runtime()?;
-    rt.block_on(async {
-        let aws = connect(&region, aws_opts.endpoint_url.as_deref()).await?;
-        let Some(status) = stack_status(&aws, &stack).await? else {
+    with_aws(&region, aws_opts, async |aws| {
+        let Some(status) = stack_status(aws, &stack).await? else {
             return Err(Failure::usage(format!(
                 "stack {stack} does not exist in {region}: nothing to destroy"
             )));
@@ -738,7 +767,7 @@ pub fn destroy(
                 "stack {stack} is busy ({status}): wait for the running operation to finish"
             )));
         }
-        let template = deployed_template(&aws, &stack).await?.unwrap_or(J::Null);
+        let template = deployed_template(aws, &stack).await?.unwrap_or(J::Null);
         let (kept, lost) = request::destroy_effects(&template);
         for k in &kept {
             eprintln!("kept (retained, no longer managed): {k}");
@@ -752,8 +781,11 @@ pub fn destroy(
                 lost.len()
             )));
         }
-        confirm(&format!("Delete stack {stack} and everything it manages?"), yes)?;
-        let mut seen: BTreeSet<String> = events(&aws, &stack)
+        confirm(
+            &format!("Delete stack {stack} and everything it manages?"),
+            yes,
+        )?;
+        let mut seen: BTreeSet<String> = events(aws, &stack)
             .await
             .unwrap_or_default()
             .into_iter()
@@ -764,9 +796,11 @@ pub fn destroy(
             .stack_name(&stack)
             .send()
             .await
-            .map_err(|e| Failure::refused(format!("cannot delete stack {stack}: {}", sdk_message(&e))))?;
+            .map_err(|e| {
+                Failure::refused(format!("cannot delete stack {stack}: {}", sdk_message(&e)))
+            })?;
         eprintln!("deleting stack {stack}");
-        let (status, failures) = follow(&aws, &stack, &mut seen, request::Operation::Delete).await?;
+        let (status, failures) = follow(aws, &stack, &mut seen, request::Operation::Delete).await?;
         if request::terminal(&status, request::Operation::Delete) == Terminal::Success {
             eprintln!("{stack}: deleted");
             Ok(stack)
@@ -797,24 +831,8 @@ pub fn outputs(
 ) -> Result<StackOutputs, Failure> {
     let stack = stack_name(c, stack)?;
     let region = region_of(c, aws_opts)?;
-    let rt = runtime()?;
-    rt.block_on(async {
-        let aws = connect(&region, aws_opts.endpoint_url.as_deref()).await?;
-        let out = aws
-            .cfn
-            .describe_stacks()
-            .stack_name(&stack)
-            .send()
-            .await
-            .map_err(|e| {
-                let msg = sdk_message(&e);
-                if msg.contains("does not exist") {
-                    Failure::usage(format!("stack {stack} does not exist in {region}"))
-                } else {
-                    Failure::usage(format!("cannot read stack {stack}: {msg}"))
-                }
-            })?;
-        let Some(s) = out.stacks().first() else {
+    with_aws(&region, aws_opts, async |aws| {
+        let Some(s) = describe_stack(aws, &stack).await? else {
             return Err(Failure::usage(format!(
                 "stack {stack} does not exist in {region}"
             )));
