@@ -631,7 +631,7 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
     // A resource that refers to a replaced one may change (or be replaced) too: compare again
     // with the replaced resources known, until no new replacement appears.
     let mut replaced: BTreeSet<String> = BTreeSet::new();
-    let mut changes = compare_all(base, head, &replaced);
+    let mut changes = compare_all(base, head, &replaced, false);
     for _ in 0..16 {
         let now: BTreeSet<String> = changes
             .iter()
@@ -642,7 +642,13 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
             break;
         }
         replaced = now;
-        changes = compare_all(base, head, &replaced);
+        // Creates and deletes do not depend on what is replaced: only the updates are redone.
+        let mut next: Vec<Change> = changes
+            .into_iter()
+            .filter(|c| matches!(c.action, Action::Create | Action::Delete))
+            .collect();
+        next.extend(compare_all(base, head, &replaced, true));
+        changes = next;
     }
     changes.sort_by(|a, b| (&a.address, &a.logical_id).cmp(&(&b.address, &b.logical_id)));
     let renames = likely_renames(&changes, base, head);
@@ -655,13 +661,22 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
     }
 }
 
-/// Compares every resource, knowing which are replaced.
-fn compare_all(base: &Snapshot, head: &Snapshot, replaced: &BTreeSet<String>) -> Vec<Change> {
+/// Compares every resource (only those on both sides with `updates_only`), knowing which are
+/// replaced.
+fn compare_all(
+    base: &Snapshot,
+    head: &Snapshot,
+    replaced: &BTreeSet<String>,
+    updates_only: bool,
+) -> Vec<Change> {
     let target = head.target;
     let mut changes = Vec::new();
     let ids: BTreeSet<&String> = base.resources.keys().chain(head.resources.keys()).collect();
     for id in ids {
         let (b, h) = (base.resources.get(id), head.resources.get(id));
+        if updates_only && (b.is_none() || h.is_none()) {
+            continue;
+        }
         let r = h.or(b).expect("the id comes from one side");
         let rule = tables::rule(target, &r.type_);
         let store = rule.store.clone();
