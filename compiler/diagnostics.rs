@@ -347,6 +347,12 @@ const KNOWN_CODES: &[(&str, &str, &str, &str)] = &[
         COMPILE_ERRORS,
     ),
     (
+        "source-outside-project",
+        "error",
+        "A function's source or artifact, or a symbolic link inside a source, lies outside the project (or `app.source_root`).",
+        COMPILE_ERRORS,
+    ),
+    (
         "cycle",
         "error",
         "Locals (or the stage) that depend on each other in a cycle.",

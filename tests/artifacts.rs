@@ -527,3 +527,166 @@ fn the_bytes_are_pinned() {
 }
 const PINNED_LEN: usize = 680;
 const PINNED_SHA256: &str = "215e69c4e5f9365d18eec7ea5c569246fc9e718c73b5fba0944ac26e117c7d49";
+
+// ---------------------------------------------------------------------------------------------
+// Packaging never leaves the project (issue 15): symbolic links, `../` sources, default
+// exclusions.
+
+/// The diagnostics of `artifacts::build` on a project that compiles clean.
+fn build_errors(dir: &Temp, src: &str) -> Vec<slsc::diagnostics::Diagnostic> {
+    let m = model(dir, src);
+    artifacts::build(&m, dir.path(), &[]).expect_err("packaging must refuse this project")
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_to_a_file_outside_the_project_is_refused_naming_the_link() {
+    use std::os::unix::fs::symlink;
+    let outside = Temp::new("outside-secret");
+    let secret = outside.write("credentials", b"aws_secret_access_key = SECRET\n");
+    for (link, target) in [
+        ("env.txt", PathBuf::from("/proc/self/environ")),
+        ("creds", secret.clone()),
+        ("lib/deep/host", PathBuf::from("/etc/hostname")),
+    ] {
+        let dir = Temp::new("symlink-out");
+        dir.write("src/index.js", b"1\n");
+        let at = dir.path().join("src").join(link);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        symlink(&target, &at).unwrap();
+        let errs = build_errors(&dir, &one_function());
+        assert_eq!(errs.len(), 1, "{errs:#?}");
+        assert_eq!(errs[0].code, "source-outside-project");
+        assert!(errs[0].message.contains(link), "{}", errs[0].message);
+        assert!(
+            errs[0].message.contains("outside the project"),
+            "{}",
+            errs[0].message
+        );
+    }
+    // A relative link that climbs out is refused the same way, and so is a link to a directory
+    // outside (it would not be followed, but it is a mistake worth naming).
+    let dir = Temp::new("symlink-out-rel");
+    dir.write("src/index.js", b"1\n");
+    symlink("../../../../../../../../etc", dir.path().join("src/etc")).unwrap();
+    let errs = build_errors(&dir, &one_function());
+    assert_eq!(errs[0].code, "source-outside-project");
+    assert!(errs[0].message.contains("etc"), "{}", errs[0].message);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_source_directory_or_artifact_that_resolves_outside_the_project_is_refused() {
+    use std::os::unix::fs::symlink;
+    let outside = Temp::new("outside-dir");
+    outside.write("code/index.js", b"1\n");
+    outside.write("prebuilt.zip", b"PK\x03\x04 a zip");
+    let dir = Temp::new("src-link");
+    symlink(outside.path().join("code"), dir.path().join("src")).unwrap();
+    let errs = build_errors(&dir, &one_function());
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].code, "source-outside-project");
+    assert!(
+        errs[0].message.starts_with("source \"src\" resolves to"),
+        "{}",
+        errs[0].message
+    );
+
+    let dir = Temp::new("artifact-link");
+    symlink(
+        outside.path().join("prebuilt.zip"),
+        dir.path().join("api.zip"),
+    )
+    .unwrap();
+    let errs = build_errors(&dir, &sls(&[("api", r#"artifact = "api.zip""#)]));
+    assert_eq!(errs[0].code, "source-outside-project");
+}
+
+#[test]
+fn a_source_that_climbs_out_of_the_project_is_an_error_in_check() {
+    for path in ["../../../../../etc/ssh", "..", "src/../../x"] {
+        let src = sls(&[("api", &format!("source = \"{path}\""))]);
+        let json = common::check(&src);
+        assert_eq!(common::codes(&json), ["source-outside-project"], "{json:#}");
+        let d = &json["diagnostics"][0];
+        assert_eq!(d["line"], 9, "{d:#}");
+        assert_eq!(d["column"], 12, "{d:#}");
+        assert!(d["help"].as_str().unwrap().contains("source_root"), "{d:#}");
+    }
+    let src = sls(&[("api", r#"artifact = "../dist/api.zip""#)]);
+    assert_eq!(
+        common::codes(&common::check(&src)),
+        ["source-outside-project"]
+    );
+}
+
+#[test]
+fn source_root_allows_a_directory_outside_the_project_explicitly() {
+    let repo = Temp::new("monorepo");
+    repo.write("shared/lib/util.js", b"u\n");
+    let dir_path = repo.path().join("services/api");
+    std::fs::create_dir_all(&dir_path).unwrap();
+    let src = APP.replace("runtime = \"nodejs22.x\"", "runtime = \"nodejs22.x\"\n  source_root = \"../..\"")
+        + "\nfunction \"api\" {\n  handler = \"index.handler\"\n  source = \"../../shared/lib\"\n}\n";
+    std::fs::write(dir_path.join("main.sls"), &src).unwrap();
+    let opts = slsc::Options {
+        today: common::TODAY.into(),
+        ..Default::default()
+    };
+    let m = common::expect_clean(slsc::compile(&dir_path, &opts).unwrap());
+    let a = only(artifacts::build(&m, &dir_path, &[]).unwrap());
+    assert_eq!(names(&a.bytes), ["util.js"]);
+    // Still refused beyond the root.
+    let json = common::check(&(APP.replace("runtime = \"nodejs22.x\"", "runtime = \"nodejs22.x\"\n  source_root = \"..\"")
+        + "\nfunction \"api\" {\n  handler = \"index.handler\"\n  source = \"../../shared\"\n}\n"));
+    assert_eq!(common::codes(&json), ["source-outside-project"], "{json:#}");
+    assert!(json["diagnostics"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("`app.source_root`"));
+    // An absolute root is an error at the app block, and only there.
+    let json = common::check(
+        &(APP.replace(
+            "runtime = \"nodejs22.x\"",
+            "runtime = \"nodejs22.x\"\n  source_root = \"/\"",
+        ) + "\nfunction \"api\" {\n  handler = \"index.handler\"\n  source = \"../x\"\n}\n"),
+    );
+    assert_eq!(common::codes(&json), ["invalid-value"], "{json:#}");
+}
+
+#[test]
+fn secrets_state_caches_and_earlier_builds_are_not_packaged() {
+    let dir = Temp::new("exclusions");
+    write_tree(
+        &dir,
+        &[
+            ("index.js", "1\n"),
+            ("id_rsa", "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n"),
+            ("id_ed25519", "key\n"),
+            ("keys/server.pem", "-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n-----BEGIN RSA PRIVATE KEY-----\ny\n"),
+            ("keys/signing.key", "-----BEGIN PRIVATE KEY-----\nz\n"),
+            ("keys/store.p12", "binary"),
+            ("certs/rds-ca-bundle.pem", "-----BEGIN CERTIFICATE-----\nca\n-----END CERTIFICATE-----\n"),
+            ("terraform.tfstate", "{}"),
+            ("infra/terraform.tfstate.backup", "{}"),
+            ("pkg/__pycache__/mod.cpython-312.pyc", "pyc"),
+            ("pkg/mod.py", "x = 1\n"),
+            ("dist/template.json", "{}"),
+            ("dist/artifacts/app-0123456789abcdef.zip", "PK"),
+            ("tfout/main.tf.json", "{}"),
+            ("tfout/artifacts/app-0123456789abcdef.zip", "PK"),
+            ("cdk.out/manifest.json", "{}"),
+            ("public/template.json", "a template that is data, not a build"),
+        ],
+    );
+    let a = only(build(&dir, &sls(&[("api", r#"source = ".""#)])));
+    assert_eq!(
+        names(&a.bytes),
+        [
+            "certs/rds-ca-bundle.pem",
+            "index.js",
+            "pkg/mod.py",
+            "public/template.json"
+        ]
+    );
+}

@@ -194,6 +194,7 @@ app "every" {
   tracing       = true
   environment   = { LOG_LEVEL = "info", PAGE_SIZE = 100, DRY_RUN = false }
   log_retention = 14
+  source_root   = "."
   cors = {
     origins = [local.site_origin]
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]

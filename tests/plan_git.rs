@@ -62,8 +62,9 @@ fn write(root: &Path, rel: &str, text: &str) {
 }
 
 const SLS: &str = r#"app "shop" {
-  region = "eu-west-1"
-  stage  = "dev"
+  region      = "eu-west-1"
+  stage       = "dev"
+  source_root = "../.."
 }
 
 function "api" {

@@ -20,15 +20,29 @@
 //!
 //! # What is packaged
 //!
-//! Everything under the source directory except: `*.sls` files; hidden files and directories
-//! (names starting with `.`, so `.slsc/`, `.git/`, `.env`); the directories in `exclude_dirs`
-//! (the build output directory when it is inside the source); entries that are neither files,
-//! directories nor symbolic links (sockets, FIFOs, devices). Symbolic links to files are followed
-//! (the target's contents and executable bit are packaged under the link's name); symbolic links
-//! to directories are skipped (no cycles, no packaging of whatever they point at); a dangling
-//! link is an error, since the function would miss a file.
+//! Regular files under the source directory, and only files inside the **source root** (the
+//! project directory, or `app.source_root`; model/paths.rs), except the default exclusions:
+//! - `*.sls` files; hidden files and directories (names starting with `.`: `.slsc/`, `.git/`,
+//!   `.env`, `.terraform/`, `.serverless/`, `.aws-sam/`);
+//! - the directories in `exclude_dirs` (the build output directory when it is inside the
+//!   source), and any directory that holds an earlier build of slsc (an `artifacts/` directory
+//!   beside a `template.json` or `main.tf.json`) or of the AWS CDK (`cdk.out/`);
+//! - caches and state: `__pycache__/`, Terraform state (`*.tfstate`, `*.tfstate.backup`);
+//! - private keys: `id_rsa`, `id_dsa`, `id_ecdsa`, `id_ed25519`, PKCS#12 stores (`*.p12`,
+//!   `*.pfx`) and any file whose text holds a PEM private key (`-----BEGIN … PRIVATE KEY-----`);
+//!   certificates and CA bundles (`*.pem` without a private key) are packaged;
+//! - entries that are neither files, directories nor symbolic links (sockets, FIFOs, devices).
+//!
+//! Symbolic links are resolved: a link whose target lies outside the source root is refused
+//! (`source-outside-project`, naming the link and where it points), never followed — so a link to
+//! `/proc/self/environ` or `~/.aws/credentials` cannot end up in a zip. A link to a file inside
+//! the root is packaged with the target's contents and executable bit under the link's name; a
+//! link to a directory inside the root is skipped (no cycles); a dangling link is an error, since
+//! the function would miss a file. The source directory and a prebuilt `artifact` are resolved
+//! the same way: one that resolves outside the root is refused.
 
 use crate::diagnostics::{Diagnostic, Span};
+use crate::model::paths::normalise;
 use crate::model::{BlockKind, Model};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -89,6 +103,12 @@ pub fn build(
         .iter()
         .map(|d| canonical_or_absolute(&project_dir.join(d)))
         .collect();
+    let root_rel = model.app.str("source_root").unwrap_or(".");
+    let root = canonical_or_absolute(&project_dir.join(root_rel));
+    let walk = Walk {
+        root: &root,
+        excludes: &excludes,
+    };
 
     let mut artifacts = Vec::new();
     let mut diags = Vec::new();
@@ -96,9 +116,9 @@ pub fn build(
         users.sort();
         let path = project_dir.join(&source);
         let built = if prebuilt {
-            read_prebuilt(&path)
+            read_prebuilt(&path, &root)
         } else {
-            zip_dir(&path, &excludes)
+            zip_dir(&path, &walk)
         };
         match built {
             Ok(bytes) => {
@@ -142,27 +162,6 @@ pub fn key_for<'a>(artifacts: &'a [Artifact], function: &str) -> Option<&'a Arti
             .binary_search_by(|n| n.as_str().cmp(function))
             .is_ok()
     })
-}
-
-/// Normalises a relative path as written: `/` separators, no empty or `.` components, `x/..`
-/// folded; the empty path is `"."`. (`source` paths are relative; validation rejects absolute
-/// ones and backslashes.)
-fn normalise(raw: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in raw.split('/') {
-        match c {
-            "" | "." => {}
-            ".." if parts.last().is_some_and(|p| *p != "..") => {
-                parts.pop();
-            }
-            c => parts.push(c),
-        }
-    }
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
 }
 
 fn strip_zip_ext(path: &str) -> &str {
@@ -243,6 +242,9 @@ enum Problem {
     BadName { path: PathBuf },
     /// A symbolic link whose target does not exist.
     Dangling { path: PathBuf },
+    /// The source, the artifact or a symbolic link inside the source resolves outside the
+    /// source root.
+    Outside { path: PathBuf, target: PathBuf },
 }
 
 impl Problem {
@@ -316,18 +318,45 @@ impl Problem {
                 ),
             )
             .with_help("fix or remove the link (symbolic links to files are packaged with their target's contents)"),
+            Problem::Outside { path, target } => {
+                let message = if path == full {
+                    format!("{attr} \"{rel}\" resolves to {}, outside the project", shown(target))
+                } else {
+                    format!(
+                        "cannot package {} from {attr} \"{rel}\": it is a symbolic link to {}, outside the project",
+                        shown(path),
+                        shown(target)
+                    )
+                };
+                Diagnostic::error("source-outside-project", span, message)
+                .with_help("slsc packages only files inside the project (or `app.source_root`): copy the file in, or remove the link")
+            }
         }
     }
 }
 
-/// Reads a prebuilt artifact, checking that it is a zip.
-fn read_prebuilt(path: &Path) -> Result<Vec<u8>, Problem> {
+/// Resolves `path` (following every symbolic link) and refuses it when it lies outside `root`.
+fn resolve_inside(path: &Path, root: &Path) -> Result<PathBuf, Problem> {
+    let real = path.canonicalize().map_err(|e| Problem::io(path, e))?;
+    if real.starts_with(root) {
+        Ok(real)
+    } else {
+        Err(Problem::Outside {
+            path: path.to_path_buf(),
+            target: real,
+        })
+    }
+}
+
+/// Reads a prebuilt artifact, checking that it is a zip inside the source root.
+fn read_prebuilt(path: &Path, root: &Path) -> Result<Vec<u8>, Problem> {
     match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Problem::Missing),
         Err(e) => return Err(Problem::io(path, e)),
         Ok(m) if !m.is_file() => return Err(Problem::WrongKind),
         Ok(_) => {}
     }
+    resolve_inside(path, root)?;
     let bytes = std::fs::read(path).map_err(|e| Problem::io(path, e))?;
     if !bytes.starts_with(b"PK\x03\x04") {
         return Err(Problem::NotZip);
@@ -343,24 +372,35 @@ struct Entry {
     executable: bool,
 }
 
+/// What a walk of a source directory may read and must leave out.
+struct Walk<'a> {
+    /// The canonical source root: nothing outside it is read.
+    root: &'a Path,
+    /// Canonical directories never packaged (the build output directory).
+    excludes: &'a [PathBuf],
+}
+
 /// Zips a source directory deterministically (see the module documentation).
-fn zip_dir(dir: &Path, excludes: &[PathBuf]) -> Result<Vec<u8>, Problem> {
+fn zip_dir(dir: &Path, walk: &Walk) -> Result<Vec<u8>, Problem> {
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Problem::Missing),
         Err(e) => return Err(Problem::io(dir, e)),
         Ok(m) if !m.is_dir() => return Err(Problem::WrongKind),
         Ok(_) => {}
     }
-    // Walking from the canonical root keeps every directory path canonical (symbolic links to
-    // directories are not entered), so excluded directories compare by plain equality.
-    let root = dir.canonicalize().map_err(|e| Problem::io(dir, e))?;
+    // Walking from the canonical directory keeps every directory path canonical (symbolic links
+    // to directories are not entered), so excluded directories compare by plain equality.
+    let start = resolve_inside(dir, walk.root)?;
     let mut entries = Vec::new();
-    collect(&root, "", excludes, &mut entries)?;
+    collect(&start, "", walk, &mut entries)?;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
 
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for e in &entries {
         let data = std::fs::read(&e.path).map_err(|err| Problem::io(&e.path, err))?;
+        if holds_private_key(&data) {
+            continue;
+        }
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .compression_level(Some(6))
@@ -383,12 +423,7 @@ fn zip_dir(dir: &Path, excludes: &[PathBuf]) -> Result<Vec<u8>, Problem> {
 }
 
 /// Collects the files under `dir` (whose relative path is `prefix`).
-fn collect(
-    dir: &Path,
-    prefix: &str,
-    excludes: &[PathBuf],
-    out: &mut Vec<Entry>,
-) -> Result<(), Problem> {
+fn collect(dir: &Path, prefix: &str, walk: &Walk, out: &mut Vec<Entry>) -> Result<(), Problem> {
     let listing = std::fs::read_dir(dir).map_err(|e| Problem::io(dir, e))?;
     for item in listing {
         let item = item.map_err(|e| Problem::io(dir, e))?;
@@ -410,23 +445,28 @@ fn collect(
         };
         let file_type = item.file_type().map_err(|e| Problem::io(&path, e))?;
         let meta = if file_type.is_symlink() {
-            match std::fs::metadata(&path) {
-                Ok(m) if m.is_dir() => continue, // never follow links to directories
+            let meta = match std::fs::metadata(&path) {
                 Ok(m) => m,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                     return Err(Problem::Dangling { path })
                 }
                 Err(e) => return Err(Problem::io(&path, e)),
+            };
+            // Refused when it leaves the root, whatever it points at.
+            resolve_inside(&path, walk.root)?;
+            if meta.is_dir() {
+                continue; // never follow links to directories
             }
+            meta
         } else if file_type.is_dir() {
-            if !excludes.contains(&path) {
-                collect(&path, &rel, excludes, out)?;
+            if !walk.excludes.contains(&path) && !excluded_dir(&path, name) {
+                collect(&path, &rel, walk, out)?;
             }
             continue;
         } else {
             item.metadata().map_err(|e| Problem::io(&path, e))?
         };
-        if !meta.is_file() || name.ends_with(".sls") {
+        if !meta.is_file() || excluded_file(name) {
             continue;
         }
         out.push(Entry {
@@ -436,6 +476,54 @@ fn collect(
         });
     }
     Ok(())
+}
+
+/// Directories left out by default: caches and other tools' build outputs, and earlier slsc
+/// builds (an `artifacts/` directory beside a template).
+fn excluded_dir(path: &Path, name: &str) -> bool {
+    if matches!(name, "__pycache__" | "cdk.out") {
+        return true;
+    }
+    path.join("artifacts").is_dir()
+        && (path.join("template.json").is_file() || path.join("main.tf.json").is_file())
+}
+
+/// Files left out by default by their name: the sources of the project itself, state files and
+/// private key stores (PEM keys are recognised by their contents, see [`holds_private_key`]).
+fn excluded_file(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    name.ends_with(".sls")
+        || matches!(
+            lower.as_str(),
+            "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519"
+        )
+        || lower.ends_with(".tfstate")
+        || lower.ends_with(".tfstate.backup")
+        || lower.ends_with(".p12")
+        || lower.ends_with(".pfx")
+}
+
+/// Whether a file's text holds a PEM private key (`-----BEGIN RSA PRIVATE KEY-----`,
+/// `-----BEGIN OPENSSH PRIVATE KEY-----`, …): such a file is never packaged.
+fn holds_private_key(data: &[u8]) -> bool {
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    let mut rest = data;
+    while let Some(i) = find(rest, BEGIN) {
+        let after = &rest[i + BEGIN.len()..];
+        let line_end = after
+            .iter()
+            .position(|&b| b == b'\n' || b == b'-')
+            .unwrap_or(after.len());
+        if after[..line_end].ends_with(b"PRIVATE KEY") {
+            return true;
+        }
+        rest = after;
+    }
+    false
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(unix)]
@@ -453,17 +541,6 @@ fn is_executable(_meta: &std::fs::Metadata, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn normalises_paths() {
-        assert_eq!(normalise("."), ".");
-        assert_eq!(normalise("./"), ".");
-        assert_eq!(normalise(""), ".");
-        assert_eq!(normalise("./src/"), "src");
-        assert_eq!(normalise("functions//thumbnail/."), "functions/thumbnail");
-        assert_eq!(normalise("a/../b"), "b");
-        assert_eq!(normalise("../shared"), "../shared");
-    }
 
     #[test]
     fn slugs() {

@@ -19,6 +19,7 @@
 pub mod eval;
 pub mod functions;
 pub mod moved;
+pub mod paths;
 pub mod policy;
 pub mod runtimes;
 pub mod schema;

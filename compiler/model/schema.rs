@@ -205,6 +205,7 @@ pub fn app() -> Vec<AttrSpec> {
         d("environment", map(Ty::Env), Value::Object(IndexMap::new())),
         d("log_retention", Ty::NumEnum(LOG_RETENTION_DAYS), n(30.0)),
         d("cors", Ty::Cors, Value::Bool(false)),
+        d("source_root", Ty::Str, s(".")),
     ]
 }
 

@@ -5,6 +5,7 @@
 //! source, the extras each source allows, routes, schedules, overlapping bucket filters),
 //! physical names and their length limits, logical-ID collisions, runtimes and `moved` blocks.
 
+use super::paths;
 use super::schema::{HARD_RULES, RULE_NAMES};
 use super::value::{fmt_number, suggest, Addr, RefKind, Value};
 use super::{Attr, Block, BlockKind, LiteralSpans, LowerOptions, Model, TriggerSource};
@@ -268,9 +269,15 @@ pub fn apply_defaults(model: &mut Model) {
 pub fn validate(model: &mut Model, _opts: &LowerOptions, diags: &mut Vec<Diagnostic>) {
     validate_app(model, diags);
     let account = model.app.num("account_concurrency").unwrap_or(1000.0);
+    // An invalid root is reported at the app block alone: no second error per function.
+    let root = model
+        .app
+        .str("source_root")
+        .filter(|r| !(r.starts_with('/') || r.contains('\\') || r.is_empty()))
+        .map(str::to_string);
     for b in &model.blocks {
         match b.kind {
-            BlockKind::Function => validate_function(b, account, diags),
+            BlockKind::Function => validate_function(b, account, root.as_deref(), diags),
             BlockKind::Queue => validate_queue(b, diags),
             BlockKind::Database => validate_database(b, diags),
             BlockKind::Alarm => validate_alarm(b, diags),
@@ -284,8 +291,35 @@ pub fn validate(model: &mut Model, _opts: &LowerOptions, diags: &mut Vec<Diagnos
     validate_moved(model, diags);
 }
 
+/// `source`/`artifact` that leaves the source root (model/paths.rs).
+fn outside_root(key: &str, path: &str, root: &str, span: Span) -> Diagnostic {
+    let inside = if root == "." {
+        "the project directory".to_string()
+    } else {
+        format!("the source root \"{root}\" (`app.source_root`)")
+    };
+    Diagnostic::error(
+        "source-outside-project",
+        span,
+        format!("`{key}` \"{path}\" is outside {inside}: slsc packages only files inside it"),
+    )
+    .with_help("move the code into the project, or allow the directory explicitly with `source_root` in the app block (e.g. `source_root = \"..\"` for a sibling folder of a monorepo)")
+}
+
 fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
     let app = &model.app;
+    if let Some(root) = app.str("source_root") {
+        if root.starts_with('/') || root.contains('\\') || root.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    app.span_of("source_root"),
+                    "`source_root` must be a path relative to the project directory, with `/` separators",
+                )
+                .with_help("e.g. \"..\" to let `source` reach the parent folder of the project"),
+            );
+        }
+    }
     if let Some(attr) = app.attr("lint") {
         if let Value::Object(levels) = &attr.value {
             for (rule, level) in levels {
@@ -356,7 +390,7 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
 
 const RESERVED_ENV: &[&str] = &["_HANDLER", "_X_AMZN_TRACE_ID", "TZ"];
 
-fn validate_function(f: &Block, account: f64, diags: &mut Vec<Diagnostic>) {
+fn validate_function(f: &Block, account: f64, root: Option<&str>, diags: &mut Vec<Diagnostic>) {
     if f.is_set("source") && f.is_set("artifact") {
         diags.push(
             Diagnostic::error("invalid-value", f.span_of("artifact"), "`source` and `artifact` are exclusive")
@@ -372,6 +406,8 @@ fn validate_function(f: &Block, account: f64, diags: &mut Vec<Diagnostic>) {
                     f.span_of(key),
                     format!("`{key}` must be a path relative to the project directory, with `/` separators"),
                 ));
+            } else if let Some(root) = root.filter(|r| !paths::within(p, r)) {
+                diags.push(outside_root(key, p, root, f.span_of(key)));
             }
         }
     }
