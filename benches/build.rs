@@ -388,6 +388,7 @@ fn phases(dir: &Path, out: &Path) -> Phases {
         var_file: None,
         today: TODAY.into(),
         policy_files: Vec::new(),
+        lint_rules: slsc::checks::lint_names(),
     };
     let (model, diags) = std::thread::scope(|s| {
         std::thread::Builder::new()

@@ -23,6 +23,7 @@ pub mod fmt;
 pub mod graph;
 pub mod init;
 pub mod model;
+pub mod naming;
 pub mod plan;
 pub mod syntax;
 
@@ -69,6 +70,19 @@ impl Compilation {
     pub fn warnings(&self) -> usize {
         diagnostics::count(&self.diagnostics, diagnostics::Severity::Warning)
     }
+}
+
+/// `slsc check`: compiles the project at `path` and, when it has no errors, also runs the
+/// output rules on the template `build` would emit (`emit::measure`), so that a project that
+/// checks clean builds.
+pub fn check(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
+    let mut c = compile(path, opts)?;
+    let mut more = emit::measure(&c);
+    if !more.is_empty() {
+        c.diagnostics.append(&mut more);
+        diagnostics::sort(&mut c.diagnostics, &c.sources);
+    }
+    Ok(c)
 }
 
 /// Compiles the project at `path` (a directory of `.sls` files, or one file). An `Err` is a
@@ -211,6 +225,7 @@ fn lower_parsed(
             opts.today.clone()
         },
         policy_files: policy_files.to_vec(),
+        lint_rules: checks::lint_names(),
     };
     let no_parse_errors = all.is_empty();
     // Evaluation recurses through expressions and chains of locals; a dedicated thread with a

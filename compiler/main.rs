@@ -314,9 +314,13 @@ fn check(args: &CheckArgs) -> ExitCode {
         )
     }
 
-    let c = match compile(&args.project) {
+    let opts = match options(&args.project) {
+        Ok(o) => o,
+        Err(e) => return usage_error(&e),
+    };
+    let c = match slsc::check(&args.project.path, &opts) {
         Ok(c) => c,
-        Err(code) => return code,
+        Err(e) => return usage_error(&e.to_string()),
     };
     let out = match args.format {
         Format::Human => {

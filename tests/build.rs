@@ -2476,7 +2476,7 @@ fn build_refuses_a_warning_raised_to_deny() {
 }
 
 #[test]
-fn build_refuses_a_finding_on_the_emitted_output() {
+fn check_and_build_refuse_a_finding_on_the_emitted_output() {
     // template-limits is computed on the template itself: a role whose inline policy is over
     // IAM's 10 KB. Generated, not checked in: 40 tables written by one function.
     let tmp = Temp::new("limits");
@@ -2499,9 +2499,15 @@ fn build_refuses_a_finding_on_the_emitted_output() {
         tables.iter().map(|t| format!("database.{t}")).collect::<Vec<_>>().join(", ")
     ));
     std::fs::write(dir.join("main.sls"), sls).unwrap();
-    // `check` alone is clean: the finding exists only once the template is built.
-    let c = common::slsc(&["check", dir.to_str().unwrap()], tmp.path());
-    assert_eq!(c.status.code(), Some(0), "{}", text(&c));
+    // `check` measures the template `build` would emit, so it reports the finding too: a CI
+    // gate on `check` catches it.
+    let c = common::slsc(
+        &["check", dir.to_str().unwrap(), "--format", "json"],
+        tmp.path(),
+    );
+    assert_eq!(c.status.code(), Some(1), "{}", text(&c));
+    let json: serde_json::Value = serde_json::from_slice(&c.stdout).unwrap();
+    assert_eq!(common::codes(&json), ["template-limits"], "{json:#}");
     let out = tmp.path().join("out");
     let o = run_build(dir.to_str().unwrap(), Some(&out), tmp.path());
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));

@@ -1,29 +1,28 @@
-//! The rule set (SPEC §6): one rule per file, a registry, and lint levels.
+//! The rule set (SPEC §6): one rule per file under `rules/`, a registry, and lint levels.
 //!
-//! Each rule file holds a [`Rule`] — its name, default level, whether it is *hard* (AWS would
-//! refuse the result, so it goes no lower than `warn`) and its documentation, which
-//! `slsc explain RULE` prints and `docs/rules/RULE.md` is generated from — and a `check`
-//! function over the model and the resource graph.
+//! Each rule file exports one [`Rule`] — its name, default level, whether it is *hard* (AWS
+//! would refuse the result, so it goes no lower than `warn`), its documentation (what
+//! `slsc explain RULE` prints and `docs/rules/RULE.md` is generated from) and its [`Check`]:
+//! a function over the model, the resource graph and the shared analyses ([`Ctx`]), or — for
+//! rules measured on the emitted output, such as `template-limits` — over the emitted template
+//! ([`OutputCtx`]). [`rules::RULES`] lists them; everything else (the lint names `app.lint`
+//! accepts, `explain`, the docs, the fixture test) derives from that list.
 //!
-//! Rules report [`Finding`]s; [`run`] then applies the levels: the rule's default, or the
-//! `app { lint = { "rule" = "deny"|"warn"|"allow" } }` override, clamped to `warn` for hard
-//! rules. Rules run only on a project without compile errors (a half-resolved model would give
-//! false alarms).
+//! Analyses that several rules read (the loops of the resource graph) are computed once, before
+//! any rule runs ([`Analysis`]); rules never depend on each other's order.
+//!
+//! Rules report [`Finding`]s; [`run`] and [`run_output`] then apply the levels: the rule's
+//! default, or the `app { lint = { "rule" = "deny"|"warn"|"allow" } }` override, clamped to
+//! `warn` for hard rules. Rules run only on a project without compile errors (a half-resolved
+//! model would give false alarms).
+//!
+//! Layer: reads `model` and `graph`; must not import `emit`, `plan` or `deploy` (the emitter
+//! hands output rules a [`Template`] instead).
 
-pub mod concurrency_budget;
-pub mod deprecated_runtime;
-pub mod fifo_mismatch;
-pub mod http_timeout;
-pub mod missing_concurrency;
-pub mod missing_dead_letter;
-pub mod missing_failure_destination;
-pub mod name_too_long;
-pub mod plaintext_secret;
-pub mod recursive_invocation;
-pub mod unauthenticated_route;
-pub mod unused_resource;
-pub mod visibility_timeout;
-pub mod wildcard_permission;
+pub mod loops;
+pub mod rules;
+
+pub use rules::RULES;
 
 use crate::diagnostics::{Diagnostic, Severity, Span};
 use crate::graph::Graph;
@@ -56,6 +55,15 @@ impl Level {
     }
 }
 
+/// How a rule is checked.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// On the model, the resource graph and the shared analyses.
+    Model(fn(&mut Ctx)),
+    /// On the emitted CloudFormation template (run by the emitter, after the model rules).
+    Output(fn(&mut OutputCtx)),
+}
+
 /// A rule of the rule set.
 pub struct Rule {
     pub name: &'static str,
@@ -66,6 +74,7 @@ pub struct Rule {
     pub summary: &'static str,
     /// The rule's page: `## What it does`, `## Why is this bad?`, `## Example`, `## Use instead`.
     pub doc: &'static str,
+    pub check: Check,
 }
 
 impl Rule {
@@ -89,47 +98,6 @@ impl Rule {
     }
 }
 
-/// Every rule, in the order of SPEC §6.
-pub const RULES: &[&Rule] = &[
-    &recursive_invocation::RULE,
-    &missing_concurrency::RULE,
-    &concurrency_budget::RULE,
-    &visibility_timeout::RULE,
-    &http_timeout::RULE,
-    &missing_dead_letter::RULE,
-    &missing_failure_destination::RULE,
-    &unauthenticated_route::RULE,
-    &unused_resource::RULE,
-    &deprecated_runtime::RULE,
-    &plaintext_secret::RULE,
-    &fifo_mismatch::RULE,
-    &name_too_long::RULE,
-    &wildcard_permission::RULE,
-    &TEMPLATE_LIMITS,
-];
-
-/// `template-limits` is computed on the emitted template; its name and level are reserved here.
-pub const TEMPLATE_LIMITS: Rule = Rule {
-    name: "template-limits",
-    level: Level::Deny,
-    hard: true,
-    summary: "A CloudFormation template would exceed 500 resources, 1 MB, or a role's inline policy 10 KB.",
-    doc: r#"
-## What it does
-Measures the emitted CloudFormation template: more than 500 resources, more than 1 MB of JSON,
-or an IAM role whose inline policy exceeds 10 KB.
-
-## Why is this bad?
-CloudFormation refuses such a template at deploy time, after the build looked fine.
-
-## Example
-An application with 200 functions, each with a role, a log group and a trigger.
-
-## Use instead
-Split the application into several projects (one stack each), or narrow grants.
-"#,
-};
-
 pub fn rule(name: &str) -> Option<&'static Rule> {
     RULES.iter().copied().find(|r| r.name == name)
 }
@@ -150,21 +118,26 @@ pub struct Finding {
     pub adjust: Adjust,
 }
 
-/// What the rules see, and what they tell each other.
-pub struct Ctx<'a> {
-    pub model: &'a Model,
-    pub graph: &'a Graph,
-    pub today: &'a str,
-    /// Functions in an intended (all `recursion = "allow"`) loop without a concurrency: they get
-    /// the hard `missing-concurrency` error from `recursive-invocation`, not the warning.
-    pub unbounded_in_loops: BTreeSet<String>,
-    /// Edges on the loops found (highlighted by `slsc graph`).
-    pub loop_edges: BTreeSet<EdgeIndex>,
-    findings: Vec<Finding>,
+/// What every model rule may read: computed once, before the rules run.
+pub struct Analysis {
+    /// The loops of the resource graph (checks/loops.rs).
+    pub loops: loops::Loops,
 }
 
-impl<'a> Ctx<'a> {
-    /// Reports a finding at the rule's default level.
+impl Analysis {
+    pub fn compute(model: &Model, graph: &Graph) -> Analysis {
+        Analysis {
+            loops: loops::find(model, graph),
+        }
+    }
+}
+
+/// Where rules put what they find, with the level adjustment each finding gets.
+#[derive(Default)]
+pub struct Findings(Vec<Finding>);
+
+impl Findings {
+    /// Reports a finding of `rule` at its default level.
     pub fn report(
         &mut self,
         rule: &Rule,
@@ -183,8 +156,70 @@ impl<'a> Ctx<'a> {
         self.push(Diagnostic::new(rule.name, sev, span, message), adjust)
     }
     pub fn push(&mut self, diag: Diagnostic, adjust: Adjust) -> &mut Diagnostic {
-        self.findings.push(Finding { diag, adjust });
-        &mut self.findings.last_mut().expect("just pushed").diag
+        self.0.push(Finding { diag, adjust });
+        &mut self.0.last_mut().expect("just pushed").diag
+    }
+    /// Applies the project's lint levels.
+    fn leveled(self, model: &Model) -> Vec<Diagnostic> {
+        let mut out = Vec::new();
+        for Finding { diag, adjust } in self.0 {
+            out.extend(match adjust {
+                Adjust::Fixed => Some(diag),
+                _ => leveled(model, diag, adjust == Adjust::Hard),
+            });
+        }
+        out
+    }
+}
+
+/// What a model rule sees.
+pub struct Ctx<'a> {
+    pub model: &'a Model,
+    pub graph: &'a Graph,
+    pub today: &'a str,
+    pub analysis: &'a Analysis,
+    findings: Findings,
+}
+
+impl Ctx<'_> {
+    /// Reports a finding at the rule's default level.
+    pub fn report(
+        &mut self,
+        rule: &Rule,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.findings.report(rule, span, message)
+    }
+    pub fn push(&mut self, diag: Diagnostic, adjust: Adjust) -> &mut Diagnostic {
+        self.findings.push(diag, adjust)
+    }
+}
+
+/// What the emitter measured on a CloudFormation template, for the output rules.
+pub struct Template<'a> {
+    pub resources: usize,
+    /// The template's size in bytes.
+    pub bytes: usize,
+    /// (role logical ID, size in bytes of its inline policy).
+    pub policy_sizes: &'a [(String, usize)],
+}
+
+/// What an output rule sees.
+pub struct OutputCtx<'a> {
+    pub model: &'a Model,
+    pub template: &'a Template<'a>,
+    findings: Findings,
+}
+
+impl OutputCtx<'_> {
+    pub fn report(
+        &mut self,
+        rule: &Rule,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
+        self.findings.report(rule, span, message)
     }
 }
 
@@ -194,43 +229,53 @@ pub struct Checked {
     pub loop_edges: BTreeSet<EdgeIndex>,
 }
 
-/// Runs every rule and applies the lint levels.
+/// Runs every model rule of the registry and applies the lint levels.
 pub fn run(model: &Model, graph: &Graph, today: &str) -> Checked {
+    let analysis = Analysis::compute(model, graph);
     let mut cx = Ctx {
         model,
         graph,
         today,
-        unbounded_in_loops: BTreeSet::new(),
-        loop_edges: BTreeSet::new(),
-        findings: Vec::new(),
+        analysis: &analysis,
+        findings: Findings::default(),
     };
-    recursive_invocation::check(&mut cx);
-    missing_concurrency::check(&mut cx);
-    concurrency_budget::check(&mut cx);
-    visibility_timeout::check(&mut cx);
-    http_timeout::check(&mut cx);
-    missing_dead_letter::check(&mut cx);
-    missing_failure_destination::check(&mut cx);
-    unauthenticated_route::check(&mut cx);
-    unused_resource::check(&mut cx);
-    deprecated_runtime::check(&mut cx);
-    plaintext_secret::check(&mut cx);
-    fifo_mismatch::check(&mut cx);
-    name_too_long::check(&mut cx);
-    wildcard_permission::check(&mut cx);
-
-    let mut out = Vec::new();
-    for Finding { diag, adjust } in cx.findings {
-        let leveled = match adjust {
-            Adjust::Fixed => Some(diag),
-            _ => leveled(model, diag, adjust == Adjust::Hard),
-        };
-        out.extend(leveled);
+    for rule in RULES {
+        if let Check::Model(check) = rule.check {
+            check(&mut cx);
+        }
     }
+    let diagnostics = cx.findings.leveled(model);
     Checked {
-        diagnostics: out,
-        loop_edges: cx.loop_edges,
+        diagnostics,
+        loop_edges: analysis.loops.edges,
     }
+}
+
+/// Runs every output rule of the registry on an emitted template and applies the lint levels.
+pub fn run_output(model: &Model, template: &Template) -> Vec<Diagnostic> {
+    let mut cx = OutputCtx {
+        model,
+        template,
+        findings: Findings::default(),
+    };
+    for rule in RULES {
+        if let Check::Output(check) = rule.check {
+            check(&mut cx);
+        }
+    }
+    cx.findings.leveled(model)
+}
+
+/// The rule names and hard flags `app.lint` accepts (handed to lowering, which validates
+/// `app.lint` but cannot see this registry: data flows one way).
+pub fn lint_names() -> Vec<crate::model::LintRule> {
+    RULES
+        .iter()
+        .map(|r| crate::model::LintRule {
+            name: r.name,
+            hard: r.hard,
+        })
+        .collect()
 }
 
 /// Applies the project's level to one finding of a rule computed outside this module (such as
@@ -245,24 +290,4 @@ pub fn leveled(model: &Model, mut diag: Diagnostic, hard: bool) -> Option<Diagno
         };
     }
     Some(diag)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::model::schema::{HARD_RULES, RULE_NAMES};
-
-    /// `app.lint` is validated during lowering, which cannot see this registry (data flows
-    /// one way); the names and hard flags it uses must be these.
-    #[test]
-    fn lowering_knows_the_registry() {
-        let names: Vec<&str> = RULES.iter().map(|r| r.name).collect();
-        assert_eq!(names, RULE_NAMES);
-        let hard: Vec<&str> = RULES.iter().filter(|r| r.hard).map(|r| r.name).collect();
-        let mut expected = HARD_RULES.to_vec();
-        expected.sort_unstable();
-        let mut hard_sorted = hard.clone();
-        hard_sorted.sort_unstable();
-        assert_eq!(hard_sorted, expected);
-    }
 }

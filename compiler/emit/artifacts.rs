@@ -155,6 +155,23 @@ pub fn build(
     }
 }
 
+/// The key a function's artifact will have, with zeros in place of the content hash: the same
+/// length as the real key, so a template emitted with it has the real template's size. Reads no
+/// file (`check` measures the template this way without packaging).
+pub fn placeholder_key(f: &crate::model::Block) -> String {
+    let (raw, prebuilt) = match f.str("artifact") {
+        Some(a) => (a, true),
+        None => (f.str("source").unwrap_or("."), false),
+    };
+    let source = normalise(raw);
+    let base = if prebuilt {
+        strip_zip_ext(&source)
+    } else {
+        &source
+    };
+    format!("artifacts/{}-{}.zip", slug(base), "0".repeat(16))
+}
+
 /// The artifact a function's code lives in (looked up by function name).
 pub fn key_for<'a>(artifacts: &'a [Artifact], function: &str) -> Option<&'a Artifact> {
     artifacts.iter().find(|a| {

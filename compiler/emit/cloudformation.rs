@@ -14,9 +14,9 @@
 use super::iam::{self, Arn, Statement};
 use super::shared::{self, Piece};
 use crate::graph::Graph;
-use crate::model::validate::pascal;
 use crate::model::value::fmt_number;
 use crate::model::{Block, BlockKind, Model, TriggerSource, Value};
+use crate::naming::pascal;
 use serde_json::{json, Map, Value as J};
 
 /// `Fn::Sub` escape for literal text.

@@ -2,8 +2,8 @@
 //!
 //! Targets are siblings behind [`Target`]; each reads the graph (for grants and dependencies)
 //! and the model (for attribute values). [`build`] runs the target, the deterministic
-//! artifacts, and the `template-limits` rule on the real output. It writes nothing: the CLI
-//! writes the returned files.
+//! artifacts, and the output rules of the registry (`template-limits`) on the real output. It
+//! writes nothing: the CLI writes the returned files.
 
 pub mod artifacts;
 pub mod cloudformation;
@@ -41,10 +41,37 @@ pub struct Built {
     pub artifacts: usize,
 }
 
-/// CloudFormation's limits (SPEC §6 `template-limits`).
-pub const MAX_RESOURCES: usize = 500;
-pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
-pub const MAX_INLINE_POLICY_BYTES: usize = 10 * 1024;
+/// Runs the output rules (`template-limits`) on the CloudFormation template `build` would emit,
+/// without packaging or writing anything (artifact keys are [`artifacts::placeholder_key`]s of
+/// the real keys' length): what `check` adds so that a project that checks clean builds.
+/// Nothing when the project has errors.
+pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
+    let (Some(model), Some(graph)) = (&c.model, &c.graph) else {
+        return Vec::new();
+    };
+    if c.errors() > 0 {
+        return Vec::new();
+    }
+    let renamed = model
+        .with_identities()
+        .map(|m| (crate::graph::Graph::build(&m), m));
+    let (model, graph) = match &renamed {
+        Some((g, m)) => (m, g),
+        None => (model, graph),
+    };
+    let key = |f: &str| {
+        model
+            .find(crate::model::BlockKind::Function, f)
+            .map(artifacts::placeholder_key)
+    };
+    let t = cloudformation::emit(model, graph, &key);
+    let template = checks::Template {
+        resources: t.resources,
+        bytes: t.pieces.iter().map(String::len).sum(),
+        policy_sizes: &t.policy_sizes,
+    };
+    checks::run_output(model, &template)
+}
 
 /// Builds a compiled project. `Err` carries the diagnostics that stop the build (errors).
 pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, Vec<Diagnostic>> {
@@ -81,37 +108,12 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
             })
             .unwrap_or_else(|_| cloudformation::emit(model, graph, &key));
             resources = t.resources;
-            let sizes = t.policy_sizes;
-            let len: usize = t.pieces.iter().map(String::len).sum();
-            let app = &model.app;
-            if resources > MAX_RESOURCES {
-                diags.push(Diagnostic::error(
-                    "template-limits",
-                    app.header,
-                    format!("the template has {resources} resources; CloudFormation allows {MAX_RESOURCES} per stack"),
-                ).with_help("split the application into several projects (one stack each)"));
-            }
-            if len > MAX_TEMPLATE_BYTES {
-                diags.push(Diagnostic::error(
-                    "template-limits",
-                    app.header,
-                    format!("the template is {len} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES} (1 MB)"),
-                ).with_help("split the application into several projects (one stack each)"));
-            }
-            for (role, size) in sizes {
-                if size > MAX_INLINE_POLICY_BYTES {
-                    let fname = role.trim_end_matches("FunctionRole");
-                    let f = model
-                        .of_kind(crate::model::BlockKind::Function)
-                        .find(|f| crate::model::validate::pascal(&f.name) == fname);
-                    let span = f.map(|f| f.header).unwrap_or(app.header);
-                    diags.push(Diagnostic::error(
-                        "template-limits",
-                        span,
-                        format!("the inline policy of {role} is {size} bytes; IAM allows {MAX_INLINE_POLICY_BYTES} per role"),
-                    ).with_help("grant access to fewer resources from this function, or split it"));
-                }
-            }
+            let template = checks::Template {
+                resources,
+                bytes: t.pieces.iter().map(String::len).sum(),
+                policy_sizes: &t.policy_sizes,
+            };
+            diags = checks::run_output(model, &template);
             files.push((
                 "template.json".to_string(),
                 t.pieces.into_iter().map(String::into_bytes).collect(),
@@ -126,10 +128,6 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
             files.push(("main.tf.json".to_string(), vec![text.into_bytes()]));
         }
     }
-    let diags: Vec<Diagnostic> = diags
-        .into_iter()
-        .filter_map(|d| checks::leveled(model, d, true))
-        .collect();
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }

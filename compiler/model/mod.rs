@@ -395,6 +395,15 @@ pub struct LowerOptions {
     pub today: String,
     /// Files loaded with `--policy`: they may hold only `policy` blocks.
     pub policy_files: Vec<FileId>,
+    /// The rules `app.lint` may name (from the rule registry, `checks::lint_names`).
+    pub lint_rules: Vec<LintRule>,
+}
+
+/// A rule name `app.lint` accepts, and whether it is hard (goes no lower than `warn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LintRule {
+    pub name: &'static str,
+    pub hard: bool,
 }
 
 /// A problem with the command line found while lowering (exit code 2).

@@ -99,32 +99,6 @@ pub const LOG_RETENTION_DAYS: &[i64] = &[
     3288, 3653,
 ];
 
-pub const RULE_NAMES: &[&str] = &[
-    "recursive-invocation",
-    "missing-concurrency",
-    "concurrency-budget",
-    "visibility-timeout",
-    "http-timeout",
-    "missing-dead-letter",
-    "missing-failure-destination",
-    "unauthenticated-route",
-    "unused-resource",
-    "deprecated-runtime",
-    "plaintext-secret",
-    "fifo-mismatch",
-    "name-too-long",
-    "wildcard-permission",
-    "template-limits",
-];
-
-/// Rules AWS would refuse the result of: they go no lower than "warn".
-pub const HARD_RULES: &[&str] = &[
-    "concurrency-budget",
-    "fifo-mismatch",
-    "name-too-long",
-    "template-limits",
-];
-
 fn a(name: &'static str, ty: Ty) -> AttrSpec {
     AttrSpec {
         name,

@@ -6,10 +6,10 @@
 //! physical names and their length limits, logical-ID collisions, runtimes and `moved` blocks.
 
 use super::paths;
-use super::schema::{HARD_RULES, RULE_NAMES};
 use super::value::{fmt_number, suggest, Addr, RefKind, Value};
-use super::{Attr, Block, BlockKind, LiteralSpans, LowerOptions, Model, TriggerSource};
+use super::{Attr, Block, BlockKind, LintRule, LiteralSpans, LowerOptions, Model, TriggerSource};
 use crate::diagnostics::{Diagnostic, Span};
+use crate::naming::pascal;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
 
@@ -28,19 +28,6 @@ fn inherited(app: &Block, name: &str) -> Option<Attr> {
         defaulted: true,
         ..a.clone()
     })
-}
-
-/// PascalCase of a snake_case name: `send_email` → `SendEmail`.
-pub fn pascal(name: &str) -> String {
-    name.split('_')
-        .map(|part| {
-            let mut c = part.chars();
-            match c.next() {
-                Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-                None => String::new(),
-            }
-        })
-        .collect()
 }
 
 /// The source of a trigger, from its attributes (None when it has not exactly one).
@@ -266,8 +253,8 @@ pub fn apply_defaults(model: &mut Model) {
     model.trigger_sources = sources;
 }
 
-pub fn validate(model: &mut Model, _opts: &LowerOptions, diags: &mut Vec<Diagnostic>) {
-    validate_app(model, diags);
+pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnostic>) {
+    validate_app(model, &opts.lint_rules, diags);
     let account = model.app.num("account_concurrency").unwrap_or(1000.0);
     // An invalid root is reported at the app block alone: no second error per function.
     let root = model
@@ -306,7 +293,7 @@ fn outside_root(key: &str, path: &str, root: &str, span: Span) -> Diagnostic {
     .with_help("move the code into the project, or allow the directory explicitly with `source_root` in the app block (e.g. `source_root = \"..\"` for a sibling folder of a monorepo)")
 }
 
-fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
+fn validate_app(model: &Model, rules: &[LintRule], diags: &mut Vec<Diagnostic>) {
     let app = &model.app;
     if let Some(root) = app.str("source_root") {
         if root.starts_with('/') || root.contains('\\') || root.is_empty() {
@@ -342,15 +329,16 @@ fn validate_app(model: &Model, diags: &mut Vec<Diagnostic>) {
                     );
                     continue;
                 }
-                if !RULE_NAMES.contains(&rule.as_str()) {
+                let known = rules.iter().find(|r| r.name == rule.as_str());
+                if known.is_none() {
                     diags.push(
                         Diagnostic::error("invalid-value", key_span, format!("`{rule}` is not a rule name"))
-                            .with_help(match suggest(rule, RULE_NAMES.iter().copied()) {
+                            .with_help(match suggest(rule, rules.iter().map(|r| r.name)) {
                                 Some(s) => format!("did you mean `{s}`?"),
                                 None => "`slsc explain` lists the rules; user policies are named `policy/NAME`".into(),
                             }),
                     );
-                } else if HARD_RULES.contains(&rule.as_str()) && level.as_str() == Some("allow") {
+                } else if known.is_some_and(|r| r.hard) && level.as_str() == Some("allow") {
                     diags.push(
                         Diagnostic::error(
                             "invalid-value",

@@ -25,8 +25,8 @@ pub mod tables;
 
 use crate::emit::{Built, Target};
 use crate::graph::{EdgeKind, NodeKind};
-use crate::model::validate::pascal;
 use crate::model::{BlockKind, Model};
+use crate::naming::pascal;
 use crate::Compilation;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};

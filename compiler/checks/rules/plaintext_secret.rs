@@ -1,10 +1,11 @@
 //! `plaintext-secret`: a secret-looking environment variable with a literal value.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::{BlockKind, Value};
 use std::collections::BTreeSet;
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "plaintext-secret",
     level: Level::Deny,
     hard: false,
@@ -49,7 +50,7 @@ pub fn is_secret_name(key: &str) -> bool {
     MARKERS.iter().any(|m| k.contains(m))
 }
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     let mut seen = BTreeSet::new();
     let mut found = Vec::new();

@@ -1,9 +1,10 @@
 //! `unauthenticated-route`: an HTTP route with no explicit `auth`.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::TriggerSource;
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "unauthenticated-route",
     level: Level::Warn,
     hard: false,
@@ -35,7 +36,7 @@ trigger "list_orders" {
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     for (t, src) in model.triggers() {
         let TriggerSource::Http { method, path } = src else {

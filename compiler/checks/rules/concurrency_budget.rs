@@ -1,10 +1,11 @@
 //! `concurrency-budget`: reserved concurrency that exceeds what the account can reserve.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::value::fmt_number;
 use crate::model::BlockKind;
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "concurrency-budget",
     level: Level::Deny,
     hard: true,
@@ -38,7 +39,7 @@ app "shop" { account_concurrency = 3000 }
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     let account = model.app.num("account_concurrency").unwrap_or(1000.0);
     let budget = account - 100.0;

@@ -1,9 +1,10 @@
 //! `name-too-long`: a physical name over the AWS service's limit.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::{BlockKind, TriggerSource};
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "name-too-long",
     level: Level::Deny,
     hard: true,
@@ -32,7 +33,7 @@ Shorten the block name, the app name or the stage.
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     let mut found = Vec::new();
     for b in &model.blocks {

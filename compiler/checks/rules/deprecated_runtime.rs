@@ -1,11 +1,12 @@
 //! `deprecated-runtime`: a runtime past its AWS deprecation date.
 
-use super::{Adjust, Ctx, Level, Rule};
+use crate::checks::{Adjust, Check, Ctx, Level, Rule};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::model::runtimes::{self, Status};
 use crate::model::BlockKind;
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "deprecated-runtime",
     level: Level::Warn,
     hard: false,
@@ -61,7 +62,7 @@ fn diagnostic(rt: &str, span: Span, today: &str) -> Option<(Diagnostic, Adjust)>
     ))
 }
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     // Functions with their own runtime.
     for f in model.of_kind(BlockKind::Function) {

@@ -1,9 +1,10 @@
 //! `missing-failure-destination`: a database-stream trigger that drops failed records silently.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::TriggerSource;
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "missing-failure-destination",
     level: Level::Warn,
     hard: false,
@@ -37,7 +38,7 @@ trigger "on_signup" {
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     for (t, src) in model.triggers() {
         let TriggerSource::Database(db) = src else {

@@ -1,10 +1,11 @@
 //! `http-timeout`: a function behind the HTTP API with a timeout API Gateway will not wait for.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::value::fmt_number;
 use crate::model::{BlockKind, TriggerSource};
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "http-timeout",
     level: Level::Warn,
     hard: false,
@@ -42,7 +43,7 @@ function "report" {
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     // Each function once, labelled at every route that reaches it.
     let mut routes: std::collections::BTreeMap<&str, Vec<&crate::model::Block>> =

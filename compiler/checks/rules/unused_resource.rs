@@ -1,9 +1,10 @@
 //! `unused-resource`: a queue, topic, database or bucket nothing uses.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::graph::{EdgeKind, NodeKind};
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "unused-resource",
     level: Level::Warn,
     hard: false,
@@ -28,7 +29,7 @@ Give the function that uses it access (`reads`, `writes`, `sends`), or remove th
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let g = cx.graph;
     let mut unused = Vec::new();
     for n in g.graph.node_indices() {

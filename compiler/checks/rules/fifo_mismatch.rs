@@ -1,10 +1,11 @@
 //! `fifo-mismatch`: FIFO and standard queues combined in ways AWS refuses.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::value::fmt_number;
 use crate::model::{BlockKind, TriggerSource};
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "fifo-mismatch",
     level: Level::Deny,
     hard: true,
@@ -34,7 +35,7 @@ queue "orders_dlq" { fifo = true }
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     for (t, src) in model.triggers() {
         let TriggerSource::Queue(qn) = src else {

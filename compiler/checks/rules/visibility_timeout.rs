@@ -1,11 +1,12 @@
 //! `visibility-timeout`: a queue whose visibility timeout is shorter than its consumer needs.
 
-use super::{Adjust, Ctx, Level, Rule};
+use crate::checks::{Adjust, Check, Ctx, Level, Rule};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::model::value::fmt_number;
 use crate::model::{BlockKind, TriggerSource};
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "visibility-timeout",
     level: Level::Warn,
     hard: false,
@@ -43,7 +44,7 @@ queue "jobs" { visibility_timeout = "12m" }
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     for (t, src) in model.triggers() {
         let TriggerSource::Queue(qn) = src else {

@@ -1,9 +1,10 @@
 //! `wildcard-permission`: a user permission that grants `*`.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::{BlockKind, Value};
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "wildcard-permission",
     level: Level::Warn,
     hard: false,
@@ -33,7 +34,7 @@ permissions = [{
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     let mut found = Vec::new();
     for f in model.of_kind(BlockKind::Function) {

@@ -1,10 +1,11 @@
 //! `missing-dead-letter`: a queue that triggers a function but has nowhere to put poison messages.
 
-use super::{Ctx, Level, Rule};
+use crate::checks::{Check, Ctx, Level, Rule};
 use crate::graph::{EdgeKind, NodeKind};
 use crate::model::BlockKind;
 
 pub const RULE: Rule = Rule {
+    check: Check::Model(check),
     name: "missing-dead-letter",
     level: Level::Warn,
     hard: false,
@@ -37,7 +38,7 @@ queue "orders_dlq" { retention = "14d" }
 "#,
 };
 
-pub fn check(cx: &mut Ctx) {
+fn check(cx: &mut Ctx) {
     let model = cx.model;
     for q in model.of_kind(BlockKind::Queue) {
         if q.attrs.contains_key("dead_letter") {

@@ -1,0 +1,74 @@
+//! `template-limits`: a CloudFormation template that CloudFormation would refuse. Measured on
+//! the emitted output (the emitter fills [`Template`]), so it is an output rule: it runs
+//! wherever the template is computed (`build`, `plan`), after the model rules.
+
+use crate::checks::{Check, Level, OutputCtx, Rule};
+use crate::model::BlockKind;
+use crate::naming::pascal;
+
+pub const RULE: Rule = Rule {
+    check: Check::Output(check),
+    name: "template-limits",
+    level: Level::Deny,
+    hard: true,
+    summary: "A CloudFormation template would exceed 500 resources, 1 MB, or a role's inline policy 10 KB.",
+    doc: r#"
+## What it does
+Measures the emitted CloudFormation template: more than 500 resources, more than 1 MB of JSON,
+or an IAM role whose inline policy exceeds 10 KB.
+
+## Why is this bad?
+CloudFormation refuses such a template at deploy time, after the build looked fine.
+
+## Example
+An application with 200 functions, each with a role, a log group and a trigger.
+
+## Use instead
+Split the application into several projects (one stack each), or narrow grants.
+"#,
+};
+
+/// CloudFormation's limits (SPEC §6 `template-limits`).
+pub const MAX_RESOURCES: usize = 500;
+pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
+pub const MAX_INLINE_POLICY_BYTES: usize = 10 * 1024;
+
+fn check(cx: &mut OutputCtx) {
+    let t = cx.template;
+    let app = &cx.model.app;
+    let resources = t.resources;
+    if resources > MAX_RESOURCES {
+        cx.report(
+            &RULE,
+            app.header,
+            format!("the template has {resources} resources; CloudFormation allows {MAX_RESOURCES} per stack"),
+        )
+        .help = Some("split the application into several projects (one stack each)".into());
+    }
+    let len = t.bytes;
+    if len > MAX_TEMPLATE_BYTES {
+        cx.report(
+            &RULE,
+            app.header,
+            format!("the template is {len} bytes; CloudFormation accepts at most {MAX_TEMPLATE_BYTES} (1 MB)"),
+        )
+        .help = Some("split the application into several projects (one stack each)".into());
+    }
+    for (role, size) in t.policy_sizes {
+        if *size <= MAX_INLINE_POLICY_BYTES {
+            continue;
+        }
+        let fname = role.trim_end_matches("FunctionRole");
+        let f = cx
+            .model
+            .of_kind(BlockKind::Function)
+            .find(|f| pascal(&f.name) == fname);
+        let span = f.map(|f| f.header).unwrap_or(app.header);
+        cx.report(
+            &RULE,
+            span,
+            format!("the inline policy of {role} is {size} bytes; IAM allows {MAX_INLINE_POLICY_BYTES} per role"),
+        )
+        .help = Some("grant access to fewer resources from this function, or split it".into());
+    }
+}
