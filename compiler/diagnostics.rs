@@ -8,37 +8,8 @@
 //! - `sarif`: SARIF 2.1.0, one rule per code;
 //! - `github`: workflow commands (`::error file=…,line=…,col=…::msg`).
 
-use crate::syntax::SourceMap;
+pub use crate::source::{FileId, SourceMap, Span};
 use serde_json::{json, Value as Json};
-
-/// A file in the [`SourceMap`].
-pub type FileId = u32;
-
-/// A byte range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Span {
-    pub file: FileId,
-    pub start: usize,
-    pub end: usize,
-}
-
-impl Span {
-    pub fn new(file: FileId, range: std::ops::Range<usize>) -> Span {
-        Span {
-            file,
-            start: range.start,
-            end: range.end.max(range.start),
-        }
-    }
-    /// An empty span at the start of a file (used when a file as a whole is at fault).
-    pub fn file_start(file: FileId) -> Span {
-        Span {
-            file,
-            start: 0,
-            end: 0,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {

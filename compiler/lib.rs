@@ -25,6 +25,7 @@ pub mod init;
 pub mod model;
 pub mod naming;
 pub mod plan;
+pub mod source;
 pub mod syntax;
 
 use diagnostics::{Diagnostic, Span};

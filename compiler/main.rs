@@ -486,7 +486,13 @@ fn plan(args: &PlanArgs) -> ExitCode {
         _ => unreachable!("clap requires one base"),
     };
     let target = target_of(args.target);
-    let outcome = match slsc::plan::run(&args.project.path, &opts, &base, target) {
+    let outcome = match slsc::plan::run(
+        &args.project.path,
+        &opts,
+        &base,
+        target,
+        Some(&slsc::deploy::Stacks),
+    ) {
         Ok(o) => o,
         Err(Failure::Usage(e)) => {
             eprintln!("error: {e}");

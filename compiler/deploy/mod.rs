@@ -300,6 +300,30 @@ pub fn stack_snapshot(
     })
 }
 
+/// `plan --stack` reads deployed templates through this (plan::StackReader).
+pub struct Stacks;
+
+impl plan::StackReader for Stacks {
+    fn snapshot(
+        &self,
+        head: &Compilation,
+        stack: &str,
+        endpoint_url: Option<&str>,
+    ) -> Result<(Snapshot, String), String> {
+        let aws = AwsOptions {
+            region: None,
+            endpoint_url: endpoint_url.map(str::to_string),
+        };
+        stack_snapshot(head, stack, &aws).map_err(|f| {
+            if f.code == 2 {
+                f.message
+            } else {
+                format!("--stack {stack}: {}", f.message)
+            }
+        })
+    }
+}
+
 /// The template's bytes of a build.
 fn template_bytes(built: &Built) -> Vec<u8> {
     built

@@ -1251,12 +1251,27 @@ fn source_paths(c: &Compilation) -> Vec<String> {
         .collect()
 }
 
-/// Compiles the head at `path` and the base, and compares them.
+/// Reads the template of a deployed stack for `plan --stack`. `deploy` implements it and the
+/// caller passes it in, so that plan does not depend on deploy (layers go one way).
+pub trait StackReader {
+    /// The deployed template of `stack` as a snapshot (empty when the stack does not exist),
+    /// and a label for the status line; `Err` is a message for a usage error.
+    fn snapshot(
+        &self,
+        head: &Compilation,
+        stack: &str,
+        endpoint_url: Option<&str>,
+    ) -> Result<(Snapshot, String), String>;
+}
+
+/// Compiles the head at `path` and the base, and compares them. `stacks` reads a deployed
+/// base (`--stack`); without it a stack base is a usage error.
 pub fn run(
     path: &std::path::Path,
     opts: &crate::Options,
     base: &base::Base,
     target: Target,
+    stacks: Option<&dyn StackReader>,
 ) -> Result<Outcome, Failure> {
     // The base is located first: a bad directory or git revision is a usage error whatever
     // the state of the head.
@@ -1327,17 +1342,12 @@ pub fn run(
     let (head_snap, head, diagnostics, base_snap, base_label) = match base {
         base::Base::Stack { name, endpoint_url } => {
             let (head_snap, head, diagnostics) = side(path, opts, target, "the project")?;
-            let aws = crate::deploy::AwsOptions {
-                region: None,
-                endpoint_url: endpoint_url.clone(),
-            };
-            let (s, label) = crate::deploy::stack_snapshot(&head, name, &aws).map_err(|f| {
-                if f.code == 2 {
-                    Failure::Usage(f.message)
-                } else {
-                    Failure::Usage(format!("--stack {name}: {}", f.message))
-                }
+            let reader = stacks.ok_or_else(|| {
+                Failure::Usage("--stack: this build of slsc cannot read deployed stacks".into())
             })?;
+            let (s, label) = reader
+                .snapshot(&head, name, endpoint_url.as_deref())
+                .map_err(Failure::Usage)?;
             (head_snap, head, diagnostics, s, label)
         }
         _ => {

@@ -8,77 +8,10 @@
 //! read as UTF-8, contains a NUL byte or has a syntax error yields one `syntax` diagnostic while
 //! the other files are still parsed and checked.
 
-use crate::diagnostics::{Diagnostic, FileId, Span};
+use crate::diagnostics::Diagnostic;
+pub use crate::source::{display_path, FileId, SourceFile, SourceMap, Span};
 use hcl_edit::structure::Body;
 use std::path::{Path, PathBuf};
-
-pub struct SourceFile {
-    /// The name shown to users: relative to the current directory when the file is under it.
-    pub name: String,
-    pub text: String,
-    line_starts: Vec<usize>,
-}
-
-#[derive(Default)]
-pub struct SourceMap {
-    files: Vec<SourceFile>,
-}
-
-impl SourceMap {
-    pub const fn new() -> SourceMap {
-        SourceMap { files: Vec::new() }
-    }
-    pub fn add(&mut self, name: String, text: String) -> FileId {
-        let mut line_starts = vec![0];
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
-        self.files.push(SourceFile {
-            name,
-            text,
-            line_starts,
-        });
-        (self.files.len() - 1) as FileId
-    }
-    pub fn name(&self, file: FileId) -> &str {
-        self.files
-            .get(file as usize)
-            .map(|f| f.name.as_str())
-            .unwrap_or("<unknown>")
-    }
-    pub fn text(&self, file: FileId) -> &str {
-        self.files
-            .get(file as usize)
-            .map(|f| f.text.as_str())
-            .unwrap_or("")
-    }
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
-    }
-    /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, file: FileId, offset: usize) -> (usize, usize) {
-        let Some(f) = self.files.get(file as usize) else {
-            return (1, 1);
-        };
-        let offset = offset.min(f.text.len());
-        let line = match f.line_starts.binary_search(&offset) {
-            Ok(i) => i,
-            Err(i) => i - 1,
-        };
-        let start = f.line_starts[line];
-        let mut end = offset;
-        while !f.text.is_char_boundary(end) {
-            end -= 1;
-        }
-        let col = f.text[start..end].chars().count() + 1;
-        (line + 1, col)
-    }
-    /// The text covered by a span.
-    pub fn snippet(&self, span: Span) -> &str {
-        self.text(span.file).get(span.start..span.end).unwrap_or("")
-    }
-}
 
 /// One parsed file.
 pub struct ParsedFile {
@@ -100,21 +33,6 @@ impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
     }
-}
-
-/// The display name of a path: relative to the current directory when under it.
-pub fn display_path(path: &Path) -> String {
-    let shown = match (std::env::current_dir(), std::fs::canonicalize(path)) {
-        (Ok(cwd), Ok(abs)) => {
-            let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-            match abs.strip_prefix(&cwd) {
-                Ok(rel) => rel.to_path_buf(),
-                Err(_) => path.to_path_buf(),
-            }
-        }
-        _ => path.to_path_buf(),
-    };
-    shown.to_string_lossy().replace('\\', "/")
 }
 
 /// Lists the `.sls` files of a project (a directory, or a single file), sorted by name so that

@@ -148,7 +148,7 @@ pub fn plan_lib(pair: &Pair, t: &str) -> slsc::plan::Plan {
         ..Default::default()
     };
     let base = slsc::plan::base::Base::Dir(pair.base.clone());
-    match slsc::plan::run(&pair.head, &opts, &base, target(t)) {
+    match slsc::plan::run(&pair.head, &opts, &base, target(t), None) {
         Ok(o) => o.plan,
         Err(slsc::plan::Failure::Usage(e)) => panic!("plan ({t}) failed: {e}"),
         Err(slsc::plan::Failure::Errors {
