@@ -1,15 +1,22 @@
 //! slsc: a compiler for `.sls`, a typed configuration language for serverless applications.
 //!
 //! [`compile`] is the driver. It runs the phases in order, each consuming the previous one's
-//! output, and stops before later phases when earlier ones found errors:
+//! output, and stops before the graph and the rules when earlier phases found errors:
 //!
 //! ```text
 //!  .sls text ─parse─▶ syntax trees ─lower─▶ typed model ─graph─▶ resource graph ─checks─▶ diagnostics
-//!    ─emit─▶ CloudFormation JSON (+ deterministic zip artifacts)
 //! ```
 //!
-//! Only the file-reading edge (`syntax::load_project`, [`check_sources`]) does I/O; lowering is
-//! pure and deterministic.
+//! [`check`] adds the output rules on the template `build` would emit. Later layers consume the
+//! compilation: `emit` (CloudFormation or Terraform JSON and deterministic zips), `plan` (base
+//! vs head) and `deploy` (CloudFormation change sets through the AWS SDK). docs/architecture.md
+//! maps the layers and what each may import.
+//!
+//! I/O happens at the edges only: reading `.sls`, `--var-file` and `--policy` files and checking
+//! that `source` directories exist (here and in `syntax`), reading the code to package
+//! (`emit::artifacts`), git for `plan --base-ref` (`plan::base`), the network in `deploy`, and
+//! writing files in the CLI. Lowering, the graph, the rules and the emitters are pure and
+//! deterministic.
 
 // Diagnostics are the error type of many helpers; they are built on the error path only, so
 // their size does not matter (clippy's result_large_err).
