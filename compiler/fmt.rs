@@ -164,8 +164,9 @@ struct Line {
     delta: isize,
 }
 
-/// Formats a file's text; `None` when it cannot be formatted safely (a string left open at the
-/// end of a line, unbalanced brackets, or a result that would not be the same code).
+/// Formats a file's text; `None` when it cannot be formatted safely (a syntax error, a string
+/// left open at the end of a line, unbalanced brackets, or a result that would not be the same
+/// code).
 pub fn format(src: &str) -> Option<String> {
     let mut st = State::default();
     let mut lines: Vec<Line> = Vec::new();
@@ -282,8 +283,10 @@ pub fn format(src: &str) -> Option<String> {
     if squeeze(src) != squeeze(&out) {
         return None;
     }
-    if src.parse::<hcl_edit::structure::Body>().is_ok()
-        && out.parse::<hcl_edit::structure::Body>().is_err()
+    // A file with a syntax error is refused (its layout could hide the mistake, and a rewrite
+    // could make it worse); the result of a file that parses must parse too.
+    if src.parse::<hcl_edit::structure::Body>().is_err()
+        || out.parse::<hcl_edit::structure::Body>().is_err()
     {
         return None;
     }

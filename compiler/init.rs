@@ -20,8 +20,23 @@ pub fn app_name(dir_name: &str) -> String {
     s.trim_end_matches('_').to_string()
 }
 
-/// The files of a new project: (relative path, contents).
+/// The files of a new project: (relative path, contents). The `.sls` files are in `slsc fmt`'s
+/// canonical layout, whatever the app's name.
 pub fn files(name: &str) -> Vec<(&'static str, String)> {
+    templates(name)
+        .into_iter()
+        .map(|(path, text)| {
+            let text = if path.ends_with(".sls") {
+                crate::fmt::format(&text).unwrap_or(text)
+            } else {
+                text
+            };
+            (path, text)
+        })
+        .collect()
+}
+
+fn templates(name: &str) -> Vec<(&'static str, String)> {
     vec![
         (
             "app.sls",

@@ -638,6 +638,25 @@ fn fmt(args: &FmtArgs) -> ExitCode {
             Err(e) => return usage_error(&format!("cannot read {shown}: {e}")),
         };
         let Some(formatted) = slsc::fmt::format(&text) else {
+            // Show where: the syntax diagnostics of the file, when it has any.
+            let mut sources = slsc::syntax::SourceMap::default();
+            let mut parsed = slsc::syntax::Parsed {
+                files: Vec::new(),
+                diagnostics: Vec::new(),
+            };
+            slsc::syntax::add_and_parse(
+                &mut sources,
+                shown.clone(),
+                text.into_bytes(),
+                &mut parsed,
+            );
+            if !parsed.diagnostics.is_empty() {
+                let color = std::io::stderr().is_terminal();
+                eprint!(
+                    "{}",
+                    diagnostics::render_human(&parsed.diagnostics, &sources, color)
+                );
+            }
             eprintln!(
                 "error: {shown}: not formatted: fix its syntax first (`slsc check` shows where)"
             );

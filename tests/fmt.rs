@@ -135,3 +135,30 @@ fn a_file_it_does_not_understand_is_left_alone() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("fix its syntax first"));
     assert_eq!(std::fs::read_to_string(&f).unwrap(), bad);
 }
+
+#[test]
+fn a_file_with_a_syntax_error_is_refused_with_its_location_also_with_check() {
+    let tmp = Temp::new("fmt-syntax");
+    let f = tmp.path().join("main.sls");
+    let bad = "app \"x\" {\n  region = \n}\nfunction \"f\" {  handler=\"a\" }\n";
+    std::fs::write(&f, bad).unwrap();
+    for args in [
+        vec!["fmt", f.to_str().unwrap()],
+        vec!["fmt", f.to_str().unwrap(), "--check"],
+    ] {
+        let o = common::slsc(&args, tmp.path());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("fix its syntax first"), "{err}");
+        assert!(
+            err.contains("main.sls:2:"),
+            "the syntax error's location: {err}"
+        );
+        assert!(o.stdout.is_empty(), "no diff for a refused file");
+        assert_eq!(
+            std::fs::read_to_string(&f).unwrap(),
+            bad,
+            "{args:?} left it alone"
+        );
+    }
+}

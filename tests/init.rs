@@ -81,3 +81,25 @@ fn app_names_follow_the_naming_rule() {
     assert_eq!(slsc::init::app_name("ÜberApp"), "berapp");
     assert!(slsc::init::app_name(&"x".repeat(80)).len() <= 40);
 }
+
+#[test]
+fn a_new_project_is_formatted_whatever_its_name() {
+    for name in [
+        "a",
+        "order-service",
+        "a_much_longer_name_for_the_service_xyz",
+    ] {
+        let tmp = Temp::new("init-fmt");
+        let dir = tmp.path().join(name);
+        let o = common::slsc(&["init", dir.to_str().unwrap()], tmp.path());
+        assert_eq!(o.status.code(), Some(0));
+        let o = common::slsc(&["fmt", dir.to_str().unwrap(), "--check"], tmp.path());
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{name}: {}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}

@@ -325,7 +325,7 @@ fn works_in_a_shallow_clone_once_the_base_is_fetched() {
 }
 
 #[test]
-fn bad_bases_are_usage_errors() {
+fn bad_bases_are_usage_errors_and_a_new_project_plans_as_creates() {
     if !have_git() {
         return;
     }
@@ -335,18 +335,30 @@ fn bad_bases_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("unknown git revision `no-such-branch`"));
 
-    // A project that did not exist at the base revision.
+    // A project that did not exist at the base revision is new in the change: all creates.
     write(
         &root,
         "services/new/main.sls",
         &SLS.replace("MEMORY", "256"),
     );
-    let o = plan(&root, &["services/new", "--base-ref", "HEAD"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("does not exist at HEAD"),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
+    let o = plan(
+        &root,
+        &["services/new", "--base-ref", "HEAD", "--format", "json"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("does not exist yet"), "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = &json["summary"];
+    assert!(s["create"].as_u64().unwrap() > 0, "{json:#}");
+    assert_eq!(
+        (
+            s["update"].as_u64(),
+            s["delete"].as_u64(),
+            s["replace"].as_u64()
+        ),
+        (Some(0), Some(0), Some(0)),
+        "{json:#}"
     );
 
     // Not a repository.

@@ -82,6 +82,8 @@ pub struct Export {
     pub commit: String,
     /// The project path relative to the repository's top level (`/`-separated, "" = top).
     pub rel: String,
+    /// The project did not exist at the commit (new in this change): the base is empty.
+    pub absent: bool,
     repo: PathBuf,
 }
 
@@ -138,22 +140,17 @@ pub fn export(path: &Path, gitref: &str) -> Result<Export, String> {
     } else {
         root.join(&rel)
     };
-    let e = Export {
+    let mut e = Export {
         dir: tmp,
         root,
         project,
         commit,
         rel: rel.clone(),
+        absent: false,
         repo: top,
     };
-    let n = e.add(&rel)?;
-    if n == 0 {
-        return Err(format!(
-            "`{}` does not exist at {gitref} ({}): nothing to compare with",
-            if rel.is_empty() { "." } else { rel.as_str() },
-            short(&e.commit)
-        ));
-    }
+    // A project that is new in this change plans as all creates.
+    e.absent = e.add(&rel)? == 0;
     Ok(e)
 }
 

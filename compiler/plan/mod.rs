@@ -1298,10 +1298,13 @@ pub fn run(
     let compiled_base = |export: Option<base::Export>| -> Result<(Snapshot, String), Failure> {
         match (base, export) {
             (base::Base::GitRef(r), Some(export)) => {
-                let label = format!(
-                    "the base ({r}, {})",
-                    &export.commit[..12.min(export.commit.len())]
-                );
+                let commit = &export.commit[..12.min(export.commit.len())];
+                if export.absent {
+                    let label =
+                        format!("the base ({r}, {commit}), where the project does not exist yet");
+                    return Ok((Snapshot::empty(target), label));
+                }
+                let label = format!("the base ({r}, {commit})");
                 let mut result = side(&export.project, opts, target, &label);
                 // Source folders outside the project directory (`source = "../lib"`) are
                 // read from the same commit.
