@@ -614,39 +614,14 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
         let status = stack_status(aws, &stack).await?;
         let kind = request::stack_kind(&stack, status.as_deref()).map_err(Failure::refused)?;
         // The local plan against what is deployed: refuse early, before uploading anything.
-        let base = match kind {
-            StackKind::Existing => deployed_template(aws, &stack).await?,
-            StackKind::New => None,
-        };
-        let owners = c
-            .model
-            .as_ref()
-            .map(|m| Owners::of_model(m, Target::CloudFormation))
-            .unwrap_or_default();
-        let base = match &base {
-            Some(t) => Snapshot::from_document(Target::CloudFormation, t, &owners)
-                .map_err(Failure::usage)?,
-            None => Snapshot::empty(Target::CloudFormation),
-        };
-        let mut p = plan::diff(&base, &head);
+        let (mut p, owners) = local_plan(aws, c, &stack, kind, &head).await?;
         if let Err(f) = gate(&p, opts.allow_data_loss) {
             print_plan(&p);
             return Err(f);
         }
 
         check_bucket(aws, &bucket).await?;
-        let (mut uploaded, mut skipped) = (0, 0);
-        for (key, chunks) in built
-            .files
-            .iter()
-            .filter(|(k, _)| k.starts_with("artifacts/"))
-        {
-            if upload_once(aws, &bucket, key, chunks.concat()).await? {
-                uploaded += 1;
-            } else {
-                skipped += 1;
-            }
-        }
+        let (uploaded, skipped) = upload_artifacts(aws, &bucket, &built).await?;
         eprintln!("artifacts: {uploaded} uploaded, {skipped} already in s3://{bucket}");
         let key = request::template_key(&stack, &template);
         upload_once(aws, &bucket, &key, template.clone()).await?;
@@ -654,59 +629,14 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
 
         let name = request::change_set_name(std::time::SystemTime::now());
         let req = request::ChangeSetRequest::new(&stack, &name, kind, &url, &bucket);
-        let mut call = aws
-            .cfn
-            .create_change_set()
-            .stack_name(&req.stack)
-            .change_set_name(&req.name)
-            .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::from(
-                req.kind.as_str(),
-            ))
-            .template_url(&req.template_url)
-            .description(&req.description);
-        for cap in &req.capabilities {
-            call = call.capabilities(aws_sdk_cloudformation::types::Capability::from(
-                cap.as_str(),
-            ));
-        }
-        for (k, v) in &req.parameters {
-            call = call.parameters(
-                aws_sdk_cloudformation::types::Parameter::builder()
-                    .parameter_key(k)
-                    .parameter_value(v)
-                    .build(),
-            );
-        }
-        call.send().await.map_err(|e| {
-            Failure::refused(format!(
-                "CloudFormation refused the change set: {}",
-                call_error(&e)
-            ))
-        })?;
+        create_change_set(aws, &req).await?;
         eprintln!(
             "change set {name} ({}) created; waiting for it",
             req.kind.as_str()
         );
         let (cs_status, reason, entries) = wait_change_set(aws, &stack, &name).await?;
-        let cleanup = |aws: &Aws| {
-            let (stack, name) = (stack.clone(), name.clone());
-            let new = kind == StackKind::New;
-            let cfn = aws.cfn.clone();
-            async move {
-                let _ = cfn
-                    .delete_change_set()
-                    .stack_name(&stack)
-                    .change_set_name(&name)
-                    .send()
-                    .await;
-                // A refused CREATE leaves an empty stack in REVIEW_IN_PROGRESS behind.
-                if new {
-                    let _ = cfn.delete_stack().stack_name(&stack).send().await;
-                }
-            }
-        };
         if cs_status == "FAILED" {
-            cleanup(aws).await;
+            discard_change_set(aws, &stack, &name, kind).await;
             if request::is_empty_change_set(&reason) {
                 eprintln!("no changes: the stack is up to date");
                 return Ok(Deployed {
@@ -720,31 +650,13 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
         }
         plan::apply_change_set(&mut p, &entries, &owners);
         print_plan(&p);
-        if let Err(f) = gate(&p, opts.allow_data_loss) {
-            cleanup(aws).await;
+        let go_ahead = gate(&p, opts.allow_data_loss)
+            .and_then(|()| confirm(&format!("Deploy these changes to stack {stack}?"), opts.yes));
+        if let Err(f) = go_ahead {
+            discard_change_set(aws, &stack, &name, kind).await;
             return Err(f);
         }
-        if let Err(f) = confirm(&format!("Deploy these changes to stack {stack}?"), opts.yes) {
-            cleanup(aws).await;
-            return Err(f);
-        }
-        let mut seen: BTreeSet<String> = events(aws, &stack)
-            .await
-            .unwrap_or_default()
-            .into_iter()
-            .map(|e| e.id)
-            .collect();
-        aws.cfn
-            .execute_change_set()
-            .stack_name(&stack)
-            .change_set_name(&name)
-            .send()
-            .await
-            .map_err(|e| {
-                Failure::refused(format!("cannot execute the change set: {}", call_error(&e)))
-            })?;
-        eprintln!("executing change set {name}");
-        let (status, failures) = follow(aws, &stack, &mut seen, request::operation(kind)).await?;
+        let (status, failures) = execute_change_set(aws, &stack, &name, kind).await?;
         match request::terminal(&status, request::operation(kind)) {
             Terminal::Success => {
                 eprintln!("{stack}: {status}");
@@ -755,18 +667,148 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
                     skipped,
                 })
             }
-            _ => {
-                let mut msg = format!("the deployment failed: stack {stack} is {status}");
-                for f in &failures {
-                    msg.push_str(&format!("\n  {f}"));
-                }
-                if failures.is_empty() {
-                    msg.push_str("\n  (no failed resource event gives a reason; see the stack's events in the console)");
-                }
-                Err(Failure::refused(msg))
-            }
+            _ => Err(deployment_failed(&stack, &status, &failures)),
         }
     })
+}
+
+/// The plan of the build (`head`) against the template deployed in the stack (none for a new
+/// stack), and the owners of the resources that plan uses.
+async fn local_plan(
+    aws: &Aws,
+    c: &Compilation,
+    stack: &str,
+    kind: StackKind,
+    head: &Snapshot,
+) -> Result<(plan::Plan, Owners), Failure> {
+    let base = match kind {
+        StackKind::Existing => deployed_template(aws, stack).await?,
+        StackKind::New => None,
+    };
+    let owners = c
+        .model
+        .as_ref()
+        .map(|m| Owners::of_model(m, Target::CloudFormation))
+        .unwrap_or_default();
+    let base = match &base {
+        Some(t) => {
+            Snapshot::from_document(Target::CloudFormation, t, &owners).map_err(Failure::usage)?
+        }
+        None => Snapshot::empty(Target::CloudFormation),
+    };
+    Ok((plan::diff(&base, head), owners))
+}
+
+/// Uploads the artifacts the bucket does not have yet; returns (uploaded, already there).
+async fn upload_artifacts(
+    aws: &Aws,
+    bucket: &str,
+    built: &Built,
+) -> Result<(usize, usize), Failure> {
+    let (mut uploaded, mut skipped) = (0, 0);
+    for (key, chunks) in built
+        .files
+        .iter()
+        .filter(|(k, _)| k.starts_with("artifacts/"))
+    {
+        if upload_once(aws, bucket, key, chunks.concat()).await? {
+            uploaded += 1;
+        } else {
+            skipped += 1;
+        }
+    }
+    Ok((uploaded, skipped))
+}
+
+/// Creates the change set of `req`.
+async fn create_change_set(aws: &Aws, req: &request::ChangeSetRequest) -> Result<(), Failure> {
+    let mut call = aws
+        .cfn
+        .create_change_set()
+        .stack_name(&req.stack)
+        .change_set_name(&req.name)
+        .change_set_type(aws_sdk_cloudformation::types::ChangeSetType::from(
+            req.kind.as_str(),
+        ))
+        .template_url(&req.template_url)
+        .description(&req.description);
+    for cap in &req.capabilities {
+        call = call.capabilities(aws_sdk_cloudformation::types::Capability::from(
+            cap.as_str(),
+        ));
+    }
+    for (k, v) in &req.parameters {
+        call = call.parameters(
+            aws_sdk_cloudformation::types::Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(v)
+                .build(),
+        );
+    }
+    call.send().await.map_err(|e| {
+        Failure::refused(format!(
+            "CloudFormation refused the change set: {}",
+            call_error(&e)
+        ))
+    })?;
+    Ok(())
+}
+
+/// Deletes a change set that will not be executed (best effort), and the empty stack a refused
+/// CREATE leaves behind.
+async fn discard_change_set(aws: &Aws, stack: &str, name: &str, kind: StackKind) {
+    let cfn = aws.cfn.clone();
+    let _ = cfn
+        .delete_change_set()
+        .stack_name(stack)
+        .change_set_name(name)
+        .send()
+        .await;
+    // A refused CREATE leaves an empty stack in REVIEW_IN_PROGRESS behind.
+    if kind == StackKind::New {
+        let _ = cfn.delete_stack().stack_name(stack).send().await;
+    }
+}
+
+/// Executes the change set and follows the stack's events; returns the final status and the
+/// reasons of the failed events.
+async fn execute_change_set(
+    aws: &Aws,
+    stack: &str,
+    name: &str,
+    kind: StackKind,
+) -> Result<(String, Vec<String>), Failure> {
+    let mut seen: BTreeSet<String> = events(aws, stack)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    aws.cfn
+        .execute_change_set()
+        .stack_name(stack)
+        .change_set_name(name)
+        .send()
+        .await
+        .map_err(|e| {
+            Failure::refused(format!("cannot execute the change set: {}", call_error(&e)))
+        })?;
+    eprintln!("executing change set {name}");
+    follow(aws, stack, &mut seen, request::operation(kind)).await
+}
+
+/// "the deployment failed: stack … is …", with the failed events' reasons.
+fn deployment_failed(stack: &str, status: &str, failures: &[String]) -> Failure {
+    let mut msg = format!("the deployment failed: stack {stack} is {status}");
+    for f in failures {
+        msg.push_str(&format!("\n  {f}"));
+    }
+    if failures.is_empty() {
+        msg.push_str(
+            "\n  (no failed resource event gives a reason; see the stack's events in the console)",
+        );
+    }
+    Failure::refused(msg)
 }
 
 /// `slsc destroy`: deletes the stack. Retained tables and buckets are listed as kept; deleting

@@ -257,6 +257,22 @@ pub fn emit(
     }
 }
 
+/// A trigger being emitted, with the function it invokes.
+struct Wiring<'m> {
+    t: &'m Block,
+    /// The trigger's logical-ID prefix (`pascal(name)`).
+    tid: String,
+    /// The invoked function's block name.
+    f: String,
+}
+
+impl Wiring<'_> {
+    /// The invoked function's ARN.
+    fn fn_arn(&self) -> J {
+        json!({"Fn::GetAtt": [function_id(&self.f), "Arn"]})
+    }
+}
+
 impl<'a> Emitter<'a> {
     fn add(&mut self, id: String, r: J) {
         if r.get("Type").and_then(J::as_str) == Some("AWS::IAM::Role") {
@@ -638,6 +654,8 @@ impl<'a> Emitter<'a> {
         );
     }
 
+    /// The resources of every trigger (one helper per source kind), then the HTTP API when a
+    /// trigger is an HTTP route.
     fn triggers(&mut self) {
         let model = self.model;
         let mut api = false;
@@ -648,205 +666,248 @@ impl<'a> Emitter<'a> {
             let Some(f) = t.reference("function").map(|a| a.name.clone()) else {
                 continue;
             };
-            let tid = pascal(&t.name);
-            let fid = function_id(&f);
-            let fn_arn = json!({"Fn::GetAtt": [fid.clone(), "Arn"]});
+            let w = Wiring {
+                t,
+                tid: pascal(&t.name),
+                f,
+            };
             match src {
                 TriggerSource::Http { method, path } => {
                     api = true;
-                    self.add(
-                        format!("{tid}Integration"),
-                        json!({"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
-                            "ApiId": {"Ref": "HttpApi"},
-                            "IntegrationType": "AWS_PROXY",
-                            "IntegrationUri": fn_arn,
-                            "PayloadFormatVersion": "2.0",
-                        }}),
-                    );
-                    let mut route = json!({
-                        "ApiId": {"Ref": "HttpApi"},
-                        "RouteKey": format!("{method} {path}"),
-                        "Target": {"Fn::Sub": format!("integrations/${{{tid}Integration}}")},
-                    });
-                    match t.str("auth") {
-                        Some("iam") => route["AuthorizationType"] = json!("AWS_IAM"),
-                        Some("jwt") => {
-                            let j = t.get("jwt").cloned().unwrap_or(Value::Null);
-                            self.add(
-                                format!("{tid}Authorizer"),
-                                json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": {
-                                    "ApiId": {"Ref": "HttpApi"},
-                                    "AuthorizerType": "JWT",
-                                    "Name": format!("{}-{}", model.stage, t.name),
-                                    "IdentitySource": ["$request.header.Authorization"],
-                                    "JwtConfiguration": {
-                                        "Issuer": j.get("issuer").map(Value::to_json).unwrap_or(json!("")),
-                                        "Audience": j.get("audience").map(Value::to_json).unwrap_or(json!([])),
-                                    }
-                                }}),
-                            );
-                            route["AuthorizationType"] = json!("JWT");
-                            route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
-                        }
-                        _ => route["AuthorizationType"] = json!("NONE"),
-                    }
-                    self.add(
-                        format!("{tid}Route"),
-                        json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": route}),
-                    );
-                    let source = [
-                        vec![
-                            Piece::Text("arn:".into()),
-                            Piece::Partition,
-                            Piece::Text(":execute-api:".into()),
-                            Piece::Region,
-                        ],
-                        vec![
-                            Piece::Text(":".into()),
-                            Piece::AccountId,
-                            Piece::Text(":".into()),
-                            Piece::ApiId,
-                        ],
-                        vec![Piece::Text(shared::route_source_path(&method, &path))],
-                    ]
-                    .concat();
-                    self.permission(
-                        format!("{tid}Permission"),
-                        &f,
-                        "apigateway.amazonaws.com",
-                        render(&source),
-                    );
+                    self.http_trigger(&w, &method, &path);
                 }
-                TriggerSource::Schedule(expr) => {
-                    let mut target = json!({"Arn": fn_arn, "Id": "function"});
-                    if let Some(input) = t.get("input") {
-                        target["Input"] = json!(sorted(input.to_json()).to_string());
-                    }
-                    self.add(
-                        format!("{tid}Rule"),
-                        json!({"Type": "AWS::Events::Rule", "Properties": {
-                            "Name": model.physical_name(&t.name),
-                            "ScheduleExpression": expr,
-                            "State": "ENABLED",
-                            "Targets": [target],
-                            "Tags": tags_list(model, None),
-                        }}),
-                    );
-                    self.permission(
-                        format!("{tid}Permission"),
-                        &f,
-                        "events.amazonaws.com",
-                        json!({"Fn::GetAtt": [format!("{tid}Rule"), "Arn"]}),
-                    );
-                }
-                TriggerSource::Queue(q) => {
-                    let mut p = json!({
-                        "FunctionName": {"Ref": fid},
-                        "EventSourceArn": {"Fn::GetAtt": [format!("{}Queue", pascal(&q)), "Arn"]},
-                        "BatchSize": num(t.num("batch_size").unwrap_or(10.0)),
-                        "Enabled": true,
-                    });
-                    if let Some(w) = t.num("batch_window") {
-                        p["MaximumBatchingWindowInSeconds"] = num(w);
-                    }
-                    if let Some(c) = t.num("max_concurrency") {
-                        p["ScalingConfig"] = json!({"MaximumConcurrency": num(c)});
-                    }
-                    if t.bool("partial_failures") == Some(true) {
-                        p["FunctionResponseTypes"] = json!(["ReportBatchItemFailures"]);
-                    }
-                    self.add(
-                        format!("{tid}EventSourceMapping"),
-                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": with_tags(p, tags_list(model, None))}),
-                    );
-                }
-                TriggerSource::Database(d) => {
-                    let mut p = json!({
-                        "FunctionName": {"Ref": fid},
-                        "EventSourceArn": {"Fn::GetAtt": [format!("{}Table", pascal(&d)), "StreamArn"]},
-                        "BatchSize": num(t.num("batch_size").unwrap_or(100.0)),
-                        "StartingPosition": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
-                        "MaximumRetryAttempts": num(t.num("retries").unwrap_or(-1.0)),
-                        "Enabled": true,
-                    });
-                    if let Some(w) = t.num("batch_window") {
-                        p["MaximumBatchingWindowInSeconds"] = num(w);
-                    }
-                    if let Some(dest) = t.reference("on_failure") {
-                        p["DestinationConfig"] =
-                            json!({"OnFailure": {"Destination": self.target_arn(dest)}});
-                    }
-                    self.add(
-                        format!("{tid}EventSourceMapping"),
-                        json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": with_tags(p, tags_list(model, None))}),
-                    );
-                }
-                TriggerSource::Bucket(b) => {
-                    self.permission(
-                        format!("{tid}Permission"),
-                        &f,
-                        "s3.amazonaws.com",
-                        arn(&Arn::Bucket(iam::bucket_name(model, &b))),
-                    );
-                }
-                TriggerSource::Topic(tp) => {
-                    let mut p = json!({
-                        "TopicArn": {"Ref": format!("{}Topic", pascal(&tp))},
-                        "Protocol": "lambda",
-                        "Endpoint": fn_arn,
-                    });
-                    if let Some(filter) = t.get("filter") {
-                        p["FilterPolicy"] = sorted(filter.to_json());
-                        p["FilterPolicyScope"] = json!("MessageAttributes");
-                    }
-                    self.add(
-                        format!("{tid}Subscription"),
-                        json!({"Type": "AWS::SNS::Subscription", "Properties": p}),
-                    );
-                    self.permission(
-                        format!("{tid}Permission"),
-                        &f,
-                        "sns.amazonaws.com",
-                        json!({"Ref": format!("{}Topic", pascal(&tp))}),
-                    );
-                }
-                TriggerSource::Alarm(a) => {
-                    let topic = format!("{}AlarmTopic", pascal(&a));
-                    self.add(
-                        format!("{tid}Subscription"),
-                        json!({"Type": "AWS::SNS::Subscription", "Properties": {"TopicArn": {"Ref": topic}, "Protocol": "lambda", "Endpoint": fn_arn}}),
-                    );
-                    self.permission(
-                        format!("{tid}Permission"),
-                        &f,
-                        "sns.amazonaws.com",
-                        json!({"Ref": topic}),
-                    );
-                }
+                TriggerSource::Schedule(expr) => self.schedule_trigger(&w, &expr),
+                TriggerSource::Queue(q) => self.queue_trigger(&w, &q),
+                TriggerSource::Database(d) => self.database_trigger(&w, &d),
+                TriggerSource::Bucket(b) => self.bucket_trigger(&w, &b),
+                TriggerSource::Topic(tp) => self.topic_trigger(&w, &tp),
+                TriggerSource::Alarm(a) => self.alarm_trigger(&w, &a),
             }
         }
         if api {
-            let mut p = json!({
-                "Name": format!("{}-{}", model.app.name, model.stage),
-                "ProtocolType": "HTTP",
-                "Tags": tags_map(model),
-            });
-            if let Some(cors) = self.cors() {
-                p["CorsConfiguration"] = cors;
-            }
-            self.add(
-                "HttpApi".into(),
-                json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": p}),
-            );
-            self.add(
-                "HttpApiStage".into(),
-                json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApi"}, "StageName": "$default", "AutoDeploy": true, "Tags": tags_map(model)}}),
-            );
-            self.outputs.insert(
-                "HttpApiUrl".into(),
-                json!({"Description": "The HTTP API's URL", "Value": sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}".into())}),
-            );
+            self.http_api();
         }
+    }
+
+    /// An HTTP route: the Lambda integration, the route (with its authorizer) and the permission
+    /// for API Gateway to invoke the function.
+    fn http_trigger(&mut self, w: &Wiring, method: &str, path: &str) {
+        let tid = &w.tid;
+        self.add(
+            format!("{tid}Integration"),
+            json!({"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
+                "ApiId": {"Ref": "HttpApi"},
+                "IntegrationType": "AWS_PROXY",
+                "IntegrationUri": w.fn_arn(),
+                "PayloadFormatVersion": "2.0",
+            }}),
+        );
+        let mut route = json!({
+            "ApiId": {"Ref": "HttpApi"},
+            "RouteKey": format!("{method} {path}"),
+            "Target": {"Fn::Sub": format!("integrations/${{{tid}Integration}}")},
+        });
+        match w.t.str("auth") {
+            Some("iam") => route["AuthorizationType"] = json!("AWS_IAM"),
+            Some("jwt") => {
+                self.jwt_authorizer(w);
+                route["AuthorizationType"] = json!("JWT");
+                route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
+            }
+            _ => route["AuthorizationType"] = json!("NONE"),
+        }
+        self.add(
+            format!("{tid}Route"),
+            json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": route}),
+        );
+        let source = [
+            vec![
+                Piece::Text("arn:".into()),
+                Piece::Partition,
+                Piece::Text(":execute-api:".into()),
+                Piece::Region,
+            ],
+            vec![
+                Piece::Text(":".into()),
+                Piece::AccountId,
+                Piece::Text(":".into()),
+                Piece::ApiId,
+            ],
+            vec![Piece::Text(shared::route_source_path(method, path))],
+        ]
+        .concat();
+        self.permission(
+            format!("{tid}Permission"),
+            &w.f,
+            "apigateway.amazonaws.com",
+            render(&source),
+        );
+    }
+
+    /// The JWT authorizer of a route with `auth = "jwt"`.
+    fn jwt_authorizer(&mut self, w: &Wiring) {
+        let j = w.t.get("jwt").cloned().unwrap_or(Value::Null);
+        self.add(
+            format!("{}Authorizer", w.tid),
+            json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": {
+                "ApiId": {"Ref": "HttpApi"},
+                "AuthorizerType": "JWT",
+                "Name": format!("{}-{}", self.model.stage, w.t.name),
+                "IdentitySource": ["$request.header.Authorization"],
+                "JwtConfiguration": {
+                    "Issuer": j.get("issuer").map(Value::to_json).unwrap_or(json!("")),
+                    "Audience": j.get("audience").map(Value::to_json).unwrap_or(json!([])),
+                }
+            }}),
+        );
+    }
+
+    /// A schedule: an EventBridge rule targeting the function, and its permission.
+    fn schedule_trigger(&mut self, w: &Wiring, expr: &str) {
+        let model = self.model;
+        let (t, tid) = (w.t, &w.tid);
+        let mut target = json!({"Arn": w.fn_arn(), "Id": "function"});
+        if let Some(input) = t.get("input") {
+            target["Input"] = json!(sorted(input.to_json()).to_string());
+        }
+        self.add(
+            format!("{tid}Rule"),
+            json!({"Type": "AWS::Events::Rule", "Properties": {
+                "Name": model.physical_name(&t.name),
+                "ScheduleExpression": expr,
+                "State": "ENABLED",
+                "Targets": [target],
+                "Tags": tags_list(model, None),
+            }}),
+        );
+        self.permission(
+            format!("{tid}Permission"),
+            &w.f,
+            "events.amazonaws.com",
+            json!({"Fn::GetAtt": [format!("{tid}Rule"), "Arn"]}),
+        );
+    }
+
+    /// A queue: an event source mapping from the SQS queue.
+    fn queue_trigger(&mut self, w: &Wiring, queue: &str) {
+        let t = w.t;
+        let mut p = json!({
+            "FunctionName": {"Ref": function_id(&w.f)},
+            "EventSourceArn": {"Fn::GetAtt": [format!("{}Queue", pascal(queue)), "Arn"]},
+            "BatchSize": num(t.num("batch_size").unwrap_or(10.0)),
+            "Enabled": true,
+        });
+        if let Some(window) = t.num("batch_window") {
+            p["MaximumBatchingWindowInSeconds"] = num(window);
+        }
+        if let Some(c) = t.num("max_concurrency") {
+            p["ScalingConfig"] = json!({"MaximumConcurrency": num(c)});
+        }
+        if t.bool("partial_failures") == Some(true) {
+            p["FunctionResponseTypes"] = json!(["ReportBatchItemFailures"]);
+        }
+        self.add(
+            format!("{}EventSourceMapping", w.tid),
+            json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": with_tags(p, tags_list(self.model, None))}),
+        );
+    }
+
+    /// A database: an event source mapping from the DynamoDB table's stream.
+    fn database_trigger(&mut self, w: &Wiring, table: &str) {
+        let t = w.t;
+        let mut p = json!({
+            "FunctionName": {"Ref": function_id(&w.f)},
+            "EventSourceArn": {"Fn::GetAtt": [format!("{}Table", pascal(table)), "StreamArn"]},
+            "BatchSize": num(t.num("batch_size").unwrap_or(100.0)),
+            "StartingPosition": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
+            "MaximumRetryAttempts": num(t.num("retries").unwrap_or(-1.0)),
+            "Enabled": true,
+        });
+        if let Some(window) = t.num("batch_window") {
+            p["MaximumBatchingWindowInSeconds"] = num(window);
+        }
+        if let Some(dest) = t.reference("on_failure") {
+            p["DestinationConfig"] = json!({"OnFailure": {"Destination": self.target_arn(dest)}});
+        }
+        self.add(
+            format!("{}EventSourceMapping", w.tid),
+            json!({"Type": "AWS::Lambda::EventSourceMapping", "Properties": with_tags(p, tags_list(self.model, None))}),
+        );
+    }
+
+    /// A bucket: only the permission for S3 (the notification is part of the bucket).
+    fn bucket_trigger(&mut self, w: &Wiring, bucket: &str) {
+        self.permission(
+            format!("{}Permission", w.tid),
+            &w.f,
+            "s3.amazonaws.com",
+            arn(&Arn::Bucket(iam::bucket_name(self.model, bucket))),
+        );
+    }
+
+    /// A topic: a Lambda subscription (with its filter policy) and the permission for SNS.
+    fn topic_trigger(&mut self, w: &Wiring, topic: &str) {
+        let tid = &w.tid;
+        let mut p = json!({
+            "TopicArn": {"Ref": format!("{}Topic", pascal(topic))},
+            "Protocol": "lambda",
+            "Endpoint": w.fn_arn(),
+        });
+        if let Some(filter) = w.t.get("filter") {
+            p["FilterPolicy"] = sorted(filter.to_json());
+            p["FilterPolicyScope"] = json!("MessageAttributes");
+        }
+        self.add(
+            format!("{tid}Subscription"),
+            json!({"Type": "AWS::SNS::Subscription", "Properties": p}),
+        );
+        self.permission(
+            format!("{tid}Permission"),
+            &w.f,
+            "sns.amazonaws.com",
+            json!({"Ref": format!("{}Topic", pascal(topic))}),
+        );
+    }
+
+    /// An alarm: a Lambda subscription to the alarm's topic and the permission for SNS.
+    fn alarm_trigger(&mut self, w: &Wiring, alarm: &str) {
+        let tid = &w.tid;
+        let topic = format!("{}AlarmTopic", pascal(alarm));
+        self.add(
+            format!("{tid}Subscription"),
+            json!({"Type": "AWS::SNS::Subscription", "Properties": {"TopicArn": {"Ref": topic}, "Protocol": "lambda", "Endpoint": w.fn_arn()}}),
+        );
+        self.permission(
+            format!("{tid}Permission"),
+            &w.f,
+            "sns.amazonaws.com",
+            json!({"Ref": topic}),
+        );
+    }
+
+    /// The HTTP API shared by the HTTP triggers, its default stage and its URL output.
+    fn http_api(&mut self) {
+        let model = self.model;
+        let mut p = json!({
+            "Name": format!("{}-{}", model.app.name, model.stage),
+            "ProtocolType": "HTTP",
+            "Tags": tags_map(model),
+        });
+        if let Some(cors) = self.cors() {
+            p["CorsConfiguration"] = cors;
+        }
+        self.add(
+            "HttpApi".into(),
+            json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": p}),
+        );
+        self.add(
+            "HttpApiStage".into(),
+            json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApi"}, "StageName": "$default", "AutoDeploy": true, "Tags": tags_map(model)}}),
+        );
+        self.outputs.insert(
+            "HttpApiUrl".into(),
+            json!({"Description": "The HTTP API's URL", "Value": sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}".into())}),
+        );
     }
 
     fn cors(&self) -> Option<J> {

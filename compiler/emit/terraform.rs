@@ -178,6 +178,25 @@ pub fn emit(
     (super::cloudformation::to_text(doc), e.count)
 }
 
+/// A trigger being emitted, with the function it invokes.
+struct Wiring<'m> {
+    t: &'m Block,
+    /// The invoked function's block name.
+    f: String,
+}
+
+impl Wiring<'_> {
+    /// The trigger's name: the address of each of its resources.
+    fn name(&self) -> &str {
+        self.t.name.as_str()
+    }
+
+    /// The invoked function's ARN.
+    fn fn_arn(&self) -> J {
+        Emitter::fn_ref(&self.f, "arn")
+    }
+}
+
 impl<'a> Emitter<'a> {
     fn add(&mut self, ty: &str, name: &str, body: J) {
         self.count += 1;
@@ -518,6 +537,8 @@ impl<'a> Emitter<'a> {
         );
     }
 
+    /// The resources of every trigger (one helper per source kind, as in the CloudFormation
+    /// emitter), then the HTTP API when a trigger is an HTTP route.
     fn triggers(&mut self) {
         let model = self.model;
         let mut api = false;
@@ -528,163 +549,204 @@ impl<'a> Emitter<'a> {
             let Some(f) = t.reference("function").map(|a| a.name.clone()) else {
                 continue;
             };
-            let n = t.name.as_str();
-            let fn_arn = Self::fn_ref(&f, "arn");
+            let w = Wiring { t, f };
             match src {
                 TriggerSource::Http { method, path } => {
                     api = true;
-                    self.add(
-                        "aws_apigatewayv2_integration",
-                        n,
-                        json!({"api_id": "${aws_apigatewayv2_api.http.id}", "integration_type": "AWS_PROXY", "integration_uri": fn_arn, "payload_format_version": "2.0"}),
-                    );
-                    let mut route = json!({
-                        "api_id": "${aws_apigatewayv2_api.http.id}",
-                        "route_key": format!("{method} {path}"),
-                        "target": format!("integrations/${{aws_apigatewayv2_integration.{n}.id}}"),
-                    });
-                    match t.str("auth") {
-                        Some("iam") => route["authorization_type"] = json!("AWS_IAM"),
-                        Some("jwt") => {
-                            let j = t.get("jwt").cloned().unwrap_or(Value::Null);
-                            self.add(
-                                "aws_apigatewayv2_authorizer",
-                                n,
-                                json!({
-                                    "api_id": "${aws_apigatewayv2_api.http.id}",
-                                    "authorizer_type": "JWT",
-                                    "name": format!("{}-{}", model.stage, n),
-                                    "identity_sources": ["$request.header.Authorization"],
-                                    "jwt_configuration": [{
-                                        "issuer": j.get("issuer").and_then(Value::as_str).map(tf_escape).unwrap_or_default(),
-                                        "audience": j.get("audience").map(Value::to_json).unwrap_or(json!([])),
-                                    }],
-                                }),
-                            );
-                            route["authorization_type"] = json!("JWT");
-                            route["authorizer_id"] =
-                                json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
-                        }
-                        _ => route["authorization_type"] = json!("NONE"),
-                    }
-                    self.add("aws_apigatewayv2_route", n, route);
-                    let source = format!(
-                        "${{aws_apigatewayv2_api.http.execution_arn}}{}",
-                        tf_escape(&shared::route_source_path(&method, &path))
-                    );
-                    self.permission(n, &f, "apigateway.amazonaws.com", json!(source));
+                    self.http_trigger(&w, &method, &path);
                 }
-                TriggerSource::Schedule(expr) => {
-                    self.add(
-                        "aws_cloudwatch_event_rule",
-                        n,
-                        json!({"name": model.physical_name(n), "schedule_expression": expr, "state": "ENABLED"}),
-                    );
-                    let mut target = json!({"rule": format!("${{aws_cloudwatch_event_rule.{n}.name}}"), "target_id": "function", "arn": fn_arn});
-                    if let Some(input) = t.get("input") {
-                        target["input"] = json!(tf_escape(
-                            &super::cloudformation::sorted(input.to_json()).to_string()
-                        ));
-                    }
-                    self.add("aws_cloudwatch_event_target", n, target);
-                    self.permission(
-                        n,
-                        &f,
-                        "events.amazonaws.com",
-                        json!(format!("${{aws_cloudwatch_event_rule.{n}.arn}}")),
-                    );
-                }
-                TriggerSource::Queue(q) => {
-                    let mut p = json!({
-                        "function_name": fn_arn,
-                        "event_source_arn": format!("${{aws_sqs_queue.{q}.arn}}"),
-                        "batch_size": num(t.num("batch_size").unwrap_or(10.0)),
-                        "enabled": true
-                    });
-                    if let Some(w) = t.num("batch_window") {
-                        p["maximum_batching_window_in_seconds"] = num(w);
-                    }
-                    if let Some(c) = t.num("max_concurrency") {
-                        p["scaling_config"] = json!([{"maximum_concurrency": num(c)}]);
-                    }
-                    if t.bool("partial_failures") == Some(true) {
-                        p["function_response_types"] = json!(["ReportBatchItemFailures"]);
-                    }
-                    self.add("aws_lambda_event_source_mapping", n, p);
-                }
-                TriggerSource::Database(d) => {
-                    let mut p = json!({
-                        "function_name": fn_arn,
-                        "event_source_arn": format!("${{aws_dynamodb_table.{d}.stream_arn}}"),
-                        "batch_size": num(t.num("batch_size").unwrap_or(100.0)),
-                        "starting_position": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
-                        "maximum_retry_attempts": num(t.num("retries").unwrap_or(-1.0)),
-                        "enabled": true
-                    });
-                    if let Some(w) = t.num("batch_window") {
-                        p["maximum_batching_window_in_seconds"] = num(w);
-                    }
-                    if let Some(dest) = t.reference("on_failure") {
-                        p["destination_config"] =
-                            json!([{"on_failure": [{"destination_arn": self.target_arn(dest)}]}]);
-                    }
-                    self.add("aws_lambda_event_source_mapping", n, p);
-                }
-                TriggerSource::Bucket(b) => {
-                    self.permission(
-                        n,
-                        &f,
-                        "s3.amazonaws.com",
-                        json!(format!("${{aws_s3_bucket.{b}.arn}}")),
-                    );
-                }
-                TriggerSource::Topic(tp) => {
-                    let mut p = json!({"topic_arn": format!("${{aws_sns_topic.{tp}.arn}}"), "protocol": "lambda", "endpoint": fn_arn});
-                    if let Some(filter) = t.get("filter") {
-                        p["filter_policy"] = json!(tf_escape(
-                            &super::cloudformation::sorted(filter.to_json()).to_string()
-                        ));
-                        p["filter_policy_scope"] = json!("MessageAttributes");
-                    }
-                    self.add("aws_sns_topic_subscription", n, p);
-                    self.permission(
-                        n,
-                        &f,
-                        "sns.amazonaws.com",
-                        json!(format!("${{aws_sns_topic.{tp}.arn}}")),
-                    );
-                }
-                TriggerSource::Alarm(a) => {
-                    let topic = format!("${{aws_sns_topic.{a}-alarm.arn}}");
-                    self.add(
-                        "aws_sns_topic_subscription",
-                        n,
-                        json!({"topic_arn": topic, "protocol": "lambda", "endpoint": fn_arn}),
-                    );
-                    self.permission(n, &f, "sns.amazonaws.com", json!(topic));
-                }
+                TriggerSource::Schedule(expr) => self.schedule_trigger(&w, &expr),
+                TriggerSource::Queue(q) => self.queue_trigger(&w, &q),
+                TriggerSource::Database(d) => self.database_trigger(&w, &d),
+                TriggerSource::Bucket(b) => self.bucket_trigger(&w, &b),
+                TriggerSource::Topic(tp) => self.topic_trigger(&w, &tp),
+                TriggerSource::Alarm(a) => self.alarm_trigger(&w, &a),
             }
         }
         if api {
-            let mut p = json!({"name": format!("{}-{}", model.app.name, model.stage), "protocol_type": "HTTP"});
-            if let Some(c) = shared::cors(model) {
-                let mut cc = json!({"allow_origins": c.origins, "allow_methods": c.methods, "allow_headers": c.headers});
-                if let Some(m) = c.max_age {
-                    cc["max_age"] = num(m);
-                }
-                p["cors_configuration"] = json!([cc]);
-            }
-            self.add("aws_apigatewayv2_api", "http", p);
-            self.add(
-                "aws_apigatewayv2_stage",
-                "http",
-                json!({"api_id": "${aws_apigatewayv2_api.http.id}", "name": "$default", "auto_deploy": true}),
-            );
-            self.outputs.insert(
-                "http-api-url".into(),
-                json!({"description": "The HTTP API's URL", "value": render(model, &shared::http_url_pieces())}),
-            );
+            self.http_api();
         }
+    }
+
+    /// An HTTP route: the Lambda integration, the route (with its authorizer) and the permission
+    /// for API Gateway to invoke the function.
+    fn http_trigger(&mut self, w: &Wiring, method: &str, path: &str) {
+        let n = w.name();
+        self.add(
+            "aws_apigatewayv2_integration",
+            n,
+            json!({"api_id": "${aws_apigatewayv2_api.http.id}", "integration_type": "AWS_PROXY", "integration_uri": w.fn_arn(), "payload_format_version": "2.0"}),
+        );
+        let mut route = json!({
+            "api_id": "${aws_apigatewayv2_api.http.id}",
+            "route_key": format!("{method} {path}"),
+            "target": format!("integrations/${{aws_apigatewayv2_integration.{n}.id}}"),
+        });
+        match w.t.str("auth") {
+            Some("iam") => route["authorization_type"] = json!("AWS_IAM"),
+            Some("jwt") => {
+                self.jwt_authorizer(w);
+                route["authorization_type"] = json!("JWT");
+                route["authorizer_id"] = json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
+            }
+            _ => route["authorization_type"] = json!("NONE"),
+        }
+        self.add("aws_apigatewayv2_route", n, route);
+        let source = format!(
+            "${{aws_apigatewayv2_api.http.execution_arn}}{}",
+            tf_escape(&shared::route_source_path(method, path))
+        );
+        self.permission(n, &w.f, "apigateway.amazonaws.com", json!(source));
+    }
+
+    /// The JWT authorizer of a route with `auth = "jwt"`.
+    fn jwt_authorizer(&mut self, w: &Wiring) {
+        let n = w.name();
+        let j = w.t.get("jwt").cloned().unwrap_or(Value::Null);
+        self.add(
+            "aws_apigatewayv2_authorizer",
+            n,
+            json!({
+                "api_id": "${aws_apigatewayv2_api.http.id}",
+                "authorizer_type": "JWT",
+                "name": format!("{}-{}", self.model.stage, n),
+                "identity_sources": ["$request.header.Authorization"],
+                "jwt_configuration": [{
+                    "issuer": j.get("issuer").and_then(Value::as_str).map(tf_escape).unwrap_or_default(),
+                    "audience": j.get("audience").map(Value::to_json).unwrap_or(json!([])),
+                }],
+            }),
+        );
+    }
+
+    /// A schedule: an EventBridge rule, its target (the function) and the permission.
+    fn schedule_trigger(&mut self, w: &Wiring, expr: &str) {
+        let n = w.name();
+        self.add(
+            "aws_cloudwatch_event_rule",
+            n,
+            json!({"name": self.model.physical_name(n), "schedule_expression": expr, "state": "ENABLED"}),
+        );
+        let mut target = json!({"rule": format!("${{aws_cloudwatch_event_rule.{n}.name}}"), "target_id": "function", "arn": w.fn_arn()});
+        if let Some(input) = w.t.get("input") {
+            target["input"] = json!(tf_escape(
+                &super::cloudformation::sorted(input.to_json()).to_string()
+            ));
+        }
+        self.add("aws_cloudwatch_event_target", n, target);
+        self.permission(
+            n,
+            &w.f,
+            "events.amazonaws.com",
+            json!(format!("${{aws_cloudwatch_event_rule.{n}.arn}}")),
+        );
+    }
+
+    /// A queue: an event source mapping from the SQS queue.
+    fn queue_trigger(&mut self, w: &Wiring, queue: &str) {
+        let t = w.t;
+        let mut p = json!({
+            "function_name": w.fn_arn(),
+            "event_source_arn": format!("${{aws_sqs_queue.{queue}.arn}}"),
+            "batch_size": num(t.num("batch_size").unwrap_or(10.0)),
+            "enabled": true
+        });
+        if let Some(window) = t.num("batch_window") {
+            p["maximum_batching_window_in_seconds"] = num(window);
+        }
+        if let Some(c) = t.num("max_concurrency") {
+            p["scaling_config"] = json!([{"maximum_concurrency": num(c)}]);
+        }
+        if t.bool("partial_failures") == Some(true) {
+            p["function_response_types"] = json!(["ReportBatchItemFailures"]);
+        }
+        self.add("aws_lambda_event_source_mapping", w.name(), p);
+    }
+
+    /// A database: an event source mapping from the DynamoDB table's stream.
+    fn database_trigger(&mut self, w: &Wiring, table: &str) {
+        let t = w.t;
+        let mut p = json!({
+            "function_name": w.fn_arn(),
+            "event_source_arn": format!("${{aws_dynamodb_table.{table}.stream_arn}}"),
+            "batch_size": num(t.num("batch_size").unwrap_or(100.0)),
+            "starting_position": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
+            "maximum_retry_attempts": num(t.num("retries").unwrap_or(-1.0)),
+            "enabled": true
+        });
+        if let Some(window) = t.num("batch_window") {
+            p["maximum_batching_window_in_seconds"] = num(window);
+        }
+        if let Some(dest) = t.reference("on_failure") {
+            p["destination_config"] =
+                json!([{"on_failure": [{"destination_arn": self.target_arn(dest)}]}]);
+        }
+        self.add("aws_lambda_event_source_mapping", w.name(), p);
+    }
+
+    /// A bucket: only the permission for S3 (the notification is part of the bucket).
+    fn bucket_trigger(&mut self, w: &Wiring, bucket: &str) {
+        self.permission(
+            w.name(),
+            &w.f,
+            "s3.amazonaws.com",
+            json!(format!("${{aws_s3_bucket.{bucket}.arn}}")),
+        );
+    }
+
+    /// A topic: a Lambda subscription (with its filter policy) and the permission for SNS.
+    fn topic_trigger(&mut self, w: &Wiring, topic: &str) {
+        let n = w.name();
+        let mut p = json!({"topic_arn": format!("${{aws_sns_topic.{topic}.arn}}"), "protocol": "lambda", "endpoint": w.fn_arn()});
+        if let Some(filter) = w.t.get("filter") {
+            p["filter_policy"] = json!(tf_escape(
+                &super::cloudformation::sorted(filter.to_json()).to_string()
+            ));
+            p["filter_policy_scope"] = json!("MessageAttributes");
+        }
+        self.add("aws_sns_topic_subscription", n, p);
+        self.permission(
+            n,
+            &w.f,
+            "sns.amazonaws.com",
+            json!(format!("${{aws_sns_topic.{topic}.arn}}")),
+        );
+    }
+
+    /// An alarm: a Lambda subscription to the alarm's topic and the permission for SNS.
+    fn alarm_trigger(&mut self, w: &Wiring, alarm: &str) {
+        let n = w.name();
+        let topic = format!("${{aws_sns_topic.{alarm}-alarm.arn}}");
+        self.add(
+            "aws_sns_topic_subscription",
+            n,
+            json!({"topic_arn": topic, "protocol": "lambda", "endpoint": w.fn_arn()}),
+        );
+        self.permission(n, &w.f, "sns.amazonaws.com", json!(topic));
+    }
+
+    /// The HTTP API shared by the HTTP triggers, its default stage and its URL output.
+    fn http_api(&mut self) {
+        let model = self.model;
+        let mut p =
+            json!({"name": format!("{}-{}", model.app.name, model.stage), "protocol_type": "HTTP"});
+        if let Some(c) = shared::cors(model) {
+            let mut cc = json!({"allow_origins": c.origins, "allow_methods": c.methods, "allow_headers": c.headers});
+            if let Some(m) = c.max_age {
+                cc["max_age"] = num(m);
+            }
+            p["cors_configuration"] = json!([cc]);
+        }
+        self.add("aws_apigatewayv2_api", "http", p);
+        self.add(
+            "aws_apigatewayv2_stage",
+            "http",
+            json!({"api_id": "${aws_apigatewayv2_api.http.id}", "name": "$default", "auto_deploy": true}),
+        );
+        self.outputs.insert(
+            "http-api-url".into(),
+            json!({"description": "The HTTP API's URL", "value": render(model, &shared::http_url_pieces())}),
+        );
     }
 
     fn outputs(&mut self) {

@@ -15,7 +15,8 @@
 use super::value::{fmt_number, suggest, Addr, Part, RefKind, Value};
 use crate::diagnostics::{Diagnostic, FileId, Span};
 use hcl_edit::expr::{
-    BinaryOperator, Expression, FuncCall, ObjectKey, TraversalOperator, UnaryOperator,
+    BinaryOp, BinaryOperator, Conditional, Expression, ForExpr, FuncCall, Object, ObjectKey,
+    TraversalOperator, UnaryOp, UnaryOperator,
 };
 use hcl_edit::template::{Directive, Element, Template};
 use indexmap::IndexMap;
@@ -34,6 +35,9 @@ impl From<Diagnostic> for EvalError {
 }
 
 pub type EvalResult = Result<Value, EvalError>;
+
+/// A traversal's operators (`.attr`, `[index]`, splats).
+type Ops = [hcl_edit::Decorated<TraversalOperator>];
 
 /// A local's definition: the file it is in, its expression and the span of its name.
 pub struct LocalDef<'a> {
@@ -295,32 +299,7 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::List(out))
             }
-            Expression::Object(o) => {
-                let mut out = IndexMap::new();
-                for (k, v) in o.iter() {
-                    let key = match k {
-                        ObjectKey::Ident(i) => i.value().to_string(),
-                        ObjectKey::Expression(e) => match self.eval(e)? {
-                            Value::String(s) => s,
-                            Value::Number(n) => fmt_number(n),
-                            Value::Bool(b) => b.to_string(),
-                            other => {
-                                return Err(err(
-                                    "type-mismatch",
-                                    self.span(e),
-                                    format!(
-                                        "an object key must be a string, found {}",
-                                        other.describe()
-                                    ),
-                                ))
-                            }
-                        },
-                    };
-                    let val = self.eval(v.expr())?;
-                    out.insert(key, val);
-                }
-                Ok(Value::Object(out))
-            }
+            Expression::Object(o) => self.object(o),
             Expression::StringTemplate(t) => self.template(t),
             Expression::HeredocTemplate(h) => {
                 let mut h = (**h).clone();
@@ -328,140 +307,191 @@ impl<'a> Evaluator<'a> {
                 self.template(&h.template)
             }
             Expression::Parenthesis(p) => self.eval(p.inner()),
-            Expression::Variable(v) => {
-                let name = v.value().as_str();
-                for scope in self.scopes.iter().rev() {
-                    if let Some(val) = scope.get(name) {
-                        return Ok(val.clone());
-                    }
-                }
-                if ROOTS.contains(&name) {
-                    return Err(Diagnostic::error(
-                        "unresolved-reference",
-                        span,
-                        format!("`{name}` needs an attribute: write `{name}.NAME`"),
-                    )
-                    .into());
-                }
-                let mut cands: Vec<&str> = ROOTS.to_vec();
-                let scope_names: Vec<String> =
-                    self.scopes.iter().flat_map(|s| s.keys().cloned()).collect();
-                cands.extend(scope_names.iter().map(String::as_str));
-                let s = suggest(name, cands);
-                Err(unresolved(span, name, "unknown name", s, name))
-            }
-            Expression::Conditional(c) => {
-                let cond = self.eval(&c.cond_expr)?;
-                match cond {
-                    Value::Bool(true) => self.eval(&c.true_expr),
-                    Value::Bool(false) => self.eval(&c.false_expr),
-                    Value::Deploy(_) => Err(deploy_time_error(
-                        self.span(&c.cond_expr),
-                        "a condition cannot test",
-                    )),
-                    other => Err(err(
-                        "type-mismatch",
-                        self.span(&c.cond_expr),
-                        format!("a condition must be a bool, found {}", other.describe()),
-                    )),
-                }
-            }
+            Expression::Variable(v) => self.variable(v.value().as_str(), span),
+            Expression::Conditional(c) => self.conditional(c),
             Expression::FuncCall(f) => self.call(f, span),
             Expression::Traversal(t) => self.traversal(&t.expr, &t.operators, span),
-            Expression::UnaryOp(u) => {
-                let v = self.eval(&u.expr)?;
-                match (u.operator.value(), v) {
-                    (UnaryOperator::Neg, Value::Number(n)) => Ok(Value::Number(-n)),
-                    (UnaryOperator::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
-                    (_, Value::Deploy(_)) => Err(deploy_time_error(span, "an operator cannot use")),
-                    (op, v) => Err(err(
+            Expression::UnaryOp(u) => self.unary(u, span),
+            Expression::BinaryOp(b) => self.binary_op(b, span),
+            Expression::ForExpr(f) => self.for_expr(f),
+        }
+    }
+
+    /// An object literal: keys and values evaluated in order.
+    fn object(&mut self, o: &Object) -> EvalResult {
+        let mut out = IndexMap::new();
+        for (k, v) in o.iter() {
+            let key = self.object_key(k)?;
+            let val = self.eval(v.expr())?;
+            out.insert(key, val);
+        }
+        Ok(Value::Object(out))
+    }
+
+    /// An object key: an identifier, or an expression giving a string (numbers and bools are
+    /// converted).
+    fn object_key(&mut self, k: &ObjectKey) -> Result<String, EvalError> {
+        Ok(match k {
+            ObjectKey::Ident(i) => i.value().to_string(),
+            ObjectKey::Expression(e) => match self.eval(e)? {
+                Value::String(s) => s,
+                Value::Number(n) => fmt_number(n),
+                Value::Bool(b) => b.to_string(),
+                other => {
+                    return Err(err(
                         "type-mismatch",
-                        span,
-                        format!(
-                            "`{}` needs a {}, found {}",
-                            match op {
-                                UnaryOperator::Neg => "-",
-                                UnaryOperator::Not => "!",
-                            },
-                            match op {
-                                UnaryOperator::Neg => "number",
-                                UnaryOperator::Not => "bool",
-                            },
-                            v.describe()
-                        ),
-                    )),
+                        self.span(e),
+                        format!("an object key must be a string, found {}", other.describe()),
+                    ))
                 }
-            }
-            Expression::BinaryOp(b) => {
-                let op = *b.operator.value();
-                let l = self.eval(&b.lhs_expr)?;
-                // `&&` and `||` short-circuit.
-                if op == BinaryOperator::And || op == BinaryOperator::Or {
-                    let lb = self.want_bool(&l, self.span(&b.lhs_expr), op)?;
-                    if (op == BinaryOperator::And && !lb) || (op == BinaryOperator::Or && lb) {
-                        return Ok(Value::Bool(lb));
-                    }
-                    let r = self.eval(&b.rhs_expr)?;
-                    let rb = self.want_bool(&r, self.span(&b.rhs_expr), op)?;
-                    return Ok(Value::Bool(rb));
-                }
-                let r = self.eval(&b.rhs_expr)?;
-                binary(
-                    op,
-                    l,
-                    r,
-                    span,
-                    self.span(&b.lhs_expr),
-                    self.span(&b.rhs_expr),
-                )
-            }
-            Expression::ForExpr(f) => {
-                let coll = self.eval(&f.intro.collection_expr)?;
-                let items: Vec<(Value, Value)> = match coll {
-                    Value::List(l) => l
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, v)| (Value::Number(i as f64), v))
-                        .collect(),
-                    Value::Object(o) => o.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-                    other => {
-                        return Err(err(
-                            "type-mismatch",
-                            self.span(&f.intro.collection_expr),
-                            format!(
-                                "`for` needs a list or an object, found {}",
-                                other.describe()
-                            ),
-                        ))
-                    }
-                };
-                let key_var = f.intro.key_var.as_ref().map(|k| k.value().to_string());
-                let value_var = f.intro.value_var.value().to_string();
-                let mut list = Vec::new();
-                let mut obj: IndexMap<String, Value> = IndexMap::new();
-                for (k, v) in items {
-                    let mut scope = HashMap::new();
-                    if let Some(kv) = &key_var {
-                        scope.insert(kv.clone(), k);
-                    }
-                    scope.insert(value_var.clone(), v);
-                    self.scopes.push(scope);
-                    let r = self.for_item(f, &mut list, &mut obj);
-                    self.scopes.pop();
-                    r?;
-                }
-                if f.key_expr.is_some() {
-                    Ok(Value::Object(obj))
-                } else {
-                    Ok(Value::List(list))
-                }
+            },
+        })
+    }
+
+    /// A bare name: a variable of an enclosing `for`, else an error (a root such as `var` needs
+    /// an attribute).
+    fn variable(&self, name: &str, span: Span) -> EvalResult {
+        for scope in self.scopes.iter().rev() {
+            if let Some(val) = scope.get(name) {
+                return Ok(val.clone());
             }
         }
+        if ROOTS.contains(&name) {
+            return Err(Diagnostic::error(
+                "unresolved-reference",
+                span,
+                format!("`{name}` needs an attribute: write `{name}.NAME`"),
+            )
+            .into());
+        }
+        let mut cands: Vec<&str> = ROOTS.to_vec();
+        let scope_names: Vec<String> = self.scopes.iter().flat_map(|s| s.keys().cloned()).collect();
+        cands.extend(scope_names.iter().map(String::as_str));
+        let s = suggest(name, cands);
+        Err(unresolved(span, name, "unknown name", s, name))
+    }
+
+    /// `cond ? a : b`: only the chosen branch is evaluated.
+    fn conditional(&mut self, c: &Conditional) -> EvalResult {
+        let cond = self.eval(&c.cond_expr)?;
+        match cond {
+            Value::Bool(true) => self.eval(&c.true_expr),
+            Value::Bool(false) => self.eval(&c.false_expr),
+            Value::Deploy(_) => Err(deploy_time_error(
+                self.span(&c.cond_expr),
+                "a condition cannot test",
+            )),
+            other => Err(err(
+                "type-mismatch",
+                self.span(&c.cond_expr),
+                format!("a condition must be a bool, found {}", other.describe()),
+            )),
+        }
+    }
+
+    /// `-x` and `!x`.
+    fn unary(&mut self, u: &UnaryOp, span: Span) -> EvalResult {
+        let v = self.eval(&u.expr)?;
+        match (u.operator.value(), v) {
+            (UnaryOperator::Neg, Value::Number(n)) => Ok(Value::Number(-n)),
+            (UnaryOperator::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+            (_, Value::Deploy(_)) => Err(deploy_time_error(span, "an operator cannot use")),
+            (op, v) => Err(err(
+                "type-mismatch",
+                span,
+                format!(
+                    "`{}` needs a {}, found {}",
+                    match op {
+                        UnaryOperator::Neg => "-",
+                        UnaryOperator::Not => "!",
+                    },
+                    match op {
+                        UnaryOperator::Neg => "number",
+                        UnaryOperator::Not => "bool",
+                    },
+                    v.describe()
+                ),
+            )),
+        }
+    }
+
+    /// A binary operation: arithmetic, comparison or logic.
+    fn binary_op(&mut self, b: &BinaryOp, span: Span) -> EvalResult {
+        let op = *b.operator.value();
+        let l = self.eval(&b.lhs_expr)?;
+        // `&&` and `||` short-circuit.
+        if op == BinaryOperator::And || op == BinaryOperator::Or {
+            let lb = self.want_bool(&l, self.span(&b.lhs_expr), op)?;
+            if (op == BinaryOperator::And && !lb) || (op == BinaryOperator::Or && lb) {
+                return Ok(Value::Bool(lb));
+            }
+            let r = self.eval(&b.rhs_expr)?;
+            let rb = self.want_bool(&r, self.span(&b.rhs_expr), op)?;
+            return Ok(Value::Bool(rb));
+        }
+        let r = self.eval(&b.rhs_expr)?;
+        binary(
+            op,
+            l,
+            r,
+            span,
+            self.span(&b.lhs_expr),
+            self.span(&b.rhs_expr),
+        )
+    }
+
+    /// `[for k, v in coll : …]` / `{for k, v in coll : k => …}`: each item evaluated in a scope
+    /// holding the loop variables.
+    fn for_expr(&mut self, f: &ForExpr) -> EvalResult {
+        let items = self.for_collection(f)?;
+        let key_var = f.intro.key_var.as_ref().map(|k| k.value().to_string());
+        let value_var = f.intro.value_var.value().to_string();
+        let mut list = Vec::new();
+        let mut obj: IndexMap<String, Value> = IndexMap::new();
+        for (k, v) in items {
+            let mut scope = HashMap::new();
+            if let Some(kv) = &key_var {
+                scope.insert(kv.clone(), k);
+            }
+            scope.insert(value_var.clone(), v);
+            self.scopes.push(scope);
+            let r = self.for_item(f, &mut list, &mut obj);
+            self.scopes.pop();
+            r?;
+        }
+        if f.key_expr.is_some() {
+            Ok(Value::Object(obj))
+        } else {
+            Ok(Value::List(list))
+        }
+    }
+
+    /// The (key, value) pairs a `for` iterates: a list's (index, item), an object's entries.
+    fn for_collection(&mut self, f: &ForExpr) -> Result<Vec<(Value, Value)>, EvalError> {
+        let coll = self.eval(&f.intro.collection_expr)?;
+        Ok(match coll {
+            Value::List(l) => l
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Number(i as f64), v))
+                .collect(),
+            Value::Object(o) => o.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
+            other => {
+                return Err(err(
+                    "type-mismatch",
+                    self.span(&f.intro.collection_expr),
+                    format!(
+                        "`for` needs a list or an object, found {}",
+                        other.describe()
+                    ),
+                ))
+            }
+        })
     }
 
     fn for_item(
         &mut self,
-        f: &hcl_edit::expr::ForExpr,
+        f: &ForExpr,
         list: &mut Vec<Value>,
         obj: &mut IndexMap<String, Value>,
     ) -> Result<(), EvalError> {
@@ -627,25 +657,9 @@ impl<'a> Evaluator<'a> {
         Ok(())
     }
 
-    fn traversal(
-        &mut self,
-        root: &Expression,
-        ops: &[hcl_edit::Decorated<TraversalOperator>],
-        span: Span,
-    ) -> EvalResult {
+    fn traversal(&mut self, root: &Expression, ops: &Ops, span: Span) -> EvalResult {
         // A scoped variable (from a `for`) or any non-identifier expression: plain indexing.
-        let root_name = match root {
-            Expression::Variable(v) => {
-                let n = v.value().as_str();
-                if self.scopes.iter().any(|s| s.contains_key(n)) {
-                    None
-                } else {
-                    Some(n.to_string())
-                }
-            }
-            _ => None,
-        };
-        let Some(root_name) = root_name else {
+        let Some(root_name) = self.named_root(root) else {
             let v = self.eval(root)?;
             return self.apply_ops(v, ops, 0);
         };
@@ -666,53 +680,12 @@ impl<'a> Evaluator<'a> {
             end: attr_span.end,
         };
         match root_name.as_str() {
-            "var" => {
-                if let Some(v) = self.env.vars.get(&attr) {
-                    let v = v.clone();
-                    return self.apply_ops(v, ops, 1);
-                }
-                if self.env.declared_vars.contains_key(&attr) {
-                    // Declared without a value: `missing-variable` is reported at the declaration.
-                    return Err(EvalError::Reported);
-                }
-                let cands: Vec<&str> = self.env.declared_vars.keys().map(String::as_str).collect();
-                let s = suggest(&attr, cands).map(|s| format!("var.{s}"));
-                Err(unresolved(
-                    head_span,
-                    &format!("var.{attr}"),
-                    "no `variable` block declares it",
-                    s,
-                    &attr,
-                ))
-            }
+            "var" => self.var_ref(&attr, ops, head_span),
             "local" => {
                 let v = self.local(&attr, head_span)?;
                 self.apply_ops(v, ops, 1)
             }
-            "app" => {
-                let v = match attr.as_str() {
-                    "name" => self.env.app_name.map(|s| Value::String(s.to_string())),
-                    "stage" => self.env.app_stage.map(|s| Value::String(s.to_string())),
-                    _ => {
-                        let s = suggest(&attr, ["name", "stage"]).map(|s| format!("app.{s}"));
-                        return Err(unresolved(
-                            head_span,
-                            &format!("app.{attr}"),
-                            "only `app.name` and `app.stage` can be read",
-                            s,
-                            &attr,
-                        ));
-                    }
-                };
-                match v {
-                    Some(v) => self.apply_ops(v, ops, 1),
-                    None => Err(err(
-                        "cycle",
-                        head_span,
-                        format!("`app.{attr}` cannot be used here: it is not known yet (the app block's own name and stage are being evaluated)"),
-                    )),
-                }
-            }
+            "app" => self.app_ref(&attr, ops, head_span),
             "module" => Err(Diagnostic::error(
                 "unresolved-reference",
                 head_span,
@@ -734,88 +707,156 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::Deploy(vec![Part::HttpUrl]))
             }
-            kind_name => {
-                let Some(kind) = RefKind::parse(kind_name) else {
-                    let s = suggest(kind_name, ROOTS.iter().copied());
-                    return Err(unresolved(
-                        self.span(root),
-                        kind_name,
-                        "unknown name",
-                        s,
-                        kind_name,
-                    ));
-                };
-                let declared = self.env.blocks.get(&kind);
-                if !declared.is_some_and(|m| m.contains_key(&attr)) {
-                    let cands: Vec<&str> = declared
-                        .map(|m| m.keys().map(String::as_str).collect())
-                        .unwrap_or_default();
-                    let s = suggest(&attr, cands).map(|s| format!("{kind_name}.{s}"));
-                    let mut other_kinds = Vec::new();
-                    for k in RefKind::ALL {
-                        if k != kind
-                            && self
-                                .env
-                                .blocks
-                                .get(&k)
-                                .is_some_and(|m| m.contains_key(&attr))
-                        {
-                            other_kinds.push(format!("{}.{attr}", k.as_str()));
-                        }
-                    }
-                    let why = format!("no `{kind_name} \"{attr}\"` block is declared");
-                    let s = s.or_else(|| other_kinds.first().cloned());
-                    return Err(unresolved(
-                        head_span,
-                        &format!("{kind_name}.{attr}"),
-                        &why,
-                        s,
-                        &attr,
-                    ));
-                }
-                let addr = Addr {
-                    kind,
-                    name: attr.clone(),
-                };
-                match ops.get(1).map(|o| (o.value(), self.span(o))) {
-                    None => Ok(Value::Ref(addr)),
-                    Some((TraversalOperator::GetAttr(a), a_span)) => {
-                        let a = a.value().to_string();
-                        if !kind.deploy_attrs().contains(&a.as_str()) {
-                            let s = suggest(&a, kind.deploy_attrs().iter().copied())
-                                .map(|s| format!("{addr}.{s}"));
-                            return Err(Diagnostic::error(
-                                "unresolved-reference",
-                                Span {
-                                    file: self.file,
-                                    start: span.start,
-                                    end: a_span.end,
-                                },
-                                format!(
-                                    "{addr} has no attribute `{a}` (a {kind_name} has {})",
-                                    kind.deploy_attrs()
-                                        .iter()
-                                        .map(|s| format!("`{s}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                ),
-                            )
-                            .with_help_opt(s.map(|s| format!("did you mean `{s}`?")))
-                            .into());
-                        }
-                        if ops.len() > 2 {
-                            return Err(deploy_time_error(span, "cannot index into"));
-                        }
-                        Ok(Value::Deploy(vec![Part::Attr(addr, a)]))
-                    }
-                    Some((_, _)) => Err(err(
-                        "type-mismatch",
-                        span,
-                        format!("{addr} is a reference to a block; it cannot be indexed"),
-                    )),
+            kind_name => self.block_ref(root, kind_name, &attr, ops, span, head_span),
+        }
+    }
+
+    /// The name a traversal starts with (`var`, `queue`, …), unless the root is a variable of an
+    /// enclosing `for` or not an identifier at all.
+    fn named_root(&self, root: &Expression) -> Option<String> {
+        match root {
+            Expression::Variable(v) => {
+                let n = v.value().as_str();
+                if self.scopes.iter().any(|s| s.contains_key(n)) {
+                    None
+                } else {
+                    Some(n.to_string())
                 }
             }
+            _ => None,
         }
+    }
+
+    /// `var.NAME…`: a variable's value (one declared without a value was already reported).
+    fn var_ref(&mut self, attr: &str, ops: &Ops, head_span: Span) -> EvalResult {
+        if let Some(v) = self.env.vars.get(attr) {
+            let v = v.clone();
+            return self.apply_ops(v, ops, 1);
+        }
+        if self.env.declared_vars.contains_key(attr) {
+            // Declared without a value: `missing-variable` is reported at the declaration.
+            return Err(EvalError::Reported);
+        }
+        let cands: Vec<&str> = self.env.declared_vars.keys().map(String::as_str).collect();
+        let s = suggest(attr, cands).map(|s| format!("var.{s}"));
+        Err(unresolved(
+            head_span,
+            &format!("var.{attr}"),
+            "no `variable` block declares it",
+            s,
+            attr,
+        ))
+    }
+
+    /// `app.name` / `app.stage` (unknown while the app block itself is evaluated).
+    fn app_ref(&mut self, attr: &str, ops: &Ops, head_span: Span) -> EvalResult {
+        let v = match attr {
+            "name" => self.env.app_name.map(|s| Value::String(s.to_string())),
+            "stage" => self.env.app_stage.map(|s| Value::String(s.to_string())),
+            _ => {
+                let s = suggest(attr, ["name", "stage"]).map(|s| format!("app.{s}"));
+                return Err(unresolved(
+                    head_span,
+                    &format!("app.{attr}"),
+                    "only `app.name` and `app.stage` can be read",
+                    s,
+                    attr,
+                ));
+            }
+        };
+        match v {
+            Some(v) => self.apply_ops(v, ops, 1),
+            None => Err(err(
+                "cycle",
+                head_span,
+                format!("`app.{attr}` cannot be used here: it is not known yet (the app block's own name and stage are being evaluated)"),
+            )),
+        }
+    }
+
+    /// `KIND.NAME`: a reference to a declared block, or `KIND.NAME.ATTR`, one of its deploy-time
+    /// attributes.
+    fn block_ref(
+        &self,
+        root: &Expression,
+        kind_name: &str,
+        attr: &str,
+        ops: &Ops,
+        span: Span,
+        head_span: Span,
+    ) -> EvalResult {
+        let Some(kind) = RefKind::parse(kind_name) else {
+            let s = suggest(kind_name, ROOTS.iter().copied());
+            return Err(unresolved(
+                self.span(root),
+                kind_name,
+                "unknown name",
+                s,
+                kind_name,
+            ));
+        };
+        let declared = self.env.blocks.get(&kind);
+        if !declared.is_some_and(|m| m.contains_key(attr)) {
+            return Err(self.undeclared_block(kind, kind_name, attr, head_span));
+        }
+        let addr = Addr {
+            kind,
+            name: attr.to_string(),
+        };
+        match ops.get(1).map(|o| (o.value(), self.span(o))) {
+            None => Ok(Value::Ref(addr)),
+            Some((TraversalOperator::GetAttr(a), a_span)) => {
+                let a = a.value().to_string();
+                let attr_span = Span {
+                    file: self.file,
+                    start: span.start,
+                    end: a_span.end,
+                };
+                if !kind.deploy_attrs().contains(&a.as_str()) {
+                    return Err(unknown_block_attr(&addr, kind_name, &a, attr_span));
+                }
+                if ops.len() > 2 {
+                    return Err(deploy_time_error(span, "cannot index into"));
+                }
+                Ok(Value::Deploy(vec![Part::Attr(addr, a)]))
+            }
+            Some((_, _)) => Err(err(
+                "type-mismatch",
+                span,
+                format!("{addr} is a reference to a block; it cannot be indexed"),
+            )),
+        }
+    }
+
+    /// `KIND.NAME` where no such block is declared: suggests a close name of the same kind, else
+    /// the same name of another kind.
+    fn undeclared_block(
+        &self,
+        kind: RefKind,
+        kind_name: &str,
+        attr: &str,
+        head_span: Span,
+    ) -> EvalError {
+        let declared = self.env.blocks.get(&kind);
+        let cands: Vec<&str> = declared
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let s = suggest(attr, cands).map(|s| format!("{kind_name}.{s}"));
+        let mut other_kinds = Vec::new();
+        for k in RefKind::ALL {
+            if k != kind
+                && self
+                    .env
+                    .blocks
+                    .get(&k)
+                    .is_some_and(|m| m.contains_key(attr))
+            {
+                other_kinds.push(format!("{}.{attr}", k.as_str()));
+            }
+        }
+        let why = format!("no `{kind_name} \"{attr}\"` block is declared");
+        let s = s.or_else(|| other_kinds.first().cloned());
+        unresolved(head_span, &format!("{kind_name}.{attr}"), &why, s, attr)
     }
 
     fn apply_ops(
@@ -985,6 +1026,26 @@ fn unresolved(
         ));
     }
     d.into()
+}
+
+/// `KIND.NAME.ATTR` where a block of that kind has no deploy-time attribute `ATTR`.
+fn unknown_block_attr(addr: &Addr, kind_name: &str, a: &str, span: Span) -> EvalError {
+    let kind = addr.kind;
+    let s = suggest(a, kind.deploy_attrs().iter().copied()).map(|s| format!("{addr}.{s}"));
+    Diagnostic::error(
+        "unresolved-reference",
+        span,
+        format!(
+            "{addr} has no attribute `{a}` (a {kind_name} has {})",
+            kind.deploy_attrs()
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    )
+    .with_help_opt(s.map(|s| format!("did you mean `{s}`?")))
+    .into()
 }
 
 fn push_lit(parts: &mut Vec<Part>, s: &str) {

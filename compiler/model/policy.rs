@@ -30,7 +30,7 @@ use super::eval::{EvalError, Evaluator};
 use super::{sp, value, Block, BlockKind, Model, Part, TriggerSource, Value};
 use crate::diagnostics::{Diagnostic, FileId, Severity, Span};
 use hcl_edit::expr::{Expression, TraversalOperator};
-use hcl_edit::structure::{Block as HclBlock, Structure};
+use hcl_edit::structure::{Attribute, Block as HclBlock, Structure};
 use hcl_edit::visit::{visit_traversal, Visit};
 use indexmap::IndexMap;
 
@@ -72,15 +72,10 @@ pub(super) fn lower<'a>(
     ev: &mut Evaluator,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Policy<'a>> {
-    let mut kind = None;
-    let mut message = None;
-    let mut deny = true;
-    let mut condition = None;
-    let mut when = None;
-    let mut ok = true;
+    let mut attrs = PolicyAttrs::new(file);
     for st in b.body.iter() {
-        let attr = match st {
-            Structure::Attribute(a) => a,
+        match st {
+            Structure::Attribute(a) => attrs.read(a, ev, diags),
             Structure::Block(nb) => {
                 diags.push(
                     Diagnostic::error(
@@ -93,79 +88,79 @@ pub(super) fn lower<'a>(
                     )
                     .with_help(format!("a policy has the attributes {}", ATTRS.join(", "))),
                 );
-                ok = false;
-                continue;
+                attrs.ok = false;
             }
-        };
-        let key = attr.key.value().as_str();
-        let vspan = sp(file, &attr.value);
-        let string =
-            |ev: &mut Evaluator, diags: &mut Vec<Diagnostic>| match ev.eval_in(file, &attr.value) {
-                Ok(Value::String(s)) => Some(s),
-                Ok(other) => {
-                    diags.push(Diagnostic::error(
-                        "type-mismatch",
-                        vspan,
-                        format!("`{key}` must be a string, found {}", other.describe()),
-                    ));
-                    None
-                }
-                Err(EvalError::Diag(d)) => {
-                    diags.push(*d);
-                    None
-                }
-                Err(EvalError::Reported) => None,
-            };
-        match key {
-            "for" => match string(ev, diags) {
-                Some(s) if POLICY_KINDS.contains(&s.as_str()) => {
-                    kind = BlockKind::parse(&s);
-                }
-                Some(s) => {
-                    diags.push(
-                        Diagnostic::error(
-                            "invalid-value",
-                            vspan,
-                            format!("a policy cannot be for `{s}`"),
-                        )
-                        .with_help(
-                            match value::suggest(&s, POLICY_KINDS.iter().copied()) {
-                                Some(k) => format!("did you mean \"{k}\"?"),
-                                None => format!("`for` is one of {}", POLICY_KINDS.join(", ")),
-                            },
-                        ),
-                    );
-                    ok = false;
-                }
-                None => ok = false,
+        }
+    }
+    if !has_required_attributes(name, header, b, attrs.condition.is_some(), diags) {
+        attrs.ok = false;
+    }
+    let (condition, condition_span) = attrs.condition?;
+    let kind = attrs.kind?;
+    if !attrs.ok {
+        return None;
+    }
+    let policy = Policy {
+        info: PolicyInfo {
+            name: name.to_string(),
+            message: attrs
+                .message
+                .unwrap_or_else(|| format!("policy \"{name}\" is not met")),
+            deny: attrs.deny,
+            span: name_span,
+        },
+        file,
+        kind,
+        condition,
+        condition_span,
+        when: attrs.when,
+    };
+    self_reads_are_known(&policy, diags).then_some(policy)
+}
+
+/// The attributes of a `policy` block, as they are read (a wrong one is reported and clears
+/// `ok`).
+struct PolicyAttrs<'a> {
+    file: FileId,
+    kind: Option<BlockKind>,
+    message: Option<String>,
+    deny: bool,
+    condition: Option<(&'a Expression, Span)>,
+    when: Option<(&'a Expression, Span)>,
+    ok: bool,
+}
+
+impl<'a> PolicyAttrs<'a> {
+    fn new(file: FileId) -> Self {
+        PolicyAttrs {
+            file,
+            kind: None,
+            message: None,
+            deny: true,
+            condition: None,
+            when: None,
+            ok: true,
+        }
+    }
+
+    /// Reads one attribute: `for`, `message` and `level` are evaluated now; `condition` and
+    /// `when` are kept as syntax.
+    fn read(&mut self, attr: &'a Attribute, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) {
+        let vspan = sp(self.file, &attr.value);
+        match attr.key.value().as_str() {
+            "for" => self.read_for(attr, ev, diags),
+            "message" => match policy_string(self.file, attr, ev, diags) {
+                Some(s) => self.message = Some(s),
+                None => self.ok = false,
             },
-            "message" => match string(ev, diags) {
-                Some(s) => message = Some(s),
-                None => ok = false,
-            },
-            "level" => match string(ev, diags).as_deref() {
-                Some("deny") => deny = true,
-                Some("warn") => deny = false,
-                Some(other) => {
-                    diags.push(
-                        Diagnostic::error(
-                            "invalid-value",
-                            vspan,
-                            format!("`level` is \"deny\" or \"warn\", not \"{other}\""),
-                        )
-                        .with_help("use `app.lint` in a project to turn a policy off (\"allow\")"),
-                    );
-                    ok = false;
-                }
-                None => ok = false,
-            },
-            "condition" => condition = Some((&attr.value, vspan)),
-            "when" => when = Some((&attr.value, vspan)),
+            "level" => self.read_level(attr, ev, diags),
+            "condition" => self.condition = Some((&attr.value, vspan)),
+            "when" => self.when = Some((&attr.value, vspan)),
             other => {
                 diags.push(
                     Diagnostic::error(
                         "unknown-attribute",
-                        sp(file, &attr.key),
+                        sp(self.file, &attr.key),
                         format!("unknown attribute `{other}` in a `policy` block"),
                     )
                     .with_help(
@@ -175,15 +170,101 @@ pub(super) fn lower<'a>(
                         },
                     ),
                 );
-                ok = false;
+                self.ok = false;
             }
         }
     }
+
+    /// `for = "function"`: one of [`POLICY_KINDS`].
+    fn read_for(&mut self, attr: &Attribute, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) {
+        match policy_string(self.file, attr, ev, diags) {
+            Some(s) if POLICY_KINDS.contains(&s.as_str()) => {
+                self.kind = BlockKind::parse(&s);
+            }
+            Some(s) => {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        sp(self.file, &attr.value),
+                        format!("a policy cannot be for `{s}`"),
+                    )
+                    .with_help(
+                        match value::suggest(&s, POLICY_KINDS.iter().copied()) {
+                            Some(k) => format!("did you mean \"{k}\"?"),
+                            None => format!("`for` is one of {}", POLICY_KINDS.join(", ")),
+                        },
+                    ),
+                );
+                self.ok = false;
+            }
+            None => self.ok = false,
+        }
+    }
+
+    /// `level = "deny"` or `"warn"`.
+    fn read_level(&mut self, attr: &Attribute, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) {
+        match policy_string(self.file, attr, ev, diags).as_deref() {
+            Some("deny") => self.deny = true,
+            Some("warn") => self.deny = false,
+            Some(other) => {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        sp(self.file, &attr.value),
+                        format!("`level` is \"deny\" or \"warn\", not \"{other}\""),
+                    )
+                    .with_help("use `app.lint` in a project to turn a policy off (\"allow\")"),
+                );
+                self.ok = false;
+            }
+            None => self.ok = false,
+        }
+    }
+}
+
+/// A compile-time string attribute of a policy (`None` once reported).
+fn policy_string(
+    file: FileId,
+    attr: &Attribute,
+    ev: &mut Evaluator,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    match ev.eval_in(file, &attr.value) {
+        Ok(Value::String(s)) => Some(s),
+        Ok(other) => {
+            diags.push(Diagnostic::error(
+                "type-mismatch",
+                sp(file, &attr.value),
+                format!(
+                    "`{}` must be a string, found {}",
+                    attr.key.value().as_str(),
+                    other.describe()
+                ),
+            ));
+            None
+        }
+        Err(EvalError::Diag(d)) => {
+            diags.push(*d);
+            None
+        }
+        Err(EvalError::Reported) => None,
+    }
+}
+
+/// Reports a missing `for` or `condition`; true when both are there.
+fn has_required_attributes(
+    name: &str,
+    header: Span,
+    b: &HclBlock,
+    has_condition: bool,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
     let had_for = b
         .body
         .iter()
         .any(|st| matches!(st, Structure::Attribute(a) if a.key.value().as_str() == "for"));
-    for (k, missing) in [("for", !had_for), ("condition", condition.is_none())] {
+    let mut ok = true;
+    for (k, missing) in [("for", !had_for), ("condition", !has_condition)] {
         if missing {
             diags.push(
                 Diagnostic::error(
@@ -200,29 +281,18 @@ pub(super) fn lower<'a>(
             ok = false;
         }
     }
-    let (condition, condition_span) = condition?;
-    let kind = kind?;
-    if !ok {
-        return None;
-    }
-    let policy = Policy {
-        info: PolicyInfo {
-            name: name.to_string(),
-            message: message.unwrap_or_else(|| format!("policy \"{name}\" is not met")),
-            deny,
-            span: name_span,
-        },
-        file,
-        kind,
-        condition,
-        condition_span,
-        when,
-    };
-    // The attributes `self` has for this kind: every `self.X` read must be one of them.
+    ok
+}
+
+/// Checks that every `self.X` the condition and `when` read is an attribute `self` has for the
+/// policy's kind; reports each one that is not.
+fn self_reads_are_known(policy: &Policy, diags: &mut Vec<Diagnostic>) -> bool {
+    let (name, kind) = (&policy.info.name, policy.kind);
     let known = self_attributes(kind);
     let mut bad = false;
-    for (expr, _) in std::iter::once((condition, condition_span)).chain(when) {
-        for (attr, span) in self_reads(file, expr) {
+    let exprs = std::iter::once((policy.condition, policy.condition_span)).chain(policy.when);
+    for (expr, _) in exprs {
+        for (attr, span) in self_reads(policy.file, expr) {
             if !known.iter().any(|k| *k == attr) {
                 diags.push(
                     Diagnostic::error(
@@ -244,7 +314,7 @@ pub(super) fn lower<'a>(
             }
         }
     }
-    (!bad).then_some(policy)
+    !bad
 }
 
 /// The names `self` has for blocks of `kind`.

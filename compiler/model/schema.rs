@@ -571,163 +571,23 @@ pub fn check(v: Value, ty: &Ty, site: Site) -> Result<Value, Diagnostic> {
             Value::String(_) => Ok(v),
             other => Err(mismatch(site, "a string", &other)),
         },
-        Ty::StrLoose => match v {
-            Value::String(_) => Ok(v),
-            Value::Number(x) => Ok(Value::String(fmt_number(x))),
-            Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(mismatch(site, "a string", &other)),
-        },
+        Ty::StrLoose => check_str_loose(v, site),
         Ty::Env => match v {
-            Value::String(_) | Value::Deploy(_) => Ok(v),
-            Value::Number(x) => Ok(Value::String(fmt_number(x))),
-            Value::Bool(b) => Ok(Value::String(b.to_string())),
-            other => Err(mismatch(site, "a string", &other)),
+            Value::Deploy(_) => Ok(v),
+            other => check_str_loose(other, site),
         },
         Ty::Bool => match v {
             Value::Bool(_) => Ok(v),
             other => Err(mismatch(site, "a bool", &other)),
         },
-        Ty::Int { min, max } => match v {
-            Value::Number(x) => {
-                let i = whole(site, x)?;
-                if i < *min || i > *max {
-                    return Err(invalid(
-                        site,
-                        format!("{i} is out of range: allowed {min}–{max}"),
-                    ));
-                }
-                Ok(Value::Number(i as f64))
-            }
-            other => Err(mismatch(site, "a whole number", &other)),
-        },
-        Ty::Float { min, max } => match v {
-            Value::Number(x) => {
-                if x < *min || x > *max {
-                    return Err(invalid(site, format!("{} is out of range", fmt_number(x))));
-                }
-                Ok(v)
-            }
-            other => Err(mismatch(site, "a number", &other)),
-        },
-        Ty::Duration { min, max } => {
-            let secs = match &v {
-                Value::Number(x) => {
-                    let i = whole(site, *x)?;
-                    if i < 0 {
-                        return Err(invalid(site, format!("a duration cannot be negative ({i})")));
-                    }
-                    i as u64
-                }
-                Value::String(s) => match parse_duration(s) {
-                    Some(x) => x,
-                    None => {
-                        return Err(invalid(site, format!("\"{s}\" is not a duration"))
-                            .with_help("write a number of seconds, or a string such as \"30s\", \"5m\", \"2h\", \"14d\""))
-                    }
-                },
-                other => return Err(mismatch(site, "a duration (seconds, or \"30s\", \"5m\", \"2h\", \"14d\")", other)),
-            };
-            if secs < *min || secs > *max {
-                return Err(invalid(
-                    site,
-                    format!(
-                        "{} is out of range: allowed {} – {}",
-                        describe_seconds(secs),
-                        describe_seconds(*min),
-                        describe_seconds(*max)
-                    ),
-                ));
-            }
-            Ok(Value::Number(secs as f64))
-        }
-        Ty::Size { min, max } => {
-            let mb = match &v {
-                Value::Number(x) => {
-                    let i = whole(site, *x)?;
-                    if i < 0 {
-                        return Err(invalid(site, format!("a size cannot be negative ({i})")));
-                    }
-                    i as u64
-                }
-                Value::String(s) => match parse_size(s) {
-                    Some(x) => x,
-                    None => {
-                        return Err(invalid(site, format!("\"{s}\" is not a size")).with_help(
-                            "write a number of MB, or a string such as \"512MB\" or \"1GB\"",
-                        ))
-                    }
-                },
-                other => return Err(mismatch(site, "a size (MB, or \"512MB\", \"1GB\")", other)),
-            };
-            if mb < *min || mb > *max {
-                return Err(invalid(
-                    site,
-                    format!("{mb} MB is out of range: allowed {min}–{max} MB"),
-                ));
-            }
-            Ok(Value::Number(mb as f64))
-        }
-        Ty::Enum(options) => match &v {
-            Value::String(s) if options.contains(&s.as_str()) => Ok(v),
-            Value::String(s) => {
-                let sug = suggest(s, options.iter().copied());
-                let list = options
-                    .iter()
-                    .map(|o| format!("\"{o}\""))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                Err(invalid(site, format!("\"{s}\" is not one of {list}"))
-                    .with_help_opt(sug.map(|x| format!("did you mean \"{x}\"?"))))
-            }
-            other => Err(mismatch(site, "a string", other)),
-        },
-        Ty::NumEnum(options) => match v {
-            Value::Number(x) => {
-                let i = whole(site, x)?;
-                if options.contains(&i) {
-                    Ok(v)
-                } else {
-                    let near = options
-                        .iter()
-                        .min_by_key(|o| (*o - i).abs())
-                        .copied()
-                        .unwrap_or(30);
-                    Err(
-                        invalid(site, format!("{i} is not an allowed value")).with_help(format!(
-                            "allowed: {}; the nearest is {near}",
-                            options
-                                .iter()
-                                .map(|o| o.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    )
-                }
-            }
-            other => Err(mismatch(site, "a number", &other)),
-        },
-        Ty::List(inner) => match v {
-            Value::List(items) => {
-                let len = items.len();
-                let mut out = Vec::with_capacity(len);
-                for (i, item) in items.into_iter().enumerate() {
-                    out.push(check(item, inner, site.child_list(i, len))?);
-                }
-                Ok(Value::List(out))
-            }
-            other => Err(mismatch(site, "a list", &other)),
-        },
-        Ty::Map(inner) => match v {
-            Value::Object(o) => {
-                let mut out = IndexMap::with_capacity(o.len());
-                for (k, item) in o {
-                    let c = check(item, inner, site.child_key(&k))?;
-                    out.insert(k, c);
-                }
-                Ok(Value::Object(out))
-            }
-            other => Err(mismatch(site, "a map", &other)),
-        },
+        Ty::Int { min, max } => check_int(v, *min, *max, site),
+        Ty::Float { min, max } => check_float(v, *min, *max, site),
+        Ty::Duration { min, max } => check_duration(v, *min, *max, site),
+        Ty::Size { min, max } => check_size(v, *min, *max, site),
+        Ty::Enum(options) => check_enum(v, options, site),
+        Ty::NumEnum(options) => check_num_enum(v, options, site),
+        Ty::List(inner) => check_list(v, inner, site),
+        Ty::Map(inner) => check_map(v, inner, site),
         Ty::Object(fields) => match v {
             Value::Object(o) => check_object(o, fields, site),
             other => Err(mismatch(
@@ -741,69 +601,245 @@ pub fn check(v: Value, ty: &Ty, site: Site) -> Result<Value, Diagnostic> {
         },
         Ty::Ref(kinds) => match &v {
             Value::Ref(a) if kinds.contains(&a.kind) => Ok(v),
-            other => Err(mismatch(
-                site,
-                &format!("a reference to a {}", ref_kinds(kinds)),
-                other,
-            )),
+            other => Err(ref_mismatch(site, kinds, other)),
         },
         Ty::RefOrPrefix(kinds) => match &v {
             Value::Ref(a) | Value::Prefix(a, _) if kinds.contains(&a.kind) => Ok(v),
-            other => Err(mismatch(
-                site,
-                &format!("a reference to a {}", ref_kinds(kinds)),
-                other,
-            )),
+            other => Err(ref_mismatch(site, kinds, other)),
         },
-        Ty::Plain => {
-            if v.is_deploy_time() {
-                return Err(mismatch(
+        Ty::Plain => check_plain(v, site),
+        Ty::Any => check_any(v, site),
+        Ty::Cors => check_cors(v, site),
+    }
+}
+
+/// A string; numbers and bools are converted to their text.
+fn check_str_loose(v: Value, site: Site) -> Result<Value, Diagnostic> {
+    match v {
+        Value::String(_) => Ok(v),
+        Value::Number(x) => Ok(Value::String(fmt_number(x))),
+        Value::Bool(b) => Ok(Value::String(b.to_string())),
+        other => Err(mismatch(site, "a string", &other)),
+    }
+}
+
+fn check_int(v: Value, min: i64, max: i64, site: Site) -> Result<Value, Diagnostic> {
+    match v {
+        Value::Number(x) => {
+            let i = whole(site, x)?;
+            if i < min || i > max {
+                return Err(invalid(
                     site,
-                    "a value known at compile time",
-                    &Value::Deploy(vec![]),
+                    format!("{i} is out of range: allowed {min}–{max}"),
                 ));
             }
-            if contains_ref(&v) {
-                return Err(mismatch(site, "plain data (no block references)", &v));
+            Ok(Value::Number(i as f64))
+        }
+        other => Err(mismatch(site, "a whole number", &other)),
+    }
+}
+
+fn check_float(v: Value, min: f64, max: f64, site: Site) -> Result<Value, Diagnostic> {
+    match v {
+        Value::Number(x) => {
+            if x < min || x > max {
+                return Err(invalid(site, format!("{} is out of range", fmt_number(x))));
             }
             Ok(v)
         }
-        Ty::Any => {
-            if contains_ref(&v) {
-                return Err(Diagnostic::error(
-                    "type-mismatch",
-                    site.span,
-                    format!("expected a value, found {}", v.describe()),
-                )
-                .with_help("a block reference has no value of its own; use one of its attributes, e.g. `queue.orders.url`"));
+        other => Err(mismatch(site, "a number", &other)),
+    }
+}
+
+/// A whole number that is not negative; `what` names it in the error ("a duration").
+fn whole_non_negative(site: Site, x: f64, what: &str) -> Result<u64, Diagnostic> {
+    let i = whole(site, x)?;
+    if i < 0 {
+        return Err(invalid(site, format!("{what} cannot be negative ({i})")));
+    }
+    Ok(i as u64)
+}
+
+/// Seconds, or a string such as `"30s"`; normalised to a number of seconds.
+fn check_duration(v: Value, min: u64, max: u64, site: Site) -> Result<Value, Diagnostic> {
+    let secs = match &v {
+        Value::Number(x) => whole_non_negative(site, *x, "a duration")?,
+        Value::String(s) => match parse_duration(s) {
+            Some(x) => x,
+            None => {
+                return Err(invalid(site, format!("\"{s}\" is not a duration"))
+                    .with_help("write a number of seconds, or a string such as \"30s\", \"5m\", \"2h\", \"14d\""))
             }
-            Ok(v)
-        }
-        Ty::Cors => match v {
-            Value::Bool(_) => Ok(v),
-            Value::Object(o) => check_object(
-                o,
-                &[
-                    field("origins", list(Ty::Str), false),
-                    field("methods", list(Ty::Str), false),
-                    field("headers", list(Ty::Str), false),
-                    field(
-                        "max_age",
-                        Ty::Duration {
-                            min: 0,
-                            max: 86_400,
-                        },
-                        false,
-                    ),
-                ],
-                site,
-            ),
-            other => Err(mismatch(
-                site,
-                "a bool or a cors object { origins, methods, headers, max_age }",
-                &other,
-            )),
         },
+        other => return Err(mismatch(site, "a duration (seconds, or \"30s\", \"5m\", \"2h\", \"14d\")", other)),
+    };
+    if secs < min || secs > max {
+        return Err(invalid(
+            site,
+            format!(
+                "{} is out of range: allowed {} – {}",
+                describe_seconds(secs),
+                describe_seconds(min),
+                describe_seconds(max)
+            ),
+        ));
+    }
+    Ok(Value::Number(secs as f64))
+}
+
+/// Megabytes, or a string such as `"512MB"`; normalised to a number of MB.
+fn check_size(v: Value, min: u64, max: u64, site: Site) -> Result<Value, Diagnostic> {
+    let mb = match &v {
+        Value::Number(x) => whole_non_negative(site, *x, "a size")?,
+        Value::String(s) => match parse_size(s) {
+            Some(x) => x,
+            None => {
+                return Err(invalid(site, format!("\"{s}\" is not a size"))
+                    .with_help("write a number of MB, or a string such as \"512MB\" or \"1GB\""))
+            }
+        },
+        other => return Err(mismatch(site, "a size (MB, or \"512MB\", \"1GB\")", other)),
+    };
+    if mb < min || mb > max {
+        return Err(invalid(
+            site,
+            format!("{mb} MB is out of range: allowed {min}–{max} MB"),
+        ));
+    }
+    Ok(Value::Number(mb as f64))
+}
+
+fn check_enum(v: Value, options: &[&str], site: Site) -> Result<Value, Diagnostic> {
+    match &v {
+        Value::String(s) if options.contains(&s.as_str()) => Ok(v),
+        Value::String(s) => {
+            let sug = suggest(s, options.iter().copied());
+            let list = options
+                .iter()
+                .map(|o| format!("\"{o}\""))
+                .collect::<Vec<_>>()
+                .join(", ");
+            Err(invalid(site, format!("\"{s}\" is not one of {list}"))
+                .with_help_opt(sug.map(|x| format!("did you mean \"{x}\"?"))))
+        }
+        other => Err(mismatch(site, "a string", other)),
+    }
+}
+
+fn check_num_enum(v: Value, options: &[i64], site: Site) -> Result<Value, Diagnostic> {
+    match v {
+        Value::Number(x) => {
+            let i = whole(site, x)?;
+            if options.contains(&i) {
+                Ok(v)
+            } else {
+                let near = options
+                    .iter()
+                    .min_by_key(|o| (*o - i).abs())
+                    .copied()
+                    .unwrap_or(30);
+                Err(
+                    invalid(site, format!("{i} is not an allowed value")).with_help(format!(
+                        "allowed: {}; the nearest is {near}",
+                        options
+                            .iter()
+                            .map(|o| o.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                )
+            }
+        }
+        other => Err(mismatch(site, "a number", &other)),
+    }
+}
+
+fn check_list(v: Value, inner: &Ty, site: Site) -> Result<Value, Diagnostic> {
+    match v {
+        Value::List(items) => {
+            let len = items.len();
+            let mut out = Vec::with_capacity(len);
+            for (i, item) in items.into_iter().enumerate() {
+                out.push(check(item, inner, site.child_list(i, len))?);
+            }
+            Ok(Value::List(out))
+        }
+        other => Err(mismatch(site, "a list", &other)),
+    }
+}
+
+fn check_map(v: Value, inner: &Ty, site: Site) -> Result<Value, Diagnostic> {
+    match v {
+        Value::Object(o) => {
+            let mut out = IndexMap::with_capacity(o.len());
+            for (k, item) in o {
+                let c = check(item, inner, site.child_key(&k))?;
+                out.insert(k, c);
+            }
+            Ok(Value::Object(out))
+        }
+        other => Err(mismatch(site, "a map", &other)),
+    }
+}
+
+fn ref_mismatch(site: Site, kinds: &[RefKind], got: &Value) -> Diagnostic {
+    mismatch(site, &format!("a reference to a {}", ref_kinds(kinds)), got)
+}
+
+/// Compile-time data without block references.
+fn check_plain(v: Value, site: Site) -> Result<Value, Diagnostic> {
+    if v.is_deploy_time() {
+        return Err(mismatch(
+            site,
+            "a value known at compile time",
+            &Value::Deploy(vec![]),
+        ));
+    }
+    if contains_ref(&v) {
+        return Err(mismatch(site, "plain data (no block references)", &v));
+    }
+    Ok(v)
+}
+
+/// Any value, deploy-time included, but not a bare block reference.
+fn check_any(v: Value, site: Site) -> Result<Value, Diagnostic> {
+    if contains_ref(&v) {
+        return Err(Diagnostic::error(
+            "type-mismatch",
+            site.span,
+            format!("expected a value, found {}", v.describe()),
+        )
+        .with_help("a block reference has no value of its own; use one of its attributes, e.g. `queue.orders.url`"));
+    }
+    Ok(v)
+}
+
+/// `true`/`false`, or the CORS object `{ origins, methods, headers, max_age }`.
+fn check_cors(v: Value, site: Site) -> Result<Value, Diagnostic> {
+    match v {
+        Value::Bool(_) => Ok(v),
+        Value::Object(o) => check_object(
+            o,
+            &[
+                field("origins", list(Ty::Str), false),
+                field("methods", list(Ty::Str), false),
+                field("headers", list(Ty::Str), false),
+                field(
+                    "max_age",
+                    Ty::Duration {
+                        min: 0,
+                        max: 86_400,
+                    },
+                    false,
+                ),
+            ],
+            site,
+        ),
+        other => Err(mismatch(
+            site,
+            "a bool or a cors object { origins, methods, headers, max_age }",
+            &other,
+        )),
     }
 }
 

@@ -113,144 +113,190 @@ pub fn apply_defaults(model: &mut Model) {
         .iter_mut()
         .filter(|b| b.kind == BlockKind::Function)
     {
-        for name in ["runtime", "memory", "timeout", "architecture", "tracing"] {
-            if !b.attrs.contains_key(name) {
-                if let Some(a) = inherited(&app, name) {
-                    b.attrs.insert(name.to_string(), a);
-                }
-            }
-        }
-        if !b.attrs.contains_key("source") && !b.attrs.contains_key("artifact") {
-            let a = default_attr(b, Value::String(".".into()));
-            b.attrs.insert("source".into(), a);
-        }
-        // Environment: the app's entries, then the function's own (which win).
-        if let (Some(Value::Object(app_env)), Some(fenv)) =
-            (app.get("environment"), b.attrs.get_mut("environment"))
-        {
-            if !app_env.is_empty() {
-                let mut merged: IndexMap<String, Value> = app_env.clone();
-                let mut lit = app.attrs["environment"]
-                    .literal
-                    .as_deref()
-                    .map(|l| LiteralSpans {
-                        items: Vec::new(),
-                        fields: l.fields.clone(),
-                    })
-                    .unwrap_or_default();
-                if let Some(own) = fenv.literal.take() {
-                    let own = *own;
-                    for (k, ks, vs) in own.fields {
-                        lit.set_field(k, ks, vs);
-                    }
-                    lit.items = own.items;
-                }
-                if let Value::Object(own) = &fenv.value {
-                    for (k, v) in own {
-                        merged.insert(k.clone(), v.clone());
-                    }
-                }
-                fenv.value = Value::Object(merged);
-                fenv.literal = lit.boxed();
-            }
-        }
+        function_defaults(b, &app);
     }
-    // Function timeouts, for queue visibility defaults.
-    let timeouts: BTreeMap<String, f64> = model
-        .of_kind(BlockKind::Function)
-        .map(|f| (f.name.clone(), f.num("timeout").unwrap_or(6.0)))
-        .collect();
-    let mut queue_consumers: BTreeMap<String, f64> = BTreeMap::new();
-    let mut streamed_tables: std::collections::BTreeSet<String> = Default::default();
-    for t in model.of_kind(BlockKind::Trigger) {
-        let f = t
-            .reference("function")
-            .map(|a| a.name.clone())
-            .unwrap_or_default();
-        match sources.get(&t.name) {
-            Some(TriggerSource::Queue(q)) => {
-                let to = timeouts.get(&f).copied().unwrap_or(0.0);
-                let e = queue_consumers.entry(q.clone()).or_insert(0.0);
-                *e = e.max(to);
-            }
-            Some(TriggerSource::Database(d)) => {
-                streamed_tables.insert(d.clone());
-            }
-            _ => {}
-        }
-    }
+    let consumers = Consumers::of(model, &sources);
     for b in model.blocks.iter_mut() {
         match b.kind {
-            BlockKind::Queue => {
-                if !b.attrs.contains_key("visibility_timeout") {
-                    let longest = queue_consumers.get(&b.name).copied().unwrap_or(0.0);
-                    let v = (longest * 6.0).clamp(30.0, 43_200.0);
-                    let a = default_attr(b, Value::Number(v));
-                    b.attrs.insert("visibility_timeout".into(), a);
-                }
-                if b.attrs.contains_key("dead_letter") && !b.attrs.contains_key("max_receives") {
-                    let a = default_attr(b, Value::Number(5.0));
-                    b.attrs.insert("max_receives".into(), a);
-                }
-            }
-            BlockKind::Database => {
-                if !b.attrs.contains_key("stream") && streamed_tables.contains(&b.name) {
-                    let a = default_attr(b, Value::String("new_and_old_images".into()));
-                    b.attrs.insert("stream".into(), a);
-                }
-                if let Some(Attr {
-                    value: Value::Object(idx),
-                    ..
-                }) = b.attrs.get_mut("indexes")
-                {
-                    for v in idx.values_mut() {
-                        if let Value::Object(o) = v {
-                            o.entry("projection".to_string())
-                                .or_insert_with(|| Value::String("all".into()));
-                        }
-                    }
-                }
-            }
+            BlockKind::Queue => queue_defaults(b, &consumers),
+            BlockKind::Database => database_defaults(b, &consumers),
             BlockKind::Trigger => {
-                let Some(src) = sources.get(&b.name) else {
-                    continue;
-                };
-                let mut defaults: Vec<(&str, Value)> = Vec::new();
-                match src {
-                    TriggerSource::Http { .. } => {
-                        defaults.push(("auth", Value::String("none".into())))
-                    }
-                    TriggerSource::Queue(_) => {
-                        defaults.push(("batch_size", Value::Number(10.0)));
-                        defaults.push(("partial_failures", Value::Bool(false)));
-                    }
-                    TriggerSource::Database(_) => {
-                        defaults.push(("batch_size", Value::Number(100.0)));
-                        defaults.push(("starting_position", Value::String("latest".into())));
-                        defaults.push(("retries", Value::Number(-1.0)));
-                    }
-                    TriggerSource::Bucket(_) => defaults
-                        .push(("events", Value::List(vec![Value::String("created".into())]))),
-                    _ => {}
-                }
-                for (k, v) in defaults {
-                    if !b.attrs.contains_key(k) {
-                        let a = default_attr(b, v);
-                        b.attrs.insert(k.to_string(), a);
-                    }
-                }
-                if matches!(src, TriggerSource::Queue(_))
-                    && !b.attrs.contains_key("batch_window")
-                    && b.num("batch_size").unwrap_or(10.0) > 10.0
-                {
-                    let a = default_attr(b, Value::Number(1.0));
-                    b.attrs.insert("batch_window".into(), a);
+                if let Some(src) = sources.get(&b.name) {
+                    trigger_defaults(b, src);
                 }
             }
             _ => {}
         }
     }
     model.trigger_sources = sources;
+}
+
+/// A function inherits the app's runtime, memory, timeout, architecture and tracing, defaults
+/// its `source` to the project, and merges the app's environment under its own.
+fn function_defaults(b: &mut Block, app: &Block) {
+    for name in ["runtime", "memory", "timeout", "architecture", "tracing"] {
+        if !b.attrs.contains_key(name) {
+            if let Some(a) = inherited(app, name) {
+                b.attrs.insert(name.to_string(), a);
+            }
+        }
+    }
+    if !b.attrs.contains_key("source") && !b.attrs.contains_key("artifact") {
+        let a = default_attr(b, Value::String(".".into()));
+        b.attrs.insert("source".into(), a);
+    }
+    merge_app_environment(b, app);
+}
+
+/// Environment: the app's entries, then the function's own (which win). The literal spans
+/// follow the values, so a message about an entry points where it was written.
+fn merge_app_environment(b: &mut Block, app: &Block) {
+    let (Some(Value::Object(app_env)), Some(fenv)) =
+        (app.get("environment"), b.attrs.get_mut("environment"))
+    else {
+        return;
+    };
+    if app_env.is_empty() {
+        return;
+    }
+    let mut merged: IndexMap<String, Value> = app_env.clone();
+    let mut lit = app.attrs["environment"]
+        .literal
+        .as_deref()
+        .map(|l| LiteralSpans {
+            items: Vec::new(),
+            fields: l.fields.clone(),
+        })
+        .unwrap_or_default();
+    if let Some(own) = fenv.literal.take() {
+        let own = *own;
+        for (k, ks, vs) in own.fields {
+            lit.set_field(k, ks, vs);
+        }
+        lit.items = own.items;
+    }
+    if let Value::Object(own) = &fenv.value {
+        for (k, v) in own {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    fenv.value = Value::Object(merged);
+    fenv.literal = lit.boxed();
+}
+
+/// What the triggers consume, for the queue and table defaults.
+struct Consumers {
+    /// Queue name → the longest timeout of the functions it triggers.
+    longest_timeout: BTreeMap<String, f64>,
+    /// The tables whose stream triggers a function.
+    streamed_tables: std::collections::BTreeSet<String>,
+}
+
+impl Consumers {
+    fn of(model: &Model, sources: &BTreeMap<String, TriggerSource>) -> Consumers {
+        // Function timeouts, for queue visibility defaults.
+        let timeouts: BTreeMap<String, f64> = model
+            .of_kind(BlockKind::Function)
+            .map(|f| (f.name.clone(), f.num("timeout").unwrap_or(6.0)))
+            .collect();
+        let mut queue_consumers: BTreeMap<String, f64> = BTreeMap::new();
+        let mut streamed_tables: std::collections::BTreeSet<String> = Default::default();
+        for t in model.of_kind(BlockKind::Trigger) {
+            let f = t
+                .reference("function")
+                .map(|a| a.name.clone())
+                .unwrap_or_default();
+            match sources.get(&t.name) {
+                Some(TriggerSource::Queue(q)) => {
+                    let to = timeouts.get(&f).copied().unwrap_or(0.0);
+                    let e = queue_consumers.entry(q.clone()).or_insert(0.0);
+                    *e = e.max(to);
+                }
+                Some(TriggerSource::Database(d)) => {
+                    streamed_tables.insert(d.clone());
+                }
+                _ => {}
+            }
+        }
+        Consumers {
+            longest_timeout: queue_consumers,
+            streamed_tables,
+        }
+    }
+}
+
+/// A queue's visibility timeout is six times its longest consumer's timeout (30 s – 12 h); a
+/// dead-letter queue is used after 5 receives.
+fn queue_defaults(b: &mut Block, consumers: &Consumers) {
+    if !b.attrs.contains_key("visibility_timeout") {
+        let longest = consumers
+            .longest_timeout
+            .get(&b.name)
+            .copied()
+            .unwrap_or(0.0);
+        let v = (longest * 6.0).clamp(30.0, 43_200.0);
+        let a = default_attr(b, Value::Number(v));
+        b.attrs.insert("visibility_timeout".into(), a);
+    }
+    if b.attrs.contains_key("dead_letter") && !b.attrs.contains_key("max_receives") {
+        let a = default_attr(b, Value::Number(5.0));
+        b.attrs.insert("max_receives".into(), a);
+    }
+}
+
+/// A table a trigger streams from gets a stream; every index projects all attributes unless
+/// told otherwise.
+fn database_defaults(b: &mut Block, consumers: &Consumers) {
+    if !b.attrs.contains_key("stream") && consumers.streamed_tables.contains(&b.name) {
+        let a = default_attr(b, Value::String("new_and_old_images".into()));
+        b.attrs.insert("stream".into(), a);
+    }
+    if let Some(Attr {
+        value: Value::Object(idx),
+        ..
+    }) = b.attrs.get_mut("indexes")
+    {
+        for v in idx.values_mut() {
+            if let Value::Object(o) = v {
+                o.entry("projection".to_string())
+                    .or_insert_with(|| Value::String("all".into()));
+            }
+        }
+    }
+}
+
+/// A trigger's defaults for its source kind (and a batching window for queue batches over 10).
+fn trigger_defaults(b: &mut Block, src: &TriggerSource) {
+    let mut defaults: Vec<(&str, Value)> = Vec::new();
+    match src {
+        TriggerSource::Http { .. } => defaults.push(("auth", Value::String("none".into()))),
+        TriggerSource::Queue(_) => {
+            defaults.push(("batch_size", Value::Number(10.0)));
+            defaults.push(("partial_failures", Value::Bool(false)));
+        }
+        TriggerSource::Database(_) => {
+            defaults.push(("batch_size", Value::Number(100.0)));
+            defaults.push(("starting_position", Value::String("latest".into())));
+            defaults.push(("retries", Value::Number(-1.0)));
+        }
+        TriggerSource::Bucket(_) => {
+            defaults.push(("events", Value::List(vec![Value::String("created".into())])))
+        }
+        _ => {}
+    }
+    for (k, v) in defaults {
+        if !b.attrs.contains_key(k) {
+            let a = default_attr(b, v);
+            b.attrs.insert(k.to_string(), a);
+        }
+    }
+    if matches!(src, TriggerSource::Queue(_))
+        && !b.attrs.contains_key("batch_window")
+        && b.num("batch_size").unwrap_or(10.0) > 10.0
+    {
+        let a = default_attr(b, Value::Number(1.0));
+        b.attrs.insert("batch_window".into(), a);
+    }
 }
 
 pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnostic>) {
@@ -688,6 +734,26 @@ fn valid_email(s: &str) -> bool {
 }
 
 fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
+    if !has_one_source(t, diags) {
+        return;
+    }
+    let Some(src) = model.trigger_sources.get(&t.name) else {
+        return;
+    };
+    validate_trigger_extras(t, src, diags);
+    match src {
+        TriggerSource::Http { .. } => validate_http_trigger(t, diags),
+        TriggerSource::Schedule(expr) => validate_schedule_trigger(t, expr, diags),
+        TriggerSource::Queue(_) => validate_queue_trigger(t, diags),
+        TriggerSource::Database(_) => validate_stream_trigger(t, diags),
+        TriggerSource::Topic(name) => validate_topic_trigger(model, t, name, diags),
+        TriggerSource::Bucket(_) | TriggerSource::Alarm(_) => {}
+    }
+}
+
+/// Exactly one of `http`, `schedule` and `source` is written; reports none or several (a
+/// source that failed to evaluate was already reported).
+fn has_one_source(t: &Block, diags: &mut Vec<Diagnostic>) -> bool {
     let written: Vec<(&str, Span)> = ["http", "schedule", "source"]
         .into_iter()
         .filter(|k| t.attrs.contains_key(k))
@@ -705,7 +771,7 @@ fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
                     .with_help("add exactly one of `http = \"POST /path\"`, `schedule = \"rate(1 hour)\"` or `source = queue.NAME` (or database/bucket/topic/alarm)"),
             );
         }
-        return;
+        return false;
     }
     if written.len() > 1 {
         let mut d = Diagnostic::error(
@@ -719,12 +785,13 @@ fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
         );
         d = d.with_label(written[0].1, format!("`{}` is also set", written[0].0));
         diags.push(d.with_help("split it into one trigger per source"));
-        return;
+        return false;
     }
-    let Some(src) = model.trigger_sources.get(&t.name) else {
-        return;
-    };
-    // Extras the source does not allow.
+    true
+}
+
+/// The attributes written besides `function` and the source must be extras the source allows.
+fn validate_trigger_extras(t: &Block, src: &TriggerSource, diags: &mut Vec<Diagnostic>) {
     for (k, a) in &t.attrs {
         if a.defaulted || ["function", "http", "schedule", "source"].contains(&k.as_str()) {
             continue;
@@ -753,97 +820,122 @@ fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
-    match src {
-        TriggerSource::Http { .. } => {
-            let route = t.str("http").unwrap_or_default();
-            if let Err(msg) = check_route(route) {
-                diags.push(
-                    Diagnostic::error("invalid-route", t.span_of("http"), format!("invalid route \"{route}\": {msg}"))
-                        .with_help("a route is \"METHOD /path\", e.g. \"GET /orders/{id}\"; methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY"),
-                );
-            }
-            let auth = t.str("auth");
-            if auth == Some("jwt") && !t.attrs.contains_key("jwt") {
-                diags.push(
-                    Diagnostic::error("missing-attribute", t.header, format!("trigger \"{}\" uses auth = \"jwt\" but has no `jwt`", t.name))
-                        .with_label(t.span_of("auth"), "jwt auth chosen here")
-                        .with_help("add jwt = { issuer = \"https://cognito-idp.REGION.amazonaws.com/POOL_ID\", audience = [\"CLIENT_ID\"] }"),
-                );
-            }
-            if auth != Some("jwt") && t.is_set("jwt") {
-                diags.push(
-                    Diagnostic::error(
-                        "invalid-trigger",
-                        t.attrs["jwt"].key_span,
-                        "`jwt` is only used with auth = \"jwt\"",
-                    )
-                    .with_help("set auth = \"jwt\", or remove `jwt`"),
-                );
-            }
-            if let Some(j) = t.get("jwt") {
-                if let Some(iss) = j.get("issuer").and_then(Value::as_str) {
-                    if !iss.starts_with("https://") {
-                        diags.push(Diagnostic::error(
-                            "invalid-value",
-                            t.attrs["jwt"].span,
-                            format!("the JWT issuer \"{iss}\" must be an https:// URL"),
-                        ));
-                    }
-                }
-                if j.get("audience").is_some_and(|a| a.as_list().is_empty()) {
-                    diags.push(Diagnostic::error(
-                        "invalid-value",
-                        t.attrs["jwt"].span,
-                        "the JWT audience list is empty",
-                    ));
-                }
-            }
+}
+
+/// An HTTP trigger: its route, and `jwt` given exactly when `auth = "jwt"`.
+fn validate_http_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
+    let route = t.str("http").unwrap_or_default();
+    if let Err(msg) = check_route(route) {
+        diags.push(
+            Diagnostic::error("invalid-route", t.span_of("http"), format!("invalid route \"{route}\": {msg}"))
+                .with_help("a route is \"METHOD /path\", e.g. \"GET /orders/{id}\"; methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY"),
+        );
+    }
+    let auth = t.str("auth");
+    if auth == Some("jwt") && !t.attrs.contains_key("jwt") {
+        diags.push(
+            Diagnostic::error("missing-attribute", t.header, format!("trigger \"{}\" uses auth = \"jwt\" but has no `jwt`", t.name))
+                .with_label(t.span_of("auth"), "jwt auth chosen here")
+                .with_help("add jwt = { issuer = \"https://cognito-idp.REGION.amazonaws.com/POOL_ID\", audience = [\"CLIENT_ID\"] }"),
+        );
+    }
+    if auth != Some("jwt") && t.is_set("jwt") {
+        diags.push(
+            Diagnostic::error(
+                "invalid-trigger",
+                t.attrs["jwt"].key_span,
+                "`jwt` is only used with auth = \"jwt\"",
+            )
+            .with_help("set auth = \"jwt\", or remove `jwt`"),
+        );
+    }
+    validate_jwt_config(t, diags);
+}
+
+/// `jwt = { issuer, audience }`: an https issuer and a non-empty audience.
+fn validate_jwt_config(t: &Block, diags: &mut Vec<Diagnostic>) {
+    let Some(j) = t.get("jwt") else {
+        return;
+    };
+    if let Some(iss) = j.get("issuer").and_then(Value::as_str) {
+        if !iss.starts_with("https://") {
+            diags.push(Diagnostic::error(
+                "invalid-value",
+                t.attrs["jwt"].span,
+                format!("the JWT issuer \"{iss}\" must be an https:// URL"),
+            ));
         }
-        TriggerSource::Schedule(expr) => {
-            if let Err((msg, help)) = check_schedule(expr) {
-                diags.push(
-                    Diagnostic::error(
-                        "invalid-schedule",
-                        t.span_of("schedule"),
-                        format!("invalid schedule \"{expr}\": {msg}"),
-                    )
-                    .with_help(help),
-                );
-            }
+    }
+    if j.get("audience").is_some_and(|a| a.as_list().is_empty()) {
+        diags.push(Diagnostic::error(
+            "invalid-value",
+            t.attrs["jwt"].span,
+            "the JWT audience list is empty",
+        ));
+    }
+}
+
+/// A schedule trigger: a valid `rate(…)` or `cron(…)` expression.
+fn validate_schedule_trigger(t: &Block, expr: &str, diags: &mut Vec<Diagnostic>) {
+    if let Err((msg, help)) = check_schedule(expr) {
+        diags.push(
+            Diagnostic::error(
+                "invalid-schedule",
+                t.span_of("schedule"),
+                format!("invalid schedule \"{expr}\": {msg}"),
+            )
+            .with_help(help),
+        );
+    }
+}
+
+/// A queue trigger: a batch over 10 records needs a batching window.
+fn validate_queue_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
+    let batch = t.num("batch_size").unwrap_or(10.0);
+    if batch > 10.0 && t.is_set("batch_window") && t.num("batch_window") == Some(0.0) {
+        diags.push(
+            Diagnostic::error(
+                "invalid-value",
+                t.span_of("batch_window"),
+                "a batch_size over 10 needs a batch_window of at least 1 s",
+            )
+            .with_label(t.span_of("batch_size"), "batch_size set here")
+            .with_help(
+                "AWS requires MaximumBatchingWindowInSeconds ≥ 1 when the batch size is over 10",
+            ),
+        );
+    }
+}
+
+/// A database (stream) trigger: at most 10,000 records a batch.
+fn validate_stream_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
+    if let Some(b) = t.num("batch_size") {
+        if b > 10_000.0 {
+            diags.push(Diagnostic::error(
+                "invalid-value",
+                t.span_of("batch_size"),
+                "a stream batch is at most 10000 records",
+            ));
         }
-        TriggerSource::Queue(_) => {
-            let batch = t.num("batch_size").unwrap_or(10.0);
-            if batch > 10.0 && t.is_set("batch_window") && t.num("batch_window") == Some(0.0) {
-                diags.push(
-                    Diagnostic::error("invalid-value", t.span_of("batch_window"), "a batch_size over 10 needs a batch_window of at least 1 s")
-                        .with_label(t.span_of("batch_size"), "batch_size set here")
-                        .with_help("AWS requires MaximumBatchingWindowInSeconds ≥ 1 when the batch size is over 10"),
-                );
-            }
-        }
-        TriggerSource::Database(_) => {
-            if let Some(b) = t.num("batch_size") {
-                if b > 10_000.0 {
-                    diags.push(Diagnostic::error(
-                        "invalid-value",
-                        t.span_of("batch_size"),
-                        "a stream batch is at most 10000 records",
-                    ));
-                }
-            }
-        }
-        TriggerSource::Topic(name) => {
-            if model
-                .find(BlockKind::Topic, name)
-                .is_some_and(|tp| tp.bool("fifo") == Some(true))
-            {
-                diags.push(
-                    Diagnostic::error("invalid-trigger", t.span_of("source"), format!("topic.{name} is FIFO: a FIFO topic cannot invoke a function"))
-                        .with_help("subscribe a FIFO queue to the topic and trigger the function from that queue"),
-                );
-            }
-        }
-        TriggerSource::Bucket(_) | TriggerSource::Alarm(_) => {}
+    }
+}
+
+/// A topic trigger: a FIFO topic cannot invoke a function.
+fn validate_topic_trigger(model: &Model, t: &Block, name: &str, diags: &mut Vec<Diagnostic>) {
+    if model
+        .find(BlockKind::Topic, name)
+        .is_some_and(|tp| tp.bool("fifo") == Some(true))
+    {
+        diags.push(
+            Diagnostic::error(
+                "invalid-trigger",
+                t.span_of("source"),
+                format!("topic.{name} is FIFO: a FIFO topic cannot invoke a function"),
+            )
+            .with_help(
+                "subscribe a FIFO queue to the topic and trigger the function from that queue",
+            ),
+        );
     }
 }
 

@@ -154,10 +154,6 @@ pub fn export(path: &Path, gitref: &str) -> Result<Export, String> {
     Ok(e)
 }
 
-fn short(commit: &str) -> &str {
-    &commit[..commit.len().min(12)]
-}
-
 impl Export {
     /// Exports the files under `rel` (relative to the repository's top level; "" = all) at
     /// the commit. Returns how many files were written.

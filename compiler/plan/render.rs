@@ -326,6 +326,23 @@ pub fn markdown(plan: &Plan) -> String {
         );
         return s;
     }
+    md_summary_line(&mut s, plan);
+    md_data_loss_warning(&mut s, plan);
+    md_failure_caution(&mut s, plan);
+    md_change_table(&mut s, plan);
+    md_property_changes(&mut s, plan);
+    md_create_delete_notes(&mut s, plan);
+    md_likely_renames(&mut s, plan);
+    if let Some(g) = mermaid(plan) {
+        s.push_str("#### What changed in the resource graph\n\n```mermaid\n");
+        s.push_str(&g);
+        s.push_str("```\n");
+    }
+    s
+}
+
+/// "**1 to create, …** · ⚠️ **1 with data loss** · ⛔ **1 will fail**".
+fn md_summary_line(s: &mut String, plan: &Plan) {
     let _ = write!(s, "**{}**", summary(plan));
     if plan.data_loss() > 0 {
         let _ = write!(s, " · ⚠️ **{} with data loss**", plan.data_loss());
@@ -334,55 +351,69 @@ pub fn markdown(plan: &Plan) -> String {
         let _ = write!(s, " · ⛔ **{} will fail**", plan.blocked());
     }
     s.push_str("\n\n");
+}
+
+/// The WARNING callout listing the changes that destroy stored data.
+fn md_data_loss_warning(s: &mut String, plan: &Plan) {
     let loss: Vec<&Change> = plan.changes.iter().filter(|c| c.data_loss).collect();
-    if !loss.is_empty() {
-        s.push_str("> [!WARNING]\n> **Data loss.** Deploying this plan destroys stored data:\n>\n");
-        for c in &loss {
-            let _ = writeln!(
-                s,
-                "> - {} {} (`{}`) is {}d: {}{}",
-                md_code(&c.address),
-                md_code(&c.logical_id),
-                c.type_,
-                c.action.as_str(),
-                c.store
-                    .as_deref()
-                    .map(super::loss_sentence)
-                    .unwrap_or("its data is lost"),
-                if c.blocked.is_some() {
-                    " — but the deployment fails before that (see below).".to_string()
-                } else {
-                    c.fix
-                        .as_ref()
-                        .map(|f| format!(". Fix: {}.", md_escape(f)))
-                        .unwrap_or_else(|| ".".to_string())
-                }
-            );
-        }
-        s.push('\n');
+    if loss.is_empty() {
+        return;
     }
+    s.push_str("> [!WARNING]\n> **Data loss.** Deploying this plan destroys stored data:\n>\n");
+    for c in &loss {
+        let _ = writeln!(
+            s,
+            "> - {} {} (`{}`) is {}d: {}{}",
+            md_code(&c.address),
+            md_code(&c.logical_id),
+            c.type_,
+            c.action.as_str(),
+            c.store
+                .as_deref()
+                .map(super::loss_sentence)
+                .unwrap_or("its data is lost"),
+            if c.blocked.is_some() {
+                " — but the deployment fails before that (see below).".to_string()
+            } else {
+                c.fix
+                    .as_ref()
+                    .map(|f| format!(". Fix: {}.", md_escape(f)))
+                    .unwrap_or_else(|| ".".to_string())
+            }
+        );
+    }
+    s.push('\n');
+}
+
+/// The CAUTION callout listing the changes whose deployment will fail.
+fn md_failure_caution(s: &mut String, plan: &Plan) {
     let blocked: Vec<&Change> = plan
         .changes
         .iter()
         .filter(|c| c.blocked.is_some())
         .collect();
-    if !blocked.is_empty() {
-        s.push_str("> [!CAUTION]\n> **This deployment will fail.**\n>\n");
-        for c in &blocked {
-            let _ = writeln!(
-                s,
-                "> - {} {}: {}.{}",
-                md_code(&c.address),
-                md_code(&c.logical_id),
-                md_escape(c.blocked.as_deref().unwrap_or_default()),
-                c.fix
-                    .as_ref()
-                    .map(|f| format!(" **Fix:** {}.", md_escape(f)))
-                    .unwrap_or_default()
-            );
-        }
-        s.push('\n');
+    if blocked.is_empty() {
+        return;
     }
+    s.push_str("> [!CAUTION]\n> **This deployment will fail.**\n>\n");
+    for c in &blocked {
+        let _ = writeln!(
+            s,
+            "> - {} {}: {}.{}",
+            md_code(&c.address),
+            md_code(&c.logical_id),
+            md_escape(c.blocked.as_deref().unwrap_or_default()),
+            c.fix
+                .as_ref()
+                .map(|f| format!(" **Fix:** {}.", md_escape(f)))
+                .unwrap_or_default()
+        );
+    }
+    s.push('\n');
+}
+
+/// One table row per change, with its flags (data loss, retained, will fail, code).
+fn md_change_table(s: &mut String, plan: &Plan) {
     s.push_str("| | block | resource | type | action | |\n|:-:|---|---|---|---|---|\n");
     for c in &plan.changes {
         let mut flags = Vec::new();
@@ -410,86 +441,105 @@ pub fn markdown(plan: &Plan) -> String {
         );
     }
     s.push('\n');
+}
+
+/// "Property changes": a collapsed diff per updated or replaced resource, up to
+/// [`MAX_DETAILS`] of them.
+fn md_property_changes(s: &mut String, plan: &Plan) {
     let detailed: Vec<&Change> = plan
         .changes
         .iter()
         .filter(|c| matches!(c.action, Action::Update | Action::Replace))
         .collect();
-    if !detailed.is_empty() {
-        s.push_str("#### Property changes\n\n");
-        for c in detailed.iter().take(MAX_DETAILS) {
-            let _ = writeln!(
-                s,
-                "<details><summary><code>{}</code> · <code>{}</code> · {}</summary>\n",
-                c.address,
-                c.logical_id,
-                c.action.as_str()
-            );
-            s.push_str("```diff\n");
-            if let Some(line) = code_line(c) {
-                let _ = writeln!(s, "! {line}");
-            }
-            for p in &c.properties {
-                if is_code_property(c, p) {
-                    continue;
-                }
-                let mark = match (&p.refers_to_replaced, p.replacement) {
-                    (Some(r), true) => format!(" (refers to replaced {r}; forces replacement)"),
-                    (Some(r), false) => format!(" (refers to replaced {r})"),
-                    (None, true) => " (forces replacement)".to_string(),
-                    (None, false) => String::new(),
-                };
-                if let Some(v) = unchanged_reference(p) {
-                    let _ = writeln!(
-                        s,
-                        "@@ {}{mark} @@\n! {v} (known after the deployment)",
-                        p.path
-                    );
-                    continue;
-                }
-                match (p.before.as_ref().map(scalar), p.after.as_ref().map(scalar)) {
-                    (b @ (Some(Some(_)) | None), a @ (Some(Some(_)) | None)) => {
-                        let _ = writeln!(s, "@@ {}{mark} @@", p.path);
-                        if let Some(Some(b)) = b {
-                            let _ = writeln!(s, "- {b}");
-                        }
-                        if let Some(Some(a)) = a {
-                            let _ = writeln!(s, "+ {a}");
-                        }
-                    }
-                    _ => {
-                        let _ = writeln!(s, "@@ {}{mark} @@", p.path);
-                        for line in nested_diff(p) {
-                            match line {
-                                None => s.push_str("  …\n"),
-                                Some((ChangeTag::Equal, l)) => {
-                                    let _ = writeln!(s, "  {l}");
-                                }
-                                Some((ChangeTag::Delete, l)) => {
-                                    let _ = writeln!(s, "- {l}");
-                                }
-                                Some((ChangeTag::Insert, l)) => {
-                                    let _ = writeln!(s, "+ {l}");
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            s.push_str("```\n");
-            for n in &c.notes {
-                let _ = writeln!(s, "\n{}", md_escape(n));
-            }
-            s.push_str("\n</details>\n\n");
-        }
-        if detailed.len() > MAX_DETAILS {
-            let _ = writeln!(
-                s,
-                "…and {} more changed resources (run `slsc plan` for all of them).\n",
-                detailed.len() - MAX_DETAILS
-            );
+    if detailed.is_empty() {
+        return;
+    }
+    s.push_str("#### Property changes\n\n");
+    for c in detailed.iter().take(MAX_DETAILS) {
+        md_change_details(s, c);
+    }
+    if detailed.len() > MAX_DETAILS {
+        let _ = writeln!(
+            s,
+            "…and {} more changed resources (run `slsc plan` for all of them).\n",
+            detailed.len() - MAX_DETAILS
+        );
+    }
+}
+
+/// One resource's `<details>`: its code change, its property diffs and its notes.
+fn md_change_details(s: &mut String, c: &Change) {
+    let _ = writeln!(
+        s,
+        "<details><summary><code>{}</code> · <code>{}</code> · {}</summary>\n",
+        c.address,
+        c.logical_id,
+        c.action.as_str()
+    );
+    s.push_str("```diff\n");
+    if let Some(line) = code_line(c) {
+        let _ = writeln!(s, "! {line}");
+    }
+    for p in &c.properties {
+        if !is_code_property(c, p) {
+            md_property_diff(s, p);
         }
     }
+    s.push_str("```\n");
+    for n in &c.notes {
+        let _ = writeln!(s, "\n{}", md_escape(n));
+    }
+    s.push_str("\n</details>\n\n");
+}
+
+/// One property's hunk: `@@ path (why) @@`, then the scalar before/after or a nested diff.
+fn md_property_diff(s: &mut String, p: &PropertyChange) {
+    let mark = match (&p.refers_to_replaced, p.replacement) {
+        (Some(r), true) => format!(" (refers to replaced {r}; forces replacement)"),
+        (Some(r), false) => format!(" (refers to replaced {r})"),
+        (None, true) => " (forces replacement)".to_string(),
+        (None, false) => String::new(),
+    };
+    if let Some(v) = unchanged_reference(p) {
+        let _ = writeln!(
+            s,
+            "@@ {}{mark} @@\n! {v} (known after the deployment)",
+            p.path
+        );
+        return;
+    }
+    match (p.before.as_ref().map(scalar), p.after.as_ref().map(scalar)) {
+        (b @ (Some(Some(_)) | None), a @ (Some(Some(_)) | None)) => {
+            let _ = writeln!(s, "@@ {}{mark} @@", p.path);
+            if let Some(Some(b)) = b {
+                let _ = writeln!(s, "- {b}");
+            }
+            if let Some(Some(a)) = a {
+                let _ = writeln!(s, "+ {a}");
+            }
+        }
+        _ => {
+            let _ = writeln!(s, "@@ {}{mark} @@", p.path);
+            for line in nested_diff(p) {
+                match line {
+                    None => s.push_str("  …\n"),
+                    Some((ChangeTag::Equal, l)) => {
+                        let _ = writeln!(s, "  {l}");
+                    }
+                    Some((ChangeTag::Delete, l)) => {
+                        let _ = writeln!(s, "- {l}");
+                    }
+                    Some((ChangeTag::Insert, l)) => {
+                        let _ = writeln!(s, "+ {l}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The notes of created and deleted resources (those of updates are in their details).
+fn md_create_delete_notes(s: &mut String, plan: &Plan) {
     let notes: Vec<&Change> = plan
         .changes
         .iter()
@@ -507,30 +557,29 @@ pub fn markdown(plan: &Plan) -> String {
         }
         s.push('\n');
     }
-    if !plan.renames.is_empty() {
-        s.push_str("#### Likely renames\n\n");
-        s.push_str("A block was deleted and one of the same kind created. If this is a rename, add a `moved` block to keep the deployed resources (and their data):\n\n");
-        for r in &plan.renames {
-            let _ = writeln!(
-                s,
-                "- {} → {}{}\n\n```hcl\n{}```\n",
-                md_code(&r.from),
-                md_code(&r.to),
-                if r.data_loss {
-                    " — **data loss as written**"
-                } else {
-                    ""
-                },
-                r.moved_block()
-            );
-        }
+}
+
+/// "Likely renames", each with the `moved` block that would keep the resources.
+fn md_likely_renames(s: &mut String, plan: &Plan) {
+    if plan.renames.is_empty() {
+        return;
     }
-    if let Some(g) = mermaid(plan) {
-        s.push_str("#### What changed in the resource graph\n\n```mermaid\n");
-        s.push_str(&g);
-        s.push_str("```\n");
+    s.push_str("#### Likely renames\n\n");
+    s.push_str("A block was deleted and one of the same kind created. If this is a rename, add a `moved` block to keep the deployed resources (and their data):\n\n");
+    for r in &plan.renames {
+        let _ = writeln!(
+            s,
+            "- {} → {}{}\n\n```hcl\n{}```\n",
+            md_code(&r.from),
+            md_code(&r.to),
+            if r.data_loss {
+                " — **data loss as written**"
+            } else {
+                ""
+            },
+            r.moved_block()
+        );
     }
-    s
 }
 
 /// The changed part of the resource graph: changed blocks and their direct neighbours.
