@@ -40,6 +40,15 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
+    /// The node kinds of blocks (the others are the HTTP API and schedules).
+    const BLOCKS: [NodeKind; 6] = [
+        NodeKind::Function,
+        NodeKind::Queue,
+        NodeKind::Database,
+        NodeKind::Bucket,
+        NodeKind::Topic,
+        NodeKind::Alarm,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             NodeKind::Function => "function",
@@ -52,15 +61,12 @@ impl NodeKind {
             NodeKind::Schedule => "schedule",
         }
     }
+    /// The node kind of a referenceable block kind (the same keyword).
     fn from_ref(k: RefKind) -> NodeKind {
-        match k {
-            RefKind::Function => NodeKind::Function,
-            RefKind::Queue => NodeKind::Queue,
-            RefKind::Database => NodeKind::Database,
-            RefKind::Bucket => NodeKind::Bucket,
-            RefKind::Topic => NodeKind::Topic,
-            RefKind::Alarm => NodeKind::Alarm,
-        }
+        NodeKind::BLOCKS
+            .into_iter()
+            .find(|n| n.as_str() == k.as_str())
+            .expect("every reference kind has a node kind")
     }
 }
 

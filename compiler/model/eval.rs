@@ -76,11 +76,6 @@ pub struct Evaluator<'a> {
     scopes: Vec<HashMap<String, Value>>,
 }
 
-const ROOTS: &[&str] = &[
-    "var", "local", "app", "module", "function", "queue", "database", "bucket", "topic", "alarm",
-    "http",
-];
-
 const FUNCTIONS: &[&str] = &[
     "upper", "lower", "format", "join", "concat", "merge", "length", "min", "max", "lookup",
     "prefix", "secret", "ssm",
@@ -356,7 +351,7 @@ impl<'a> Evaluator<'a> {
                 return Ok(val.clone());
             }
         }
-        if ROOTS.contains(&name) {
+        if super::kinds::roots().contains(&name) {
             return Err(Diagnostic::error(
                 "unresolved-reference",
                 span,
@@ -364,7 +359,7 @@ impl<'a> Evaluator<'a> {
             )
             .into());
         }
-        let mut cands: Vec<&str> = ROOTS.to_vec();
+        let mut cands: Vec<&str> = super::kinds::roots();
         let scope_names: Vec<String> = self.scopes.iter().flat_map(|s| s.keys().cloned()).collect();
         cands.extend(scope_names.iter().map(String::as_str));
         let s = suggest(name, cands);
@@ -786,7 +781,7 @@ impl<'a> Evaluator<'a> {
         head_span: Span,
     ) -> EvalResult {
         let Some(kind) = RefKind::parse(kind_name) else {
-            let s = suggest(kind_name, ROOTS.iter().copied());
+            let s = suggest(kind_name, super::kinds::roots());
             return Err(unresolved(
                 self.span(root),
                 kind_name,

@@ -18,6 +18,7 @@
 
 pub mod eval;
 pub mod functions;
+pub mod kinds;
 pub mod moved;
 pub mod paths;
 pub mod policy;
@@ -32,98 +33,10 @@ use eval::{Env, EvalError, Evaluator, LocalDef};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block as HclBlock, BlockLabel, Structure};
 use hcl_edit::Span as _;
+pub use kinds::BlockKind;
 use schema::{AttrSpec, Site, Ty};
 use std::collections::BTreeMap;
 pub use value::{Addr, Part, RefKind, Value};
-
-/// The kinds of top-level block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum BlockKind {
-    App,
-    Function,
-    Queue,
-    Database,
-    Bucket,
-    Topic,
-    Alarm,
-    Trigger,
-    Variable,
-    Locals,
-    Output,
-    Moved,
-}
-
-impl BlockKind {
-    pub const ALL: [BlockKind; 12] = [
-        BlockKind::App,
-        BlockKind::Function,
-        BlockKind::Queue,
-        BlockKind::Database,
-        BlockKind::Bucket,
-        BlockKind::Topic,
-        BlockKind::Alarm,
-        BlockKind::Trigger,
-        BlockKind::Variable,
-        BlockKind::Locals,
-        BlockKind::Output,
-        BlockKind::Moved,
-    ];
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BlockKind::App => "app",
-            BlockKind::Function => "function",
-            BlockKind::Queue => "queue",
-            BlockKind::Database => "database",
-            BlockKind::Bucket => "bucket",
-            BlockKind::Topic => "topic",
-            BlockKind::Alarm => "alarm",
-            BlockKind::Trigger => "trigger",
-            BlockKind::Variable => "variable",
-            BlockKind::Locals => "locals",
-            BlockKind::Output => "output",
-            BlockKind::Moved => "moved",
-        }
-    }
-    pub fn parse(s: &str) -> Option<BlockKind> {
-        BlockKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-    pub fn ref_kind(self) -> Option<RefKind> {
-        RefKind::parse(self.as_str())
-    }
-    fn labels(self) -> usize {
-        match self {
-            BlockKind::Locals | BlockKind::Moved => 0,
-            _ => 1,
-        }
-    }
-    /// The attribute schema of this kind (built once): the registry of every attribute, its
-    /// type (with enum values and ranges) and default.
-    pub fn schema(self) -> &'static [AttrSpec] {
-        static SCHEMAS: std::sync::OnceLock<Vec<Vec<AttrSpec>>> = std::sync::OnceLock::new();
-        let all = SCHEMAS.get_or_init(|| BlockKind::ALL.iter().map(|k| k.build_schema()).collect());
-        &all[self as usize]
-    }
-    fn build_schema(self) -> Vec<AttrSpec> {
-        match self {
-            BlockKind::App => schema::app(),
-            BlockKind::Function => schema::function(),
-            BlockKind::Queue => schema::queue(),
-            BlockKind::Database => schema::database(),
-            BlockKind::Bucket => schema::bucket(),
-            BlockKind::Topic => schema::topic(),
-            BlockKind::Alarm => schema::alarm(),
-            BlockKind::Trigger => schema::trigger(),
-            BlockKind::Output => schema::output(),
-            BlockKind::Variable | BlockKind::Locals | BlockKind::Moved => Vec::new(),
-        }
-    }
-}
-
-impl From<RefKind> for BlockKind {
-    fn from(k: RefKind) -> BlockKind {
-        BlockKind::parse(k.as_str()).expect("every reference kind is a block kind")
-    }
-}
 
 /// An attribute after evaluation and type checking.
 #[derive(Debug, Clone)]

@@ -34,11 +34,6 @@ use hcl_edit::structure::{Attribute, Block as HclBlock, Structure};
 use hcl_edit::visit::{visit_traversal, Visit};
 use indexmap::IndexMap;
 
-/// The kinds a policy can be `for`.
-pub const POLICY_KINDS: &[&str] = &[
-    "app", "function", "queue", "database", "bucket", "topic", "alarm", "trigger", "output",
-];
-
 /// What the rest of the compiler knows of a policy (for `app.lint` and SARIF).
 #[derive(Debug, Clone)]
 pub struct PolicyInfo {
@@ -175,10 +170,10 @@ impl<'a> PolicyAttrs<'a> {
         }
     }
 
-    /// `for = "function"`: one of [`POLICY_KINDS`].
+    /// `for = "function"`: one of the kind table's policy kinds.
     fn read_for(&mut self, attr: &Attribute, ev: &mut Evaluator, diags: &mut Vec<Diagnostic>) {
         match policy_string(self.file, attr, ev, diags) {
-            Some(s) if POLICY_KINDS.contains(&s.as_str()) => {
+            Some(s) if super::kinds::policy_keywords().any(|k| k == s) => {
                 self.kind = BlockKind::parse(&s);
             }
             Some(s) => {
@@ -189,9 +184,14 @@ impl<'a> PolicyAttrs<'a> {
                         format!("a policy cannot be for `{s}`"),
                     )
                     .with_help(
-                        match value::suggest(&s, POLICY_KINDS.iter().copied()) {
+                        match value::suggest(&s, super::kinds::policy_keywords()) {
                             Some(k) => format!("did you mean \"{k}\"?"),
-                            None => format!("`for` is one of {}", POLICY_KINDS.join(", ")),
+                            None => format!(
+                                "`for` is one of {}",
+                                super::kinds::policy_keywords()
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
                         },
                     ),
                 );

@@ -1214,24 +1214,10 @@ fn validate_bucket_filters(model: &Model, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The logical-ID class of a block: the emitted ID suffix its logical IDs share.
-fn logical_suffix(kind: BlockKind) -> Option<&'static str> {
-    Some(match kind {
-        BlockKind::Function => "Function",
-        BlockKind::Queue => "Queue",
-        BlockKind::Database => "Table",
-        BlockKind::Bucket => "Bucket",
-        BlockKind::Topic => "Topic",
-        BlockKind::Alarm => "Alarm",
-        BlockKind::Trigger => "Trigger",
-        BlockKind::Output => "Output",
-        _ => return None,
-    })
-}
-
 fn validate_collisions(model: &Model, diags: &mut Vec<Diagnostic>) {
     let mut seen: BTreeMap<String, &Block> = BTreeMap::new();
     for b in &model.blocks {
-        let Some(suffix) = logical_suffix(b.kind) else {
+        let Some(suffix) = b.kind.info().logical_suffix else {
             continue;
         };
         let id = format!("{}{suffix}", pascal(&b.name));

@@ -30,28 +30,18 @@ impl RefKind {
         RefKind::Alarm,
     ];
     pub fn as_str(self) -> &'static str {
-        match self {
-            RefKind::Function => "function",
-            RefKind::Queue => "queue",
-            RefKind::Database => "database",
-            RefKind::Bucket => "bucket",
-            RefKind::Topic => "topic",
-            RefKind::Alarm => "alarm",
-        }
+        super::BlockKind::from(self).as_str()
     }
     pub fn parse(s: &str) -> Option<RefKind> {
         RefKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
-    /// The deploy-time attributes of SPEC §4.
+    /// The deploy-time attributes of SPEC §4 (from the kind table).
     pub fn deploy_attrs(self) -> &'static [&'static str] {
-        match self {
-            RefKind::Function => &["arn", "name"],
-            RefKind::Queue => &["arn", "url", "name"],
-            RefKind::Database => &["arn", "name", "stream_arn"],
-            RefKind::Bucket => &["arn", "name"],
-            RefKind::Topic => &["arn", "name"],
-            RefKind::Alarm => &["arn", "name"],
-        }
+        super::BlockKind::from(self)
+            .info()
+            .reference
+            .map(|(_, attrs)| attrs)
+            .unwrap_or(&[])
     }
 }
 
