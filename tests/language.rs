@@ -84,7 +84,7 @@ function "a" {{
 #[test]
 fn deploy_time_values_are_symbolic_and_confined() {
     let src = format!(
-        "{APP}\nqueue \"q\" {{}}\nfunction \"a\" {{\n  handler = \"a.h\"\n  sends = [queue.q]\n  environment = {{\n    URL = \"${{queue.q.url}}?x=1\"\n    KEY = secret(\"shop/key\")\n    P = ssm(\"/shop/p\")\n  }}\n}}\noutput \"u\" {{ value = http.url }}\n"
+        "{APP}\nqueue \"q\" {{}}\nfunction \"a\" {{\n  handler = \"a.h\"\n  sends = [queue.q]\n  environment = {{\n    URL = \"${{queue.q.url}}?x=1\"\n    KEY = secret(\"shop/key\")\n    PARAM = ssm(\"/shop/p\")\n  }}\n}}\ntrigger \"web\" {{\n  function = function.a\n  http = \"GET /\"\n}}\noutput \"u\" {{ value = http.url }}\n"
     );
     let m = model(&src);
     let env = &f(&m, "a")["environment"];
@@ -115,7 +115,7 @@ fn deploy_time_values_are_symbolic_and_confined() {
 #[test]
 fn variables_from_flags_files_and_defaults() {
     let src = format!(
-        "{APP}\nvariable \"mem\" {{\n  type = number\n  default = 256\n}}\nvariable \"names\" {{\n  type = list(string)\n  default = []\n}}\nfunction \"a\" {{\n  handler = \"a.h\"\n  memory = var.mem\n  environment = {{ N = join(\",\", var.names) }}\n}}\n"
+        "{APP}\nvariable \"mem\" {{\n  type = number\n  default = 256\n}}\nvariable \"names\" {{\n  type = list(string)\n  default = []\n}}\nfunction \"a\" {{\n  handler = \"a.h\"\n  memory = var.mem\n  environment = {{ NAMES = join(\",\", var.names) }}\n}}\n"
     );
     let opts = |vars: &[(&str, &str)]| slsc::Options {
         today: TODAY.into(),
@@ -128,7 +128,7 @@ fn variables_from_flags_files_and_defaults() {
     assert_eq!(f(&model_with(&src, opts(&[])), "a")["memory"], json!(256));
     let m = model_with(&src, opts(&[("mem", "1024"), ("names", "[\"x\", \"y\"]")]));
     assert_eq!(f(&m, "a")["memory"], json!(1024));
-    assert_eq!(f(&m, "a")["environment"]["N"], json!("x,y"));
+    assert_eq!(f(&m, "a")["environment"]["NAMES"], json!("x,y"));
 
     // A value of the wrong type is reported at the variable, naming the flag.
     let c = slsc::compile_files(&[("main.sls", &src)], &opts(&[("mem", "lots")])).unwrap();

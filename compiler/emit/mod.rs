@@ -8,6 +8,7 @@
 pub mod artifacts;
 pub mod cloudformation;
 pub mod iam;
+pub mod names;
 pub mod shared;
 pub mod terraform;
 
@@ -64,13 +65,28 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
             .find(crate::model::BlockKind::Function, f)
             .map(artifacts::placeholder_key)
     };
-    let t = cloudformation::emit(model, graph, &key);
+    let cfn = cloudformation::emit(model, graph, &key);
+    let mut diags = names::diagnostics(&cfn.collisions, "logical ID");
+    let t = &cfn.template;
     let template = checks::Template {
         resources: t.resources,
         bytes: t.pieces.iter().map(String::len).sum(),
         policy_sizes: &t.policy_sizes,
     };
-    checks::run_output(model, &template)
+    diags.extend(checks::run_output(model, &template));
+    let artifact = |f: &str| key(f).map(|k| (k, String::new()));
+    let tf = terraform::emit(model, graph, &artifact);
+    // One mistake, one error: a pair of blocks already reported for CloudFormation is not
+    // reported again for Terraform.
+    let pair = |c: &names::Collision| (c.first.map(|b| b.name_span), c.second.map(|b| b.name_span));
+    let seen: Vec<_> = cfn.collisions.iter().map(pair).collect();
+    let tf_only: Vec<names::Collision> = tf
+        .collisions
+        .into_iter()
+        .filter(|c| !seen.contains(&pair(c)))
+        .collect();
+    diags.extend(names::diagnostics(&tf_only, "Terraform address"));
+    diags
 }
 
 /// Builds a compiled project. `Err` carries the diagnostics that stop the build (errors).
@@ -91,7 +107,7 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
     let arts = artifacts::build(model, &c.project_dir, &exclude)?;
     let key = |f: &str| artifacts::key_for(&arts, f).map(|a| a.key.clone());
     let mut files = Vec::new();
-    let mut diags = Vec::new();
+    let mut diags;
     let resources;
     match target {
         Target::CloudFormation => {
@@ -107,13 +123,15 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
                     .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
             })
             .unwrap_or_else(|_| cloudformation::emit(model, graph, &key));
+            diags = names::diagnostics(&t.collisions, "logical ID");
+            let t = t.template;
             resources = t.resources;
             let template = checks::Template {
                 resources,
                 bytes: t.pieces.iter().map(String::len).sum(),
                 policy_sizes: &t.policy_sizes,
             };
-            diags = checks::run_output(model, &template);
+            diags.extend(checks::run_output(model, &template));
             files.push((
                 "template.json".to_string(),
                 t.pieces.into_iter().map(String::into_bytes).collect(),
@@ -123,9 +141,10 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
             let artifact = |f: &str| {
                 artifacts::key_for(&arts, f).map(|a| (a.key.clone(), a.sha256_base64.clone()))
             };
-            let (text, n) = terraform::emit(model, graph, &artifact);
-            resources = n;
-            files.push(("main.tf.json".to_string(), vec![text.into_bytes()]));
+            let tf = terraform::emit(model, graph, &artifact);
+            diags = names::diagnostics(&tf.collisions, "Terraform address");
+            resources = tf.resources;
+            files.push(("main.tf.json".to_string(), vec![tf.text.into_bytes()]));
         }
     }
     if diags.iter().any(Diagnostic::is_error) {

@@ -10,6 +10,7 @@
 //! no `.sls` name can contain, so they never collide with a block.
 
 use super::iam::{self, Arn, Statement};
+use super::names::{Collision, Owner};
 use super::shared::{self, Piece};
 use crate::graph::Graph;
 use crate::model::value::fmt_number;
@@ -134,14 +135,26 @@ struct Emitter<'a> {
     outputs: Map<String, J>,
     artifact: &'a dyn Fn(&str) -> Option<(String, String)>,
     count: usize,
+    /// The block whose resources are being emitted, and the owner of every address emitted.
+    owner: Owner<'a>,
+    owners: std::collections::HashMap<String, Owner<'a>>,
+    collisions: Vec<Collision<'a>>,
+}
+
+/// The emitted `main.tf.json`, its resource count, and the addresses two blocks would both have
+/// emitted (the output is not valid when there are any).
+pub struct Emitted<'m> {
+    pub text: String,
+    pub resources: usize,
+    pub collisions: Vec<Collision<'m>>,
 }
 
 /// Emits `main.tf.json`. `artifact` gives a function's zip (relative file name, base64 sha256).
-pub fn emit(
-    model: &Model,
-    graph: &Graph,
-    artifact: &dyn Fn(&str) -> Option<(String, String)>,
-) -> (String, usize) {
+pub fn emit<'m>(
+    model: &'m Model,
+    graph: &'m Graph,
+    artifact: &'m dyn Fn(&str) -> Option<(String, String)>,
+) -> Emitted<'m> {
     let mut e = Emitter {
         model,
         graph,
@@ -149,6 +162,9 @@ pub fn emit(
         outputs: Map::new(),
         artifact,
         count: 0,
+        owner: None,
+        owners: Default::default(),
+        collisions: Vec::new(),
     };
     e.functions();
     e.queues();
@@ -175,7 +191,12 @@ pub fn emit(
     if !e.outputs.is_empty() {
         doc["output"] = J::Object(e.outputs);
     }
-    (super::cloudformation::to_text(doc), e.count)
+    e.collisions.sort_by(|a, b| a.name.cmp(&b.name));
+    Emitted {
+        text: super::cloudformation::to_text(doc),
+        resources: e.count,
+        collisions: e.collisions,
+    }
 }
 
 /// A trigger being emitted, with the function it invokes.
@@ -198,7 +219,22 @@ impl Wiring<'_> {
 }
 
 impl<'a> Emitter<'a> {
+    /// Records who emits an address (or an output name), noting a second owner as a collision.
+    fn own(&mut self, address: String) {
+        match self.owners.entry(address) {
+            std::collections::hash_map::Entry::Occupied(o) => self.collisions.push(Collision {
+                name: o.key().clone(),
+                first: *o.get(),
+                second: self.owner,
+            }),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(self.owner);
+            }
+        }
+    }
+
     fn add(&mut self, ty: &str, name: &str, body: J) {
+        self.own(format!("{ty}.{name}"));
         self.count += 1;
         let entry = self
             .resources
@@ -226,6 +262,7 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         let retention = model.app.num("log_retention").unwrap_or(30.0);
         for f in model.of_kind(BlockKind::Function) {
+            self.owner = Some(f);
             let n = f.name.as_str();
             let fname = model.physical_name(n);
             let stmts = iam::statements(model, self.graph, f);
@@ -326,6 +363,7 @@ impl<'a> Emitter<'a> {
     fn queues(&mut self) {
         let model = self.model;
         for q in model.of_kind(BlockKind::Queue) {
+            self.owner = Some(q);
             let mut p = json!({
                 "name": iam::queue_name(model, &q.name),
                 "visibility_timeout_seconds": num(q.num("visibility_timeout").unwrap_or(30.0)),
@@ -350,6 +388,7 @@ impl<'a> Emitter<'a> {
     fn tables(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Database) {
+            self.owner = Some(t);
             let keys = shared::table_keys(t);
             let provisioned = t.str("billing") == Some("provisioned");
             let gsis: Vec<J> = keys
@@ -401,6 +440,7 @@ impl<'a> Emitter<'a> {
     fn buckets(&mut self) {
         let model = self.model;
         for b in model.of_kind(BlockKind::Bucket) {
+            self.owner = Some(b);
             let n = b.name.as_str();
             let mut p = json!({
                 "bucket": render(model, &shared::bucket_name_pieces(&iam::bucket_name(model, n))),
@@ -455,6 +495,7 @@ impl<'a> Emitter<'a> {
     fn topics(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Topic) {
+            self.owner = Some(t);
             let mut p = json!({"name": iam::topic_name(model, &t.name)});
             if t.bool("fifo") == Some(true) {
                 p["fifo_topic"] = json!(true);
@@ -466,6 +507,7 @@ impl<'a> Emitter<'a> {
     fn alarms(&mut self) {
         let model = self.model;
         for a in model.of_kind(BlockKind::Alarm) {
+            self.owner = Some(a);
             let n = a.name.as_str();
             let Some(metric) = shared::alarm_metric(model, a) else {
                 continue;
@@ -543,6 +585,7 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         let mut api = false;
         for t in model.of_kind(BlockKind::Trigger) {
+            self.owner = Some(t);
             let Some(src) = model.trigger_sources.get(&t.name).cloned() else {
                 continue;
             };
@@ -727,6 +770,7 @@ impl<'a> Emitter<'a> {
 
     /// The HTTP API shared by the HTTP triggers, its default stage and its URL output.
     fn http_api(&mut self) {
+        self.owner = None;
         let model = self.model;
         let mut p =
             json!({"name": format!("{}-{}", model.app.name, model.stage), "protocol_type": "HTTP"});
@@ -752,6 +796,7 @@ impl<'a> Emitter<'a> {
     fn outputs(&mut self) {
         let model = self.model;
         for o in model.of_kind(BlockKind::Output) {
+            self.owner = Some(o);
             let Some(v) = o.get("value") else { continue };
             let mut out = json!({"value": string_value(model, v)});
             if let Some(d) = o.str("description") {

@@ -24,6 +24,7 @@ pub mod paths;
 pub mod policy;
 pub mod runtimes;
 pub mod schema;
+pub mod target_checks;
 pub mod validate;
 pub mod value;
 

@@ -5,7 +5,7 @@
 //! at the element, not the whole attribute) and returns the value normalised: durations become
 //! seconds, sizes megabytes, loose strings (environment, tags) strings.
 
-use super::value::{fmt_number, suggest, RefKind, Value};
+use super::value::{fmt_number, suggest, suggest_enum, RefKind, Value};
 use crate::diagnostics::{Diagnostic, FileId, Span};
 use hcl_edit::expr::{Expression, ObjectKey};
 use hcl_edit::Span as _;
@@ -91,6 +91,11 @@ pub const RUNTIMES: &[&str] = &[
     "ruby4.0",
     "provided.al2",
     "provided.al2023",
+];
+
+/// The methods an HTTP API's CORS configuration accepts.
+pub const CORS_METHODS: &[&str] = &[
+    "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "*",
 ];
 
 /// CloudWatch Logs' allowed retention values, in days.
@@ -493,12 +498,41 @@ fn mismatch(site: Site, want: &str, got: &Value) -> Diagnostic {
             "this value is known only after deploy; deploy-time values are allowed only in \
              `environment` and `output` values",
         );
-    } else if let Value::String(s) = got {
-        if want.starts_with("a reference") && s.contains('.') {
-            d = d.with_help(format!("write the reference without quotes: {s}"));
-        }
+    } else if let Some(help) = shape_help(want, got) {
+        d = d.with_help(help);
     }
     d
+}
+
+/// The fix for the common shape mistakes: a quoted number, bool or reference, a single value
+/// where a list is expected.
+fn shape_help(want: &str, got: &Value) -> Option<String> {
+    match got {
+        Value::String(s) if want.starts_with("a reference") && s.contains('.') => {
+            Some(format!("write the reference without quotes: {s}"))
+        }
+        Value::String(s) if want.starts_with("a reference to a ") => {
+            let kind = want["a reference to a ".len()..].split([' ', '|']).next()?;
+            Some(format!("write a reference without quotes: {kind}.{s}"))
+        }
+        Value::String(s)
+            if (want.contains("number")
+                || want.starts_with("a duration")
+                || want.starts_with("a size"))
+                && s.trim().parse::<f64>().is_ok() =>
+        {
+            Some(format!("remove the quotes: {}", s.trim()))
+        }
+        Value::String(s) if want == "a bool" && (s == "true" || s == "false") => {
+            Some(format!("remove the quotes: {s}"))
+        }
+        Value::Ref(a) if want == "a list" => Some(format!("this is a list: write [{a}]")),
+        Value::Prefix(a, p) if want == "a list" => {
+            Some(format!("this is a list: write [prefix({a}, \"{p}\")]"))
+        }
+        Value::String(s) if want == "a list" => Some(format!("this is a list: write [\"{s}\"]")),
+        _ => None,
+    }
 }
 
 fn invalid(site: Site, msg: String) -> Diagnostic {
@@ -713,7 +747,7 @@ fn check_enum(v: Value, options: &[&str], site: Site) -> Result<Value, Diagnosti
     match &v {
         Value::String(s) if options.contains(&s.as_str()) => Ok(v),
         Value::String(s) => {
-            let sug = suggest(s, options.iter().copied());
+            let sug = suggest_enum(s, options);
             let list = options
                 .iter()
                 .map(|o| format!("\"{o}\""))
@@ -822,7 +856,7 @@ fn check_cors(v: Value, site: Site) -> Result<Value, Diagnostic> {
             o,
             &[
                 field("origins", list(Ty::Str), false),
-                field("methods", list(Ty::Str), false),
+                field("methods", list(Ty::Enum(CORS_METHODS)), false),
                 field("headers", list(Ty::Str), false),
                 field(
                     "max_age",

@@ -322,6 +322,7 @@ pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnost
     validate_bucket_filters(model, diags);
     validate_collisions(model, diags);
     validate_moved(model, diags);
+    super::target_checks::validate(model, diags);
 }
 
 /// `source`/`artifact` that leaves the source root (model/paths.rs).
@@ -522,7 +523,7 @@ fn validate_function(f: &Block, account: f64, root: Option<&str>, diags: &mut Ve
                             format!("`{k}` is not a valid environment variable name"),
                         )
                         .with_help(
-                            "names start with a letter and contain only letters, digits and _",
+                            "names start with a letter, have at least two characters and contain only letters, digits and _",
                         ),
                     );
                 }
@@ -541,9 +542,12 @@ fn validate_function(f: &Block, account: f64, root: Option<&str>, diags: &mut Ve
     }
 }
 
+/// Lambda's pattern for environment variable names: `[a-zA-Z]([a-zA-Z0-9_])+` (at least two
+/// characters).
 fn valid_env_key(k: &str) -> bool {
     let mut c = k.chars();
     c.next().is_some_and(|f| f.is_ascii_alphabetic())
+        && k.len() >= 2
         && c.all(|x| x.is_ascii_alphanumeric() || x == '_')
 }
 

@@ -242,3 +242,79 @@ pub fn suggest<'a, I: IntoIterator<Item = &'a str>>(word: &str, candidates: I) -
     }
     best.map(|(_, c)| c.to_string())
 }
+
+/// The enum value `word` most likely means: the same value in another case (`"get"` →
+/// `"GET"`, `"IAM"` → `"iam"`), the one value it abbreviates (`"arm"` → `"arm64"`), the one
+/// value with its letters and its number (`"node22"` → `"nodejs22.x"`), else a close typo.
+pub fn suggest_enum(word: &str, options: &[&str]) -> Option<String> {
+    let lower = word.to_ascii_lowercase();
+    if let Some(o) = options.iter().find(|o| o.to_ascii_lowercase() == lower) {
+        return Some(o.to_string());
+    }
+    let unique = |hits: Vec<&&str>| (hits.len() == 1).then(|| hits[0].to_string());
+    if !lower.is_empty() {
+        let prefixed: Vec<&&str> = options
+            .iter()
+            .filter(|o| o.to_ascii_lowercase().starts_with(&lower))
+            .collect();
+        if let Some(s) = unique(prefixed) {
+            return Some(s);
+        }
+    }
+    let letters: String = lower
+        .chars()
+        .take_while(|c| c.is_ascii_alphabetic())
+        .collect();
+    let digits: String = lower
+        .chars()
+        .skip(letters.len())
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    if !letters.is_empty() && !digits.is_empty() {
+        let hits: Vec<&&str> = options
+            .iter()
+            .filter(|o| {
+                let o = o.to_ascii_lowercase();
+                o.starts_with(&letters)
+                    && o[letters.len()..]
+                        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+                        .starts_with(&digits)
+            })
+            .collect();
+        if let Some(s) = unique(hits) {
+            return Some(s);
+        }
+    }
+    suggest(word, options.iter().copied())
+}
+
+#[cfg(test)]
+mod suggest_tests {
+    use super::suggest_enum;
+
+    #[test]
+    fn enum_suggestions() {
+        let runtimes = ["nodejs20.x", "nodejs22.x", "python3.12", "provided.al2023"];
+        assert_eq!(
+            suggest_enum("node22", &runtimes).as_deref(),
+            Some("nodejs22.x")
+        );
+        assert_eq!(
+            suggest_enum("arm", &["x86_64", "arm64"]).as_deref(),
+            Some("arm64")
+        );
+        assert_eq!(
+            suggest_enum("IAM", &["none", "iam", "jwt"]).as_deref(),
+            Some("iam")
+        );
+        assert_eq!(
+            suggest_enum("get", &["GET", "POST"]).as_deref(),
+            Some("GET")
+        );
+        assert_eq!(suggest_enum("nodejs", &runtimes), None, "ambiguous");
+        assert_eq!(
+            suggest_enum("FETCH", &["GET", "POST", "PATCH"]).as_deref(),
+            None
+        );
+    }
+}

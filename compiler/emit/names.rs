@@ -1,0 +1,55 @@
+//! Who emits each name: two blocks whose emitted resources (or outputs) share a logical ID or a
+//! Terraform address would overwrite each other — a resource silently lost. The emitters
+//! record the block that owns each name they emit ([`Owner`]); a name emitted twice becomes a
+//! [`Collision`], reported as `name-collision` at both blocks by `check` and `build`.
+
+use crate::diagnostics::Diagnostic;
+use crate::model::Block;
+
+/// The block a name is emitted for; `None` for what slsc adds on its own (the shared HTTP API,
+/// its stage and its URL output).
+pub type Owner<'m> = Option<&'m Block>;
+
+/// A name emitted for two owners.
+pub struct Collision<'m> {
+    /// The logical ID, output name or Terraform address.
+    pub name: String,
+    pub first: Owner<'m>,
+    pub second: Owner<'m>,
+}
+
+fn describe(o: Owner) -> String {
+    match o {
+        Some(b) => b.addr(),
+        None => "slsc's shared HTTP API".to_string(),
+    }
+}
+
+/// The `name-collision` diagnostics of a target's collisions: at the user's block (the later one
+/// when both are), with a label at the other.
+pub fn diagnostics(collisions: &[Collision], what: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for c in collisions {
+        let (at, other) = match (c.first, c.second) {
+            (_, Some(b)) => (b, c.first),
+            (Some(a), None) => (a, None),
+            (None, None) => continue,
+        };
+        let mut d = Diagnostic::error(
+            "name-collision",
+            at.name_span,
+            format!(
+                "{} and {} would both emit the {what} `{}`: one would overwrite the other",
+                describe(other),
+                at.addr(),
+                c.name
+            ),
+        )
+        .with_help("names slsc derives add a suffix to the block's name (`…Topic`, `…Notify1`, `HttpApiUrl`): rename one of the blocks");
+        if let Some(o) = other {
+            d = d.with_label(o.name_span, "the other block");
+        }
+        out.push(d);
+    }
+    out
+}

@@ -1,0 +1,248 @@
+//! "`check` passes ⇒ the target accepts it": each project here once passed `check` and then
+//! failed in cfn-lint, Terraform or at deploy, or lost a resource silently. Each is now one
+//! diagnostic at the right span, with a fix.
+
+mod common;
+
+use common::temp::Temp;
+use serde_json::Value;
+
+const APP: &str = "app \"gaps\" {\n  region = \"eu-west-1\"\n}\n\nfunction \"api\" {\n  handler     = \"index.handler\"\n  concurrency = 2\nEXTRA}\n";
+
+/// The app and one function with `extra` lines in it, then `more` blocks.
+fn project(extra: &str, more: &str) -> String {
+    APP.replace("EXTRA", extra) + more
+}
+
+/// (code, line, column) of every diagnostic of a project checked through the binary (so the
+/// output rules run too).
+fn check(src: &str) -> (Vec<(String, u64, u64)>, Value) {
+    let tmp = Temp::new("gaps");
+    tmp.write("main.sls", src.as_bytes());
+    let o = common::slsc(&["check", ".", "--format", "json"], tmp.path());
+    let json: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let got = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (got, json)
+}
+
+fn one(src: &str, code: &str, line: u64, column: u64, text: &str) -> Value {
+    let (got, json) = check(src);
+    assert_eq!(got, [(code.to_string(), line, column)], "{json:#}");
+    let d = json["diagnostics"][0].clone();
+    let all = format!("{} {}", d["message"], d["help"]);
+    assert!(all.contains(text), "{text:?} not in {all}");
+    d
+}
+
+#[test]
+fn http_url_without_an_http_route() {
+    let src = project("  environment = { API_URL = http.url }\n", "");
+    one(
+        &src,
+        "unresolved-reference",
+        8,
+        29,
+        "no trigger has an `http` route",
+    );
+}
+
+#[test]
+fn queues_that_are_each_others_dead_letter_queue() {
+    let src = project(
+        "",
+        "\nqueue \"a\" { dead_letter = queue.b }\nqueue \"b\" { dead_letter = queue.a }\n",
+    );
+    let d = one(&src, "cycle", 10, 27, "queue.a → queue.b → queue.a");
+    assert_eq!(d["labels"][0]["line"], 11, "{d:#}");
+    // A queue that is its own dead letter queue.
+    let src = project("", "\nqueue \"a\" { dead_letter = queue.a }\n");
+    one(&src, "invalid-value", 10, 27, "its own dead letter queue");
+}
+
+#[test]
+fn derived_logical_ids_collide_with_user_blocks() {
+    let alarm = "\nalarm \"x\" {\n  watch     = function.api\n  metric    = \"errors\"\n  threshold = 1\n  notify    = [\"ops@example.com\"]\n}\n";
+    // The alarm's topic is `XAlarmTopic`, as is topic "x_alarm".
+    let src = project(
+        "  sends = [topic.x_alarm]\n",
+        &format!("\ntopic \"x_alarm\" {{}}\n{alarm}"),
+    );
+    let d = one(&src, "name-collision", 13, 7, "`XAlarmTopic`");
+    assert_eq!(d["labels"][0]["line"], 11, "labelled at the topic: {d:#}");
+    // The alarm's first subscription is `XAlarmNotify1Subscription`, as is a topic trigger's.
+    let src = project(
+        "",
+        &format!("{alarm}\ntopic \"t\" {{}}\n\ntrigger \"x_alarm_notify1\" {{\n  function = function.api\n  source   = topic.t\n}}\n"),
+    );
+    one(&src, "name-collision", 19, 9, "`XAlarmNotify1Subscription`");
+    // The built-in output of the HTTP API.
+    let src = project(
+        "",
+        "\ntrigger \"web\" {\n  function = function.api\n  http     = \"GET /\"\n  auth     = \"iam\"\n}\n\noutput \"http_api_url\" {\n  value = \"x\"\n}\n",
+    );
+    one(&src, "name-collision", 16, 8, "slsc's shared HTTP API");
+}
+
+#[test]
+fn stream_arn_of_a_table_without_a_stream() {
+    let src = project(
+        "  environment = { STREAM = database.d.stream_arn }\n",
+        "\ndatabase \"d\" {\n  partition_key = { name = \"id\", type = \"string\" }\n}\n",
+    );
+    let d = one(
+        &src,
+        "invalid-value",
+        8,
+        28,
+        "stream = \\\"new_and_old_images\\\"",
+    );
+    assert_eq!(d["labels"][0]["line"], 11, "{d:#}");
+}
+
+#[test]
+fn batch_window_on_a_fifo_queue() {
+    let src = project(
+        "",
+        "\nqueue \"f\" {\n  fifo        = true\n  dead_letter = queue.f_dlq\n}\nqueue \"f_dlq\" { fifo = true }\n\ntrigger \"t\" {\n  function     = function.api\n  source       = queue.f\n  batch_window = \"5s\"\n}\n",
+    );
+    one(&src, "invalid-trigger", 19, 18, "FIFO");
+}
+
+#[test]
+fn strings_aws_refuses() {
+    for (extra, code, line, col, text) in [
+        ("  environment = { A = \"1\" }\n", "invalid-value", 8, 19, "at least two characters"),
+        ("  tags = { \"aws:team\" = \"x\" }\n", "invalid-value", 8, 12, "reserves"),
+        ("  tags = { \"\" = \"x\" }\n", "invalid-value", 8, 12, "cannot be empty"),
+        ("  description = \"\"\n", "invalid-value", 8, 17, "empty"),
+        ("  layers = [\"shared-layer\"]\n", "invalid-value", 8, 13, "layer version ARN"),
+        (
+            "  permissions = [{ actions = [\"kinesis:PutRecord\"], resources = [\"my-stream\"] }]\n",
+            "invalid-value",
+            8,
+            18,
+            "is not an ARN",
+        ),
+        (
+            "  permissions = [{ actions = [\"kinesis:PutRecord\"], resources = [\"arn:aws:kinesis:us-east-1:$${AWS::AccountId}:stream/x\"] }]\n",
+            "invalid-value",
+            8,
+            18,
+            "unresolved",
+        ),
+        (
+            "  permissions = [{ actions = [\"kinesisPutRecord\"], resources = [\"*\"] }]\n",
+            "invalid-value",
+            8,
+            18,
+            "not an IAM action",
+        ),
+    ] {
+        let src = project(extra, "");
+        let (got, json) = check(&src);
+        let want = (code.to_string(), line, col);
+        assert!(got.contains(&want), "{extra}: {want:?} not in {json:#}");
+        assert!(json.to_string().contains(text), "{extra}: {text} not in {json:#}");
+        assert!(
+            got.iter().all(|g| g.0 == code || g.0 == "wildcard-permission"),
+            "{extra}: {json:#}"
+        );
+    }
+}
+
+#[test]
+fn cors_methods_are_checked_with_a_suggestion() {
+    let src = "app \"gaps\" {\n  region = \"eu-west-1\"\n  cors   = { methods = [\"GET\", \"get\"] }\n}\n";
+    one(src, "invalid-value", 3, 32, "did you mean \\\"GET\\\"?");
+    let src = "app \"gaps\" {\n  region = \"eu-west-1\"\n  cors   = { methods = [\"FETCH\"] }\n}\n";
+    one(src, "invalid-value", 3, 25, "\\\"FETCH\\\" is not one of");
+}
+
+#[test]
+fn enum_and_shape_mistakes_get_a_fix() {
+    for (extra, text) in [
+        (
+            "  runtime = \"node22\"\n",
+            "did you mean \\\"nodejs22.x\\\"?",
+        ),
+        ("  architecture = \"arm\"\n", "did you mean \\\"arm64\\\"?"),
+        ("  concurrency_x = 1\n", "did you mean `concurrency`?"),
+        ("  retries = \"1\"\n", "remove the quotes: 1"),
+        ("  tracing = \"true\"\n", "remove the quotes: true"),
+        (
+            "  invokes = function.api\n",
+            "this is a list: write [function.api]",
+        ),
+    ] {
+        let src = project(extra, "");
+        let (got, json) = check(&src);
+        assert_eq!(got.len(), 1, "{extra}: {json:#}");
+        assert!(
+            json.to_string().contains(text),
+            "{extra}: {text} not in {json:#}"
+        );
+    }
+    let src = project(
+        "",
+        "\ntrigger \"t\" {\n  function = \"api\"\n  schedule = \"rate(1 hour)\"\n}\n",
+    );
+    let (_, json) = check(&src);
+    assert!(
+        json.to_string()
+            .contains("write a reference without quotes: function.api"),
+        "{json:#}"
+    );
+    let src = project(
+        "",
+        "\ntrigger \"t\" {\n  function = function.api\n  http     = \"GET /\"\n  auth     = \"IAM\"\n}\n",
+    );
+    let (_, json) = check(&src);
+    assert!(
+        json.to_string().contains("did you mean \\\"iam\\\"?"),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn a_build_into_the_source_tree_does_not_package_itself() {
+    let tmp = Temp::new("out-in-src");
+    tmp.write("main.sls", project("  source = \".\"\n", "").as_bytes());
+    tmp.write("index.js", b"exports.handler = async () => 1;\n");
+    let mut keys = Vec::new();
+    for out in ["dist", "dist", "other-out"] {
+        let o = common::slsc(
+            &["build", ".", "--target", "cloudformation", "--out", out],
+            tmp.path(),
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let t: Value = serde_json::from_slice(
+            &std::fs::read(tmp.path().join(out).join("template.json")).unwrap(),
+        )
+        .unwrap();
+        keys.push(t["Resources"]["ApiFunction"]["Properties"]["Code"]["S3Key"].clone());
+    }
+    assert_eq!(
+        keys[0], keys[1],
+        "the second build did not package the first"
+    );
+    assert_eq!(
+        keys[0], keys[2],
+        "a build elsewhere did not package the earlier one"
+    );
+}
