@@ -11,6 +11,16 @@
 pub use crate::source::{FileId, SourceMap, Span};
 use serde_json::{json, Value as Json};
 
+/// "a" or "an" before a word in a message ("an `app` block", "an http trigger", "a queue").
+pub fn article(word: &str) -> &'static str {
+    let w = word.trim_start_matches('`').to_ascii_lowercase();
+    if w.starts_with(['a', 'e', 'i', 'o', 'u']) || w.starts_with("http") {
+        "an"
+    } else {
+        "a"
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
     Error,

@@ -71,7 +71,7 @@ struct StackArgs {
     #[arg(long, value_name = "REGION")]
     region: Option<String>,
     /// An AWS-compatible endpoint (e.g. a local emulator).
-    #[arg(long = "endpoint-url", value_name = "URL")]
+    #[arg(long = "endpoint-url", value_name = "URL", value_parser = endpoint_url)]
     endpoint_url: Option<String>,
 }
 
@@ -146,7 +146,7 @@ struct PlanArgs {
     #[arg(long, value_name = "NAME")]
     stack: Option<String>,
     /// An AWS-compatible endpoint for --stack.
-    #[arg(long = "endpoint-url", value_name = "URL", requires = "stack")]
+    #[arg(long = "endpoint-url", value_name = "URL", requires = "stack", value_parser = endpoint_url)]
     endpoint_url: Option<String>,
     /// Which output to compare.
     #[arg(long, value_enum, default_value = "cloudformation")]
@@ -247,6 +247,31 @@ fn write_stdout(out: &str) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(out.as_bytes())?;
     stdout.flush()
+}
+
+/// `--endpoint-url`: an `http://` or `https://` URL with a host (checked before any SDK call, so
+/// a typo is a usage error, not an SDK error).
+fn endpoint_url(s: &str) -> Result<String, String> {
+    let rest = s
+        .strip_prefix("http://")
+        .or_else(|| s.strip_prefix("https://"))
+        .ok_or_else(|| {
+            format!("`{s}` is not a URL: write it as http://HOST:PORT or https://HOST")
+        })?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let name = host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() {
+            h
+        } else {
+            host
+        }
+    });
+    if name.is_empty() || name.contains(char::is_whitespace) {
+        return Err(format!(
+            "`{s}` has no host: write it as http://HOST:PORT or https://HOST"
+        ));
+    }
+    Ok(s.to_string())
 }
 
 fn usage_error(msg: &str) -> ExitCode {

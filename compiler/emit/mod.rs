@@ -92,7 +92,18 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
 /// Builds a compiled project. `Err` carries the diagnostics that stop the build (errors).
 pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, Vec<Diagnostic>> {
     let (Some(model), Some(graph)) = (&c.model, &c.graph) else {
-        return Err(c.diagnostics.clone());
+        if c.errors() > 0 || c.sources.is_empty() {
+            return Err(c.diagnostics.clone());
+        }
+        // A folder of policy blocks alone checks clean (a policy library), but has no app.
+        return Err(vec![Diagnostic::error(
+            "missing-attribute",
+            crate::diagnostics::Span::file_start(0),
+            "this folder holds only `policy` blocks (a policy library): there is no `app` to build",
+        )
+        .with_help(
+            "load the policies into a project with `--policy DIR`, or add an `app` block",
+        )]);
     };
     // Renamed blocks (`moved`) are emitted under their old names: same logical IDs, addresses
     // and physical names (model/moved.rs).

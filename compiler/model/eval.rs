@@ -850,8 +850,23 @@ impl<'a> Evaluator<'a> {
             }
         }
         let why = format!("no `{kind_name} \"{attr}\"` block is declared");
-        let s = s.or_else(|| other_kinds.first().cloned());
-        unresolved(head_span, &format!("{kind_name}.{attr}"), &why, s, attr)
+        // Did-you-mean stays within the kind written; a block of another kind with that name
+        // is only mentioned (it is rarely what a `sends` or `reads` means).
+        let mut e = unresolved(
+            head_span,
+            &format!("{kind_name}.{attr}"),
+            &why,
+            s.clone(),
+            attr,
+        );
+        if let (None, Some(other), EvalError::Diag(d)) = (s, other_kinds.first(), &mut e) {
+            d.help = Some(format!(
+                "declare `{kind_name} \"{attr}\" {{ … }}`; `{other}` exists, but it is {} {}",
+                crate::diagnostics::article(other.split('.').next().unwrap_or("")),
+                other.split('.').next().unwrap_or("")
+            ));
+        }
+        e
     }
 
     fn apply_ops(

@@ -8,7 +8,7 @@
 use super::paths;
 use super::value::{fmt_number, suggest, Addr, RefKind, Value};
 use super::{Attr, Block, BlockKind, LintRule, LiteralSpans, LowerOptions, Model, TriggerSource};
-use crate::diagnostics::{Diagnostic, Span};
+use crate::diagnostics::{article, Diagnostic, Span};
 use crate::naming::pascal;
 use indexmap::IndexMap;
 use std::collections::BTreeMap;
@@ -806,13 +806,22 @@ fn validate_trigger_extras(t: &Block, src: &TriggerSource, diags: &mut Vec<Diagn
                 Diagnostic::error(
                     "invalid-trigger",
                     a.key_span,
-                    format!("`{k}` does not apply to a {} trigger", src.kind_name()),
+                    format!(
+                        "`{k}` does not apply to {} {} trigger",
+                        article(src.kind_name()),
+                        src.kind_name()
+                    ),
                 )
                 .with_help(if allowed.is_empty() {
-                    format!("a {} trigger takes no other attributes", src.kind_name())
+                    format!(
+                        "{} {} trigger takes no other attributes",
+                        article(src.kind_name()),
+                        src.kind_name()
+                    )
                 } else {
                     format!(
-                        "a {} trigger takes {}",
+                        "{} {} trigger takes {}",
+                        article(src.kind_name()),
                         src.kind_name(),
                         allowed
                             .iter()

@@ -102,7 +102,11 @@ impl Value {
     /// A short description for messages: the type, plus the reference kind.
     pub fn describe(&self) -> String {
         match self {
-            Value::Ref(a) => format!("{a} (a {})", a.kind.as_str()),
+            Value::Ref(a) => format!(
+                "{a} ({} {})",
+                crate::diagnostics::article(a.kind.as_str()),
+                a.kind.as_str()
+            ),
             Value::Prefix(a, p) => format!("prefix({}, \"{}\")", a, p),
             Value::Deploy(_) => "a deploy-time string (known only after deploy)".to_string(),
             Value::String(s) => format!("the string \"{}\"", truncate(s, 40)),
