@@ -361,8 +361,7 @@ impl SyntaxRun<'_> {
     /// Takes the syntax of the run's `i`-th declaration (of `file`, at `src`). The syntax of a
     /// file whose blocks were dropped after parsing is parsed again when its first block is
     /// taken (a file's declarations are consecutive), and each declared block's syntax is put
-    /// in its declaration's slot. `None` when there is no syntax (a block of a file that could
-    /// not be parsed again the same way).
+    /// in its declaration's slot. `None` when the block's syntax is missing.
     pub(super) fn take<'a>(&mut self, i: usize, file: FileId, src: Src<'a>) -> Option<Taken<'a>> {
         match src {
             Src::Kept(b) => Some(Taken::Kept(b)),

@@ -80,7 +80,7 @@ pub struct Lowerer<'o> {
 }
 
 /// A declared block (any kind but `locals` and `policy`).
-pub(super) struct Decl<'a> {
+struct Decl<'a> {
     kind: BlockKind,
     name: String,
     file: FileId,
@@ -94,7 +94,7 @@ pub(super) struct Decl<'a> {
 type PolicyBlock<'a> = (FileId, Span, &'a HclBlock);
 
 /// What declaring found (pass 1).
-pub(super) struct Declared<'a> {
+struct Declared<'a> {
     /// The declared blocks, in file order.
     decls: Vec<Decl<'a>>,
     /// The `policy` blocks, in file order.
@@ -106,7 +106,7 @@ pub(super) struct Declared<'a> {
 /// The names expressions can refer to, filled in pass by pass; the evaluator reads them
 /// ([`Scope::env`]).
 #[derive(Default)]
-pub(super) struct Scope<'a> {
+struct Scope<'a> {
     /// Declared blocks, per referenceable kind (pass 1).
     blocks: BTreeMap<RefKind, BTreeMap<String, Span>>,
     /// Every declared variable (pass 1).
