@@ -101,7 +101,8 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
     // blocks lowered once is kept only for the first files of its run (up to
     // `KEEP_SYNTAX_BYTES` of their source), which are lowered first; the other files' blocks
     // are dropped and parsed again, file by file, when they are lowered. So the syntax trees
-    // (tens of times the size of the source) of all files are never in memory at once.
+    // (tens of times the size of the source) of all files are never in memory at once (see
+    // `model/syntax_store.rs`).
     let mut sources = SourceMap::default();
     let (dir, files, mut parse_diags) = syntax::load_project_with(path, &mut sources, || {
         let mut budget = KEEP_SYNTAX_BYTES / syntax::worker_threads();

@@ -235,7 +235,7 @@ fn offset_of(text: &str, line: usize, column: usize) -> Option<usize> {
 
 /// How many threads parse the files: one per core, at most 8. `model::lower` lowers the blocks
 /// on as many threads, split by file the same way, so the memory of the freed syntax trees is
-/// reused by the model (see there).
+/// reused by the model (see `model/syntax_store.rs`).
 pub fn worker_threads() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())

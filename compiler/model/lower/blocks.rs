@@ -1,0 +1,153 @@
+//! Pass 5, **blocks**: every declared block is lowered ([`super::block`]), on as many threads
+//! as the store hands out runs of declarations.
+
+use super::block::{lower_block, lower_moved};
+use super::{Decl, Lowerer};
+use crate::diagnostics::Diagnostic;
+use crate::model::eval::Evaluator;
+use crate::model::syntax_store::{OnceSyntax, SyntaxRun};
+use crate::model::{Block, BlockKind, Moved, Value};
+
+/// The stack of each extra lowering thread (as for the main one: evaluation recurses; only the
+/// touched part is ever committed).
+const LOWER_STACK_BYTES: usize = 256 << 20;
+
+/// The lowered blocks, in declaration order.
+pub(super) struct Lowered {
+    /// Every block but `app`, `variable`, `locals` and `moved` ones.
+    pub(super) blocks: Vec<Block>,
+    /// The (first) `app` block.
+    pub(super) app: Option<Block>,
+    pub(super) moved: Vec<Moved>,
+}
+
+/// What one thread lowered, in declaration order.
+struct LoweredPart {
+    blocks: Vec<Block>,
+    app: Option<Block>,
+    moved: Vec<Moved>,
+    diags: Vec<Diagnostic>,
+    /// The thread's evaluator's diagnostics (reported after every block's own).
+    ev_diags: Vec<Diagnostic>,
+}
+
+impl Lowerer<'_> {
+    /// **Blocks** (pass 5): reads the declarations, their syntax (taken from the store, and
+    /// freed, block by block), the evaluator (with every local evaluated) and the app
+    /// declaration and stage (pass 3); produces the lowered blocks. The diagnostics are the
+    /// blocks' own in declaration order, then the evaluators' (the locals', pass 4).
+    pub(super) fn blocks(
+        &mut self,
+        decls: &[Decl],
+        once: &mut OnceSyntax,
+        ev: &mut Evaluator,
+        app: Option<&Decl>,
+        stage: &str,
+    ) -> Lowered {
+        let mut parts = {
+            let mut syntax = once.by_declaration(decls.iter().map(|d| (d.file, d.src)));
+            lower_runs(decls, syntax.runs(), ev, app, stage)
+        };
+        let mut out = Lowered {
+            blocks: Vec::with_capacity(parts.iter().map(|p| p.blocks.len()).sum()),
+            app: None,
+            moved: Vec::new(),
+        };
+        for p in parts.iter_mut() {
+            out.blocks.append(&mut p.blocks);
+            out.moved.append(&mut p.moved);
+            self.diags.append(&mut p.diags);
+            if out.app.is_none() {
+                out.app = p.app.take();
+            }
+        }
+        self.diags.append(&mut ev.diagnostics);
+        for p in parts.iter_mut() {
+            self.diags.append(&mut p.ev_diags);
+        }
+        out
+    }
+}
+
+/// Lowers each run of declarations on its own thread (the first on this one, with `ev`; the
+/// others with a fork of it). The results are in declaration order, so the output does not
+/// depend on the number of threads.
+fn lower_runs(
+    decls: &[Decl],
+    runs: Vec<SyntaxRun>,
+    ev: &mut Evaluator,
+    app: Option<&Decl>,
+    stage: &str,
+) -> Vec<LoweredPart> {
+    std::thread::scope(|scope| {
+        let mut runs = runs.into_iter();
+        let first = runs.next();
+        let handles: Vec<_> = runs
+            .map(|run| {
+                let mut wev = ev.fork();
+                let decls = &decls[run.decls()];
+                std::thread::Builder::new()
+                    .name("slsc-lower-part".into())
+                    .stack_size(LOWER_STACK_BYTES)
+                    .spawn_scoped(scope, move || lower_run(decls, run, &mut wev, app, stage))
+                    .expect("a lowering thread can be started")
+            })
+            .collect();
+        let mut out = Vec::with_capacity(handles.len() + 1);
+        if let Some(run) = first {
+            out.push(lower_run(&decls[run.decls()], run, ev, app, stage));
+        }
+        for h in handles {
+            out.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        }
+        out
+    })
+}
+
+/// Lowers a run of declarations, taking each one's syntax from the run (and freeing it once the
+/// block is lowered).
+fn lower_run(
+    decls: &[Decl],
+    mut run: SyntaxRun,
+    ev: &mut Evaluator,
+    app_decl: Option<&Decl>,
+    stage: &str,
+) -> LoweredPart {
+    let mut out = LoweredPart {
+        blocks: Vec::new(),
+        app: None,
+        moved: Vec::new(),
+        diags: Vec::new(),
+        ev_diags: Vec::new(),
+    };
+    let diags = &mut out.diags;
+    for (i, d) in decls.iter().enumerate() {
+        // A block lowered once has its syntax taken here, and dropped at the end of the
+        // iteration.
+        let Some(block) = run.take(i, d.file, d.src) else {
+            continue;
+        };
+        match d.kind {
+            BlockKind::Variable => {}
+            BlockKind::Locals => {}
+            BlockKind::Moved => {
+                if let Some(m) = lower_moved(d, &block, diags) {
+                    out.moved.push(m);
+                }
+            }
+            BlockKind::App => {
+                if app_decl.is_some_and(|a| std::ptr::eq(a, d)) {
+                    let mut b = lower_block(d, &block, ev, diags);
+                    if let Some(a) = b.attrs.get_mut("stage") {
+                        a.value = Value::String(stage.to_string());
+                    }
+                    out.app = Some(b);
+                }
+            }
+            _ => out.blocks.push(lower_block(d, &block, ev, diags)),
+        }
+        drop(block);
+    }
+    out.ev_diags = std::mem::take(&mut ev.diagnostics);
+    out
+}
