@@ -27,9 +27,9 @@
 
 pub mod request;
 
+use crate::driver::Compilation;
 use crate::emit::{Built, Target};
 use crate::plan::{self, render, Owners, Snapshot};
-use crate::Compilation;
 use aws_credential_types::provider::ProvideCredentials;
 use request::{StackKind, Terminal};
 use serde_json::Value as J;

@@ -14,7 +14,7 @@ pub mod terraform;
 
 use crate::checks;
 use crate::diagnostics::Diagnostic;
-use crate::Compilation;
+use crate::driver::Compilation;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -23,11 +23,11 @@ pub mod base;
 pub mod render;
 pub mod tables;
 
+use crate::driver::Compilation;
 use crate::emit::{Built, Target};
 use crate::graph::{EdgeKind, NodeKind};
 use crate::model::{BlockKind, Model};
 use crate::naming::pascal;
-use crate::Compilation;
 use serde_json::Value as J;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -1203,11 +1203,12 @@ pub struct Outcome {
 /// Compiles and builds a project into a snapshot.
 fn side(
     path: &std::path::Path,
-    opts: &crate::Options,
+    opts: &crate::driver::Options,
     target: Target,
     label: &str,
 ) -> Result<(Snapshot, Compilation, Vec<crate::diagnostics::Diagnostic>), Failure> {
-    let c = crate::compile(path, opts).map_err(|e| Failure::Usage(format!("{label}: {e}")))?;
+    let c =
+        crate::driver::compile(path, opts).map_err(|e| Failure::Usage(format!("{label}: {e}")))?;
     if c.errors() > 0 {
         let diagnostics = c.diagnostics.clone();
         return Err(Failure::Errors {
@@ -1268,7 +1269,7 @@ pub trait StackReader {
 /// base (`--stack`); without it a stack base is a usage error.
 pub fn run(
     path: &std::path::Path,
-    opts: &crate::Options,
+    opts: &crate::driver::Options,
     base: &base::Base,
     target: Target,
     stacks: Option<&dyn StackReader>,
