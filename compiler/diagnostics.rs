@@ -126,7 +126,66 @@ pub fn count(diags: &[Diagnostic], severity: Severity) -> usize {
 
 // -- JSON ------------------------------------------------------------------------------------
 
+/// Messages, helps and labels longer than this are shortened when rendered (a value echoed in a
+/// message may be megabytes long; JSON and SARIF included).
+const MAX_TEXT: usize = 2000;
+
+/// `text`, shortened in the middle when it is longer than [`MAX_TEXT`] bytes.
+fn clip(text: &str) -> Option<String> {
+    if text.len() <= MAX_TEXT {
+        return None;
+    }
+    let mut head = MAX_TEXT * 3 / 4;
+    while !text.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = text.len() - MAX_TEXT / 4;
+    while !text.is_char_boundary(tail) {
+        tail += 1;
+    }
+    let left_out = text[head..tail].chars().count();
+    Some(format!(
+        "{} … ({left_out} characters left out) … {}",
+        &text[..head],
+        &text[tail..]
+    ))
+}
+
+/// The diagnostics with their long texts shortened, when any is too long (see [`clip`]).
+fn clipped(diags: &[Diagnostic]) -> Option<Vec<Diagnostic>> {
+    let long = |d: &Diagnostic| {
+        d.message.len() > MAX_TEXT
+            || d.help.as_ref().is_some_and(|h| h.len() > MAX_TEXT)
+            || d.labels.iter().any(|l| l.message.len() > MAX_TEXT)
+    };
+    if !diags.iter().any(long) {
+        return None;
+    }
+    Some(
+        diags
+            .iter()
+            .map(|d| {
+                let mut d = d.clone();
+                if let Some(m) = clip(&d.message) {
+                    d.message = m;
+                }
+                if let Some(h) = d.help.as_deref().and_then(clip) {
+                    d.help = Some(h);
+                }
+                for l in &mut d.labels {
+                    if let Some(m) = clip(&l.message) {
+                        l.message = m;
+                    }
+                }
+                d
+            })
+            .collect(),
+    )
+}
+
 pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let owned = clipped(diags);
+    let diags = owned.as_deref().unwrap_or(diags);
     let list: Vec<Json> = diags
         .iter()
         .map(|d| {
@@ -189,6 +248,8 @@ fn github_escape_prop(s: &str) -> String {
 /// endLine=EL,endColumn=EC,title=CODE::MESSAGE`. GitHub takes columns only for a span on one
 /// line, so a span over several lines gives `line` and `endLine` alone.
 pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
+    let owned = clipped(diags);
+    let diags = owned.as_deref().unwrap_or(diags);
     let mut out = String::new();
     for d in diags {
         let (line, col) = sources.line_col(d.span.file, d.span.start);
@@ -457,6 +518,8 @@ pub fn render_sarif_with(
     sources: &SourceMap,
     rules: &dyn Fn(&str) -> Option<RuleText>,
 ) -> String {
+    let owned = clipped(diags);
+    let diags = owned.as_deref().unwrap_or(diags);
     let mut codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -626,6 +689,8 @@ fn to_miette<'a>(d: &'a Diagnostic, sources: &SourceMap) -> MietteDiag<'a> {
 /// only on a terminal); the width is fixed so output does not depend on the terminal size
 /// when not on one.
 pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let owned = clipped(diags);
+    let diags = owned.as_deref().unwrap_or(diags);
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {

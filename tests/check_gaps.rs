@@ -246,3 +246,102 @@ fn a_build_into_the_source_tree_does_not_package_itself() {
         "a build elsewhere did not package the earlier one"
     );
 }
+
+/// One mistake, one error: a value that failed is not reported again downstream.
+#[test]
+fn a_failed_value_does_not_cascade() {
+    for (src, code, line) in [
+        // An app block with an invalid name is not also a missing app block.
+        ("app \"My App\" {\n  region = \"eu-west-1\"\n}\n", "invalid-value", 1),
+        // A source of the wrong type is not also "no source".
+        (
+            "app \"x\" {}\nfunction \"f\" {\n  handler     = \"a.h\"\n  concurrency = 1\n}\ntrigger \"t\" {\n  function = function.f\n  http     = 5\n}\n",
+            "type-mismatch",
+            8,
+        ),
+        // A jwt whose value failed is not also a missing jwt.
+        (
+            "app \"x\" {}\nfunction \"f\" {\n  handler     = \"a.h\"\n  concurrency = 1\n}\ntrigger \"t\" {\n  function = function.f\n  http     = \"GET /x\"\n  auth     = \"jwt\"\n  jwt      = { issuer = \"https://x\", audience = [var.undeclared] }\n}\n",
+            "unresolved-reference",
+            10,
+        ),
+        // An unknown variable type gets the closest type.
+        ("app \"x\" {}\nvariable \"v\" {\n  type = strng\n}\n", "invalid-value", 3),
+    ] {
+        let (got, json) = check(src);
+        assert_eq!(got.len(), 1, "{src}: {json:#}");
+        assert_eq!((got[0].0.as_str(), got[0].1), (code, line), "{json:#}");
+    }
+    let (_, json) = check("app \"x\" {}\nvariable \"v\" {\n  type = strng\n}\n");
+    assert!(
+        json.to_string().contains("did you mean `string`?"),
+        "{json:#}"
+    );
+}
+
+#[test]
+fn did_you_mean_stays_within_the_kind() {
+    let src = project(
+        "  sends = [queue.x]\n",
+        "\nfunction \"x\" {\n  handler     = \"x.h\"\n  concurrency = 1\n}\n",
+    );
+    let (got, json) = check(&src);
+    assert_eq!(
+        got,
+        [("unresolved-reference".to_string(), 8, 12)],
+        "{json:#}"
+    );
+    let help = json["diagnostics"][0]["help"].as_str().unwrap();
+    assert!(!help.contains("did you mean"), "{help}");
+    assert!(
+        help.contains("`function.x` exists, but it is a function"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_huge_value_is_not_echoed_whole() {
+    let src = format!(
+        "app \"x\" {{\n  runtime = \"{}\"\n}}\n",
+        "n".repeat(300_000)
+    );
+    let tmp = Temp::new("huge");
+    tmp.write("main.sls", src.as_bytes());
+    for format in ["json", "sarif", "github"] {
+        let o = common::slsc(&["check", ".", "--format", format], tmp.path());
+        assert_eq!(o.status.code(), Some(1));
+        assert!(
+            o.stdout.len() < 20_000,
+            "{format}: {} bytes",
+            o.stdout.len()
+        );
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("characters left out"),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn usage_mistakes_are_usage_errors() {
+    // `--endpoint-url` is checked before any SDK call.
+    let o = common::run(&["outputs", "examples/signup", "--endpoint-url", "notaurl"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("is not a URL"), "{err}");
+    assert!(!err.contains("Request"), "no SDK struct: {err}");
+    // A policy library has nothing to build: said at a location.
+    let tmp = Temp::new("policy-only");
+    let out = tmp.path().join("out");
+    let o = common::run(&[
+        "build",
+        "examples/policies",
+        "--target",
+        "cloudformation",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("only `policy` blocks"), "{err}");
+}

@@ -183,9 +183,16 @@ pub struct Block {
     /// The name label.
     pub name_span: Span,
     pub attrs: AttrMap,
+    /// Attributes written whose value failed to evaluate or type-check (already reported):
+    /// poisoned, so that no later check reports them again as missing.
+    pub failed: Box<[String]>,
 }
 
 impl Block {
+    /// Whether the user wrote the attribute, even if its value failed (see [`Block::failed`]).
+    pub fn written(&self, name: &str) -> bool {
+        self.attrs.get(name).is_some_and(|a| !a.defaulted) || self.failed.iter().any(|f| f == name)
+    }
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.attrs.get(name).map(|a| &a.value)
     }

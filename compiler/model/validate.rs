@@ -765,11 +765,7 @@ fn has_one_source(t: &Block, diags: &mut Vec<Diagnostic>) -> bool {
         .collect();
     if written.is_empty() {
         // A source that failed to evaluate was already reported.
-        if !["http", "schedule", "source"]
-            .iter()
-            .any(|k| t.attrs.contains_key(k))
-            && t.attrs.contains_key("function")
-        {
+        if !["http", "schedule", "source"].iter().any(|k| t.written(k)) && t.written("function") {
             diags.push(
                 Diagnostic::error("invalid-trigger", t.header, format!("trigger \"{}\" has no source", t.name))
                     .with_help("add exactly one of `http = \"POST /path\"`, `schedule = \"rate(1 hour)\"` or `source = queue.NAME` (or database/bucket/topic/alarm)"),
@@ -845,7 +841,7 @@ fn validate_http_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
         );
     }
     let auth = t.str("auth");
-    if auth == Some("jwt") && !t.attrs.contains_key("jwt") {
+    if auth == Some("jwt") && !t.written("jwt") {
         diags.push(
             Diagnostic::error("missing-attribute", t.header, format!("trigger \"{}\" uses auth = \"jwt\" but has no `jwt`", t.name))
                 .with_label(t.span_of("auth"), "jwt auth chosen here")

@@ -146,6 +146,7 @@ pub(super) fn lower_block(
     // vector by doubling would leave a large model's worth of freed halves behind. The spare
     // capacity is dropped once the model is complete.
     let mut attrs = AttrMap(Vec::with_capacity(specs.len()));
+    let mut failed = Vec::new();
     for st in block.body.iter() {
         let a = match st {
             Structure::Attribute(a) => a,
@@ -159,8 +160,10 @@ pub(super) fn lower_block(
             diags.push(unknown_attribute(d, key, sp(file, &a.key), specs));
             continue;
         };
-        if let Some(attr) = lower_attr(file, a, spec, ev, diags) {
-            attrs.insert(key.to_string(), attr);
+        match lower_attr(file, a, spec, ev, diags) {
+            Ok(Some(attr)) => attrs.insert(key.to_string(), attr),
+            Ok(None) => {}
+            Err(Failed) => failed.push(key.to_string()),
         }
     }
     for spec in specs {
@@ -212,8 +215,12 @@ pub(super) fn lower_block(
         header: d.header,
         name_span: d.name_span,
         attrs,
+        failed: failed.into_boxed_slice(),
     }
 }
+
+/// An attribute whose value failed to evaluate or type-check (already reported).
+pub(super) struct Failed;
 
 /// `unknown attribute`, with a suggestion or the kind's attributes.
 fn unknown_attribute(d: &Decl, key: &str, span: Span, specs: &[AttrSpec]) -> Diagnostic {
@@ -251,21 +258,21 @@ fn lower_attr(
     spec: &AttrSpec,
     ev: &mut Evaluator,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Attr> {
+) -> Result<Option<Attr>, Failed> {
     let span = sp(file, &a.value);
     let value = match ev.eval_in(file, &a.value) {
         Ok(v) => v,
         Err(EvalError::Diag(e)) => {
             diags.push(*e);
-            return None;
+            return Err(Failed);
         }
         Err(EvalError::Reported) => {
-            return None;
+            return Err(Failed);
         }
     };
     if value == Value::Null {
         // As in Terraform, `null` means "not set": the default applies.
-        return None;
+        return Ok(None);
     }
     let site = Site {
         file,
@@ -276,7 +283,7 @@ fn lower_attr(
         Ok(v) => v,
         Err(e) => {
             diags.push(e);
-            return None;
+            return Err(Failed);
         }
     };
     let mut literal = LiteralSpans::default();
@@ -296,11 +303,11 @@ fn lower_attr(
         }
         _ => {}
     }
-    Some(Attr {
+    Ok(Some(Attr {
         value,
         span,
         key_span: sp(file, &a.key),
         literal: literal.boxed(),
         defaulted: false,
-    })
+    }))
 }

@@ -18,6 +18,7 @@ impl Lowerer<'_> {
             decls: Vec::new(),
             policies: Vec::new(),
             locals: BTreeMap::new(),
+            refused_app: false,
         };
         // The first declaration of each kind and name.
         let mut seen: BTreeMap<(BlockKind, String), Span> = BTreeMap::new();
@@ -103,6 +104,7 @@ impl Lowerer<'_> {
         if kind != BlockKind::Moved {
             if !is_identifier(&name) {
                 self.diags.push(invalid_name(&name, name_span));
+                declared.refused_app |= kind == BlockKind::App;
                 return;
             }
             let key = (kind, name.clone());

@@ -101,6 +101,9 @@ struct Declared<'a> {
     policies: Vec<PolicyBlock<'a>>,
     /// The locals, by name.
     locals: BTreeMap<String, LocalDef<'a>>,
+    /// An `app` block was written but refused (an invalid name, reported): the project is not
+    /// missing one.
+    refused_app: bool,
 }
 
 /// The names expressions can refer to, filled in pass by pass; the evaluator reads them
@@ -178,7 +181,8 @@ impl<'o> Lowerer<'o> {
         // 2. Variables
         scope.vars = self.variables(&declared.decls, &once, &scope.declared_vars)?;
         // 3. App
-        let app = self.app(&declared.decls, &declared.policies, outline.first_file());
+        let first_file = outline.first_file().filter(|_| !declared.refused_app);
+        let app = self.app(&declared.decls, &declared.policies, first_file);
         scope.app_name = app.map(|d| d.name.clone());
         scope.stage = Some(self.stage(app, &once, &scope)?);
         // 4. Locals

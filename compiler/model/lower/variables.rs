@@ -181,9 +181,7 @@ impl Lowerer<'_> {
                                         type_span,
                                         "unknown variable type",
                                     )
-                                    .with_help(
-                                        "the types are string, number, bool, list(T) and map(T)",
-                                    ),
+                                    .with_help(type_help(&a.value)),
                                 );
                                 return None;
                             }
@@ -405,5 +403,23 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+}
+
+/// The help for an unknown variable type: the closest type name, or the list of types.
+fn type_help(e: &Expression) -> String {
+    let written = match e {
+        Expression::Variable(v) => v.value().as_str().to_string(),
+        Expression::String(s) => s.value().to_string(),
+        Expression::FuncCall(f) => f.name.name.value().as_str().to_string(),
+        _ => String::new(),
+    };
+    match crate::model::value::suggest_enum(&written, &["string", "number", "bool", "list", "map"])
+    {
+        Some(t) if t == "list" || t == "map" => {
+            format!("did you mean `{t}(T)`, e.g. `{t}(string)`?")
+        }
+        Some(t) => format!("did you mean `{t}`?"),
+        None => "the types are string, number, bool, list(T) and map(T)".to_string(),
     }
 }
