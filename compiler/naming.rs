@@ -1,6 +1,8 @@
-//! Names slsc derives: logical IDs (CloudFormation) and Terraform names from block names. A leaf
-//! module: it depends on nothing else in the crate, so the model (collision checks), the
-//! emitters, the rules and the plan all derive names the same way.
+//! Names slsc derives: the stem of logical IDs (CloudFormation) and the physical names of
+//! resources (SPEC §3: `{app}-{stage}-{name}`, `.fifo` for FIFO queues and topics, buckets in
+//! lower case). A leaf module: it depends on nothing else in the crate, so the model
+//! (collision checks, `Model::physical_name`), the emitters, the rules (`name-too-long`) and the
+//! plan all derive names the same way.
 
 /// PascalCase of a snake_case name: `send_email` → `SendEmail` (the stem of every logical ID:
 /// `SendEmailFunction`, `SendEmailFunctionRole`, …).
@@ -14,6 +16,25 @@ pub fn pascal(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// The physical name of a block: `{app}-{stage}-{name}`.
+pub fn physical(app: &str, stage: &str, name: &str) -> String {
+    format!("{app}-{stage}-{name}")
+}
+
+/// A queue's or topic's name: FIFO ones end in `.fifo`, as AWS requires.
+pub fn with_fifo_suffix(mut physical: String, fifo: bool) -> String {
+    if fifo {
+        physical.push_str(".fifo");
+    }
+    physical
+}
+
+/// A bucket's name before the account id the emitters append: lower case, `_` → `-` (bucket
+/// names are global and allow neither).
+pub fn bucket_base(physical: &str) -> String {
+    physical.to_ascii_lowercase().replace('_', "-")
 }
 
 #[cfg(test)]

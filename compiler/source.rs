@@ -96,6 +96,24 @@ impl SourceMap {
         let col = f.text[start..end].chars().count() + 1;
         (line + 1, col)
     }
+    /// The 0-based line of a byte offset (`O(log lines)`).
+    pub fn line_of(&self, file: FileId, offset: usize) -> usize {
+        let Some(f) = self.files.get(file as usize) else {
+            return 0;
+        };
+        match f.line_starts.binary_search(&offset) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+    /// The byte offset where a 0-based line starts (`None` past the last line).
+    pub fn line_start(&self, file: FileId, line: usize) -> Option<usize> {
+        self.files
+            .get(file as usize)?
+            .line_starts
+            .get(line)
+            .copied()
+    }
     /// The text covered by a span.
     pub fn snippet(&self, span: Span) -> &str {
         self.text(span.file).get(span.start..span.end).unwrap_or("")

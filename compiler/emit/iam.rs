@@ -379,37 +379,25 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
 
 /// A queue's physical name (with `.fifo`).
 pub fn queue_name(model: &Model, name: &str) -> String {
-    let mut n = model.physical_name(name);
-    if model
+    let fifo = model
         .find(crate::model::BlockKind::Queue, name)
         .and_then(|q| q.bool("fifo"))
-        == Some(true)
-    {
-        n.push_str(".fifo");
-    }
-    n
+        == Some(true);
+    crate::naming::with_fifo_suffix(model.physical_name(name), fifo)
 }
 
 /// A topic's physical name (with `.fifo`).
 pub fn topic_name(model: &Model, name: &str) -> String {
-    let mut n = model.physical_name(name);
-    if model
+    let fifo = model
         .find(crate::model::BlockKind::Topic, name)
         .and_then(|q| q.bool("fifo"))
-        == Some(true)
-    {
-        n.push_str(".fifo");
-    }
-    n
+        == Some(true);
+    crate::naming::with_fifo_suffix(model.physical_name(name), fifo)
 }
 
-/// A bucket's name without the account id suffix: lower case, `_` → `-`. The emitters append
-/// `-{account id}`.
+/// A bucket's name without the account id suffix (the emitters append `-{account id}`).
 pub fn bucket_name(model: &Model, name: &str) -> String {
-    model
-        .physical_name(name)
-        .to_ascii_lowercase()
-        .replace('_', "-")
+    crate::naming::bucket_base(&model.physical_name(name))
 }
 
 /// The grant table as Markdown (docs/iam.md is generated from it; a test checks they agree).

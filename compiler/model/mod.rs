@@ -292,7 +292,7 @@ impl Model {
     }
     /// `{app}-{stage}-{name}`.
     pub fn physical_name(&self, name: &str) -> String {
-        format!("{}-{}-{}", self.app.name, self.stage, name)
+        crate::naming::physical(&self.app.name, &self.stage, name)
     }
 }
 

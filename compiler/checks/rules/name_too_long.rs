@@ -2,6 +2,7 @@
 
 use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::{BlockKind, TriggerSource};
+use crate::naming::{bucket_base, with_fifo_suffix};
 
 pub const RULE: Rule = Rule {
     check: Check::Model(check),
@@ -40,28 +41,16 @@ fn check(cx: &mut Ctx) {
         let (name, limit, what) = match b.kind {
             BlockKind::Function => (model.physical_name(&b.name), 64, "a Lambda function name"),
             BlockKind::Queue => {
-                let mut n = model.physical_name(&b.name);
-                if b.bool("fifo") == Some(true) {
-                    n.push_str(".fifo");
-                }
+                let n = with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
                 (n, 80, "an SQS queue name")
             }
             BlockKind::Database => (model.physical_name(&b.name), 255, "a DynamoDB table name"),
             BlockKind::Topic => {
-                let mut n = model.physical_name(&b.name);
-                if b.bool("fifo") == Some(true) {
-                    n.push_str(".fifo");
-                }
+                let n = with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
                 (n, 256, "an SNS topic name")
             }
             BlockKind::Bucket => (
-                format!(
-                    "{}-123456789012",
-                    model
-                        .physical_name(&b.name)
-                        .to_ascii_lowercase()
-                        .replace('_', "-")
-                ),
+                format!("{}-123456789012", bucket_base(&model.physical_name(&b.name))),
                 63,
                 "an S3 bucket name (with the 12-digit account id)",
             ),

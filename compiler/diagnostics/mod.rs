@@ -8,6 +8,8 @@
 //! - `sarif`: SARIF 2.1.0, one rule per code;
 //! - `github`: workflow commands (`::error file=…,line=…,col=…::msg`).
 
+mod window;
+
 pub use crate::source::{FileId, SourceMap, Span};
 use serde_json::{json, Value as Json};
 
@@ -614,7 +616,7 @@ pub fn render_sarif_with(
 #[derive(Debug)]
 struct MietteDiag<'a> {
     diag: &'a Diagnostic,
-    source: miette::NamedSource<String>,
+    source: window::Window<'a>,
     labels: Vec<miette::LabeledSpan>,
     help: Option<String>,
 }
@@ -651,8 +653,13 @@ impl miette::Diagnostic for MietteDiag<'_> {
     }
 }
 
-/// Builds the miette report of a diagnostic.
-fn to_miette<'a>(d: &'a Diagnostic, sources: &SourceMap) -> MietteDiag<'a> {
+/// Builds the miette report of a diagnostic; `texts` are the files' texts as shown
+/// ([`shown_texts`]).
+fn to_miette<'a>(
+    d: &'a Diagnostic,
+    sources: &'a SourceMap,
+    texts: &'a [std::borrow::Cow<'a, str>],
+) -> MietteDiag<'a> {
     let file = d.span.file;
     let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
         d.primary_label.clone(),
@@ -675,14 +682,32 @@ fn to_miette<'a>(d: &'a Diagnostic, sources: &SourceMap) -> MietteDiag<'a> {
             });
         }
     }
-    // A NUL byte would reach the terminal as is; show it as a space (same length, same spans).
-    let text = sources.text(file).replace('\0', " ");
     MietteDiag {
         diag: d,
-        source: miette::NamedSource::new(sources.name(file), text),
+        source: window::Window {
+            name: sources.name(file),
+            text: texts.get(file as usize).map_or("", |t| t.as_ref()),
+            file,
+            sources,
+        },
         labels,
         help,
     }
+}
+
+/// Each file's text as a report shows it: a NUL byte would reach the terminal as is, so it is
+/// shown as a space (same length, same spans). Copied only for the files that have one.
+fn shown_texts(sources: &SourceMap) -> Vec<std::borrow::Cow<'_, str>> {
+    (0..sources.len() as FileId)
+        .map(|f| {
+            let t = sources.text(f);
+            if t.contains('\0') {
+                std::borrow::Cow::Owned(t.replace('\0', " "))
+            } else {
+                std::borrow::Cow::Borrowed(t)
+            }
+        })
+        .collect()
 }
 
 /// Renders diagnostics with miette's graphical handler. `color` selects ANSI colours (use it
@@ -699,9 +724,10 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
     let handler = miette::GraphicalReportHandler::new_themed(theme)
         .with_width(100)
         .with_links(false);
+    let texts = shown_texts(sources);
     let mut out = String::new();
     for d in diags {
-        let md = to_miette(d, sources);
+        let md = to_miette(d, sources, &texts);
         let mut s = String::new();
         if handler.render_report(&mut s, &md).is_err() {
             s = format!("{}: {}\n", d.code, d.message);
