@@ -42,10 +42,15 @@ pub struct Built {
     pub artifacts: usize,
 }
 
-/// Runs the output rules (`template-limits`) on the CloudFormation template `build` would emit,
-/// without packaging or writing anything (artifact keys are [`artifacts::placeholder_key`]s of
-/// the real keys' length): what `check` adds so that a project that checks clean builds.
-/// Nothing when the project has errors.
+/// Runs the output rules (`template-limits`) and the name-collision check on the CloudFormation
+/// template `build` would emit, without packaging or writing anything (artifact keys are
+/// [`artifacts::placeholder_key`]s of the real keys' length): what `check` adds so that a project
+/// that checks clean builds. Nothing when the project has errors.
+///
+/// Collisions are found on the CloudFormation names, the coarser of the two targets' (PascalCase
+/// merges `a_1` and `a1`; Terraform keeps block names as written, with the same derived
+/// suffixes). The Terraform emitter still checks its own addresses when it builds; it is not run
+/// here, since emitting Terraform costs as much as the rest of `check`.
 pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
     let (Some(model), Some(graph)) = (&c.model, &c.graph) else {
         return Vec::new();
@@ -65,7 +70,7 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
             .find(crate::model::BlockKind::Function, f)
             .map(artifacts::placeholder_key)
     };
-    let cfn = cloudformation::emit(model, graph, &key);
+    let cfn = emit_cloudformation(model, graph, &key);
     let mut diags = names::diagnostics(&cfn.collisions, "logical ID");
     let t = &cfn.template;
     let template = checks::Template {
@@ -74,18 +79,6 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
         policy_sizes: &t.policy_sizes,
     };
     diags.extend(checks::run_output(model, &template));
-    let artifact = |f: &str| key(f).map(|k| (k, String::new()));
-    let tf = terraform::emit(model, graph, &artifact);
-    // One mistake, one error: a pair of blocks already reported for CloudFormation is not
-    // reported again for Terraform.
-    let pair = |c: &names::Collision| (c.first.map(|b| b.name_span), c.second.map(|b| b.name_span));
-    let seen: Vec<_> = cfn.collisions.iter().map(pair).collect();
-    let tf_only: Vec<names::Collision> = tf
-        .collisions
-        .into_iter()
-        .filter(|c| !seen.contains(&pair(c)))
-        .collect();
-    diags.extend(names::diagnostics(&tf_only, "Terraform address"));
     diags
 }
 
@@ -122,18 +115,7 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
     let resources;
     match target {
         Target::CloudFormation => {
-            // The template (tens of MB for a large project) is rendered on a fresh thread. With
-            // glibc, a new thread takes an allocator arena that an ended thread left behind —
-            // here one of the parser and lowering threads', holding the freed syntax trees — so
-            // the template reuses that memory instead of growing the main thread's arena (see
-            // docs/performance.md). Only where the memory comes from changes, not the output.
-            let t = std::thread::scope(|scope| {
-                std::thread::Builder::new()
-                    .name("slsc-emit".into())
-                    .spawn_scoped(scope, || cloudformation::emit(model, graph, &key))
-                    .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            })
-            .unwrap_or_else(|_| cloudformation::emit(model, graph, &key));
+            let t = emit_cloudformation(model, graph, &key);
             diags = names::diagnostics(&t.collisions, "logical ID");
             let t = t.template;
             resources = t.resources;
@@ -171,4 +153,23 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
         resources,
         artifacts: n_artifacts,
     })
+}
+
+/// Emits the CloudFormation template on a fresh thread. With glibc, a new thread takes an
+/// allocator arena that an ended thread left behind — here one of the parser and lowering
+/// threads', holding the freed syntax trees — so the template (tens of MB for a large project)
+/// reuses that memory instead of growing the main thread's arena (see docs/performance.md).
+/// Only where the memory comes from changes, not the output.
+fn emit_cloudformation<'m>(
+    model: &'m crate::model::Model,
+    graph: &'m crate::graph::Graph,
+    key: &'m (dyn Fn(&str) -> Option<String> + Sync),
+) -> cloudformation::Emitted<'m> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("slsc-emit".into())
+            .spawn_scoped(scope, || cloudformation::emit(model, graph, key))
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+    })
+    .unwrap_or_else(|_| cloudformation::emit(model, graph, key))
 }
