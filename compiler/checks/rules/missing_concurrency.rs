@@ -82,7 +82,8 @@ fn in_intended_loops(cx: &mut Ctx) -> BTreeSet<String> {
                 format!("function.{f} is in an intended loop but has no concurrency limit: nothing bounds how far it scales"),
             )
             .with_help("set `concurrency = N`: with recursion = \"allow\", reserved concurrency is the only bound on the loop");
-            let touches = |n: petgraph::graph::NodeIndex| g[n].kind == NodeKind::Function && g[n].name == *f;
+            let touches =
+                |n: petgraph::graph::NodeIndex| g[n].kind == NodeKind::Function && g[n].name == *f;
             for e in &l.path {
                 let (a, bn) = g.edge_endpoints(*e).expect("edge exists");
                 if touches(a) || touches(bn) {

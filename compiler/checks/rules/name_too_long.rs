@@ -41,16 +41,21 @@ fn check(cx: &mut Ctx) {
         let (name, limit, what) = match b.kind {
             BlockKind::Function => (model.physical_name(&b.name), 64, "a Lambda function name"),
             BlockKind::Queue => {
-                let n = with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
+                let n =
+                    with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
                 (n, 80, "an SQS queue name")
             }
             BlockKind::Database => (model.physical_name(&b.name), 255, "a DynamoDB table name"),
             BlockKind::Topic => {
-                let n = with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
+                let n =
+                    with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
                 (n, 256, "an SNS topic name")
             }
             BlockKind::Bucket => (
-                format!("{}-123456789012", bucket_base(&model.physical_name(&b.name))),
+                format!(
+                    "{}-123456789012",
+                    bucket_base(&model.physical_name(&b.name))
+                ),
                 63,
                 "an S3 bucket name (with the 12-digit account id)",
             ),

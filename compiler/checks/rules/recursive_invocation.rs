@@ -66,7 +66,11 @@ fn check(cx: &mut Ctx) {
     let loops = &cx.analysis.loops;
     for l in &loops.loops {
         let d = report(cx, l);
-        let adjust = if l.intended { Adjust::Fixed } else { Adjust::Level };
+        let adjust = if l.intended {
+            Adjust::Fixed
+        } else {
+            Adjust::Level
+        };
         cx.push(d, adjust);
     }
 }
