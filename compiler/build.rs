@@ -26,7 +26,12 @@ fn main() {
             "rule file names are snake_case: {n}.rs"
         );
         let path = dir.join(format!("{n}.rs"));
-        writeln!(out, "#[path = {:?}]\npub mod {n};", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "#[path = {:?}]\npub mod {n};",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("/// Every rule, by file name.\npub const RULES: &[&Rule] = &[\n");
     for n in &names {
