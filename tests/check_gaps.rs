@@ -307,6 +307,10 @@ fn a_huge_value_is_not_echoed_whole() {
     );
     let tmp = Temp::new("huge");
     tmp.write("main.sls", src.as_bytes());
+    let o = common::slsc(&["check", "."], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(o.stderr.len() < 5_000, "human: {} bytes", o.stderr.len());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("too long to show"));
     for format in ["json", "sarif", "github"] {
         let o = common::slsc(&["check", ".", "--format", format], tmp.path());
         assert_eq!(o.status.code(), Some(1));
@@ -344,4 +348,23 @@ fn usage_mistakes_are_usage_errors() {
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("only `policy` blocks"), "{err}");
+}
+
+/// A diagnostic on a line past column 65,535 used to panic inside miette.
+#[test]
+fn a_diagnostic_far_along_a_line_renders() {
+    let tmp = Temp::new("far-column");
+    let src = format!(
+        "app \"x\" {{}}\n/*{}*/ queue \"q\" {{}}\n",
+        "a".repeat(65_536)
+    );
+    tmp.write("main.sls", src.as_bytes());
+    let o = common::slsc(&["check", "."], tmp.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{}", &err[..err.len().min(2000)]);
+    assert!(
+        err.contains("main.sls:2:65548"),
+        "{}",
+        &err[..err.len().min(2000)]
+    );
 }

@@ -616,7 +616,8 @@ pub fn render_sarif_with(
 #[derive(Debug)]
 struct MietteDiag<'a> {
     diag: &'a Diagnostic,
-    source: window::Window<'a>,
+    /// `None` when the snippet is too long to show.
+    source: Option<window::Window<'a>>,
     labels: Vec<miette::LabeledSpan>,
     help: Option<String>,
 }
@@ -646,7 +647,7 @@ impl miette::Diagnostic for MietteDiag<'_> {
             .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.source)
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         Some(Box::new(self.labels.iter().cloned()))
@@ -661,35 +662,47 @@ fn to_miette<'a>(
     texts: &'a [std::borrow::Cow<'a, str>],
 ) -> MietteDiag<'a> {
     let file = d.span.file;
-    let mut labels = vec![miette::LabeledSpan::new_primary_with_span(
-        d.primary_label.clone(),
-        (d.span.start, d.span.end - d.span.start),
-    )];
-    // miette shows one source per report: labels in other files become notes under the help.
+    let text = texts.get(file as usize).map_or("", |t| t.as_ref());
     let mut help = d.help.clone();
+    let mut note = |message: &str, span: Span| {
+        let (line, col) = sources.line_col(span.file, span.start);
+        let note = format!("{message}: {}:{line}:{col}", sources.name(span.file));
+        help = Some(match help.take() {
+            Some(h) => format!("{h}\n{note}"),
+            None => note,
+        });
+    };
+    // A snippet whose lines are too long (or too many) to show is left out: the report then
+    // names the place in the help instead.
+    let primary_shown = window::showable(sources, text, d.span);
+    let mut labels = Vec::new();
+    if primary_shown {
+        labels.push(miette::LabeledSpan::new_primary_with_span(
+            d.primary_label.clone(),
+            (d.span.start, d.span.end - d.span.start),
+        ));
+    } else {
+        note("here (the source is too long to show)", d.span);
+    }
+    // miette shows one source per report: labels in other files become notes under the help.
     for l in &d.labels {
-        if l.span.file == file {
+        if primary_shown && l.span.file == file && window::showable(sources, text, l.span) {
             labels.push(miette::LabeledSpan::new_with_span(
                 Some(l.message.clone()),
                 (l.span.start, l.span.end - l.span.start),
             ));
         } else {
-            let (line, col) = sources.line_col(l.span.file, l.span.start);
-            let note = format!("{}: {}:{line}:{col}", l.message, sources.name(l.span.file));
-            help = Some(match help {
-                Some(h) => format!("{h}\n{note}"),
-                None => note,
-            });
+            note(&l.message, l.span);
         }
     }
     MietteDiag {
         diag: d,
-        source: window::Window {
+        source: primary_shown.then_some(window::Window {
             name: sources.name(file),
-            text: texts.get(file as usize).map_or("", |t| t.as_ref()),
+            text,
             file,
             sources,
-        },
+        }),
         labels,
         help,
     }

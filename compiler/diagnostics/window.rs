@@ -8,6 +8,32 @@
 use crate::source::{FileId, SourceMap};
 use miette::{MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
+/// The longest source line a report shows, in bytes, and the most lines one label may cover.
+/// Beyond them the snippet is left out (a minified or generated line of megabytes would
+/// otherwise be printed whole, and miette cannot lay out columns past 65,535).
+const MAX_LINE_BYTES: usize = 1000;
+const MAX_LINES: usize = 60;
+
+/// Whether the lines of `span` (with one line of context on each side) are short and few
+/// enough to show.
+pub fn showable(sources: &SourceMap, text: &str, span: crate::source::Span) -> bool {
+    let first = sources.line_of(span.file, span.start).saturating_sub(1);
+    let last = sources.line_of(span.file, span.end.min(text.len())) + 1;
+    if last - first > MAX_LINES {
+        return false;
+    }
+    (first..=last).all(|l| {
+        let Some(start) = sources.line_start(span.file, l) else {
+            return true;
+        };
+        let end = sources
+            .line_start(span.file, l + 1)
+            .unwrap_or(text.len())
+            .min(text.len());
+        end.saturating_sub(start) <= MAX_LINE_BYTES
+    })
+}
+
 /// One file's text, as miette reads it.
 pub struct Window<'a> {
     pub name: &'a str,
