@@ -32,6 +32,7 @@ pub mod graph;
 pub mod init;
 pub mod model;
 pub mod naming;
+pub mod output;
 pub mod plan;
 pub mod source;
 pub mod syntax;

@@ -419,7 +419,7 @@ fn build(args: &BuildArgs) -> ExitCode {
     all.extend(built.diagnostics.iter().cloned());
     diagnostics::sort(&mut all, &c.sources);
     report_human(&all, &c.sources);
-    if let Err(e) = write_output(&out, &built.files) {
+    if let Err(e) = slsc::output::write(&out, &built.files) {
         return usage_error(&format!("cannot write {}: {e}", out.display()));
     }
     eprintln!(
@@ -431,33 +431,6 @@ fn build(args: &BuildArgs) -> ExitCode {
     );
     std::mem::forget(c);
     ExitCode::SUCCESS
-}
-
-/// Writes the build's files, replacing stale artifacts from earlier builds.
-fn write_output(out: &std::path::Path, files: &[(String, Vec<Vec<u8>>)]) -> std::io::Result<()> {
-    std::fs::create_dir_all(out.join("artifacts"))?;
-    let keep: std::collections::BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
-    for entry in std::fs::read_dir(out.join("artifacts"))? {
-        let entry = entry?;
-        let rel = format!("artifacts/{}", entry.file_name().to_string_lossy());
-        if rel.ends_with(".zip") && !keep.contains(rel.as_str()) {
-            std::fs::remove_file(entry.path())?;
-        }
-    }
-    for (rel, bytes) in files {
-        let path = out.join(rel);
-        // Artifacts are named by their content: one that exists is already right (and keeps its
-        // mtime, so tools that watch the folder see no change).
-        if rel.starts_with("artifacts/") && path.is_file() {
-            continue;
-        }
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        for chunk in bytes {
-            w.write_all(chunk)?;
-        }
-        w.flush()?;
-    }
-    Ok(())
 }
 
 fn graph(args: &GraphArgs) -> ExitCode {

@@ -67,7 +67,8 @@ pub fn run_build(project: &str, target: &str, out: Option<&Path>, cwd: &Path) ->
     super::slsc(&args, cwd)
 }
 
-/// Reads an output directory, which must hold the main file and `artifacts/*.zip` only.
+/// Reads an output directory, which must hold the main file, `artifacts/*.zip`, the lock file
+/// and the manifest (which lists exactly the main file and the artifacts) only.
 pub fn read_out(out: &Path, target: &str) -> Built {
     let main_name = main_file(target);
     let main = std::fs::read(out.join(main_name))
@@ -77,9 +78,16 @@ pub fn read_out(out: &Path, target: &str) -> Built {
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     top.sort();
-    let mut expected = vec!["artifacts".to_string(), main_name.to_string()];
+    let mut expected = vec![
+        "artifacts".to_string(),
+        main_name.to_string(),
+        ".slsc-lock".to_string(),
+        slsc::output::MANIFEST.to_string(),
+    ];
     expected.sort();
     assert_eq!(top, expected, "unexpected files in {}", out.display());
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join(slsc::output::MANIFEST)).unwrap()).unwrap();
     let mut artifacts = BTreeMap::new();
     for e in std::fs::read_dir(out.join("artifacts")).unwrap() {
         let e = e.unwrap();
@@ -93,6 +101,14 @@ pub fn read_out(out: &Path, target: &str) -> Built {
             std::fs::read(e.path()).unwrap(),
         );
     }
+    let mut listed: Vec<String> = artifacts.keys().cloned().collect();
+    listed.push(main_name.to_string());
+    listed.sort();
+    assert_eq!(
+        manifest,
+        serde_json::json!({ "files": listed }),
+        "the manifest lists what was written"
+    );
     Built { main, artifacts }
 }
 
