@@ -264,6 +264,20 @@ fn prefix(name: &str, args: &[Value], at: ArgSpans) -> Result<Value, EvalError> 
         .with_help("S3 keys have no leading slash: prefix(bucket.media, \"thumbs/\")")
         .into());
     }
+    if let Some(i) = p.find(['*', '?']) {
+        let literal = &p[..i];
+        return Err(Diagnostic::error(
+            "invalid-value",
+            at.at(1),
+            format!("a key prefix is literal: `{}` is not a wildcard here", &p[i..i + 1]),
+        )
+        .with_help(if literal.is_empty() {
+            "to grant the whole bucket, write the bucket itself (`bucket.NAME`); a prefix names the keys that start with it".to_string()
+        } else {
+            format!("keys that start with \"{literal}\": prefix({addr}, \"{literal}\")")
+        })
+        .into());
+    }
     Ok(Value::Prefix(addr, p.to_string()))
 }
 

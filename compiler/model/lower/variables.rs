@@ -334,7 +334,7 @@ impl Lowerer<'_> {
                         Diagnostic::error(
                             "type-mismatch",
                             d.name_span,
-                            format!("--var {}={raw}: expected a number", d.name),
+                            format!("--var {}=…: expected a number (the value is not repeated: it may be a secret)", d.name),
                         )
                         .with_label(type_span, "declared number here"),
                     );
@@ -349,7 +349,7 @@ impl Lowerer<'_> {
                         Diagnostic::error(
                             "type-mismatch",
                             d.name_span,
-                            format!("--var {}={raw}: expected true or false", d.name),
+                            format!("--var {}=…: expected true or false (the value is not repeated: it may be a secret)", d.name),
                         )
                         .with_label(type_span, "declared bool here"),
                     );
@@ -363,7 +363,7 @@ impl Lowerer<'_> {
                         self.diags.push(Diagnostic::error(
                             "type-mismatch",
                             d.name_span,
-                            format!("--var {}={raw}: expected a constant {} such as [\"a\", \"b\"] or {{ k = \"v\" }}", d.name, ty.name()),
+                            format!("--var {}=…: expected a constant {} such as [\"a\", \"b\"] or {{ k = \"v\" }}", d.name, ty.name()),
                         ));
                         return None;
                     }
@@ -373,7 +373,7 @@ impl Lowerer<'_> {
                         "type-mismatch",
                         d.name_span,
                         format!(
-                            "--var {}={raw}: not a valid {} expression",
+                            "--var {}=…: not a valid {} expression (the value is not repeated: it may be a secret)",
                             d.name,
                             ty.name()
                         ),
