@@ -90,6 +90,21 @@ struct DeployArgs {
     /// Deploy even when the change loses data (a replaced or deleted table, bucket or queue).
     #[arg(long = "allow-data-loss")]
     allow_data_loss: bool,
+    /// How long to wait for the change set, and then for the stack (e.g. "45m"; default 30m).
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    timeout: Option<std::time::Duration>,
+}
+
+/// `--timeout`: seconds, or `"90s"`, `"30m"`, `"2h"`.
+fn duration(s: &str) -> Result<std::time::Duration, String> {
+    let secs = s
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .or_else(|| slsc::model::schema::parse_duration(s))
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("`{s}` is not a duration: write e.g. 90s, 30m or 2h"))?;
+    Ok(std::time::Duration::from_secs(secs))
 }
 
 #[derive(Args)]
@@ -561,6 +576,7 @@ fn deploy(args: &DeployArgs) -> ExitCode {
         aws: aws_options(&args.stack),
         yes: args.yes,
         allow_data_loss: args.allow_data_loss,
+        timeout: args.timeout,
     };
     match slsc::deploy::deploy(&c, &opts) {
         Ok(_) => ExitCode::SUCCESS,

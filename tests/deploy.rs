@@ -346,7 +346,7 @@ fn deploys_a_template_over_the_inline_limit() {
 
     env.moto.start_recording();
     let o = env.slsc(&["deploy", project.to_str().unwrap(), "--yes"]);
-    assert_eq!(code(&o), Some(0));
+    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
     let sent = env.change_set_requests();
     assert!(field(&sent[0], "TemplateURL").is_some());
     assert_eq!(field(&sent[0], "TemplateBody"), None);
@@ -575,4 +575,256 @@ fn asks_for_confirmation_on_a_terminal() {
         env.moto.stack_status("media-dev").as_deref(),
         Some("CREATE_COMPLETE")
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Safe deploys (issue 15): deadlines, unique change sets, interruptions, exit codes.
+
+/// The names of the stack's change sets (moto's ListChangeSets).
+fn change_set_names(env: &Env, stack: &str) -> Vec<String> {
+    let (status, body) = env
+        .moto
+        .cfn_result("ListChangeSets", &[("StackName", stack)]);
+    if status != 200 {
+        return Vec::new();
+    }
+    body.split("<ChangeSetName>")
+        .skip(1)
+        .filter_map(|s| s.split("</ChangeSetName>").next().map(str::to_string))
+        .collect()
+}
+
+/// A deploy on a pseudo-terminal (util-linux's `script`), stopped at the confirmation prompt
+/// with `signal` (sent to the process group, as a terminal does); returns its output.
+fn stop_at_the_prompt(env: &Env, project: &Path, signal: &str) -> Option<Output> {
+    use std::io::{Read, Write};
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but `script` is missing"
+        );
+        eprintln!("SKIPPED: needs util-linux's `script`");
+        return None;
+    }
+    let cmd = format!(
+        "exec {} deploy {} --endpoint-url {} --artifact-bucket {BUCKET}",
+        env!("CARGO_BIN_EXE_slsc"),
+        project.display(),
+        env.endpoint()
+    );
+    let mut child = env
+        .moto
+        .command("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("SLSC_TODAY", common::TODAY)
+        .env("NO_COLOR", "1")
+        .current_dir(env.tmp.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !String::from_utf8_lossy(&seen).contains("[y/N]") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no prompt: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "ended before the prompt: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    // The slsc process: the child of `script` (exec'd by its shell).
+    let slsc_pid =
+        std::fs::read_to_string(format!("/proc/{}/task/{}/children", child.id(), child.id()))
+            .unwrap_or_default()
+            .split_whitespace()
+            .next()
+            .map(str::to_string)
+            .expect("script runs slsc");
+    let killed = std::process::Command::new("kill")
+        .args([signal, &slsc_pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    drop(child.stdin.take().map(|mut i| i.write_all(b"")));
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    seen.extend(rest);
+    let mut o = child.wait_with_output().unwrap();
+    o.stdout = seen;
+    Some(o)
+}
+
+#[test]
+fn sigint_at_the_prompt_leaves_no_change_set_and_sigkill_is_recovered_next_time() {
+    let Some(env) = Env::start("us-east-1") else {
+        return;
+    };
+    let project = env.example("media");
+    // Ctrl-C before executing: the change set and the stack it created are removed.
+    let Some(o) = stop_at_the_prompt(&env, &project, "-INT") else {
+        return;
+    };
+    let shown = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(shown.contains("interrupted"), "{shown}");
+    assert_eq!(env.moto.stack_status("media-dev"), None, "{shown}");
+    assert!(change_set_names(&env, "media-dev").is_empty());
+
+    // Killed outright: the change set and the REVIEW_IN_PROGRESS stack stay behind...
+    let Some(_) = stop_at_the_prompt(&env, &project, "-KILL") else {
+        return;
+    };
+    assert_eq!(
+        env.moto.stack_status("media-dev").as_deref(),
+        Some("REVIEW_IN_PROGRESS")
+    );
+    assert_eq!(change_set_names(&env, "media-dev").len(), 1);
+    // ...and the next deploy removes the leftover and deploys.
+    let o = env.slsc(&["deploy", project.to_str().unwrap(), "--yes"]);
+    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("left by an interrupted deploy"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        env.moto.stack_status("media-dev").as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+}
+
+#[test]
+fn a_paused_endpoint_ends_within_the_deadline() {
+    // A server that accepts connections and never answers.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let keep = std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().take(16) {
+            held.push(s);
+        }
+    });
+    let tmp = Temp::new("paused");
+    let project = tmp.path().join("media");
+    common::build::copy_tree(&common::root().join("examples/media"), &project);
+    let started = std::time::Instant::now();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_slsc"))
+        .args([
+            "deploy",
+            project.to_str().unwrap(),
+            "--yes",
+            "--artifact-bucket",
+            "s3://bkt/",
+        ])
+        .args(["--endpoint-url", &format!("http://127.0.0.1:{port}")])
+        .env("SLSC_TODAY", common::TODAY)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .env("SLSC_REQUEST_TIMEOUT", "2")
+        .env_remove("AWS_PROFILE")
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(code(&o), Some(2), "{}", stderr(&o));
+    assert!(
+        took < std::time::Duration::from_secs(30),
+        "took {took:?}: {}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).to_lowercase().contains("timeout") || stderr(&o).contains("timed out"),
+        "{}",
+        stderr(&o)
+    );
+    drop(keep);
+}
+
+#[test]
+fn concurrent_deploys_of_one_stack_never_both_succeed_with_conflicting_changes() {
+    let Some(env) = Env::start("us-east-1") else {
+        return;
+    };
+    let base = env.example("media");
+    let o = env.slsc(&["deploy", base.to_str().unwrap(), "--yes"]);
+    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    // Two edits of the deployed project, deployed at once: each plans against the same stack.
+    let a = env.tmp.path().join("media-a");
+    let b = env.tmp.path().join("media-b");
+    for (dir, days) in [(&a, "60"), (&b, "90")] {
+        common::build::copy_tree(&base, dir);
+        let f = dir.join("app.sls");
+        let text = std::fs::read_to_string(&f).unwrap();
+        let edited = text.replacen("log_retention = 30", &format!("log_retention = {days}"), 1);
+        assert_ne!(text, edited);
+        std::fs::write(&f, edited).unwrap();
+    }
+    let endpoint = env.endpoint();
+    let spawn = |dir: &Path| {
+        env.moto
+            .command(env!("CARGO_BIN_EXE_slsc"))
+            .args([
+                "deploy",
+                dir.to_str().unwrap(),
+                "--yes",
+                "--endpoint-url",
+                &endpoint,
+            ])
+            .args(["--artifact-bucket", &format!("s3://{BUCKET}")])
+            .env("SLSC_TODAY", common::TODAY)
+            .current_dir(env.tmp.path())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (pa, pb) = (spawn(&a), spawn(&b));
+    let (oa, ob) = (
+        pa.wait_with_output().unwrap(),
+        pb.wait_with_output().unwrap(),
+    );
+    let ok = [code(&oa) == Some(0), code(&ob) == Some(0)];
+    assert!(
+        ok.iter().any(|x| *x),
+        "one of them deploys:\n{}\n{}",
+        stderr(&oa),
+        stderr(&ob)
+    );
+    if ok == [true, true] {
+        // Both succeeded: then one ran entirely after the other (its change set was computed
+        // from the other's result), which shows in its plan: an update of the other's retention.
+        let later = if stderr(&oa).contains("60 → 90") || stderr(&oa).contains("60 -> 90") {
+            &oa
+        } else {
+            &ob
+        };
+        assert!(
+            stderr(later).contains("60") && stderr(later).contains("90"),
+            "both succeeded, but neither planned on top of the other:\n{}\n{}",
+            stderr(&oa),
+            stderr(&ob)
+        );
+    } else {
+        let refused = if ok[0] { &ob } else { &oa };
+        let text = stderr(refused);
+        assert!(
+            text.contains("in flight") || text.contains("changed while this deploy waited"),
+            "{text}"
+        );
+    }
+    assert!(change_set_names(&env, "media-dev")
+        .iter()
+        .all(|n| n.starts_with("slsc-")));
 }

@@ -78,7 +78,16 @@ pub struct DeployOptions {
     pub aws: AwsOptions,
     pub yes: bool,
     pub allow_data_loss: bool,
+    /// `--timeout`: how long each wait (the change set, the stack operation) may take;
+    /// `None` is [`DEFAULT_TIMEOUT`].
+    pub timeout: Option<Duration>,
 }
+
+/// How long a deploy waits for its change set, and then for the stack, by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Each request: connecting, and one attempt (the SDK retries a failed attempt).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The stack name: `--stack`, else `{app}-{stage}`.
 pub fn stack_name(c: &Compilation, stack: Option<&str>) -> Result<String, Failure> {
@@ -117,10 +126,14 @@ fn with_aws<T>(
     opts: &AwsOptions,
     f: impl AsyncFnOnce(&Aws) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
-    runtime()?.block_on(async {
+    let rt = runtime()?;
+    let result = rt.block_on(async {
         let aws = connect(region, opts.endpoint_url.as_deref()).await?;
         f(&aws).await
-    })
+    });
+    // A confirmation prompt still reading the terminal after Ctrl-C must not hold the exit.
+    rt.shutdown_background();
+    result
 }
 
 /// The SDK clients.
@@ -190,8 +203,20 @@ async fn connect(region: &str, endpoint: Option<&str>) -> Result<Aws, Failure> {
         .ok()
         .filter(|e| !e.is_empty());
     let endpoint = endpoint.or(from_env.as_deref());
+    // Every request has a deadline: a paused or unreachable endpoint is an error, not a hang.
+    // `SLSC_REQUEST_TIMEOUT` (seconds) overrides both, for slow links (and the tests).
+    let over = std::env::var("SLSC_REQUEST_TIMEOUT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|n| *n > 0)
+        .map(Duration::from_secs);
+    let timeouts = aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(over.unwrap_or(CONNECT_TIMEOUT))
+        .operation_attempt_timeout(over.unwrap_or(ATTEMPT_TIMEOUT))
+        .build();
     let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(region.to_string()));
+        .region(aws_config::Region::new(region.to_string()))
+        .timeout_config(timeouts);
     if let Some(url) = endpoint {
         loader = loader.endpoint_url(url);
     }
@@ -422,7 +447,9 @@ async fn wait_change_set(
     aws: &Aws,
     stack: &str,
     name: &str,
+    timeout: Duration,
 ) -> Result<(String, String, Vec<plan::ChangeSetEntry>), Failure> {
+    let until = tokio::time::Instant::now() + timeout;
     let mut delay = Duration::from_millis(200);
     loop {
         let (status, reason, entries) = describe_change_set(aws, stack, name).await?;
@@ -431,6 +458,15 @@ async fn wait_change_set(
             "CREATE_PENDING" | "CREATE_IN_PROGRESS" | ""
         ) {
             return Ok((status, reason, entries));
+        }
+        if tokio::time::Instant::now() >= until {
+            let what = format!("change set {name}");
+            return Err(Failure::usage(request::deadline_passed(
+                stack,
+                &what,
+                &format!("waiting for it ({status})"),
+                timeout,
+            )));
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(3));
@@ -480,7 +516,9 @@ async fn follow(
     stack: &str,
     seen: &mut BTreeSet<String>,
     operation: request::Operation,
+    timeout: Duration,
 ) -> Result<(String, Vec<String>), Failure> {
+    let until = tokio::time::Instant::now() + timeout;
     let mut delay = Duration::from_millis(250);
     let mut failures = Vec::new();
     loop {
@@ -505,6 +543,14 @@ async fn follow(
         match request::terminal(&status, operation) {
             Terminal::Success | Terminal::Failure => return Ok((status, failures)),
             Terminal::Running => {}
+        }
+        if tokio::time::Instant::now() >= until {
+            return Err(Failure::refused(request::deadline_passed(
+                stack,
+                "the stack",
+                &status,
+                timeout,
+            )));
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(3));
@@ -596,11 +642,13 @@ pub struct Deployed {
 pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure> {
     let stack = stack_name(c, opts.stack.as_deref())?;
     let region = region_of(c, &opts.aws)?;
-    let Some(bucket) = opts.artifact_bucket.clone() else {
+    let Some(given) = opts.artifact_bucket.as_deref() else {
         return Err(Failure::usage(
             "slsc deploy needs an S3 bucket for the artifacts and the template: pass --artifact-bucket BUCKET (create one with `aws s3 mb s3://BUCKET`)",
         ));
     };
+    let bucket = request::bucket_name(given).map_err(Failure::usage)?;
+    let timeout = opts.timeout.unwrap_or(DEFAULT_TIMEOUT);
     let out_dir = c
         .project_dir
         .join(".slsc")
@@ -612,6 +660,7 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
     with_aws(&region, &opts.aws, async |aws| {
         eprintln!("stack {stack} in {region}");
         let status = stack_status(aws, &stack).await?;
+        let status = clear_interrupted(aws, &stack, status, timeout).await?;
         let kind = request::stack_kind(&stack, status.as_deref()).map_err(Failure::refused)?;
         // The local plan against what is deployed: refuse early, before uploading anything.
         let (mut p, owners) = local_plan(aws, c, &stack, kind, &head).await?;
@@ -619,7 +668,6 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             print_plan(&p);
             return Err(f);
         }
-
         check_bucket(aws, &bucket).await?;
         let (uploaded, skipped) = upload_artifacts(aws, &bucket, &built).await?;
         eprintln!("artifacts: {uploaded} uploaded, {skipped} already in s3://{bucket}");
@@ -627,17 +675,35 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
         upload_once(aws, &bucket, &key, template.clone()).await?;
         let url = request::template_url(&bucket, &key, &aws.region, aws.endpoint.as_deref());
 
-        let name = request::change_set_name(std::time::SystemTime::now());
+        let name = request::change_set_name(std::time::SystemTime::now(), std::process::id());
         let req = request::ChangeSetRequest::new(&stack, &name, kind, &url, &bucket);
         create_change_set(aws, &req).await?;
+        // The stack as our change set was computed from: a deploy that changes it before ours
+        // is executed makes ours obsolete.
+        let version = stack_version(aws, &stack).await?;
         eprintln!(
             "change set {name} ({}) created; waiting for it",
             req.kind.as_str()
         );
-        let (cs_status, reason, entries) = wait_change_set(aws, &stack, &name).await?;
-        if cs_status == "FAILED" {
-            discard_change_set(aws, &stack, &name, kind).await;
-            if request::is_empty_change_set(&reason) {
+        // Until it is executed, the change set is ours to remove: on a refusal, an error, a
+        // deadline or Ctrl-C.
+        let review = Review {
+            stack: &stack,
+            name: &name,
+            version: &version,
+            opts,
+            timeout,
+        };
+        let reviewed = tokio::select! {
+            r = review.run(aws, &mut p, &owners) => r,
+            _ = tokio::signal::ctrl_c() => Err(Failure::refused(
+                "interrupted before the change set was executed: nothing changed (the change set is removed)",
+            )),
+        };
+        match reviewed {
+            Ok(true) => {}
+            Ok(false) => {
+                discard_change_set(aws, &stack, &name, kind).await;
                 eprintln!("no changes: the stack is up to date");
                 return Ok(Deployed {
                     stack,
@@ -646,17 +712,15 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
                     skipped,
                 });
             }
-            return Err(Failure::refused(format!("the change set failed: {reason}")));
+            Err(f) => {
+                discard_change_set(aws, &stack, &name, kind).await;
+                return Err(f);
+            }
         }
-        plan::apply_change_set(&mut p, &entries, &owners);
-        print_plan(&p);
-        let go_ahead = gate(&p, opts.allow_data_loss)
-            .and_then(|()| confirm(&format!("Deploy these changes to stack {stack}?"), opts.yes));
-        if let Err(f) = go_ahead {
-            discard_change_set(aws, &stack, &name, kind).await;
-            return Err(f);
-        }
-        let (status, failures) = execute_change_set(aws, &stack, &name, kind).await?;
+        // From here the stack changes: any failure is exit 1, never 2 ("nothing changed").
+        let (status, failures) = execute_change_set(aws, &stack, &name, kind, timeout)
+            .await
+            .map_err(|f| Failure::refused(f.message))?;
         match request::terminal(&status, request::operation(kind)) {
             Terminal::Success => {
                 eprintln!("{stack}: {status}");
@@ -670,6 +734,192 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
             _ => Err(deployment_failed(&stack, &status, &failures)),
         }
     })
+}
+
+/// The wait for a created change set, the plan it gives, the gates and the confirmation.
+struct Review<'a> {
+    stack: &'a str,
+    name: &'a str,
+    /// The stack's version when the change set was created ([`stack_version`]).
+    version: &'a str,
+    opts: &'a DeployOptions,
+    timeout: Duration,
+}
+
+impl Review<'_> {
+    /// `Ok(true)`: execute; `Ok(false)`: the change set is empty (nothing to do).
+    async fn run(&self, aws: &Aws, p: &mut plan::Plan, owners: &Owners) -> Result<bool, Failure> {
+        let (cs_status, reason, entries) =
+            wait_change_set(aws, self.stack, self.name, self.timeout).await?;
+        if cs_status == "FAILED" {
+            if request::is_empty_change_set(&reason) {
+                return Ok(false);
+            }
+            return Err(Failure::refused(format!("the change set failed: {reason}")));
+        }
+        plan::apply_change_set(p, &entries, owners);
+        print_plan(p);
+        gate(p, self.opts.allow_data_loss)?;
+        let question = format!("Deploy these changes to stack {}?", self.stack);
+        let yes = self.opts.yes;
+        tokio::task::spawn_blocking(move || confirm(&question, yes))
+            .await
+            .map_err(|e| Failure::usage(format!("cannot ask for confirmation: {e}")))??;
+        // Another deploy of this stack may have started or finished meanwhile: its change set
+        // and ours were computed from the same state; only one may be executed.
+        refuse_others_in_flight(aws, self.stack, self.name).await?;
+        if stack_version(aws, self.stack).await? != self.version {
+            return Err(Failure::refused(format!(
+                "stack {} changed while this deploy waited (another deploy?): nothing was changed by this one; plan and deploy again",
+                self.stack
+            )));
+        }
+        Ok(true)
+    }
+}
+
+/// What identifies the stack's current state: its status and last update (empty for no stack).
+async fn stack_version(aws: &Aws, stack: &str) -> Result<String, Failure> {
+    Ok(describe_stack(aws, stack)
+        .await?
+        .map(|s| {
+            format!(
+                "{:?} {:?} {:?}",
+                s.stack_status().map(|x| x.as_str().to_string()),
+                s.last_updated_time(),
+                s.creation_time()
+            )
+        })
+        .unwrap_or_default())
+}
+
+/// The stack's change sets made by slsc: (name, status, execution status).
+async fn our_change_sets(aws: &Aws, stack: &str) -> Result<Vec<(String, String, String)>, Failure> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = match aws
+            .cfn
+            .list_change_sets()
+            .stack_name(stack)
+            .set_next_token(token)
+            .send()
+            .await
+        {
+            Ok(p) => p,
+            Err(e) if sdk_message(&e).contains("does not exist") => return Ok(out),
+            Err(e) => {
+                return Err(Failure::usage(format!(
+                    "cannot list the change sets of {stack}: {}",
+                    sdk_message(&e)
+                )))
+            }
+        };
+        for cs in page.summaries() {
+            let name = cs.change_set_name().unwrap_or_default().to_string();
+            if request::is_ours(&name) {
+                let status = cs
+                    .status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                let exec = cs
+                    .execution_status()
+                    .map(|s| s.as_str().to_string())
+                    .unwrap_or_default();
+                out.push((name, status, exec));
+            }
+        }
+        token = page.next_token().map(str::to_string);
+        if token.is_none() {
+            return Ok(out);
+        }
+    }
+}
+
+/// Refuses when another slsc deploy of this stack has a change set in flight that was created
+/// before ours (names sort by creation time), so of two concurrent deploys exactly one goes on.
+async fn refuse_others_in_flight(aws: &Aws, stack: &str, ours: &str) -> Result<(), Failure> {
+    for (name, status, exec) in our_change_sets(aws, stack).await? {
+        if name.as_str() < ours && request::in_flight(&status, &exec) {
+            return Err(Failure::refused(format!(
+                "another deploy of stack {stack} is in flight (change set {name}, {status}): nothing was changed by this one; wait for it, then deploy again"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Before a deploy: refuses when another deploy's change set is in flight, and clears what an
+/// interrupted deploy left: its change sets, and the empty stack (`REVIEW_IN_PROGRESS`) a first
+/// deploy creates before it executes. Returns the stack's status afterwards.
+async fn clear_interrupted(
+    aws: &Aws,
+    stack: &str,
+    status: Option<String>,
+    timeout: Duration,
+) -> Result<Option<String>, Failure> {
+    let alive = |pid: u32| pid == std::process::id() || process_runs(pid);
+    let mut left = 0;
+    for (name, cs_status, exec) in our_change_sets(aws, stack).await? {
+        if !request::in_flight(&cs_status, &exec) {
+            continue;
+        }
+        if !request::abandoned(&name, std::time::SystemTime::now(), timeout, alive) {
+            return Err(Failure::usage(format!(
+                "another deploy of stack {stack} is in flight (change set {name}, {cs_status}): wait for it to finish, or remove it with `aws cloudformation delete-change-set --stack-name {stack} --change-set-name {name}`"
+            )));
+        }
+        eprintln!("removing change set {name}, left by an interrupted deploy");
+        let _ = aws
+            .cfn
+            .delete_change_set()
+            .stack_name(stack)
+            .change_set_name(&name)
+            .send()
+            .await;
+        left += 1;
+    }
+    if status.as_deref() != Some("REVIEW_IN_PROGRESS") || left == 0 {
+        return Ok(status);
+    }
+    // Nothing was ever created in it: remove the empty stack and start afresh.
+    eprintln!(
+        "removing the empty stack {stack} an interrupted first deploy left in REVIEW_IN_PROGRESS"
+    );
+    aws.cfn
+        .delete_stack()
+        .stack_name(stack)
+        .send()
+        .await
+        .map_err(usage_because(format!(
+            "cannot remove the empty stack {stack}"
+        )))?;
+    let until = tokio::time::Instant::now() + timeout;
+    loop {
+        let now = stack_status(aws, stack).await?;
+        if now.is_none() || now.as_deref() == Some("DELETE_COMPLETE") {
+            return Ok(None);
+        }
+        if tokio::time::Instant::now() >= until {
+            let what = format!("the removal of the empty stack {stack}");
+            return Err(Failure::usage(request::deadline_passed(
+                stack,
+                &what,
+                now.as_deref().unwrap_or(""),
+                timeout,
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}
+
+/// Whether a process with this id runs on this machine (unknown elsewhere than Linux: yes).
+fn process_runs(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        std::path::Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
 }
 
 /// The plan of the build (`head`) against the template deployed in the stack (none for a new
@@ -777,6 +1027,7 @@ async fn execute_change_set(
     stack: &str,
     name: &str,
     kind: StackKind,
+    timeout: Duration,
 ) -> Result<(String, Vec<String>), Failure> {
     let mut seen: BTreeSet<String> = events(aws, stack)
         .await
@@ -794,7 +1045,7 @@ async fn execute_change_set(
             Failure::refused(format!("cannot execute the change set: {}", call_error(&e)))
         })?;
     eprintln!("executing change set {name}");
-    follow(aws, stack, &mut seen, request::operation(kind)).await
+    follow(aws, stack, &mut seen, request::operation(kind), timeout).await
 }
 
 /// "the deployment failed: stack … is …", with the failed events' reasons.
@@ -866,7 +1117,14 @@ pub fn destroy(
                 Failure::refused(format!("cannot delete stack {stack}: {}", sdk_message(&e)))
             })?;
         eprintln!("deleting stack {stack}");
-        let (status, failures) = follow(aws, &stack, &mut seen, request::Operation::Delete).await?;
+        let (status, failures) = follow(
+            aws,
+            &stack,
+            &mut seen,
+            request::Operation::Delete,
+            DEFAULT_TIMEOUT,
+        )
+        .await?;
         if request::terminal(&status, request::Operation::Delete) == Terminal::Success {
             eprintln!("{stack}: deleted");
             Ok(stack)

@@ -129,13 +129,79 @@ pub fn template_url(bucket: &str, key: &str, region: &str, endpoint: Option<&str
     }
 }
 
-/// A change set name unique per second: `slsc-<unix seconds>`.
-pub fn change_set_name(now: std::time::SystemTime) -> String {
-    let secs = now
+/// A change set name unique to this run: `slsc-<unix seconds>-<process id>-<nanoseconds>`.
+/// (Names unique per second let two deploys of one stack in the same second share a change
+/// set, and both report success.)
+pub fn change_set_name(now: std::time::SystemTime, pid: u32) -> String {
+    let d = now
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    format!("slsc-{secs}")
+        .unwrap_or_default();
+    format!("slsc-{}-{pid}-{:09}", d.as_secs(), d.subsec_nanos())
+}
+
+/// Whether a change set of ours was left by a deploy that no longer runs: older than `timeout`
+/// (no deploy waits longer), or made by a process that is not running on this machine (its id
+/// is in the name). `alive` says whether a process id runs here.
+pub fn abandoned(
+    change_set: &str,
+    now: std::time::SystemTime,
+    timeout: std::time::Duration,
+    alive: impl Fn(u32) -> bool,
+) -> bool {
+    let mut parts = change_set.strip_prefix("slsc-").unwrap_or("").split('-');
+    let secs = parts.next().and_then(|s| s.parse::<u64>().ok());
+    let pid = parts.next().and_then(|s| s.parse::<u32>().ok());
+    let (Some(secs), Some(pid)) = (secs, pid) else {
+        return true; // an older slsc's name: `slsc-<seconds>`
+    };
+    let age = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .saturating_sub(std::time::Duration::from_secs(secs));
+    age > timeout || !alive(pid)
+}
+
+/// Whether a change set name is one slsc makes.
+pub fn is_ours(change_set: &str) -> bool {
+    change_set.starts_with("slsc-")
+}
+
+/// Change set statuses of a change set still being created or ready to execute: one of
+/// another deploy in flight.
+pub fn in_flight(status: &str, execution: &str) -> bool {
+    matches!(status, "CREATE_PENDING" | "CREATE_IN_PROGRESS")
+        || (status == "CREATE_COMPLETE" && matches!(execution, "AVAILABLE" | "EXECUTE_IN_PROGRESS"))
+}
+
+/// `--artifact-bucket`: a bucket name, also written as `s3://name` or `s3://name/`.
+pub fn bucket_name(given: &str) -> Result<String, String> {
+    let b = given.trim();
+    let b = b.strip_prefix("s3://").unwrap_or(b).trim_end_matches('/');
+    let valid = (3..=63).contains(&b.len())
+        && b.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+        && b.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && b.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if valid {
+        Ok(b.to_string())
+    } else {
+        Err(format!(
+            "--artifact-bucket {given}: not a bucket name (3–63 lower-case letters, digits, dots and hyphens; `s3://name` is accepted too)"
+        ))
+    }
+}
+
+/// The message when a wait passes its deadline: the stack's state and what to do.
+pub fn deadline_passed(
+    stack: &str,
+    waited_for: &str,
+    status: &str,
+    timeout: std::time::Duration,
+) -> String {
+    format!(
+        "gave up waiting for {waited_for} after {}s: stack {stack} is {status}. CloudFormation carries on without slsc: watch it in the console or with `aws cloudformation describe-stacks --stack-name {stack}`, and deploy again once it is no longer *_IN_PROGRESS (raise the limit with --timeout)",
+        timeout.as_secs()
+    )
 }
 
 /// What `CreateChangeSet` is sent.
@@ -259,5 +325,58 @@ mod tests {
         );
         assert!(valid_stack_name("shop-dev").is_ok());
         assert!(valid_stack_name("1shop").is_err());
+    }
+
+    #[test]
+    fn change_set_names_are_unique_and_valid() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::new(1_700_000_000, 5);
+        let a = change_set_name(t, 41);
+        let b = change_set_name(t + std::time::Duration::from_nanos(1), 41);
+        let c = change_set_name(t, 42);
+        assert_eq!(a, "slsc-1700000000-41-000000005");
+        assert!(a != b && a != c && b != c);
+        assert!(is_ours(&a));
+        for n in [&a, &b, &c] {
+            assert!(n.len() <= 128 && n.starts_with(|ch: char| ch.is_ascii_alphabetic()));
+            assert!(n.bytes().all(|ch| ch.is_ascii_alphanumeric() || ch == b'-'));
+        }
+    }
+
+    #[test]
+    fn artifact_buckets_are_normalised() {
+        assert_eq!(bucket_name("my-bucket").unwrap(), "my-bucket");
+        assert_eq!(bucket_name("s3://my-bucket").unwrap(), "my-bucket");
+        assert_eq!(bucket_name("s3://my-bucket/").unwrap(), "my-bucket");
+        assert!(bucket_name("s3://My_Bucket").is_err());
+        assert!(bucket_name("s3://").is_err());
+        assert!(bucket_name("s3://b/prefix").is_err());
+    }
+
+    #[test]
+    fn change_sets_in_flight() {
+        assert!(in_flight("CREATE_IN_PROGRESS", "UNAVAILABLE"));
+        assert!(in_flight("CREATE_COMPLETE", "AVAILABLE"));
+        assert!(!in_flight("CREATE_COMPLETE", "EXECUTE_COMPLETE"));
+        assert!(!in_flight("FAILED", "UNAVAILABLE"));
+        assert!(!in_flight("CREATE_COMPLETE", "OBSOLETE"));
+    }
+
+    #[test]
+    fn abandoned_change_sets() {
+        let now = std::time::UNIX_EPOCH + std::time::Duration::from_secs(10_000);
+        let t = std::time::Duration::from_secs(1800);
+        assert!(!abandoned("slsc-9990-7-000000001", now, t, |p| p == 7));
+        assert!(
+            abandoned("slsc-9990-8-000000001", now, t, |p| p == 7),
+            "not running"
+        );
+        assert!(
+            abandoned("slsc-1000-7-000000001", now, t, |p| p == 7),
+            "too old"
+        );
+        assert!(
+            abandoned("slsc-9990", now, t, |_| true),
+            "an older slsc's name"
+        );
     }
 }
