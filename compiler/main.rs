@@ -190,6 +190,9 @@ struct BuildArgs {
     /// The output directory (default: PATH/.slsc/<target>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// List what went into each zip, and what was left out and why (on stderr).
+    #[arg(long = "explain-artifacts")]
+    explain_artifacts: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -419,7 +422,7 @@ fn build(args: &BuildArgs) -> ExitCode {
         .out
         .clone()
         .unwrap_or_else(|| c.project_dir.join(".slsc").join(target.as_str()));
-    let built = match slsc::emit::build(&c, target, &out) {
+    let built = match slsc::emit::build_with(&c, target, &out, args.explain_artifacts) {
         Ok(b) => b,
         Err(diags) => {
             let mut all = c.diagnostics.clone();
@@ -434,6 +437,19 @@ fn build(args: &BuildArgs) -> ExitCode {
     all.extend(built.diagnostics.iter().cloned());
     diagnostics::sort(&mut all, &c.sources);
     report_human(&all, &c.sources);
+    for (key, functions, entries) in &built.explained {
+        eprintln!(
+            "{key} (function{} {}):",
+            if functions.len() == 1 { "" } else { "s" },
+            functions.join(", ")
+        );
+        for (path, why) in entries {
+            match why {
+                None => eprintln!("  + {path}"),
+                Some(why) => eprintln!("  - {path}  ({why})"),
+            }
+        }
+    }
     if let Err(e) = slsc::output::write(&out, &built.files) {
         return usage_error(&format!("cannot write {}: {e}", out.display()));
     }

@@ -690,3 +690,75 @@ fn secrets_state_caches_and_earlier_builds_are_not_packaged() {
         ]
     );
 }
+
+#[test]
+fn exclude_and_include_patterns_shape_the_zip_and_explain_says_why() {
+    let dir = Temp::new("patterns");
+    write_tree(
+        &dir,
+        &[
+            ("src/index.js", "1\n"),
+            ("src/index.js.map", "{}\n"),
+            ("src/docs/guide.md", "# guide\n"),
+            ("src/lib/__tests__/a.test.js", "t\n"),
+            ("src/.well-known/security.txt", "contact\n"),
+            ("src/.env", "SECRET=1\n"),
+        ],
+    );
+    let src = sls(&[(
+        "api",
+        "source  = \"src\"\n  exclude = [\"*.map\", \"docs/**\", \"__tests__\"]\n  include = [\".well-known/**\"]",
+    )]);
+    let m = model(&dir, &src);
+    let arts = artifacts::build_explained(&m, dir.path(), &[], true).unwrap();
+    let a = &arts[0];
+    assert_eq!(names(&a.bytes), [".well-known/security.txt", "index.js"]);
+    let why = |p: &str| {
+        a.explained
+            .iter()
+            .find(|(path, _)| path == p)
+            .unwrap_or_else(|| panic!("{p} not explained: {:?}", a.explained))
+            .1
+            .clone()
+    };
+    assert_eq!(why("index.js"), None);
+    assert_eq!(
+        why("index.js.map").as_deref(),
+        Some("exclude pattern \"*.map\"")
+    );
+    assert_eq!(
+        why("docs/guide.md").as_deref(),
+        Some("exclude pattern \"docs/**\"")
+    );
+    assert_eq!(
+        why("lib/__tests__").as_deref(),
+        Some("exclude pattern \"__tests__\"")
+    );
+    assert_eq!(why(".env").as_deref(), Some("hidden"));
+    // The same source with other patterns is another zip; without patterns, the default one.
+    let src2 = src.clone()
+        + "\nfunction \"plain\" {\n  handler = \"index.handler\"\n  source  = \"src\"\n}\n";
+    let m = model(&dir, &src2);
+    let arts = artifacts::build(&m, dir.path(), &[]).unwrap();
+    assert_eq!(arts.len(), 2);
+    let plain = artifacts::key_for(&arts, "plain").unwrap();
+    assert!(names(&plain.bytes).contains(&"index.js.map".to_string()));
+    // The CLI prints the explanation.
+    let o = common::slsc(
+        &[
+            "build",
+            ".",
+            "--target",
+            "cloudformation",
+            "--explain-artifacts",
+        ],
+        dir.path(),
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("  - index.js.map  (exclude pattern \"*.map\")"),
+        "{err}"
+    );
+    assert!(err.contains("  + .well-known/security.txt"), "{err}");
+}

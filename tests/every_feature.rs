@@ -407,6 +407,8 @@ function "streamer" {
 function "uploader" {
   handler     = "handler.handler"
   source      = "src/ruby"
+  exclude     = ["*.md", "spec/**"]
+  include     = [".keep"]
   runtime     = "ruby3.4"
   timeout     = "1m"
   concurrency = 4

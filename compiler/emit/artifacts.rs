@@ -41,6 +41,7 @@
 //! the function would miss a file. The source directory and a prebuilt `artifact` are resolved
 //! the same way: one that resolves outside the root is refused.
 
+use super::package_filter::{self, Filter};
 use crate::diagnostics::{Diagnostic, Span};
 use crate::model::paths::normalise;
 use crate::model::{BlockKind, Model};
@@ -68,6 +69,9 @@ pub struct Artifact {
     pub sha256_base64: String,
     /// The functions (names) that use it, sorted.
     pub functions: Vec<String>,
+    /// With `--explain-artifacts`: every path considered, and why it was left out (`None`:
+    /// packaged), in the order they were seen.
+    pub explained: Vec<(String, Option<String>)>,
 }
 
 /// Builds one artifact per distinct source directory (shared by the functions using it) and one
@@ -85,8 +89,39 @@ pub fn build(
     project_dir: &Path,
     exclude_dirs: &[PathBuf],
 ) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
-    // (normalised path, prebuilt) → the functions using it, with the span to report at.
-    let mut groups: BTreeMap<(String, bool), Vec<(String, Span)>> = BTreeMap::new();
+    build_explained(model, project_dir, exclude_dirs, false)
+}
+
+/// The patterns of a function's `exclude` and `include`.
+fn filter_of(f: &crate::model::Block) -> Filter {
+    let list = |name: &str| {
+        f.get(name)
+            .map(|v| {
+                v.as_list()
+                    .iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    Filter {
+        exclude: list("exclude"),
+        include: list("include"),
+    }
+}
+
+/// [`build`], and with `explain` each artifact lists what it considered and why
+/// ([`Artifact::explained`]).
+pub fn build_explained(
+    model: &Model,
+    project_dir: &Path,
+    exclude_dirs: &[PathBuf],
+    explain: bool,
+) -> Result<Vec<Artifact>, Vec<Diagnostic>> {
+    // (normalised path, prebuilt, patterns) → the functions using it, with the span to report
+    // at. Functions with the same source but different patterns get different zips.
+    type Group = (String, bool, Filter);
+    let mut groups: BTreeMap<Group, Vec<(String, Span)>> = BTreeMap::new();
     for f in model.of_kind(BlockKind::Function) {
         let (attr, prebuilt) = if f.str("artifact").is_some() {
             ("artifact", true)
@@ -95,7 +130,7 @@ pub fn build(
         };
         let raw = f.str(attr).unwrap_or(".");
         groups
-            .entry((normalise(raw), prebuilt))
+            .entry((normalise(raw), prebuilt, filter_of(f)))
             .or_default()
             .push((f.name.clone(), f.span_of(attr)));
     }
@@ -105,16 +140,18 @@ pub fn build(
         .collect();
     let root_rel = model.app.str("source_root").unwrap_or(".");
     let root = canonical_or_absolute(&project_dir.join(root_rel));
-    let walk = Walk {
-        root: &root,
-        excludes: &excludes,
-    };
-
     let mut artifacts = Vec::new();
     let mut diags = Vec::new();
-    for ((source, prebuilt), mut users) in groups {
+    for ((source, prebuilt, filter), mut users) in groups {
         users.sort();
         let path = project_dir.join(&source);
+        let log = std::cell::RefCell::new(Vec::new());
+        let walk = Walk {
+            root: &root,
+            excludes: &excludes,
+            filter: &filter,
+            explain: explain.then_some(&log),
+        };
         let built = if prebuilt {
             read_prebuilt(&path, &root)
         } else {
@@ -137,6 +174,7 @@ pub fn build(
                     sha256_base64: base64(&digest),
                     sha256_hex,
                     functions: users.into_iter().map(|(n, _)| n).collect(),
+                    explained: log.into_inner(),
                 });
             }
             Err(problem) => {
@@ -389,12 +427,27 @@ struct Entry {
     executable: bool,
 }
 
+/// Every path a walk considered, and why it was left out (`None`: packaged).
+type Explained = Vec<(String, Option<String>)>;
+
 /// What a walk of a source directory may read and must leave out.
 struct Walk<'a> {
     /// The canonical source root: nothing outside it is read.
     root: &'a Path,
     /// Canonical directories never packaged (the build output directory).
     excludes: &'a [PathBuf],
+    /// The function's `exclude` and `include` patterns.
+    filter: &'a Filter,
+    /// When explaining: (relative path, why it is left out).
+    explain: Option<&'a std::cell::RefCell<Explained>>,
+}
+
+impl Walk<'_> {
+    fn note(&self, rel: &str, why: Option<String>) {
+        if let Some(log) = self.explain {
+            log.borrow_mut().push((rel.to_string(), why));
+        }
+    }
 }
 
 /// Zips a source directory deterministically (see the module documentation).
@@ -416,8 +469,10 @@ fn zip_dir(dir: &Path, walk: &Walk) -> Result<Vec<u8>, Problem> {
     for e in &entries {
         let data = std::fs::read(&e.path).map_err(|err| Problem::io(&e.path, err))?;
         if holds_private_key(&data) {
+            walk.note(&e.name, Some("holds a private key".into()));
             continue;
         }
+        walk.note(&e.name, None);
         let options = zip::write::SimpleFileOptions::default()
             .compression_method(zip::CompressionMethod::Deflated)
             .compression_level(Some(6))
@@ -439,7 +494,8 @@ fn zip_dir(dir: &Path, walk: &Walk) -> Result<Vec<u8>, Problem> {
     Ok(cursor.into_inner())
 }
 
-/// Collects the files under `dir` (whose relative path is `prefix`).
+/// Collects the files under `dir` (whose relative path is `prefix`), noting in `walk.explain`
+/// what is left out and why (and what is packaged).
 fn collect(dir: &Path, prefix: &str, walk: &Walk, out: &mut Vec<Entry>) -> Result<(), Problem> {
     let listing = std::fs::read_dir(dir).map_err(|e| Problem::io(dir, e))?;
     for item in listing {
@@ -452,9 +508,6 @@ fn collect(dir: &Path, prefix: &str, walk: &Walk, out: &mut Vec<Entry>) -> Resul
             }
             return Err(Problem::BadName { path });
         };
-        if name.starts_with('.') {
-            continue;
-        }
         let rel = if prefix.is_empty() {
             name.to_string()
         } else {
@@ -472,18 +525,35 @@ fn collect(dir: &Path, prefix: &str, walk: &Walk, out: &mut Vec<Entry>) -> Resul
             // Refused when it leaves the root, whatever it points at.
             resolve_inside(&path, walk.root)?;
             if meta.is_dir() {
-                continue; // never follow links to directories
+                walk.note(
+                    &rel,
+                    Some("a symbolic link to a directory (not followed)".into()),
+                );
+                continue;
             }
             meta
         } else if file_type.is_dir() {
-            if !walk.excludes.contains(&path) && !excluded_dir(&path, name) {
-                collect(&path, &rel, walk, out)?;
+            let default = if walk.excludes.contains(&path) {
+                Some("the build output directory")
+            } else {
+                excluded_dir(&path, name)
+            };
+            match walk.filter.verdict(&rel, default) {
+                None => collect(&path, &rel, walk, out)?,
+                Some(_) if default.is_some() && walk.filter.may_include_under(&rel) => {
+                    collect_included(&path, &rel, walk, out)?
+                }
+                Some(why) => walk.note(&rel, Some(why)),
             }
             continue;
         } else {
             item.metadata().map_err(|e| Problem::io(&path, e))?
         };
-        if !meta.is_file() || excluded_file(name) {
+        if !meta.is_file() {
+            continue;
+        }
+        if let Some(why) = walk.filter.verdict(&rel, excluded_file(name)) {
+            walk.note(&rel, Some(why));
             continue;
         }
         out.push(Entry {
@@ -495,29 +565,68 @@ fn collect(dir: &Path, prefix: &str, walk: &Walk, out: &mut Vec<Entry>) -> Resul
     Ok(())
 }
 
+/// Walks a directory left out by default for the files an `include` pattern names.
+fn collect_included(
+    dir: &Path,
+    rel: &str,
+    walk: &Walk,
+    out: &mut Vec<Entry>,
+) -> Result<(), Problem> {
+    let mut found = Vec::new();
+    collect(dir, rel, walk, &mut found)?;
+    let before = out.len();
+    out.extend(found.into_iter().filter(|e| {
+        walk.filter
+            .include
+            .iter()
+            .any(|p| package_filter::matches(p, &e.name))
+    }));
+    if out.len() == before {
+        walk.note(
+            rel,
+            Some("left out by default; no `include` pattern matches in it".into()),
+        );
+    }
+    Ok(())
+}
+
 /// Directories left out by default: caches and other tools' build outputs, and earlier slsc
 /// builds (an `artifacts/` directory beside a template).
-fn excluded_dir(path: &Path, name: &str) -> bool {
-    if matches!(name, "__pycache__" | "cdk.out") {
-        return true;
+fn excluded_dir(path: &Path, name: &str) -> Option<&'static str> {
+    if name.starts_with('.') {
+        return Some("hidden");
     }
-    path.join("artifacts").is_dir()
-        && (path.join("template.json").is_file() || path.join("main.tf.json").is_file())
+    if name == "__pycache__" {
+        return Some("a cache");
+    }
+    if name == "cdk.out" {
+        return Some("another tool's build output");
+    }
+    (path.join("artifacts").is_dir()
+        && (path.join("template.json").is_file() || path.join("main.tf.json").is_file()))
+    .then_some("an earlier slsc build")
 }
 
 /// Files left out by default by their name: the sources of the project itself, state files and
 /// private key stores (PEM keys are recognised by their contents, see [`holds_private_key`]).
-fn excluded_file(name: &str) -> bool {
+fn excluded_file(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
-    name.ends_with(".sls")
-        || matches!(
-            lower.as_str(),
-            "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519"
-        )
-        || lower.ends_with(".tfstate")
-        || lower.ends_with(".tfstate.backup")
-        || lower.ends_with(".p12")
+    if name.starts_with('.') {
+        Some("hidden")
+    } else if name.ends_with(".sls") {
+        Some("an .sls file")
+    } else if matches!(
+        lower.as_str(),
+        "id_rsa" | "id_dsa" | "id_ecdsa" | "id_ed25519"
+    ) || lower.ends_with(".p12")
         || lower.ends_with(".pfx")
+    {
+        Some("a private key")
+    } else if lower.ends_with(".tfstate") || lower.ends_with(".tfstate.backup") {
+        Some("Terraform state")
+    } else {
+        None
+    }
 }
 
 /// Whether a file's text holds a PEM private key (`-----BEGIN RSA PRIVATE KEY-----`,

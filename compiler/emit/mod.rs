@@ -9,6 +9,7 @@ pub mod artifacts;
 pub mod cloudformation;
 pub mod iam;
 pub mod names;
+pub mod package_filter;
 pub mod shared;
 pub mod terraform;
 
@@ -32,6 +33,10 @@ impl Target {
     }
 }
 
+/// An artifact's key, its functions, and every path considered with why it was left out
+/// (`None`: packaged).
+pub type ExplainedArtifact = (String, Vec<String>, Vec<(String, Option<String>)>);
+
 /// The files of a build, relative to the output directory, in a stable order; each file's
 /// content is a list of chunks written one after the other.
 pub struct Built {
@@ -40,6 +45,9 @@ pub struct Built {
     pub diagnostics: Vec<Diagnostic>,
     pub resources: usize,
     pub artifacts: usize,
+    /// With `--explain-artifacts`: per artifact (key, functions), every path considered and why
+    /// it was left out (`None`: packaged).
+    pub explained: Vec<ExplainedArtifact>,
 }
 
 /// Runs the output rules (`template-limits`) and the name-collision check on the CloudFormation
@@ -84,6 +92,17 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
 
 /// Builds a compiled project. `Err` carries the diagnostics that stop the build (errors).
 pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, Vec<Diagnostic>> {
+    build_with(c, target, out_dir, false)
+}
+
+/// [`build`], and with `explain` the artifacts say what they considered and why
+/// ([`Built::explained`]).
+pub fn build_with(
+    c: &Compilation,
+    target: Target,
+    out_dir: &Path,
+    explain: bool,
+) -> Result<Built, Vec<Diagnostic>> {
     let (Some(model), Some(graph)) = (&c.model, &c.graph) else {
         if c.errors() > 0 || c.sources.is_empty() {
             return Err(c.diagnostics.clone());
@@ -108,7 +127,18 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
         None => (model, graph),
     };
     let exclude: Vec<PathBuf> = vec![out_dir.to_path_buf()];
-    let arts = artifacts::build(model, &c.project_dir, &exclude)?;
+    let mut arts = artifacts::build_explained(model, &c.project_dir, &exclude, explain)?;
+    let explained = arts
+        .iter_mut()
+        .filter(|a| explain && !a.explained.is_empty())
+        .map(|a| {
+            (
+                a.key.clone(),
+                a.functions.clone(),
+                std::mem::take(&mut a.explained),
+            )
+        })
+        .collect();
     let key = |f: &str| artifacts::key_for(&arts, f).map(|a| a.key.clone());
     let mut files = Vec::new();
     let mut diags;
@@ -152,6 +182,7 @@ pub fn build(c: &Compilation, target: Target, out_dir: &Path) -> Result<Built, V
         diagnostics: diags,
         resources,
         artifacts: n_artifacts,
+        explained,
     })
 }
 

@@ -196,6 +196,8 @@ pub fn function() -> Vec<AttrSpec> {
     vec![
         req("handler", Ty::Str),
         a("source", Ty::Str),
+        d("exclude", list(Ty::Str), Value::List(vec![])),
+        d("include", list(Ty::Str), Value::List(vec![])),
         a("artifact", Ty::Str),
         a("runtime", Ty::Enum(RUNTIMES)),
         a("memory", MEMORY),
