@@ -242,6 +242,7 @@ fn lower_parsed(
             graph = Some(g);
         }
     }
+    redact_var_values(&mut all, &opts.vars);
     diagnostics::sort(&mut all, &sources);
     Ok(Compilation {
         sources,
@@ -302,4 +303,34 @@ pub fn check_sources(model: &Model, dir: &Path) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// `--var` values may be secrets, and reports (JSON, SARIF) are uploaded to CI systems: any
+/// value of three characters or more that a message, help or label would repeat (a string
+/// variable used where a number is expected, say) is shown as `…`.
+fn redact_var_values(diags: &mut [Diagnostic], vars: &[(String, String)]) {
+    let values: Vec<&str> = vars
+        .iter()
+        .map(|(_, v)| v.as_str())
+        .filter(|v| v.chars().count() >= 3)
+        .collect();
+    if values.is_empty() {
+        return;
+    }
+    let redact = |text: &mut String| {
+        for v in &values {
+            if text.contains(v) {
+                *text = text.replace(v, "…");
+            }
+        }
+    };
+    for d in diags {
+        redact(&mut d.message);
+        if let Some(h) = &mut d.help {
+            redact(h);
+        }
+        for l in &mut d.labels {
+            redact(&mut l.message);
+        }
+    }
 }

@@ -64,3 +64,32 @@ fn a_var_value_is_never_echoed() {
         }
     }
 }
+
+#[test]
+fn a_var_value_used_where_it_does_not_fit_is_not_echoed_either() {
+    let tmp = Temp::new("var-flow");
+    tmp.write(
+        "main.sls",
+        b"app \"x\" {}\nvariable \"size\" {\n  type = string\n}\nfunction \"f\" {\n  handler     = \"a.h\"\n  concurrency = 1\n  retries     = var.size\n}\n",
+    );
+    for format in ["json", "sarif", "human"] {
+        let o = common::slsc(
+            &[
+                "check",
+                ".",
+                "--format",
+                format,
+                "--var",
+                "size=tops3cret-value",
+            ],
+            tmp.path(),
+        );
+        assert_eq!(o.status.code(), Some(1));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(!all.contains("tops3cret"), "--format {format}: {all}");
+    }
+}
