@@ -110,6 +110,44 @@ fn stream_arn_of_a_table_without_a_stream() {
     assert_eq!(d["labels"][0]["line"], 11, "{d:#}");
 }
 
+/// Found by the oracle (tests/oracle.rs): CloudWatch alarms get the app's tags and refuse an
+/// empty value (cfn-lint E3033); other resources accept one.
+#[test]
+fn an_empty_app_tag_value_with_an_alarm() {
+    let alarm = "\nalarm \"x\" {\n  watch     = function.api\n  metric    = \"errors\"\n  threshold = 1\n}\n";
+    let src = APP
+        .replace("region = \"eu-west-1\"", "tags = { team = \"\" }")
+        .replace("EXTRA", "")
+        + alarm;
+    let d = one(&src, "invalid-value", 2, 19, "CloudWatch alarms refuse");
+    assert_eq!(d["labels"][0]["line"], 10, "{d:#}");
+    let (got, json) = check(
+        &APP.replace("region = \"eu-west-1\"", "tags = { team = \"\" }")
+            .replace("EXTRA", ""),
+    );
+    assert!(
+        got.is_empty(),
+        "without an alarm an empty value is fine: {json:#}"
+    );
+}
+
+/// Found by the oracle (tests/oracle.rs): DynamoDB (cfn-lint E3002) refuses an index whose
+/// sort key is its partition key.
+#[test]
+fn an_index_whose_sort_key_is_its_partition_key() {
+    let src = project(
+        "  reads = [database.t]\n",
+        "\ndatabase \"t\" {\n  partition_key = { name = \"id\", type = \"string\" }\n  indexes = {\n    by_x = { partition_key = { name = \"x\", type = \"string\" }, sort_key = { name = \"x\", type = \"string\" } }\n  }\n}\n",
+    );
+    one(
+        &src,
+        "invalid-value",
+        14,
+        12,
+        "index `by_x`: the sort key must be a different attribute",
+    );
+}
+
 #[test]
 fn batch_window_on_a_fifo_queue() {
     let src = project(
@@ -125,6 +163,9 @@ fn strings_aws_refuses() {
         ("  environment = { A = \"1\" }\n", "invalid-value", 8, 19, "at least two characters"),
         ("  tags = { \"aws:team\" = \"x\" }\n", "invalid-value", 8, 12, "reserves"),
         ("  tags = { \"\" = \"x\" }\n", "invalid-value", 8, 12, "cannot be empty"),
+        // Found by the oracle (tests/oracle.rs): cfn-lint E3031.
+        ("  tags = { \"a$b\" = \"x\" }\n", "invalid-value", 8, 12, "contains '$'"),
+        ("  tags = { team = \"a{b}\" }\n", "invalid-value", 8, 19, "contains '{'"),
         ("  description = \"\"\n", "invalid-value", 8, 17, "empty"),
         ("  layers = [\"shared-layer\"]\n", "invalid-value", 8, 13, "layer version ARN"),
         (

@@ -422,7 +422,7 @@ fn nested_schema(js: &Js, f: &str, what: &str) -> Schema {
 type Cache = RefCell<BTreeMap<(Section, String), Option<Rc<Schema>>>>;
 
 /// The installed `@cdktn/provider-aws`: its `lib/` directory and the schemas read so far.
-struct Provider {
+pub(crate) struct Provider {
     lib: PathBuf,
     /// The npm package's version.
     package_version: String,
@@ -559,7 +559,7 @@ fn provider_lib() -> Result<PathBuf, String> {
 }
 
 /// The provider schema, or `None` (skip) when the package is missing outside CI.
-fn provider() -> Option<Provider> {
+pub(crate) fn provider() -> Option<Provider> {
     match provider_lib() {
         Ok(p) => Some(Provider::open(&p)),
         Err(why) => {
@@ -789,9 +789,9 @@ fn suggestion<'a>(name: &str, candidates: impl Iterator<Item = &'a String>) -> S
 
 /// A problem: where (`resource.aws_lambda_function.api.environment[0].variables`) and what.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct Problem {
-    path: String,
-    message: String,
+pub(crate) struct Problem {
+    pub(crate) path: String,
+    pub(crate) message: String,
 }
 
 impl fmt::Display for Problem {
@@ -1340,7 +1340,7 @@ fn collect_strings(path: &str, v: &Value, out: &mut Vec<(String, String)>) {
 }
 
 /// All problems of one `main.tf.json` document, sorted.
-fn check_document(provider: &Provider, doc: &Value) -> Vec<Problem> {
+pub(crate) fn check_document(provider: &Provider, doc: &Value) -> Vec<Problem> {
     let Some(doc) = doc.as_object() else {
         return vec![Problem {
             path: "(document)".into(),

@@ -19,6 +19,7 @@ pub fn validate(model: &Model, diags: &mut Vec<Diagnostic>) {
     deploy_time_references(model, diags);
     dead_letter_cycles(model, diags);
     fifo_batch_windows(model, diags);
+    empty_alarm_tag_values(model, diags);
     for b in std::iter::once(&model.app).chain(&model.blocks) {
         tags(b, diags);
         if b.kind == BlockKind::Function {
@@ -86,6 +87,31 @@ fn deploy_time_references(model: &Model, diags: &mut Vec<Diagnostic>) {
                 }
                 _ => {}
             }
+        }
+    }
+}
+
+/// CloudWatch alarms get the app's tags, and refuse an empty tag value (other resources accept
+/// one).
+fn empty_alarm_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
+    let Some(alarm) = model.of_kind(BlockKind::Alarm).next() else {
+        return;
+    };
+    let Some(a) = model.app.attrs.get("tags") else {
+        return;
+    };
+    let Value::Object(map) = &a.value else { return };
+    for (k, v) in map {
+        if v.as_str() == Some("") {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    a.field_span(k),
+                    format!("the app's tag `{k}` has an empty value, which CloudWatch alarms refuse"),
+                )
+                .with_label(alarm.name_span, "this alarm gets the app's tags")
+                .with_help("give the tag a value, or tag only the functions that need it (`tags` in `function`)"),
+            );
         }
     }
 }
@@ -175,7 +201,20 @@ fn fifo_batch_windows(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Tag keys: 1–128 characters, not starting with `aws:` (reserved by AWS); values at most 256.
+/// The first character AWS does not allow in a tag key or value (letters, numbers and
+/// separators of any script, and `_ . : / = + - @`), if any.
+fn bad_tag_char(s: &str) -> Option<char> {
+    s.chars().find(|&c| {
+        !(c.is_alphabetic()
+            || c.is_numeric()
+            || c == ' '
+            || (c.is_whitespace() && !c.is_control())
+            || "_.:/=+-@".contains(c))
+    })
+}
+
+/// Tag keys: 1–128 characters, not starting with `aws:` (reserved by AWS); values at most 256;
+/// both of letters, numbers, spaces and `_ . : / = + - @` only.
 fn tags(b: &Block, diags: &mut Vec<Diagnostic>) {
     let Some(a) = b.attrs.get("tags") else { return };
     let Value::Object(map) = &a.value else { return };
@@ -190,7 +229,9 @@ fn tags(b: &Block, diags: &mut Vec<Diagnostic>) {
         } else if k.chars().count() > 128 {
             Some(format!("tag key `{k}` is longer than 128 characters"))
         } else {
-            None
+            bad_tag_char(k).map(|c| {
+                format!("tag key `{k}` contains {c:?}: AWS allows letters, numbers, spaces and `_ . : / = + - @` in tags")
+            })
         };
         if let Some(message) = problem {
             diags.push(
@@ -203,6 +244,15 @@ fn tags(b: &Block, diags: &mut Vec<Diagnostic>) {
                 a.field_span(k),
                 format!("the value of tag `{k}` is longer than 256 characters"),
             ));
+        } else if let Some(c) = v.as_str().and_then(bad_tag_char) {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    a.field_span(k),
+                    format!("the value of tag `{k}` contains {c:?}: AWS allows letters, numbers, spaces and `_ . : / = + - @` in tags"),
+                )
+                .with_help("remove the character or replace it, e.g. with `-`"),
+            );
         }
     }
 }

@@ -620,7 +620,25 @@ fn validate_database(t: &Block, diags: &mut Vec<Diagnostic>) {
                     "a table has at most 20 global secondary indexes",
                 ));
             }
-            for name in idx.keys() {
+            for (name, index) in idx {
+                let key = |k: &str| {
+                    index
+                        .get(k)
+                        .and_then(|k| k.get("name"))
+                        .and_then(Value::as_str)
+                };
+                if let (Some(pk), Some(sk)) = (key("partition_key"), key("sort_key")) {
+                    if pk == sk {
+                        diags.push(
+                            Diagnostic::error(
+                                "invalid-value",
+                                a.field_span(name),
+                                format!("index `{name}`: the sort key must be a different attribute from the partition key (`{pk}`)"),
+                            )
+                            .with_help("give the index's sort key another attribute, or remove it"),
+                        );
+                    }
+                }
                 let ok = (3..=255).contains(&name.len())
                     && name
                         .chars()
