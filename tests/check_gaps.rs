@@ -409,3 +409,48 @@ fn a_diagnostic_far_along_a_line_renders() {
         &err[..err.len().min(2000)]
     );
 }
+
+#[test]
+fn messages_use_the_right_article() {
+    let json = common::check("app {\n  region = \"eu-west-1\"\n}\n");
+    assert!(
+        json.to_string()
+            .contains("an `app` block takes exactly one name"),
+        "{json:#}"
+    );
+    let src = project(
+        "",
+        "\ntrigger \"t\" {\n  function   = function.api\n  http       = \"GET /\"\n  auth       = \"iam\"\n  batch_size = 5\n}\n",
+    );
+    let json = common::check(&src);
+    assert!(
+        json.to_string()
+            .contains("does not apply to an http trigger"),
+        "{json:#}"
+    );
+    assert!(!json.to_string().contains("a http"), "{json:#}");
+}
+
+#[test]
+fn a_quoted_number_and_a_single_reference_get_their_fix() {
+    for (extra, text) in [(
+        "  reads = database.d\n",
+        "this is a list: write [database.d]",
+    )] {
+        let src = APP
+            .replace("  concurrency = 2\n", "")
+            .replace("EXTRA", extra)
+            + "\ndatabase \"d\" {\n  partition_key = { name = \"id\", type = \"string\" }\n}\n";
+        let (_, json) = check(&src);
+        assert!(json.to_string().contains(text), "{extra}: {json:#}");
+    }
+    let src = APP
+        .replace("  concurrency = 2\n", "  concurrency = \"5\"\n")
+        .replace("EXTRA", "");
+    let (got, json) = check(&src);
+    assert_eq!(got.len(), 1, "{json:#}");
+    assert!(
+        json.to_string().contains("remove the quotes: 5"),
+        "{json:#}"
+    );
+}
