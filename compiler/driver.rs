@@ -306,13 +306,14 @@ pub fn check_sources(model: &Model, dir: &Path) -> Vec<Diagnostic> {
 }
 
 /// `--var` values may be secrets, and reports (JSON, SARIF) are uploaded to CI systems: any
-/// value of three characters or more that a message, help or label would repeat (a string
+/// value of eight characters or more (shorter values are names such as a stage, rarely secrets)
+/// that a message, help or label would repeat (a string
 /// variable used where a number is expected, say) is shown as `…`.
 fn redact_var_values(diags: &mut [Diagnostic], vars: &[(String, String)]) {
     let values: Vec<&str> = vars
         .iter()
         .map(|(_, v)| v.as_str())
-        .filter(|v| v.chars().count() >= 3)
+        .filter(|v| v.chars().count() >= 8)
         .collect();
     if values.is_empty() {
         return;
