@@ -433,17 +433,16 @@ fn messages_use_the_right_article() {
 
 #[test]
 fn a_quoted_number_and_a_single_reference_get_their_fix() {
-    for (extra, text) in [(
+    let (extra, text) = (
         "  reads = database.d\n",
         "this is a list: write [database.d]",
-    )] {
-        let src = APP
-            .replace("  concurrency = 2\n", "")
-            .replace("EXTRA", extra)
-            + "\ndatabase \"d\" {\n  partition_key = { name = \"id\", type = \"string\" }\n}\n";
-        let (_, json) = check(&src);
-        assert!(json.to_string().contains(text), "{extra}: {json:#}");
-    }
+    );
+    let src = APP
+        .replace("  concurrency = 2\n", "")
+        .replace("EXTRA", extra)
+        + "\ndatabase \"d\" {\n  partition_key = { name = \"id\", type = \"string\" }\n}\n";
+    let (_, json) = check(&src);
+    assert!(json.to_string().contains(text), "{extra}: {json:#}");
     let src = APP
         .replace("  concurrency = 2\n", "  concurrency = \"5\"\n")
         .replace("EXTRA", "");

@@ -12,7 +12,7 @@
 //! Output is deterministic: keys are sorted when serialising, lists are in model order.
 
 use super::iam::{self, Arn, Statement};
-use super::names::{Collision, Owner};
+use super::names::{self, Collision, Owner};
 use super::shared::{self, Piece};
 use crate::graph::Graph;
 use crate::model::value::fmt_number;
@@ -248,17 +248,10 @@ pub fn emit<'m>(
     write_sorted(&parameters, 1, &mut text);
     text.push_str(",\n  \"Resources\": ");
     e.resources.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut collisions: Vec<Collision> = e
-        .resources
-        .windows(2)
-        .filter(|w| w[0].0 == w[1].0)
-        .map(|w| Collision {
-            name: w[0].0.clone(),
-            first: w[0].2,
-            second: w[1].2,
-        })
-        .collect();
-    collisions.extend(output_collisions(&rest.output_owners));
+    let mut collisions = names::adjacent(e.resources.iter().map(|r| (r.0.as_str(), r.2)));
+    let mut outputs: Vec<&(String, Owner)> = rest.output_owners.iter().collect();
+    outputs.sort_by(|a, b| a.0.cmp(&b.0));
+    collisions.extend(names::adjacent(outputs.iter().map(|o| (o.0.as_str(), o.1))));
     let resources = e.resources.len();
     let mut pieces = Vec::with_capacity(resources + 2);
     if e.resources.is_empty() {
@@ -282,21 +275,6 @@ pub fn emit<'m>(
         },
         collisions,
     }
-}
-
-/// Outputs emitted under the same name by two owners.
-fn output_collisions<'m>(owners: &[(String, Owner<'m>)]) -> Vec<Collision<'m>> {
-    let mut sorted: Vec<&(String, Owner)> = owners.iter().collect();
-    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted
-        .windows(2)
-        .filter(|w| w[0].0 == w[1].0)
-        .map(|w| Collision {
-            name: w[0].0.clone(),
-            first: w[0].1,
-            second: w[1].1,
-        })
-        .collect()
 }
 
 /// A trigger being emitted, with the function it invokes.

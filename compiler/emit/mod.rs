@@ -66,9 +66,7 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
     if c.errors() > 0 {
         return Vec::new();
     }
-    let renamed = model
-        .with_identities()
-        .map(|m| (crate::graph::Graph::build(&m), m));
+    let renamed = renamed(model);
     let (model, graph) = match &renamed {
         Some((g, m)) => (m, g),
         None => (model, graph),
@@ -117,11 +115,7 @@ pub fn build_with(
             "load the policies into a project with `--policy DIR`, or add an `app` block",
         )]);
     };
-    // Renamed blocks (`moved`) are emitted under their old names: same logical IDs, addresses
-    // and physical names (model/moved.rs).
-    let renamed = model
-        .with_identities()
-        .map(|m| (crate::graph::Graph::build(&m), m));
+    let renamed = renamed(model);
     let (model, graph) = match &renamed {
         Some((g, m)) => (m, g),
         None => (model, graph),
@@ -203,4 +197,12 @@ fn emit_cloudformation<'m>(
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
     .unwrap_or_else(|_| cloudformation::emit(model, graph, key))
+}
+
+/// Renamed blocks (`moved`) are emitted under their old names: same logical IDs, addresses and
+/// physical names (model/moved.rs). `Some` (with its graph) when the model has renames.
+fn renamed(model: &crate::model::Model) -> Option<(crate::graph::Graph, crate::model::Model)> {
+    model
+        .with_identities()
+        .map(|m| (crate::graph::Graph::build(&m), m))
 }

@@ -18,6 +18,25 @@ pub struct Collision<'m> {
     pub second: Owner<'m>,
 }
 
+/// The collisions among names sorted by name (adjacent equal names): `(name, owner)` pairs.
+pub fn adjacent<'m, 'a>(sorted: impl Iterator<Item = (&'a str, Owner<'m>)>) -> Vec<Collision<'m>> {
+    let mut out = Vec::new();
+    let mut prev: Option<(&str, Owner<'m>)> = None;
+    for (name, owner) in sorted {
+        if let Some((p, first)) = prev {
+            if p == name {
+                out.push(Collision {
+                    name: name.to_string(),
+                    first,
+                    second: owner,
+                });
+            }
+        }
+        prev = Some((name, owner));
+    }
+    out
+}
+
 fn describe(o: Owner) -> String {
     match o {
         Some(b) => b.addr(),
