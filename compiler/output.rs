@@ -120,7 +120,7 @@ fn remove_unlisted_own_artifacts(out: &Path, now: &BTreeSet<&str>) -> std::io::R
         let Ok(bytes) = std::fs::read(entry.path()) else {
             continue;
         };
-        if hex(&Sha256::digest(&bytes)).starts_with(&hash) {
+        if crate::emit::artifacts::hex(&Sha256::digest(&bytes)).starts_with(&hash) {
             std::fs::remove_file(entry.path())?;
         }
     }
@@ -140,10 +140,6 @@ fn remove_leftover_temporaries(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether the file at `path` holds exactly `chunks`.

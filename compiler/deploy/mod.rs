@@ -870,13 +870,8 @@ async fn clear_interrupted(
             )));
         }
         eprintln!("removing change set {name}, left by an interrupted deploy");
-        let _ = aws
-            .cfn
-            .delete_change_set()
-            .stack_name(stack)
-            .change_set_name(&name)
-            .send()
-            .await;
+        // Only the change set here: the empty stack, if any, is removed below, once.
+        discard_change_set(aws, stack, &name, StackKind::Existing).await;
         left += 1;
     }
     if status.as_deref() != Some("REVIEW_IN_PROGRESS") || left == 0 {

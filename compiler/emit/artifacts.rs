@@ -245,7 +245,8 @@ fn slug(normalised: &str) -> String {
         .collect()
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Lowercase hex of bytes (artifact keys; the build output's own-artifact check).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);
     for b in bytes {
