@@ -9,6 +9,34 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// mimalloc: most of a build is allocating and freeing small JSON and syntax nodes
+/// (docs/performance.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+extern "C" {
+    fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
+    fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
+}
+
+/// Returns freed memory to the system at once instead of after a second, and commits arena memory
+/// as it is used: a build frees its syntax trees while it builds the model and the template, so
+/// this keeps the peak at what is live (10,000 functions: 132 MB instead of 191 MB) for ~1% of
+/// the time. The options are mimalloc v3's `mi_option_purge_delay` (15, default 1000) and
+/// `mi_option_arena_eager_commit` (4, default 2); each is set only when it has its documented
+/// default, so a mimalloc whose option numbers moved is left as it is.
+fn tune_allocator() {
+    const PURGE_DELAY: std::ffi::c_int = 15;
+    const ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
+    // SAFETY: plain calls into the linked allocator with valid option numbers; no pointers.
+    unsafe {
+        if mi_option_get(PURGE_DELAY) == 1000 && mi_option_get(ARENA_EAGER_COMMIT) == 2 {
+            mi_option_set(PURGE_DELAY, 0);
+            mi_option_set(ARENA_EAGER_COMMIT, 0);
+        }
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "slsc",
@@ -797,24 +825,6 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         }
     }
 }
-
-/// glibc grows each thread's heap a page at a time; a large project then spends a fifth of its
-/// time in page-protection calls. Asking for 64 MB of padding per growth removes most of them
-/// (measured in docs/performance.md). Memory is only committed when touched.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn tune_allocator() {
-    extern "C" {
-        fn mallopt(param: i32, value: i32) -> i32;
-    }
-    const M_TOP_PAD: i32 = -2;
-    // SAFETY: mallopt only adjusts allocator parameters; it is called before any other thread.
-    unsafe {
-        mallopt(M_TOP_PAD, 64 << 20);
-    }
-}
-
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn tune_allocator() {}
 
 fn main() -> ExitCode {
     tune_allocator();

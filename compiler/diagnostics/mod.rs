@@ -8,6 +8,7 @@
 //! - `sarif`: SARIF 2.1.0, one rule per code;
 //! - `github`: workflow commands (`::error file=…,line=…,col=…::msg`).
 
+pub mod cap;
 mod window;
 
 pub use crate::source::{FileId, SourceMap, Span};
@@ -153,41 +154,53 @@ fn clip(text: &str) -> Option<String> {
     ))
 }
 
-/// The diagnostics with their long texts shortened, when any is too long (see [`clip`]).
-fn clipped(diags: &[Diagnostic]) -> Option<Vec<Diagnostic>> {
+/// What a report shows (see [`cap::select`]), with long texts shortened (see [`clip`]), and
+/// what it leaves out.
+fn prepared<'a>(
+    diags: &'a [Diagnostic],
+    limits: &cap::Limits,
+) -> (Vec<std::borrow::Cow<'a, Diagnostic>>, Vec<cap::LeftOut>) {
+    use std::borrow::Cow;
     let long = |d: &Diagnostic| {
         d.message.len() > MAX_TEXT
             || d.help.as_ref().is_some_and(|h| h.len() > MAX_TEXT)
             || d.labels.iter().any(|l| l.message.len() > MAX_TEXT)
     };
-    if !diags.iter().any(long) {
-        return None;
-    }
-    Some(
-        diags
-            .iter()
-            .map(|d| {
-                let mut d = d.clone();
-                if let Some(m) = clip(&d.message) {
-                    d.message = m;
+    let (shown, left_out) = cap::select(diags, limits);
+    let shown = shown
+        .into_iter()
+        .map(|d| {
+            if !long(d) {
+                return Cow::Borrowed(d);
+            }
+            let mut d = d.clone();
+            if let Some(m) = clip(&d.message) {
+                d.message = m;
+            }
+            if let Some(h) = d.help.as_deref().and_then(clip) {
+                d.help = Some(h);
+            }
+            for l in &mut d.labels {
+                if let Some(m) = clip(&l.message) {
+                    l.message = m;
                 }
-                if let Some(h) = d.help.as_deref().and_then(clip) {
-                    d.help = Some(h);
-                }
-                for l in &mut d.labels {
-                    if let Some(m) = clip(&l.message) {
-                        l.message = m;
-                    }
-                }
-                d
-            })
-            .collect(),
-    )
+            }
+            Cow::Owned(d)
+        })
+        .collect();
+    (shown, left_out)
 }
 
-pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let owned = clipped(diags);
-    let diags = owned.as_deref().unwrap_or(diags);
+/// What a machine-readable report left out: `[{"code","severity","count","files"}]`.
+fn left_out_json(left_out: &[cap::LeftOut]) -> Json {
+    left_out
+        .iter()
+        .map(|l| json!({"code": l.code, "severity": l.severity.as_str(), "count": l.count, "files": l.files}))
+        .collect()
+}
+
+pub fn render_json(all: &[Diagnostic], sources: &SourceMap) -> String {
+    let (diags, left_out) = prepared(all, &cap::MACHINE);
     let list: Vec<Json> = diags
         .iter()
         .map(|d| {
@@ -220,11 +233,14 @@ pub fn render_json(diags: &[Diagnostic], sources: &SourceMap) -> String {
             })
         })
         .collect();
-    let out = json!({
+    let mut out = json!({
         "diagnostics": list,
-        "errors": count(diags, Severity::Error),
-        "warnings": count(diags, Severity::Warning),
+        "errors": count(all, Severity::Error),
+        "warnings": count(all, Severity::Warning),
     });
+    if !left_out.is_empty() {
+        out["left_out"] = left_out_json(&left_out);
+    }
     let mut s = serde_json::to_string_pretty(&out).expect("JSON values always serialise");
     s.push('\n');
     s
@@ -249,11 +265,10 @@ fn github_escape_prop(s: &str) -> String {
 /// One workflow command per diagnostic: `::error|warning|notice file=F,line=L,col=C,
 /// endLine=EL,endColumn=EC,title=CODE::MESSAGE`. GitHub takes columns only for a span on one
 /// line, so a span over several lines gives `line` and `endLine` alone.
-pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
-    let owned = clipped(diags);
-    let diags = owned.as_deref().unwrap_or(diags);
+pub fn render_github(all: &[Diagnostic], sources: &SourceMap) -> String {
+    let (diags, left_out) = prepared(all, &cap::HUMAN);
     let mut out = String::new();
-    for d in diags {
+    for d in &diags {
         let (line, col) = sources.line_col(d.span.file, d.span.start);
         let (end_line, end_col) = sources.line_col(d.span.file, d.span.end);
         let level = match d.severity {
@@ -276,6 +291,13 @@ pub fn render_github(diags: &[Diagnostic], sources: &SourceMap) -> String {
             github_escape_prop(sources.name(d.span.file)),
             github_escape_prop(&d.code),
             github_escape_data(&msg)
+        ));
+    }
+    let lines = cap::human_lines(&left_out);
+    if !lines.is_empty() {
+        out.push_str(&format!(
+            "::notice title=slsc::{}\n",
+            github_escape_data(lines.trim_end())
         ));
     }
     out
@@ -309,7 +331,7 @@ const KNOWN_CODES: &[(&str, &str, &str, &str)] = &[
     (
         "syntax",
         "error",
-        "The text is not HCL (an unclosed brace, a missing value, invalid UTF-8, a NUL byte, a block with the wrong number of labels).",
+        "The text is not HCL (an unclosed brace, a missing value, invalid UTF-8, a NUL byte, a block with the wrong number of labels), or beyond the parse limits (64 nested levels, 1,000 keys in one object).",
         COMPILE_ERRORS,
     ),
     (
@@ -516,12 +538,11 @@ pub fn render_sarif(diags: &[Diagnostic], sources: &SourceMap) -> String {
 /// level); other codes are described by the table of compile errors, or for `policy/NAME` by
 /// the policy's message. Byte-deterministic: the same diagnostics give the same text.
 pub fn render_sarif_with(
-    diags: &[Diagnostic],
+    all: &[Diagnostic],
     sources: &SourceMap,
     rules: &dyn Fn(&str) -> Option<RuleText>,
 ) -> String {
-    let owned = clipped(diags);
-    let diags = owned.as_deref().unwrap_or(diags);
+    let (diags, left_out) = prepared(all, &cap::MACHINE);
     let mut codes: Vec<&str> = diags.iter().map(|d| d.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
@@ -591,7 +612,7 @@ pub fn render_sarif_with(
             })
         })
         .collect();
-    let out = json!({
+    let mut out = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -606,6 +627,9 @@ pub fn render_sarif_with(
             "results": results,
         }]
     });
+    if !left_out.is_empty() {
+        out["runs"][0]["properties"] = json!({"left_out": left_out_json(&left_out)});
+    }
     let mut s = serde_json::to_string_pretty(&out).expect("JSON values always serialise");
     s.push('\n');
     s
@@ -726,9 +750,8 @@ fn shown_texts(sources: &SourceMap) -> Vec<std::borrow::Cow<'_, str>> {
 /// Renders diagnostics with miette's graphical handler. `color` selects ANSI colours (use it
 /// only on a terminal); the width is fixed so output does not depend on the terminal size
 /// when not on one.
-pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
-    let owned = clipped(diags);
-    let diags = owned.as_deref().unwrap_or(diags);
+pub fn render_human(all: &[Diagnostic], sources: &SourceMap, color: bool) -> String {
+    let (diags, left_out) = prepared(all, &cap::HUMAN);
     let theme = if color {
         miette::GraphicalTheme::unicode()
     } else {
@@ -739,7 +762,7 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         .with_links(false);
     let texts = shown_texts(sources);
     let mut out = String::new();
-    for d in diags {
+    for d in &diags {
         let md = to_miette(d, sources, &texts);
         let mut s = String::new();
         if handler.render_report(&mut s, &md).is_err() {
@@ -748,8 +771,9 @@ pub fn render_human(diags: &[Diagnostic], sources: &SourceMap, color: bool) -> S
         out.push_str(&s);
         out.push('\n');
     }
-    let errors = count(diags, Severity::Error);
-    let warnings = count(diags, Severity::Warning);
+    out.push_str(&cap::human_lines(&left_out));
+    let errors = count(all, Severity::Error);
+    let warnings = count(all, Severity::Warning);
     out.push_str(&format!(
         "{} error{}, {} warning{}\n",
         errors,

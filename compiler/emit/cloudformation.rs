@@ -297,8 +297,7 @@ impl<'a> Emitter<'a> {
     fn add(&mut self, id: String, r: J) {
         if r.get("Type").and_then(J::as_str) == Some("AWS::IAM::Role") {
             if let Some(doc) = r.pointer("/Properties/Policies/0/PolicyDocument") {
-                let size = serde_json::to_string(doc).map(|s| s.len()).unwrap_or(0);
-                self.policy_sizes.push((id.clone(), size));
+                self.policy_sizes.push((id.clone(), json_len(doc)));
             }
         }
         // The entry as it appears in `Resources` (`    "Id": {…},\n`), rendered into a reused
@@ -307,7 +306,7 @@ impl<'a> Emitter<'a> {
         let scratch = &mut self.scratch;
         scratch.clear();
         scratch.push_str("    ");
-        scratch.push_str(&serde_json::to_string(&id).expect("strings serialise"));
+        push_json_str(scratch, &id);
         scratch.push_str(": ");
         write_sorted(&r, 2, scratch);
         scratch.push_str(",\n");
@@ -1016,7 +1015,7 @@ fn write_sorted(v: &J, indent: usize, out: &mut String) {
                     out.push_str(",\n");
                 }
                 pad(out, indent + 1);
-                out.push_str(&serde_json::to_string(k).expect("strings serialise"));
+                push_json_str(out, k);
                 out.push_str(": ");
                 write_sorted(v, indent + 1, out);
             }
@@ -1038,6 +1037,40 @@ fn write_sorted(v: &J, indent: usize, out: &mut String) {
             pad(out, indent);
             out.push(']');
         }
-        other => out.push_str(&serde_json::to_string(other).expect("JSON values serialise")),
+        J::String(s) => push_json_str(out, s),
+        J::Number(n) => {
+            use std::fmt::Write as _;
+            let _ = write!(out, "{n}");
+        }
+        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        J::Null => out.push_str("null"),
+    }
+}
+
+/// The length of `v` as compact JSON, without writing it anywhere.
+fn json_len(v: &J) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    serde_json::to_writer(&mut c, v).expect("JSON values serialise");
+    c.0
+}
+
+/// `s` as a JSON string, without an allocation when nothing needs escaping (almost always).
+fn push_json_str(out: &mut String, s: &str) {
+    if s.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\') {
+        out.push_str(&serde_json::to_string(s).expect("strings serialise"));
+    } else {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
     }
 }

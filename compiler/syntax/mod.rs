@@ -135,8 +135,41 @@ pub fn add_file(
 
 /// Parses one file, recovering at top-level blocks after a syntax error.
 pub fn parse_file(file: FileId, text: &str) -> (ParsedFile, Vec<Diagnostic>) {
+    if let Some(at) = scan(text, 0, text.len()).too_wide {
+        let d = Diagnostic::error(
+            "syntax",
+            Span::new(file, at..at + 1),
+            format!("this object has more than {MAX_OBJECT_KEYS} keys"),
+        )
+        .with_primary_label("this object")
+        .with_help(
+            "slsc reads at most 1,000 keys in one object literal (parsing costs grow with the \
+             square of the keys); split it into several objects and merge() them",
+        );
+        return (
+            ParsedFile {
+                file,
+                body: Body::new(),
+            },
+            vec![d],
+        );
+    }
     match parse_text(file, text) {
         Ok(body) => (ParsedFile { file, body }, Vec::new()),
+        // Too deep or too wide: every chunk around it would fail the same way; one error.
+        Err(first) if is_depth_error(&first) => {
+            let first = first.with_help(
+                "slsc reads at most 64 levels of nested blocks, brackets and templates (and 128 \
+                 chained operators); name the inner parts in `locals`",
+            );
+            (
+                ParsedFile {
+                    file,
+                    body: Body::new(),
+                },
+                vec![first],
+            )
+        }
         Err(first) => {
             let (body, mut errors) = recover(file, text);
             if errors.is_empty() {
@@ -148,6 +181,19 @@ pub fn parse_file(file: FileId, text: &str) -> (ParsedFile, Vec<Diagnostic>) {
     }
 }
 
+/// hcl-edit's limit on nesting (64 levels of blocks, brackets and templates; 128 chained
+/// operators). Its message is kept; the help says what to do.
+fn is_depth_error(d: &Diagnostic) -> bool {
+    d.message.contains("nesting depth") || d.message.contains("chained binary operators")
+}
+
+/// How many bytes error recovery may parse in all (at least 16 times the file): each chunk is
+/// parsed with everything before it blanked (so its spans stay file offsets), which costs the
+/// chunk's end offset. When a file has so many blocks that this would pass the budget,
+/// neighbouring chunks are parsed together (fewer, larger chunks: one error may then hide a
+/// few good blocks), so recovery stays linear in the file's size.
+const RECOVERY_BUDGET: usize = 512 << 20;
+
 /// Error recovery: splits a file that failed to parse at its top-level block starts (a line
 /// that begins, at column 0, with a block type such as `function "x" {`) and parses each chunk
 /// on its own, with every byte outside the chunk blanked so spans stay file offsets. Chunks that
@@ -157,26 +203,33 @@ fn recover(file: FileId, text: &str) -> (Body, Vec<Diagnostic>) {
     let mut starts = vec![0];
     let mut offset = 0;
     for line in text.split_inclusive('\n') {
-        let first_word: String = line
-            .chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        if offset > 0 && !first_word.is_empty() && line.contains('{') {
+        let word = line
+            .bytes()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == b'_')
+            .count();
+        if offset > 0 && word > 0 && line.contains('{') {
             starts.push(offset);
         }
         offset += line.len();
     }
     starts.push(text.len());
+    let starts = coarsen(starts, text.len());
     let mut body = Body::new();
     let mut errors = Vec::new();
+    // One buffer, blank but for the chunk being parsed (same byte length as the text, newlines
+    // kept so line numbers match).
+    let mut buf: Vec<u8> = text
+        .bytes()
+        .map(|c| if c == b'\n' { b'\n' } else { b' ' })
+        .collect();
     for w in starts.windows(2) {
         let (start, end) = (w[0], w[1]);
         if text[start..end].trim().is_empty() {
             continue;
         }
-        // Blank everything before the chunk (same byte length, so offsets are unchanged).
-        let padded = format!("{}{}", " ".repeat(start), &text[start..end]);
-        match parse_text(file, &padded) {
+        buf[start..end].copy_from_slice(&text.as_bytes()[start..end]);
+        let padded = std::str::from_utf8(&buf[..end]).expect("blanks and whole chunks of UTF-8");
+        match parse_text(file, padded) {
             Ok(chunk) => {
                 for st in chunk.into_iter() {
                     body.push(st);
@@ -184,8 +237,31 @@ fn recover(file: FileId, text: &str) -> (Body, Vec<Diagnostic>) {
             }
             Err(d) => errors.push(explain_syntax_error(file, text, start, end, d)),
         }
+        for (b, t) in buf[start..end].iter_mut().zip(&text.as_bytes()[start..end]) {
+            *b = if *t == b'\n' { b'\n' } else { b' ' };
+        }
     }
     (body, errors)
+}
+
+/// Merges neighbouring chunks (`starts` are their boundaries, the text's length last) until
+/// parsing each one after its blanked prefix costs at most [`RECOVERY_BUDGET`] in all (or 16
+/// chunks, for a file over 64 MB).
+fn coarsen(starts: Vec<usize>, len: usize) -> Vec<usize> {
+    let chunks = starts.len().saturating_sub(1).max(1);
+    // Parsing chunk i costs its end offset; about chunks × len / 2 in all.
+    let groups = (2 * RECOVERY_BUDGET / len.max(1)).max(16).min(chunks);
+    if chunks <= groups {
+        return starts;
+    }
+    let per = chunks.div_ceil(groups);
+    let mut out: Vec<usize> = starts[..starts.len() - 1]
+        .iter()
+        .step_by(per)
+        .copied()
+        .collect();
+    out.push(len);
+    out
 }
 
 /// Parses one file's text; a syntax error becomes a diagnostic at its location.
@@ -324,47 +400,87 @@ struct Scan {
     huge_number: Option<(usize, usize)>,
     /// The innermost bracket that is never closed.
     unclosed: Option<(u8, usize)>,
+    /// The `{` of the first object literal with more than [`MAX_OBJECT_KEYS`] items.
+    too_wide: Option<usize>,
+}
+
+/// The most items one object literal may have. hcl-edit checks each new key of an object
+/// against all earlier ones while parsing, so parsing an object of n keys costs n²: 100,000
+/// keys would take minutes. 1,000 is far above anything AWS takes in one map (50 tags, 4 KB of
+/// environment), and parses in milliseconds.
+pub const MAX_OBJECT_KEYS: usize = 1_000;
+
+/// A bracket open during [`scan`]: `kind` is `"` (a string), `$` (a template interpolation),
+/// `o` (an object literal), or the bracket (`{` a block body, `[`, `(`).
+struct Open {
+    kind: u8,
+    at: usize,
+    /// Items of an object literal so far, and whether the next token starts one.
+    items: usize,
+    fresh: bool,
 }
 
 /// A small HCL lexer: strings (with `${}`/`%{}` templates), comments, heredocs and brackets.
 fn scan(text: &str, start: usize, end: usize) -> Scan {
     let b = text.as_bytes();
     let mut out = Scan::default();
-    // b'"' = in a string; b'$' = in a template interpolation; otherwise an open bracket.
-    let mut stack: Vec<(u8, usize)> = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let open = |kind: u8, at: usize| Open {
+        kind,
+        at,
+        items: 0,
+        fresh: true,
+    };
     let mut i = start;
     let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    // The last byte of the last token (not blank, not a comment).
+    let mut prev = b'\n';
     while i < end {
         let c = b[i];
-        if matches!(stack.last(), Some((b'"', _))) {
+        if stack.last().is_some_and(|s| s.kind == b'"') {
             match c {
                 b'\\' => i += 1,
                 b'"' => {
                     stack.pop();
+                    prev = c;
                 }
                 b'\n' => {
-                    out.unterminated_string = stack.last().map(|s| s.1);
+                    out.unterminated_string = stack.last().map(|s| s.at);
                     return out;
                 }
                 b'$' | b'%' if at(i + 1) == b'{' => {
-                    stack.push((b'$', i));
+                    stack.push(open(b'$', i));
                     i += 1;
+                    prev = b'{';
                 }
                 _ => {}
             }
             i += 1;
             continue;
         }
-        match c {
-            b'#' => {
-                while i < end && b[i] != b'\n' {
-                    i += 1;
+        if let Some(top) = stack.last_mut().filter(|s| s.kind == b'o') {
+            match c {
+                b'\n' | b',' => top.fresh = true,
+                b' ' | b'\t' | b'\r' | b'}' | b'#' => {}
+                b'/' if matches!(at(i + 1), b'/' | b'*') => {}
+                _ if top.fresh => {
+                    top.fresh = false;
+                    top.items += 1;
+                    if top.items > MAX_OBJECT_KEYS && out.too_wide.is_none() {
+                        out.too_wide = Some(top.at);
+                    }
                 }
+                _ => {}
             }
-            b'/' if at(i + 1) == b'/' => {
+        }
+        let token = !matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+        match c {
+            // A line comment: up to its newline, which ends an object item.
+            b'#' | b'/' if c == b'#' || at(i + 1) == b'/' => {
                 while i < end && b[i] != b'\n' {
                     i += 1;
                 }
+                continue;
             }
             b'/' if at(i + 1) == b'*' => {
                 i += 2;
@@ -401,15 +517,22 @@ fn scan(text: &str, start: usize, end: usize) -> Scan {
                     }
                 }
             }
-            b'"' => stack.push((b'"', i)),
-            b'{' | b'[' | b'(' => stack.push((c, i)),
+            b'"' => stack.push(open(b'"', i)),
+            b'{' => {
+                // An object literal where an expression goes; otherwise a block's body.
+                let in_expr = stack.last().is_some_and(|s| s.kind != b'{');
+                let expr_start = matches!(prev, b'=' | b':' | b'(' | b'[' | b',' | b'?' | b'>')
+                    || (prev == b'{' && in_expr);
+                stack.push(open(if expr_start { b'o' } else { b'{' }, i));
+            }
+            b'[' | b'(' => stack.push(open(c, i)),
             b'}' | b']' | b')' => {
-                let open = match c {
-                    b'}' => [b'{', b'$'],
-                    b']' => [b'[', b'['],
-                    _ => [b'(', b'('],
+                let closes: &[u8] = match c {
+                    b'}' => b"{$o",
+                    b']' => b"[",
+                    _ => b"(",
                 };
-                if stack.last().is_some_and(|s| open.contains(&s.0)) {
+                if stack.last().is_some_and(|s| closes.contains(&s.kind)) {
                     stack.pop();
                 }
             }
@@ -436,17 +559,26 @@ fn scan(text: &str, start: usize, end: usize) -> Scan {
                     out.huge_number = Some((i, j - i));
                 }
                 i = j;
+                prev = b'0';
                 continue;
             }
             _ => {}
         }
+        if token && !matches!(c, b'#' | b'/' | b'<') {
+            prev = c;
+        }
         i += 1;
     }
-    out.unclosed = stack
-        .iter()
-        .rev()
-        .find(|s| s.0 != b'"')
-        .map(|s| (if s.0 == b'$' { b'{' } else { s.0 }, s.1));
+    out.unclosed = stack.iter().rev().find(|s| s.kind != b'"').map(|s| {
+        (
+            if s.kind == b'$' || s.kind == b'o' {
+                b'{'
+            } else {
+                s.kind
+            },
+            s.at,
+        )
+    });
     out
 }
 
