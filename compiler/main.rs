@@ -10,32 +10,96 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// mimalloc: most of a build is allocating and freeing small JSON and syntax nodes
-/// (docs/performance.md).
+/// (docs/performance.md). Wrapped so that running out of memory is a message and exit code 2,
+/// not an abort.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Allocator = Allocator;
+
+struct Allocator;
+
+// SAFETY: every call is forwarded to mimalloc unchanged; only a null result is acted on.
+unsafe impl std::alloc::GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        checked(mimalloc::MiMalloc.alloc(layout), layout.size())
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        checked(mimalloc::MiMalloc.alloc_zeroed(layout), layout.size())
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        mimalloc::MiMalloc.dealloc(ptr, layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        checked(mimalloc::MiMalloc.realloc(ptr, layout, size), size)
+    }
+}
+
+/// `ptr`, or — when the allocation failed — a message on stderr and exit code 2 (the project
+/// is too large for the memory this process may use; docs/limits.md). Written without
+/// allocating, and leaving with `_exit`, which runs no destructors.
+fn checked(ptr: *mut u8, size: usize) -> *mut u8 {
+    if !ptr.is_null() {
+        return ptr;
+    }
+    extern "C" {
+        fn write(fd: std::ffi::c_int, buf: *const u8, n: usize) -> isize;
+        fn _exit(code: std::ffi::c_int) -> !;
+    }
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = size;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let parts: [&[u8]; 3] = [
+        b"error: out of memory: an allocation of ",
+        &digits[at..],
+        b" bytes failed. The project needs more memory than this process may use \
+          (slsc needs up to ~60 times the size of the project's .sls files to build it, \
+          ~200 times to plan it: docs/limits.md). Raise the memory limit, or split the app.\n",
+    ];
+    // SAFETY: writes of valid byte slices to stderr, then leaving the process.
+    unsafe {
+        for p in parts {
+            let _ = write(2, p.as_ptr(), p.len());
+        }
+        _exit(2)
+    }
+}
 
 extern "C" {
     fn mi_option_get(option: std::ffi::c_int) -> std::ffi::c_long;
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
-/// Returns freed memory to the system at once instead of after a second, and commits arena memory
+/// Returns freed memory to the system after 10 ms instead of a second, and commits arena memory
 /// as it is used: a build frees its syntax trees while it builds the model and the template, so
-/// this keeps the peak at what is live (10,000 functions: 132 MB instead of 191 MB) for ~1% of
-/// the time. The options are mimalloc v3's `mi_option_purge_delay` (15, default 1000) and
-/// `mi_option_arena_eager_commit` (4, default 2); each is set only when it has its documented
-/// default, so a mimalloc whose option numbers moved is left as it is.
-fn tune_allocator() {
+/// this keeps the peak near what is live (10,000 functions: ~135 MB instead of ~190 MB) for a
+/// few percent of the time. The options are mimalloc v3's `mi_option_purge_delay` (15, default
+/// 1000) and `mi_option_arena_eager_commit` (4, default 2); each is set only when it has its
+/// documented default (so a mimalloc whose option numbers moved is left as it is, and so is an
+/// explicit `MIMALLOC_…` environment variable). It runs from `.init_array`, before `main` and
+/// before the first arena is reserved, which is when eager commit is decided.
+extern "C" fn tune_allocator() {
     const PURGE_DELAY: std::ffi::c_int = 15;
     const ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
     // SAFETY: plain calls into the linked allocator with valid option numbers; no pointers.
     unsafe {
         if mi_option_get(PURGE_DELAY) == 1000 && mi_option_get(ARENA_EAGER_COMMIT) == 2 {
-            mi_option_set(PURGE_DELAY, 0);
+            mi_option_set(PURGE_DELAY, 10);
             mi_option_set(ARENA_EAGER_COMMIT, 0);
         }
     }
 }
+
+#[cfg(target_os = "linux")]
+#[used]
+#[link_section = ".init_array.00099"]
+static TUNE_ALLOCATOR: extern "C" fn() = tune_allocator;
 
 #[derive(Parser)]
 #[command(
@@ -827,7 +891,6 @@ fn explain(args: &ExplainArgs) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    tune_allocator();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

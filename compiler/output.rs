@@ -47,14 +47,19 @@ pub fn write(out: &Path, files: &[(String, Vec<Vec<u8>>)]) -> std::io::Result<()
     order.sort_by_key(|(rel, _)| !rel.starts_with("artifacts/"));
     for (rel, chunks) in order {
         let path = out.join(rel);
-        if rel.starts_with("artifacts/") && same_contents(&path, chunks) {
+        // A file that already holds these bytes is left as it is (no write, no flush to disk):
+        // a rebuild of an unchanged project touches nothing.
+        if same_contents(&path, chunks) {
             continue;
         }
         replace(&path, chunks)?;
     }
     let now: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
     let manifest = serde_json::json!({ "files": now }).to_string() + "\n";
-    replace(&out.join(MANIFEST), &[manifest.into_bytes()])?;
+    let manifest = [manifest.into_bytes()];
+    if !same_contents(&out.join(MANIFEST), &manifest) {
+        replace(&out.join(MANIFEST), &manifest)?;
+    }
     match previous {
         Some(old) => {
             for rel in old.iter().filter(|r| !now.contains(r.as_str())) {
@@ -144,23 +149,42 @@ fn remove_leftover_temporaries(dir: &Path) -> std::io::Result<()> {
 
 /// Whether the file at `path` holds exactly `chunks`.
 fn same_contents(path: &Path, chunks: &[Vec<u8>]) -> bool {
-    let Ok(meta) = std::fs::metadata(path) else {
+    // A symbolic link is never "the same": it is replaced by a file.
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
         return false;
     };
     let len: usize = chunks.iter().map(Vec::len).sum();
     if !meta.is_file() || meta.len() != len as u64 {
         return false;
     }
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let mut at = 0;
-            chunks.iter().all(|c| {
-                let same = bytes.get(at..at + c.len()) == Some(c.as_slice());
-                at += c.len();
-                same
-            })
+    // Compared a block at a time: a template can be tens of megabytes.
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut buf = vec![0u8; 1 << 16];
+    let mut want = chunks.iter().flat_map(|c| c.chunks(1 << 16));
+    let mut pending: &[u8] = &[];
+    loop {
+        let n = match std::io::Read::read(&mut f, &mut buf) {
+            Ok(0) => return pending.is_empty() && want.next().is_none(),
+            Ok(n) => n,
+            Err(_) => return false,
+        };
+        let mut got = &buf[..n];
+        while !got.is_empty() {
+            if pending.is_empty() {
+                match want.next() {
+                    Some(w) => pending = w,
+                    None => return false,
+                }
+            }
+            let k = pending.len().min(got.len());
+            if pending[..k] != got[..k] {
+                return false;
+            }
+            pending = &pending[k..];
+            got = &got[k..];
         }
-        Err(_) => false,
     }
 }
 
@@ -171,11 +195,12 @@ fn replace(path: &Path, chunks: &[Vec<u8>]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let tmp = temporary_name(path);
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        // Buffered: a template is thousands of small pieces.
+        let mut f = std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(&tmp)?);
         for c in chunks {
             f.write_all(c)?;
         }
-        f.sync_all()?;
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -199,48 +199,78 @@ fn left_out_json(left_out: &[cap::LeftOut]) -> Json {
         .collect()
 }
 
+/// One diagnostic of the `json` format, its keys in the order of SPEC §7.
+#[derive(serde::Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: &'static str,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+}
+
+#[derive(serde::Serialize)]
+struct JsonLabel<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    errors: usize,
+    warnings: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    left_out: Option<Json>,
+}
+
 pub fn render_json(all: &[Diagnostic], sources: &SourceMap) -> String {
     let (diags, left_out) = prepared(all, &cap::MACHINE);
-    let list: Vec<Json> = diags
+    let list: Vec<JsonDiagnostic> = diags
         .iter()
         .map(|d| {
             let (line, column) = sources.line_col(d.span.file, d.span.start);
             let (end_line, end_column) = sources.line_col(d.span.file, d.span.end);
-            let labels: Vec<Json> = d
+            let labels = d
                 .labels
                 .iter()
                 .map(|l| {
                     let (line, column) = sources.line_col(l.span.file, l.span.start);
-                    json!({
-                        "file": sources.name(l.span.file),
-                        "line": line,
-                        "column": column,
-                        "message": l.message,
-                    })
+                    JsonLabel {
+                        file: sources.name(l.span.file),
+                        line,
+                        column,
+                        message: &l.message,
+                    }
                 })
                 .collect();
-            json!({
-                "code": d.code,
-                "severity": d.severity.as_str(),
-                "message": d.message,
-                "file": sources.name(d.span.file),
-                "line": line,
-                "column": column,
-                "end_line": end_line,
-                "end_column": end_column,
-                "labels": labels,
-                "help": d.help,
-            })
+            JsonDiagnostic {
+                code: &d.code,
+                severity: d.severity.as_str(),
+                message: &d.message,
+                file: sources.name(d.span.file),
+                line,
+                column,
+                end_line,
+                end_column,
+                labels,
+                help: d.help.as_deref(),
+            }
         })
         .collect();
-    let mut out = json!({
-        "diagnostics": list,
-        "errors": count(all, Severity::Error),
-        "warnings": count(all, Severity::Warning),
-    });
-    if !left_out.is_empty() {
-        out["left_out"] = left_out_json(&left_out);
-    }
+    let out = JsonReport {
+        diagnostics: list,
+        errors: count(all, Severity::Error),
+        warnings: count(all, Severity::Warning),
+        left_out: (!left_out.is_empty()).then(|| left_out_json(&left_out)),
+    };
     let mut s = serde_json::to_string_pretty(&out).expect("JSON values always serialise");
     s.push('\n');
     s

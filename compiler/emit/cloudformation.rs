@@ -998,7 +998,7 @@ pub fn to_text(t: J) -> String {
     out
 }
 
-fn write_sorted(v: &J, indent: usize, out: &mut String) {
+pub(super) fn write_sorted(v: &J, indent: usize, out: &mut String) {
     let pad = |out: &mut String, n: usize| {
         for _ in 0..n {
             out.push_str("  ");
@@ -1007,10 +1007,20 @@ fn write_sorted(v: &J, indent: usize, out: &mut String) {
     match v {
         J::Object(m) if m.is_empty() => out.push_str("{}"),
         J::Object(m) => {
-            let mut keys: Vec<(&String, &J)> = m.iter().collect();
-            keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            // serde_json's maps are sorted B-trees unless a crate in the build turns on its
+            // `preserve_order`; then the keys are sorted here.
+            let mut keys: Vec<(&String, &J)> = Vec::new();
+            if !m.keys().is_sorted() {
+                keys = m.iter().collect();
+                keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            }
+            let entries: Box<dyn Iterator<Item = (&String, &J)>> = if keys.is_empty() {
+                Box::new(m.iter())
+            } else {
+                Box::new(keys.into_iter())
+            };
             out.push_str("{\n");
-            for (i, (k, v)) in keys.into_iter().enumerate() {
+            for (i, (k, v)) in entries.enumerate() {
                 if i > 0 {
                     out.push_str(",\n");
                 }
@@ -1066,7 +1076,11 @@ fn json_len(v: &J) -> usize {
 
 /// `s` as a JSON string, without an allocation when nothing needs escaping (almost always).
 fn push_json_str(out: &mut String, s: &str) {
-    if s.bytes().any(|c| c < 0x20 || c == b'"' || c == b'\\') {
+    // No early exit: the loop vectorises, and almost every string is checked to its end.
+    let escape = s
+        .bytes()
+        .fold(false, |e, c| e | (c < 0x20) | (c == b'"') | (c == b'\\'));
+    if escape {
         out.push_str(&serde_json::to_string(s).expect("strings serialise"));
     } else {
         out.push('"');

@@ -161,7 +161,10 @@ pub fn build_with(
             let tf = terraform::emit(model, graph, &artifact);
             diags = names::diagnostics(&tf.collisions, "Terraform address");
             resources = tf.resources;
-            files.push(("main.tf.json".to_string(), vec![tf.text.into_bytes()]));
+            files.push((
+                "main.tf.json".to_string(),
+                tf.chunks.into_iter().map(String::into_bytes).collect(),
+            ));
         }
     }
     if diags.iter().any(Diagnostic::is_error) {

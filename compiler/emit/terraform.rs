@@ -131,7 +131,10 @@ fn policy_text(model: &Model, stmts: &[Statement]) -> String {
 struct Emitter<'a> {
     model: &'a Model,
     graph: &'a Graph,
-    resources: Map<String, J>,
+    /// Resource type → name → the body, already rendered (sorted keys, indented for its place
+    /// in the document): the document is never one JSON tree, so emitting takes about the
+    /// output's size in memory, not ten times it.
+    resources: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
     outputs: Map<String, J>,
     artifact: &'a dyn Fn(&str) -> Option<(String, String)>,
     count: usize,
@@ -144,7 +147,8 @@ struct Emitter<'a> {
 /// The emitted `main.tf.json`, its resource count, and the addresses two blocks would both have
 /// emitted (the output is not valid when there are any).
 pub struct Emitted<'m> {
-    pub text: String,
+    /// The document's text, in pieces (one per resource) to be written one after the other.
+    pub chunks: Vec<String>,
     pub resources: usize,
     pub collisions: Vec<Collision<'m>>,
 }
@@ -158,7 +162,7 @@ pub fn emit<'m>(
     let mut e = Emitter {
         model,
         graph,
-        resources: Map::new(),
+        resources: Default::default(),
         outputs: Map::new(),
         artifact,
         count: 0,
@@ -186,17 +190,65 @@ pub fn emit<'m>(
             "aws_caller_identity": {"current": {}},
             "aws_partition": {"current": {}},
         },
-        "resource": J::Object(e.resources),
+        // Replaced by the rendered resources below (a string no name can hold).
+        "resource": RESOURCES_MARK,
     });
     if !e.outputs.is_empty() {
         doc["output"] = J::Object(e.outputs);
     }
     e.collisions.sort_by(|a, b| a.name.cmp(&b.name));
+    let text = super::cloudformation::to_text(doc);
+    let mark = format!("\"{}\"", RESOURCES_MARK.replace('\0', "\\u0000"));
+    let (head, tail) = text
+        .split_once(&mark)
+        .expect("the document holds the resources' mark");
+    let mut chunks = vec![head.to_string()];
+    resources_text(std::mem::take(&mut e.resources), &mut chunks);
+    chunks.push(tail.to_string());
     Emitted {
-        text: super::cloudformation::to_text(doc),
+        chunks,
         resources: e.count,
         collisions: e.collisions,
     }
+}
+
+/// Where the resources go in the rendered document.
+const RESOURCES_MARK: &str = "\0resources";
+
+/// The `resource` object as `to_text` would render it at its place (indent 1): one chunk per
+/// resource, each body rendered when it was added.
+fn resources_text(
+    resources: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    chunks: &mut Vec<String>,
+) {
+    if resources.is_empty() {
+        chunks.push("{}".to_string());
+        return;
+    }
+    let mut open = String::from("{\n");
+    for (i, (ty, named)) in resources.into_iter().enumerate() {
+        if i > 0 {
+            open.push_str(",\n");
+        }
+        open.push_str(&format!(
+            "    {}: {{\n",
+            serde_json::to_string(&ty).expect("strings serialise")
+        ));
+        for (j, (name, body)) in named.into_iter().enumerate() {
+            if j > 0 {
+                open.push_str(",\n");
+            }
+            open.push_str(&format!(
+                "      {}: ",
+                serde_json::to_string(&name).expect("strings serialise")
+            ));
+            chunks.push(std::mem::take(&mut open));
+            chunks.push(body);
+        }
+        open.push_str("\n    }");
+    }
+    open.push_str("\n  }");
+    chunks.push(open);
 }
 
 /// A trigger being emitted, with the function it invokes.
@@ -236,11 +288,12 @@ impl<'a> Emitter<'a> {
     fn add(&mut self, ty: &str, name: &str, body: J) {
         self.own(format!("{ty}.{name}"));
         self.count += 1;
-        let entry = self
-            .resources
+        let mut text = String::new();
+        super::cloudformation::write_sorted(&body, 3, &mut text);
+        self.resources
             .entry(ty.to_string())
-            .or_insert_with(|| json!({}));
-        entry[name] = body;
+            .or_default()
+            .insert(name.to_string(), text);
     }
 
     fn fn_ref(name: &str, attr: &str) -> J {

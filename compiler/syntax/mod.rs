@@ -358,28 +358,34 @@ where
     let per = to_parse.len().div_ceil(threads).max(1);
     let sources_ref = &*sources;
     let each = &each;
+    let work = |ids: &[FileId]| {
+        let mut f = each();
+        ids.iter()
+            .map(|&id| {
+                let text = sources_ref.text(id);
+                let (pf, diags) = parse_file(id, text);
+                (f(pf, text.len()), diags)
+            })
+            .collect::<Vec<_>>()
+    };
+    let work = &work;
     let results: Vec<Vec<(T, Vec<Diagnostic>)>> = std::thread::scope(|scope| {
         let handles: Vec<_> = to_parse
             .chunks(per)
             .map(|ids| {
-                std::thread::Builder::new()
+                let h = std::thread::Builder::new()
                     .stack_size(64 << 20)
-                    .spawn_scoped(scope, move || {
-                        let mut f = each();
-                        ids.iter()
-                            .map(|&id| {
-                                let text = sources_ref.text(id);
-                                let (pf, diags) = parse_file(id, text);
-                                (f(pf, text.len()), diags)
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                    .expect("a parser thread can be started")
+                    .spawn_scoped(scope, move || work(ids));
+                // A thread that cannot start (an address-space limit) parses on this one.
+                (ids, h.ok())
             })
             .collect();
         handles
             .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .map(|(ids, h)| match h {
+                Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                None => work(ids),
+            })
             .collect()
     });
     let mut out = Vec::with_capacity(to_parse.len());

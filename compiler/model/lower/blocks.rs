@@ -79,26 +79,39 @@ fn lower_runs(
     app: Option<&Decl>,
     stage: &str,
 ) -> Vec<LoweredPart> {
+    let mut runs = runs.into_iter();
+    let first = runs.next();
+    // Each other run with its evaluator, taken by its thread — or, when the thread cannot start
+    // (an address-space limit), by this one.
+    let slots: Vec<std::sync::Mutex<Option<(SyntaxRun, Evaluator)>>> = runs
+        .map(|run| std::sync::Mutex::new(Some((run, ev.fork()))))
+        .collect();
+    let lower_slot = |slot: &std::sync::Mutex<Option<(SyntaxRun, Evaluator)>>| {
+        let taken = slot.lock().map(|mut s| s.take()).ok().flatten();
+        let (run, mut wev) = taken.expect("each run is lowered once");
+        lower_run(&decls[run.decls()], run, &mut wev, app, stage)
+    };
+    let lower_slot = &lower_slot;
     std::thread::scope(|scope| {
-        let mut runs = runs.into_iter();
-        let first = runs.next();
-        let handles: Vec<_> = runs
-            .map(|run| {
-                let mut wev = ev.fork();
-                let decls = &decls[run.decls()];
+        let handles: Vec<_> = slots
+            .iter()
+            .map(|slot| {
                 std::thread::Builder::new()
                     .name("slsc-lower-part".into())
                     .stack_size(LOWER_STACK_BYTES)
-                    .spawn_scoped(scope, move || lower_run(decls, run, &mut wev, app, stage))
-                    .expect("a lowering thread can be started")
+                    .spawn_scoped(scope, move || lower_slot(slot))
+                    .ok()
             })
             .collect();
         let mut out = Vec::with_capacity(handles.len() + 1);
         if let Some(run) = first {
             out.push(lower_run(&decls[run.decls()], run, ev, app, stage));
         }
-        for h in handles {
-            out.push(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)));
+        for (h, slot) in handles.into_iter().zip(&slots) {
+            out.push(match h {
+                Some(h) => h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)),
+                None => lower_slot(slot),
+            });
         }
         out
     })
