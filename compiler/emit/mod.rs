@@ -76,12 +76,12 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
             .find(crate::model::BlockKind::Function, f)
             .map(artifacts::placeholder_key)
     };
-    let cfn = emit_cloudformation(model, graph, &key);
+    let cfn = emit_cloudformation(model, graph, &key, true);
     let mut diags = names::diagnostics(&cfn.collisions, "logical ID");
     let t = &cfn.template;
     let template = checks::Template {
         resources: t.resources,
-        bytes: t.pieces.iter().map(String::len).sum(),
+        bytes: t.bytes,
         policy_sizes: &t.policy_sizes,
     };
     diags.extend(checks::run_output(model, &template));
@@ -139,13 +139,13 @@ pub fn build_with(
     let resources;
     match target {
         Target::CloudFormation => {
-            let t = emit_cloudformation(model, graph, &key);
+            let t = emit_cloudformation(model, graph, &key, false);
             diags = names::diagnostics(&t.collisions, "logical ID");
             let t = t.template;
             resources = t.resources;
             let template = checks::Template {
                 resources,
-                bytes: t.pieces.iter().map(String::len).sum(),
+                bytes: t.bytes,
                 policy_sizes: &t.policy_sizes,
             };
             diags.extend(checks::run_output(model, &template));
@@ -192,14 +192,15 @@ fn emit_cloudformation<'m>(
     model: &'m crate::model::Model,
     graph: &'m crate::graph::Graph,
     key: &'m (dyn Fn(&str) -> Option<String> + Sync),
+    measure_only: bool,
 ) -> cloudformation::Emitted<'m> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("slsc-emit".into())
-            .spawn_scoped(scope, || cloudformation::emit(model, graph, key))
+            .spawn_scoped(scope, || cloudformation::emit(model, graph, key, measure_only))
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
-    .unwrap_or_else(|_| cloudformation::emit(model, graph, key))
+    .unwrap_or_else(|_| cloudformation::emit(model, graph, key, measure_only))
 }
 
 /// Renamed blocks (`moved`) are emitted under their old names: same logical IDs, addresses and
