@@ -284,8 +284,10 @@ pub fn format(src: &str) -> Option<String> {
         return None;
     }
     // A file with a syntax error is refused (its layout could hide the mistake, and a rewrite
-    // could make it worse); the result of a file that parses must parse too.
-    if src.parse::<hcl_edit::structure::Body>().is_err()
+    // could make it worse); the result of a file that parses must parse too. An object too
+    // wide to parse in linear time (docs/limits.md) is refused as `check` refuses it.
+    if crate::syntax::too_wide(src).is_some()
+        || src.parse::<hcl_edit::structure::Body>().is_err()
         || out.parse::<hcl_edit::structure::Body>().is_err()
     {
         return None;

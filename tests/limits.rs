@@ -80,6 +80,16 @@ fn an_object_with_100000_keys_is_one_error_at_its_brace() {
     let keys: String = (0..100_000).map(|i| format!("    k{i} = {i}\n")).collect();
     let text = format!("{APP}locals {{\n  table = {{\n{keys}  }}\n}}\n");
     one_error("wide-object", &text, "syntax", 5, "more than 1000 keys");
+    // `fmt` refuses it too (its parse would take minutes), as a file with a syntax error.
+    let dir = Temp::new("wide-fmt");
+    std::fs::write(dir.path().join("app.sls"), &text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_slsc"))
+        .args(["fmt", "--check", "."])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("fix its syntax first"));
     // The limit itself is fine, with comments, commas and nested objects among the keys.
     let keys: String = (0..1_000)
         .map(|i| format!("    k{i} = {{ v = [{i}, {i}] }}, # note\n"))

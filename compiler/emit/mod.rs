@@ -197,7 +197,9 @@ fn emit_cloudformation<'m>(
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("slsc-emit".into())
-            .spawn_scoped(scope, || cloudformation::emit(model, graph, key, measure_only))
+            .spawn_scoped(scope, || {
+                cloudformation::emit(model, graph, key, measure_only)
+            })
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
     .unwrap_or_else(|_| cloudformation::emit(model, graph, key, measure_only))

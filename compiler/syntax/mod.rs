@@ -135,7 +135,7 @@ pub fn add_file(
 
 /// Parses one file, recovering at top-level blocks after a syntax error.
 pub fn parse_file(file: FileId, text: &str) -> (ParsedFile, Vec<Diagnostic>) {
-    if let Some(at) = scan(text, 0, text.len()).too_wide {
+    if let Some(at) = too_wide(text) {
         let d = Diagnostic::error(
             "syntax",
             Span::new(file, at..at + 1),
@@ -179,6 +179,12 @@ pub fn parse_file(file: FileId, text: &str) -> (ParsedFile, Vec<Diagnostic>) {
             (ParsedFile { file, body }, errors)
         }
     }
+}
+
+/// The offset of the `{` of the first object literal of `text` with more than
+/// [`MAX_OBJECT_KEYS`] items (one linear scan): such text is never handed to hcl-edit.
+pub fn too_wide(text: &str) -> Option<usize> {
+    scan(text, 0, text.len()).too_wide
 }
 
 /// hcl-edit's limit on nesting (64 levels of blocks, brackets and templates; 128 chained
