@@ -225,23 +225,21 @@ fn resources_text(
         chunks.push("{}".to_string());
         return;
     }
-    let mut open = String::from("{\n");
-    for (i, (ty, named)) in resources.into_iter().enumerate() {
-        if i > 0 {
+    // `,\n` before all but the first key; the key at its indentation.
+    let key = |open: &mut String, first: bool, pad: &str, k: &str| {
+        if !first {
             open.push_str(",\n");
         }
-        open.push_str(&format!(
-            "    {}: {{\n",
-            serde_json::to_string(&ty).expect("strings serialise")
-        ));
+        open.push_str(pad);
+        open.push_str(&serde_json::to_string(k).expect("strings serialise"));
+        open.push_str(": ");
+    };
+    let mut open = String::from("{\n");
+    for (i, (ty, named)) in resources.into_iter().enumerate() {
+        key(&mut open, i == 0, "    ", &ty);
+        open.push_str("{\n");
         for (j, (name, body)) in named.into_iter().enumerate() {
-            if j > 0 {
-                open.push_str(",\n");
-            }
-            open.push_str(&format!(
-                "      {}: ",
-                serde_json::to_string(&name).expect("strings serialise")
-            ));
+            key(&mut open, j == 0, "      ", &name);
             chunks.push(std::mem::take(&mut open));
             chunks.push(body);
         }

@@ -432,6 +432,52 @@ struct Open {
     fresh: bool,
 }
 
+impl Open {
+    /// Counts an object literal's item when `c` (followed by `next`) starts one: the first
+    /// token after its `{`, a `,` or a newline. True when that makes it too wide.
+    fn count_item(&mut self, c: u8, next: u8) -> bool {
+        match c {
+            b'\n' | b',' => self.fresh = true,
+            b' ' | b'\t' | b'\r' | b'}' | b'#' => {}
+            b'/' if matches!(next, b'/' | b'*') => {}
+            _ if self.fresh => {
+                self.fresh = false;
+                self.items += 1;
+                return self.items > MAX_OBJECT_KEYS;
+            }
+            _ => {}
+        }
+        false
+    }
+}
+
+/// The end of the heredoc whose `<<` is at `i` (`<<ID` or `<<-ID`, until a line that is just
+/// `ID`): the offset of that line's end, or `None` when it is not a heredoc or never closes.
+fn heredoc_end(text: &str, i: usize, end: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut j = i + 2;
+    if b.get(j) == Some(&b'-') {
+        j += 1;
+    }
+    let id_start = j;
+    while j < end && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+        j += 1;
+    }
+    let id = &text[id_start..j];
+    if id.is_empty() {
+        return None;
+    }
+    let mut k = j;
+    while k < end {
+        let line_end = text[k..end].find('\n').map(|x| k + x).unwrap_or(end);
+        if k > j && text[k..line_end].trim() == id {
+            return Some(line_end);
+        }
+        k = line_end + 1;
+    }
+    None
+}
+
 /// A small HCL lexer: strings (with `${}`/`%{}` templates), comments, heredocs and brackets.
 fn scan(text: &str, start: usize, end: usize) -> Scan {
     let b = text.as_bytes();
@@ -471,18 +517,8 @@ fn scan(text: &str, start: usize, end: usize) -> Scan {
             continue;
         }
         if let Some(top) = stack.last_mut().filter(|s| s.kind == b'o') {
-            match c {
-                b'\n' | b',' => top.fresh = true,
-                b' ' | b'\t' | b'\r' | b'}' | b'#' => {}
-                b'/' if matches!(at(i + 1), b'/' | b'*') => {}
-                _ if top.fresh => {
-                    top.fresh = false;
-                    top.items += 1;
-                    if top.items > MAX_OBJECT_KEYS && out.too_wide.is_none() {
-                        out.too_wide = Some(top.at);
-                    }
-                }
-                _ => {}
+            if top.count_item(c, at(i + 1)) && out.too_wide.is_none() {
+                out.too_wide = Some(top.at);
             }
         }
         let token = !matches!(c, b' ' | b'\t' | b'\r' | b'\n');
@@ -502,31 +538,8 @@ fn scan(text: &str, start: usize, end: usize) -> Scan {
                 i += 1;
             }
             b'<' if at(i + 1) == b'<' => {
-                // A heredoc: <<ID or <<-ID, until a line that is just ID.
-                let mut j = i + 2;
-                if at(j) == b'-' {
-                    j += 1;
-                }
-                let id_start = j;
-                while j < end && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
-                    j += 1;
-                }
-                let id = &text[id_start..j];
-                if !id.is_empty() {
-                    let mut k = j;
-                    let mut closed = false;
-                    while k < end {
-                        let line_end = text[k..end].find('\n').map(|x| k + x).unwrap_or(end);
-                        if k > j && text[k..line_end].trim() == id {
-                            k = line_end;
-                            closed = true;
-                            break;
-                        }
-                        k = line_end + 1;
-                    }
-                    if closed {
-                        i = k;
-                    }
+                if let Some(k) = heredoc_end(text, i, end) {
+                    i = k;
                 }
             }
             b'"' => stack.push(open(b'"', i)),
