@@ -108,6 +108,8 @@ function "f" {
     actions   = ["s3:GetObject"]
     resources = ["arn:aws:s3:::esc-bucket/$${aws:username}/*"]
   }]
+  # Found by fuzzing (build_targets): VPC ids were written to Terraform unescaped.
+  vpc = { subnet_ids = ["subnet-$${x}"], security_group_ids = ["sg-\u0024{y}"] }
 }
 
 trigger "get" {

@@ -97,6 +97,14 @@ fn string_value(model: &Model, v: &Value) -> J {
     }
 }
 
+/// A list of strings, each escaped for Terraform (a literal `${` would be read as a reference).
+fn string_list(model: &Model, v: Option<&Value>) -> J {
+    match v {
+        Some(Value::List(items)) => items.iter().map(|i| string_value(model, i)).collect(),
+        _ => json!([]),
+    }
+}
+
 /// An IAM policy document as a Terraform string (its ARNs interpolate data sources).
 fn policy_text(model: &Model, stmts: &[Statement]) -> String {
     let mut out = String::from("{\"Version\":\"2012-10-17\",\"Statement\":[");
@@ -382,8 +390,8 @@ impl<'a> Emitter<'a> {
             }
             if let Some(v) = f.get("vpc") {
                 p["vpc_config"] = json!([{
-                    "subnet_ids": v.get("subnet_ids").map(Value::to_json).unwrap_or(json!([])),
-                    "security_group_ids": v.get("security_group_ids").map(Value::to_json).unwrap_or(json!([])),
+                    "subnet_ids": string_list(model, v.get("subnet_ids")),
+                    "security_group_ids": string_list(model, v.get("security_group_ids")),
                 }]);
             }
             self.add("aws_lambda_function", n, p);
