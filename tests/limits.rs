@@ -118,6 +118,12 @@ fn a_block_of_100000_attributes_and_many_blocks_check() {
     assert_eq!(codes, ["template-limits", "unused-resource"]);
     assert_eq!(json["errors"], 2);
     assert_eq!(json["warnings"], n);
+    // JSON lists 5,000 of one code and counts the rest.
+    assert_eq!(diags.len(), 2 + 5_000);
+    let left = &json["left_out"];
+    assert_eq!(left[0]["code"], "unused-resource", "{left:#}");
+    assert_eq!(left[0]["count"], n - 5_000);
+    assert_eq!(left[0]["files"], 1);
 }
 
 #[test]
