@@ -454,9 +454,9 @@ impl<'a> Emitter<'a> {
                 .indexes
                 .iter()
                 .map(|i| {
-                    let mut g = json!({"name": i.name, "hash_key": i.hash.name, "projection_type": i.projection});
+                    let mut g = json!({"name": tf_escape(&i.name), "hash_key": tf_escape(&i.hash.name), "projection_type": i.projection});
                     if let Some(r) = &i.range {
-                        g["range_key"] = json!(r.name);
+                        g["range_key"] = json!(tf_escape(&r.name));
                     }
                     if provisioned {
                         g["read_capacity"] = num(t.num("read_capacity").unwrap_or(1.0));
@@ -468,12 +468,12 @@ impl<'a> Emitter<'a> {
             let mut p = json!({
                 "name": model.physical_name(&t.name),
                 "billing_mode": if provisioned { "PROVISIONED" } else { "PAY_PER_REQUEST" },
-                "hash_key": keys.hash.name,
-                "attribute": keys.attributes.iter().map(|(n, ty)| json!({"name": n, "type": ty})).collect::<Vec<_>>(),
+                "hash_key": tf_escape(&keys.hash.name),
+                "attribute": keys.attributes.iter().map(|(n, ty)| json!({"name": tf_escape(n), "type": ty})).collect::<Vec<_>>(),
                 "point_in_time_recovery": [{"enabled": t.bool("point_in_time_recovery") != Some(false)}],
             });
             if let Some(r) = &keys.range {
-                p["range_key"] = json!(r.name);
+                p["range_key"] = json!(tf_escape(&r.name));
             }
             if provisioned {
                 p["read_capacity"] = num(t.num("read_capacity").unwrap_or(1.0));
@@ -715,7 +715,7 @@ impl<'a> Emitter<'a> {
                 "identity_sources": ["$request.header.Authorization"],
                 "jwt_configuration": [{
                     "issuer": j.get("issuer").and_then(Value::as_str).map(tf_escape).unwrap_or_default(),
-                    "audience": j.get("audience").map(Value::to_json).unwrap_or(json!([])),
+                    "audience": string_list(self.model, j.get("audience")),
                 }],
             }),
         );
