@@ -91,6 +91,7 @@ fn projects() -> (Vec<(String, PathBuf)>, Temp) {
 const ESCAPES_SLS: &str = r#"app "esc" {
   region = "eu-west-1"
   tags   = { note = "cost center: x/y" }
+  cors   = { origins = ["https://$${o}.example.com"], headers = ["x-$${h}"] }
 }
 
 bucket "files" {}

@@ -834,7 +834,8 @@ impl<'a> Emitter<'a> {
         let mut p =
             json!({"name": format!("{}-{}", model.app.name, model.stage), "protocol_type": "HTTP"});
         if let Some(c) = shared::cors(model) {
-            let mut cc = json!({"allow_origins": c.origins, "allow_methods": c.methods, "allow_headers": c.headers});
+            let esc = |v: &[String]| v.iter().map(|s| tf_escape(s)).collect::<Vec<_>>();
+            let mut cc = json!({"allow_origins": esc(&c.origins), "allow_methods": c.methods, "allow_headers": esc(&c.headers)});
             if let Some(m) = c.max_age {
                 cc["max_age"] = num(m);
             }
