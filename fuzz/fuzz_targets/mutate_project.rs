@@ -1,0 +1,23 @@
+//! `mutate_project`: the input picks a seed project (examples/, tests/fixtures/) and 1–4
+//! mutations → compile + output rules → every renderer. Never a panic (tests/fuzz_common/mod.rs).
+
+#![no_main]
+
+#[path = "../../tests/fuzz_common/mod.rs"]
+mod fuzz_common;
+
+use libfuzzer_sys::fuzz_target;
+use std::sync::OnceLock;
+
+fn ctx() -> &'static fuzz_common::Ctx {
+    static CTX: OnceLock<fuzz_common::Ctx> = OnceLock::new();
+    CTX.get_or_init(|| {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let scratch = std::env::temp_dir().join(format!("slsc-fuzz-mutate_project-{}", std::process::id()));
+        fuzz_common::Ctx::new(&root, scratch)
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    fuzz_common::run("mutate_project", data, ctx());
+});
