@@ -28,14 +28,8 @@ const LIMIT: Duration = Duration::from_secs(20);
 /// Crashes found by the fuzzers and not fixed yet: `<target>/<file>` (docs/fuzzing.md,
 /// "Runs and findings"), each with an ignored test below.
 const KNOWN: &[&str] = &[
-    // compiler/emit/terraform.rs (`vpc_config`): vpc.subnet_ids / security_group_ids are
-    // written without `tf_escape`, so a literal `${x}` becomes a Terraform interpolation.
-    "build_targets/tf-unescaped-vpc-ids",
-    // compiler/emit/terraform.rs (`jwt_configuration`): jwt.audience, the same.
-    "build_targets/tf-unescaped-jwt-audience",
-    // compiler/emit/terraform.rs (`aws_dynamodb_table`): key names in hash_key, range_key and
-    // attribute[].name (tables and indexes), the same.
-    "build_targets/tf-unescaped-table-keys",
+    // None open. Fixed: build_targets/tf-unescaped-{vpc-ids,jwt-audience,table-keys} (literal
+    // `${` written to Terraform unescaped; compiler/emit/terraform.rs).
 ];
 
 fn root() -> PathBuf {
@@ -204,7 +198,9 @@ fn the_project_format_and_the_mutations_hold_together() {
     // Many mutations of every seed never split a character (they would panic).
     let ctx = ctx();
     for i in 0..300u32 {
-        let data: Vec<u8> = (0..64).map(|k| (i.wrapping_mul(2654435761).rotate_left(k) & 0xff) as u8).collect();
+        let data: Vec<u8> = (0..64)
+            .map(|k| (i.wrapping_mul(2654435761).rotate_left(k) & 0xff) as u8)
+            .collect();
         let (files, _) = fuzz_common::mutated(&data, &ctx);
         assert!(!files.is_empty());
         let (files, _) = fuzz_common::generated(&data, &ctx);
@@ -222,8 +218,18 @@ fn show() {
         return;
     };
     let p = Path::new(&which);
-    let path = if p.is_file() { p.to_path_buf() } else { root().join("tests/fuzz_regressions").join(p) };
-    let target = path.parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
+    let path = if p.is_file() {
+        p.to_path_buf()
+    } else {
+        root().join("tests/fuzz_regressions").join(p)
+    };
+    let target = path
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
     let target = std::env::var("SLSC_FUZZ_TARGET").unwrap_or(target);
     let data = std::fs::read(&path).unwrap();
     let ctx = ctx();
@@ -231,7 +237,10 @@ fn show() {
         "parse_check" => String::from_utf8_lossy(&data).to_string(),
         "mutate_project" => {
             let (files, opts) = fuzz_common::mutated(&data, &ctx);
-            let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(n, t)| (n, t.into_bytes())).collect();
+            let files: Vec<(String, Vec<u8>)> = files
+                .into_iter()
+                .map(|(n, t)| (n, t.into_bytes()))
+                .collect();
             fuzz_common::join_project(&files, &opts)
         }
         _ => {
@@ -260,8 +269,4 @@ macro_rules! known {
     };
 }
 
-known! {
-    tf_unescaped_vpc_ids => "build_targets/tf-unescaped-vpc-ids",
-    tf_unescaped_jwt_audience => "build_targets/tf-unescaped-jwt-audience",
-    tf_unescaped_table_keys => "build_targets/tf-unescaped-table-keys",
-}
+known! {}
