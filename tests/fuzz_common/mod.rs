@@ -26,6 +26,9 @@
 #[allow(dead_code, unused_imports, clippy::all)]
 #[path = "../oracle/gen.rs"]
 mod gen;
+#[path = "../common/tf_traversals.rs"]
+mod tf_traversals;
+use tf_traversals::traversals;
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -1305,49 +1308,6 @@ pub fn tf_interpolations(s: &str) -> (Vec<&str>, Vec<String>) {
         i += 1;
     }
     (out, problems)
-}
-
-/// The names an expression refers to: dotted traversals that start with an identifier and are
-/// not function calls (quoted strings skipped).
-fn traversals(expr: &str) -> Vec<Vec<&str>> {
-    let b = expr.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == b'"' {
-            i += 1;
-            while i < b.len() && b[i] != b'"' {
-                if b[i] == b'\\' {
-                    i += 1;
-                }
-                i += 1;
-            }
-            i += 1;
-            continue;
-        }
-        if c.is_ascii_alphabetic() || c == b'_' {
-            let after_dot = i > 0 && b[i - 1] == b'.';
-            let start = i;
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b"_-.".contains(&b[i])) {
-                i += 1;
-            }
-            let word = expr[start..i].trim_end_matches('.');
-            let call = expr[i..].trim_start().starts_with('(');
-            if !after_dot && !call {
-                out.push(word.split('.').collect());
-            }
-            continue;
-        }
-        if c.is_ascii_digit() {
-            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'.') {
-                i += 1;
-            }
-            continue;
-        }
-        i += 1;
-    }
-    out
 }
 
 /// Problems with the references of a Terraform JSON document (and how many were checked):
