@@ -36,6 +36,17 @@ const KNOWN: &[&str] = &[
     // compiler/emit/terraform.rs (`aws_dynamodb_table`): key names in hash_key, range_key and
     // attribute[].name (tables and indexes), the same.
     "build_targets/tf-unescaped-table-keys",
+    // compiler/emit/terraform.rs (`cors_configuration`): the app's cors origins and headers, the
+    // same.
+    "build_targets/tf-unescaped-cors",
+    // compiler/emit/terraform.rs (`aws_dynamodb_table`): the table's ttl attribute name, the same.
+    "build_targets/tf-unescaped-ttl",
+    // The fuzzer's own inputs of four of the above (choices: they replay through the oracle's
+    // generator, so they stand for the finding only while tests/oracle/gen.rs is unchanged).
+    "build_targets/tf-unescaped-vpc-ids-raw",
+    "build_targets/tf-unescaped-table-keys-raw",
+    "build_targets/tf-unescaped-cors-raw",
+    "build_targets/tf-unescaped-ttl-raw",
 ];
 
 fn root() -> PathBuf {
@@ -204,7 +215,9 @@ fn the_project_format_and_the_mutations_hold_together() {
     // Many mutations of every seed never split a character (they would panic).
     let ctx = ctx();
     for i in 0..300u32 {
-        let data: Vec<u8> = (0..64).map(|k| (i.wrapping_mul(2654435761).rotate_left(k) & 0xff) as u8).collect();
+        let data: Vec<u8> = (0..64)
+            .map(|k| (i.wrapping_mul(2654435761).rotate_left(k) & 0xff) as u8)
+            .collect();
         let (files, _) = fuzz_common::mutated(&data, &ctx);
         assert!(!files.is_empty());
         let (files, _) = fuzz_common::generated(&data, &ctx);
@@ -222,8 +235,18 @@ fn show() {
         return;
     };
     let p = Path::new(&which);
-    let path = if p.is_file() { p.to_path_buf() } else { root().join("tests/fuzz_regressions").join(p) };
-    let target = path.parent().unwrap().file_name().unwrap().to_string_lossy().to_string();
+    let path = if p.is_file() {
+        p.to_path_buf()
+    } else {
+        root().join("tests/fuzz_regressions").join(p)
+    };
+    let target = path
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
     let target = std::env::var("SLSC_FUZZ_TARGET").unwrap_or(target);
     let data = std::fs::read(&path).unwrap();
     let ctx = ctx();
@@ -231,7 +254,10 @@ fn show() {
         "parse_check" => String::from_utf8_lossy(&data).to_string(),
         "mutate_project" => {
             let (files, opts) = fuzz_common::mutated(&data, &ctx);
-            let files: Vec<(String, Vec<u8>)> = files.into_iter().map(|(n, t)| (n, t.into_bytes())).collect();
+            let files: Vec<(String, Vec<u8>)> = files
+                .into_iter()
+                .map(|(n, t)| (n, t.into_bytes()))
+                .collect();
             fuzz_common::join_project(&files, &opts)
         }
         _ => {
@@ -264,4 +290,10 @@ known! {
     tf_unescaped_vpc_ids => "build_targets/tf-unescaped-vpc-ids",
     tf_unescaped_jwt_audience => "build_targets/tf-unescaped-jwt-audience",
     tf_unescaped_table_keys => "build_targets/tf-unescaped-table-keys",
+    tf_unescaped_cors => "build_targets/tf-unescaped-cors",
+    tf_unescaped_vpc_ids_raw => "build_targets/tf-unescaped-vpc-ids-raw",
+    tf_unescaped_table_keys_raw => "build_targets/tf-unescaped-table-keys-raw",
+    tf_unescaped_cors_raw => "build_targets/tf-unescaped-cors-raw",
+    tf_unescaped_ttl => "build_targets/tf-unescaped-ttl",
+    tf_unescaped_ttl_raw => "build_targets/tf-unescaped-ttl-raw",
 }
