@@ -487,7 +487,7 @@ impl<'a> Emitter<'a> {
                 p["stream_view_type"] = json!(s.to_ascii_uppercase());
             }
             if let Some(ttl) = t.str("ttl") {
-                p["ttl"] = json!([{"attribute_name": ttl, "enabled": true}]);
+                p["ttl"] = json!([{"attribute_name": tf_escape(ttl), "enabled": true}]);
             }
             if t.bool("retain") != Some(false) {
                 p["lifecycle"] = json!([{"prevent_destroy": true}]);

@@ -13,8 +13,9 @@ fn ctx() -> &'static fuzz_common::Ctx {
     static CTX: OnceLock<fuzz_common::Ctx> = OnceLock::new();
     CTX.get_or_init(|| {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let scratch = std::env::temp_dir().join(format!("slsc-fuzz-parse_check-{}", std::process::id()));
-        fuzz_common::Ctx::new(&root, scratch)
+        let scratch =
+            std::env::temp_dir().join(format!("slsc-fuzz-parse_check-{}", std::process::id()));
+        fuzz_common::Ctx::from_env(&root, scratch)
     })
 }
 
