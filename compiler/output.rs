@@ -47,19 +47,11 @@ pub fn write(out: &Path, files: &[(String, Vec<Vec<u8>>)]) -> std::io::Result<()
     order.sort_by_key(|(rel, _)| !rel.starts_with("artifacts/"));
     for (rel, chunks) in order {
         let path = out.join(rel);
-        // A file that already holds these bytes is left as it is (no write, no flush to disk):
-        // a rebuild of an unchanged project touches nothing.
-        if same_contents(&path, chunks) {
-            continue;
-        }
-        replace(&path, chunks)?;
+        update(&path, chunks)?;
     }
     let now: BTreeSet<&str> = files.iter().map(|(p, _)| p.as_str()).collect();
     let manifest = serde_json::json!({ "files": now }).to_string() + "\n";
-    let manifest = [manifest.into_bytes()];
-    if !same_contents(&out.join(MANIFEST), &manifest) {
-        replace(&out.join(MANIFEST), &manifest)?;
-    }
+    update(&out.join(MANIFEST), &[manifest.into_bytes()])?;
     match previous {
         Some(old) => {
             for rel in old.iter().filter(|r| !now.contains(r.as_str())) {
@@ -186,6 +178,15 @@ fn same_contents(path: &Path, chunks: &[Vec<u8>]) -> bool {
             got = &got[k..];
         }
     }
+}
+
+/// Makes `path` hold `chunks`. A file that already holds these bytes is left as it is (no
+/// write, no flush to disk): a rebuild of an unchanged project touches nothing.
+fn update(path: &Path, chunks: &[Vec<u8>]) -> std::io::Result<()> {
+    if same_contents(path, chunks) {
+        return Ok(());
+    }
+    replace(path, chunks)
 }
 
 /// Writes `chunks` to a temporary file beside `path`, flushes it to disk and renames it over

@@ -1030,18 +1030,12 @@ pub(super) fn write_sorted(v: &J, indent: usize, out: &mut String) {
         J::Object(m) => {
             // serde_json's maps are sorted B-trees unless a crate in the build turns on its
             // `preserve_order`; then the keys are sorted here.
-            let mut keys: Vec<(&String, &J)> = Vec::new();
-            if !m.keys().is_sorted() {
-                keys = m.iter().collect();
-                keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            let mut entries: Vec<(&String, &J)> = m.iter().collect();
+            if !entries.is_sorted_by_key(|e| e.0) {
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
             }
-            let entries: Box<dyn Iterator<Item = (&String, &J)>> = if keys.is_empty() {
-                Box::new(m.iter())
-            } else {
-                Box::new(keys.into_iter())
-            };
             out.push_str("{\n");
-            for (i, (k, v)) in entries.enumerate() {
+            for (i, (k, v)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(",\n");
                 }

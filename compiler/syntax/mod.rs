@@ -135,41 +135,32 @@ pub fn add_file(
 
 /// Parses one file, recovering at top-level blocks after a syntax error.
 pub fn parse_file(file: FileId, text: &str) -> (ParsedFile, Vec<Diagnostic>) {
+    // Too wide or too deep: every chunk around it would fail the same way, so the file gets
+    // one error and no blocks (no recovery).
+    let alone = |d: Diagnostic| {
+        let body = Body::new();
+        (ParsedFile { file, body }, vec![d])
+    };
     if let Some(at) = too_wide(text) {
-        let d = Diagnostic::error(
-            "syntax",
-            Span::new(file, at..at + 1),
-            format!("this object has more than {MAX_OBJECT_KEYS} keys"),
-        )
-        .with_primary_label("this object")
-        .with_help(
-            "slsc reads at most 1,000 keys in one object literal (parsing costs grow with the \
-             square of the keys); split it into several objects and merge() them",
-        );
-        return (
-            ParsedFile {
-                file,
-                body: Body::new(),
-            },
-            vec![d],
+        return alone(
+            Diagnostic::error(
+                "syntax",
+                Span::new(file, at..at + 1),
+                format!("this object has more than {MAX_OBJECT_KEYS} keys"),
+            )
+            .with_primary_label("this object")
+            .with_help(
+                "slsc reads at most 1,000 keys in one object literal (parsing costs grow with \
+                 the square of the keys); split it into several objects and merge() them",
+            ),
         );
     }
     match parse_text(file, text) {
         Ok(body) => (ParsedFile { file, body }, Vec::new()),
-        // Too deep or too wide: every chunk around it would fail the same way; one error.
-        Err(first) if is_depth_error(&first) => {
-            let first = first.with_help(
-                "slsc reads at most 64 levels of nested blocks, brackets and templates (and 128 \
-                 chained operators); name the inner parts in `locals`",
-            );
-            (
-                ParsedFile {
-                    file,
-                    body: Body::new(),
-                },
-                vec![first],
-            )
-        }
+        Err(first) if is_depth_error(&first) => alone(first.with_help(
+            "slsc reads at most 64 levels of nested blocks, brackets and templates (and 128 \
+             chained operators); name the inner parts in `locals`",
+        )),
         Err(first) => {
             let (body, mut errors) = recover(file, text);
             if errors.is_empty() {
