@@ -636,38 +636,7 @@ fn is_identifier(s: &str) -> bool {
 /// The `${…}` interpolations of a template string (the text between the braces). `$${` is an
 /// escape.
 fn interpolations(s: &str) -> Vec<&str> {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i + 1 < b.len() {
-        if b[i] == b'$' && b[i + 1] == b'$' {
-            i += 2;
-            continue;
-        }
-        if b[i] == b'$' && b[i + 1] == b'{' {
-            let start = i + 2;
-            let mut depth = 1;
-            let mut j = start;
-            let mut in_str = false;
-            while j < b.len() && depth > 0 {
-                match b[j] {
-                    b'\\' if in_str => j += 1,
-                    b'"' => in_str = !in_str,
-                    b'{' if !in_str => depth += 1,
-                    b'}' if !in_str => depth -= 1,
-                    _ => {}
-                }
-                j += 1;
-            }
-            if depth == 0 {
-                out.push(&s[start..j - 1]);
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
-    }
-    out
+    tf_traversals::tf_interpolations(s).0
 }
 
 /// A string that is one `${…}` and nothing else: Terraform gives it the expression's type.

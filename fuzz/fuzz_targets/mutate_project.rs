@@ -7,18 +7,8 @@
 mod fuzz_common;
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
-
-fn ctx() -> &'static fuzz_common::Ctx {
-    static CTX: OnceLock<fuzz_common::Ctx> = OnceLock::new();
-    CTX.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let scratch =
-            std::env::temp_dir().join(format!("slsc-fuzz-mutate_project-{}", std::process::id()));
-        fuzz_common::Ctx::from_env(&root, scratch)
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
-    fuzz_common::run("mutate_project", data, ctx());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    fuzz_common::run("mutate_project", data, fuzz_common::target_ctx("mutate_project", &root));
 });

@@ -7,18 +7,8 @@
 mod fuzz_common;
 
 use libfuzzer_sys::fuzz_target;
-use std::sync::OnceLock;
-
-fn ctx() -> &'static fuzz_common::Ctx {
-    static CTX: OnceLock<fuzz_common::Ctx> = OnceLock::new();
-    CTX.get_or_init(|| {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let scratch =
-            std::env::temp_dir().join(format!("slsc-fuzz-parse_check-{}", std::process::id()));
-        fuzz_common::Ctx::from_env(&root, scratch)
-    })
-}
 
 fuzz_target!(|data: &[u8]| {
-    fuzz_common::run("parse_check", data, ctx());
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    fuzz_common::run("parse_check", data, fuzz_common::target_ctx("parse_check", &root));
 });

@@ -45,3 +45,46 @@ pub fn traversals(expr: &str) -> Vec<Vec<&str>> {
     }
     out
 }
+
+/// The `${…}` interpolations of a Terraform template string (text between the braces) and
+/// the problems of its template syntax: an unterminated `${` and a template directive `%{`
+/// (slsc writes none: literal text must escape them as `$${` and `%%{`).
+pub fn tf_interpolations(s: &str) -> (Vec<&str>, Vec<String>) {
+    let b = s.as_bytes();
+    let (mut out, mut problems) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i..].starts_with(b"$${") || b[i..].starts_with(b"%%{") {
+            i += 3;
+            continue;
+        }
+        if b[i..].starts_with(b"%{") {
+            problems.push("a template directive `%{`".to_string());
+            i += 2;
+            continue;
+        }
+        if b[i..].starts_with(b"${") {
+            let start = i + 2;
+            let (mut depth, mut j, mut in_str) = (1, start, false);
+            while j < b.len() && depth > 0 {
+                match b[j] {
+                    b'\\' if in_str => j += 1,
+                    b'"' => in_str = !in_str,
+                    b'{' if !in_str => depth += 1,
+                    b'}' if !in_str => depth -= 1,
+                    _ => {}
+                }
+                j += 1;
+            }
+            if depth == 0 {
+                out.push(&s[start..j - 1]);
+            } else {
+                problems.push("an unterminated `${`".to_string());
+            }
+            i = j;
+            continue;
+        }
+        i += 1;
+    }
+    (out, problems)
+}

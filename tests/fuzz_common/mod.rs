@@ -28,7 +28,7 @@
 mod gen;
 #[path = "../common/tf_traversals.rs"]
 mod tf_traversals;
-use tf_traversals::traversals;
+use tf_traversals::{tf_interpolations, traversals};
 
 use serde_json::Value;
 use std::collections::BTreeSet;
@@ -887,6 +887,17 @@ pub struct Outcome {
 }
 
 /// Runs one target on one input; panics on a violation.
+/// The context of a fuzz target's process, made once: `root` is the repository, the scratch
+/// folder `slsc-fuzz-<target>-<pid>` under the system's temporary folder.
+pub fn target_ctx(target: &str, root: &Path) -> &'static Ctx {
+    static CTX: std::sync::OnceLock<Ctx> = std::sync::OnceLock::new();
+    CTX.get_or_init(|| {
+        let scratch =
+            std::env::temp_dir().join(format!("slsc-fuzz-{target}-{}", std::process::id()));
+        Ctx::from_env(root, scratch)
+    })
+}
+
 pub fn run(target: &str, data: &[u8], ctx: &Ctx) -> Outcome {
     match target {
         "parse_check" => parse_check(data),
@@ -1285,49 +1296,6 @@ fn walk_cfn(
     }
 }
 
-/// The `${…}` interpolations of a Terraform template string (text between the braces) and
-/// the problems of its template syntax: an unterminated `${` and a template directive `%{`
-/// (the emitter writes none: literal text must escape them as `$${` and `%%{`).
-pub fn tf_interpolations(s: &str) -> (Vec<&str>, Vec<String>) {
-    let b = s.as_bytes();
-    let (mut out, mut problems) = (Vec::new(), Vec::new());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i..].starts_with(b"$${") || b[i..].starts_with(b"%%{") {
-            i += 3;
-            continue;
-        }
-        if b[i..].starts_with(b"%{") {
-            problems.push(format!("a template directive `%{{` in {:?}", clip(s)));
-            i += 2;
-            continue;
-        }
-        if b[i..].starts_with(b"${") {
-            let start = i + 2;
-            let (mut depth, mut j, mut in_str) = (1, start, false);
-            while j < b.len() && depth > 0 {
-                match b[j] {
-                    b'\\' if in_str => j += 1,
-                    b'"' => in_str = !in_str,
-                    b'{' if !in_str => depth += 1,
-                    b'}' if !in_str => depth -= 1,
-                    _ => {}
-                }
-                j += 1;
-            }
-            if depth == 0 {
-                out.push(&s[start..j - 1]);
-            } else {
-                problems.push(format!("an unterminated `${{` in {:?}", clip(s)));
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
-    }
-    (out, problems)
-}
-
 /// Problems with the references of a Terraform JSON document (and how many were checked):
 /// every `${…}` in a string or an object key names a declared resource, data source,
 /// variable or local (or `path.`/`terraform.`/`count.`/`each.`/`self.`), and no string holds
@@ -1412,7 +1380,11 @@ fn check_tf_string(
     n: &mut usize,
 ) {
     let (exprs, problems) = tf_interpolations(s);
-    out.extend(problems.into_iter().map(|p| format!("{path}: {p}")));
+    out.extend(
+        problems
+            .into_iter()
+            .map(|p| format!("{path}: {p} in {:?}", clip(s))),
+    );
     for e in exprs {
         for t in traversals(e) {
             *n += 1;
