@@ -112,7 +112,16 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
             }
         }
     }
-    let mut c = lower_parsed(files, parse_diags, sources, opts, var_file, &policy_files)?;
+    let loader = syntax::modules::DiskLoader;
+    let mut c = lower_parsed(
+        files,
+        parse_diags,
+        sources,
+        opts,
+        var_file,
+        &policy_files,
+        (&loader, &dir),
+    )?;
     c.project_dir = dir.clone();
     // -- SOURCES (file-reading edge) --
     if let Some(model) = &c.model {
@@ -151,7 +160,16 @@ pub fn compile_files(files: &[(&str, &str)], opts: &Options) -> Result<Compilati
         .into_iter()
         .map(|pf| model::prepare(pf.file, pf.body, true))
         .collect();
-    lower_parsed(files, parsed.diagnostics, sources, opts, None, &[])
+    let loader = syntax::modules::NoDisk;
+    lower_parsed(
+        files,
+        parsed.diagnostics,
+        sources,
+        opts,
+        None,
+        &[],
+        (&loader, Path::new(".")),
+    )
 }
 
 /// The `.sls` files of a `--policy` argument: the file, or a directory's `*.sls` files (not
@@ -176,13 +194,16 @@ fn policy_paths(p: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(v)
 }
 
+/// Lowers the project's files, then builds the graph and runs the rules. `modules` is where
+/// local modules are read from, and the project directory they are relative to.
 fn lower_parsed(
     files: Vec<model::PreparedFile>,
     mut all: Vec<Diagnostic>,
-    sources: SourceMap,
+    mut sources: SourceMap,
     opts: &Options,
     var_file: Option<(diagnostics::FileId, hcl_edit::structure::Body)>,
     policy_files: &[diagnostics::FileId],
+    modules: (&dyn syntax::modules::ModuleLoader, &Path),
 ) -> Result<Compilation, LoadError> {
     // -- LOWER (resolve, evaluate, type-check, validate) --
     let lower_opts = LowerOptions {
@@ -198,6 +219,11 @@ fn lower_parsed(
         lint_rules: checks::lint_names(),
     };
     let no_parse_errors = all.is_empty();
+    let mcx = model::ModuleCx::new(
+        modules.0,
+        modules.1.to_path_buf(),
+        sources.len() as diagnostics::FileId,
+    );
     // Evaluation recurses through expressions and chains of locals; a dedicated thread with a
     // large stack keeps deep (but valid) projects from overflowing the caller's stack. The
     // evaluator also bounds the depth of local chains.
@@ -206,7 +232,7 @@ fn lower_parsed(
             .name("slsc-lower".into())
             .stack_size(LOWER_STACK_BYTES)
             .spawn_scoped(scope, || {
-                model::lower_prepared(files, no_parse_errors, Some(&sources), &lower_opts)
+                model::lower_prepared(files, no_parse_errors, Some(&sources), &lower_opts, &mcx)
             })
             .map(|h| h.join())
     });
@@ -215,6 +241,9 @@ fn lower_parsed(
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
         Err(e) => return Err(LoadError(format!("cannot start the compiler thread: {e}"))),
     };
+    // The module instances' files join the project's (their ids were given in order).
+    let (instance_files, instances) = mcx.finish();
+    sources.append(instance_files);
     if !no_parse_errors {
         // A block whose text did not parse is not declared: say so where it may matter.
         for d in diags
@@ -243,6 +272,7 @@ fn lower_parsed(
         }
     }
     redact_var_values(&mut all, &opts.vars);
+    model::modules::annotate(&mut all, &instances);
     diagnostics::sort(&mut all, &sources);
     Ok(Compilation {
         sources,

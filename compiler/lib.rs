@@ -35,6 +35,7 @@ pub mod naming;
 pub mod output;
 pub mod plan;
 pub mod source;
+pub mod stdlib;
 pub mod syntax;
 
 pub use driver::{check_sources, compile, compile_files, Compilation, Options};

@@ -60,6 +60,10 @@ impl SourceMap {
         });
         (self.files.len() - 1) as FileId
     }
+    /// Appends another map's files (their ids shift by this map's length).
+    pub fn append(&mut self, other: SourceMap) {
+        self.files.extend(other.files);
+    }
     pub fn name(&self, file: FileId) -> &str {
         self.files
             .get(file as usize)

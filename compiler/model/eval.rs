@@ -12,6 +12,7 @@
 //! [`EvalError::Reported`] when the cause was already reported (a failed local, a missing
 //! variable), so one mistake produces one diagnostic.
 
+use super::modules::{ModuleValue, Outputs};
 use super::value::{fmt_number, suggest, Addr, Part, RefKind, Value};
 use crate::diagnostics::{Diagnostic, FileId, Span};
 use hcl_edit::expr::{
@@ -64,6 +65,11 @@ pub struct Env<'a> {
     pub locals: &'a BTreeMap<String, LocalDef<'a>>,
     pub app_name: Option<&'a str>,
     pub app_stage: Option<&'a str>,
+    /// Inside a module instance, the prefix of its blocks' names (`billing_`): `queue.jobs`
+    /// there is the model's `queue.billing_jobs`. Empty at the top level.
+    pub prefix: &'a str,
+    /// Declared `module` blocks (their values are in [`Evaluator::modules`]).
+    pub modules: &'a BTreeMap<String, Span>,
 }
 
 pub struct Evaluator<'a> {
@@ -74,6 +80,9 @@ pub struct Evaluator<'a> {
     pub diagnostics: Vec<Diagnostic>,
     file: FileId,
     scopes: Vec<HashMap<String, Value>>,
+    /// What each instantiated `module` block evaluates to (filled in by the modules pass, in
+    /// dependency order).
+    pub modules: BTreeMap<String, ModuleValue>,
 }
 
 const FUNCTIONS: &[&str] = &[
@@ -114,6 +123,7 @@ impl<'a> Evaluator<'a> {
             diagnostics: Vec::new(),
             file: 0,
             scopes: Vec::new(),
+            modules: BTreeMap::new(),
         }
     }
 
@@ -129,6 +139,7 @@ impl<'a> Evaluator<'a> {
             diagnostics: Vec::new(),
             file: self.file,
             scopes: Vec::new(),
+            modules: self.modules.clone(),
         }
     }
 
@@ -681,12 +692,7 @@ impl<'a> Evaluator<'a> {
                 self.apply_ops(v, ops, 1)
             }
             "app" => self.app_ref(&attr, ops, head_span),
-            "module" => Err(Diagnostic::error(
-                "unresolved-reference",
-                head_span,
-                format!("module.{attr}: module blocks are not supported by this version of slsc"),
-            )
-            .into()),
+            "module" => self.module_ref(&attr, ops, head_span),
             "http" => {
                 if attr != "url" {
                     return Err(unresolved(
@@ -796,7 +802,7 @@ impl<'a> Evaluator<'a> {
         }
         let addr = Addr {
             kind,
-            name: attr.to_string(),
+            name: format!("{}{attr}", self.env.prefix),
         };
         match ops.get(1).map(|o| (o.value(), self.span(o))) {
             None => Ok(Value::Ref(addr)),
@@ -869,6 +875,102 @@ impl<'a> Evaluator<'a> {
         e
     }
 
+    /// `module.NAME…`: an instance's output (`module.billing.queue_url`), or one instance's of a
+    /// `for_each` module (`module.tenant["acme"].queue_url`).
+    fn module_ref(&mut self, name: &str, ops: &Ops, head_span: Span) -> EvalResult {
+        if !self.env.modules.contains_key(name) {
+            let s = suggest(name, self.env.modules.keys().map(String::as_str))
+                .map(|s| format!("module.{s}"));
+            return Err(unresolved(
+                head_span,
+                &format!("module.{name}"),
+                &format!("no `module \"{name}\"` block is declared"),
+                s,
+                name,
+            ));
+        }
+        // Not instantiated: it failed, or is on a cycle (reported either way).
+        match self.modules.get(name) {
+            None | Some(ModuleValue::Failed) => return Err(EvalError::Reported),
+            Some(ModuleValue::One(o)) => {
+                let o = o.clone();
+                return self.module_output(&o, ops, 1);
+            }
+            Some(ModuleValue::Each(all)) if ops.len() == 1 => {
+                let obj = all.iter().map(|(k, o)| (k.clone(), o.object())).collect();
+                return Ok(Value::Object(obj));
+            }
+            Some(ModuleValue::Each(_)) => {}
+        }
+        let op = &ops[1];
+        let key = match op.value() {
+            TraversalOperator::Index(e) => match self.eval(e)? {
+                Value::String(k) => k,
+                other => {
+                    return Err(err(
+                        "type-mismatch",
+                        self.span(e),
+                        format!("module.{name} is a `for_each` module: index it with one of its keys (a string), not {}", other.describe()),
+                    ))
+                }
+            },
+            TraversalOperator::GetAttr(a) => a.value().to_string(),
+            _ => {
+                return Err(err(
+                    "type-mismatch",
+                    self.span(op),
+                    format!("module.{name} is a `for_each` module: write module.{name}[\"KEY\"].OUTPUT"),
+                ))
+            }
+        };
+        let Some(ModuleValue::Each(all)) = self.modules.get(name) else {
+            return Err(EvalError::Reported);
+        };
+        let Some(outputs) = all.get(&key).cloned() else {
+            let keys: Vec<String> = all.keys().map(|k| format!("\"{k}\"")).collect();
+            return Err(err(
+                "unresolved-reference",
+                self.span(op),
+                format!("module.{name} has no instance \"{key}\"; its keys are {}", keys.join(", ")),
+            ));
+        };
+        self.module_output(&outputs, ops, 2)
+    }
+
+    /// Reads `ops[i]`, an output of an instance, and applies the operators after it.
+    fn module_output(&mut self, outputs: &Outputs, ops: &Ops, i: usize) -> EvalResult {
+        let Some(op) = ops.get(i) else {
+            return Ok(outputs.object());
+        };
+        let TraversalOperator::GetAttr(a) = op.value() else {
+            return Err(err(
+                "type-mismatch",
+                self.span(op),
+                format!("read an output of {} by name: `.OUTPUT`", outputs.describe),
+            ));
+        };
+        let a = a.value().as_str();
+        match outputs.values.get(a) {
+            Some(Some(v)) => self.apply_ops(v.clone(), ops, i + 1),
+            Some(None) => Err(EvalError::Reported),
+            None => {
+                let s = suggest(a, outputs.values.keys().map(String::as_str));
+                let names: Vec<&str> = outputs.values.keys().map(String::as_str).collect();
+                Err(Diagnostic::error(
+                    "unresolved-reference",
+                    self.span(op),
+                    format!("{} has no output `{a}`", outputs.describe),
+                )
+                .with_help(match s {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if names.is_empty() => "the module declares no `output` blocks".to_string(),
+                    None => format!("its outputs are {}", names.join(", ")),
+                })
+                .into())
+            }
+        }
+    }
+
     fn apply_ops(
         &mut self,
         mut v: Value,
@@ -925,6 +1027,11 @@ impl<'a> Evaluator<'a> {
                 }
             },
             Value::Deploy(_) => Err(deploy_time_error(span, "cannot read an attribute of")),
+            // A reference held in a variable or a module output: `var.queue.url`.
+            Value::Ref(addr) if addr.kind.deploy_attrs().contains(&a) => {
+                Ok(Value::Deploy(vec![Part::Attr(addr, a.to_string())]))
+            }
+            Value::Ref(addr) => Err(unknown_block_attr(&addr, addr.kind.as_str(), a, span)),
             other => Err(err(
                 "type-mismatch",
                 span,

@@ -61,6 +61,7 @@ kinds! {
     Variable => Kind { keyword: "variable", labels: 1, schema: no_attributes, reference: None, policy: false, logical_suffix: None },
     Locals => Kind { keyword: "locals", labels: 0, schema: no_attributes, reference: None, policy: false, logical_suffix: None },
     Output => Kind { keyword: "output", labels: 1, schema: schema::output, reference: None, policy: true, logical_suffix: Some("Output") },
+    Module => Kind { keyword: "module", labels: 1, schema: no_attributes, reference: None, policy: false, logical_suffix: None },
     Moved => Kind { keyword: "moved", labels: 0, schema: no_attributes, reference: None, policy: false, logical_suffix: None },
 }
 

@@ -12,6 +12,7 @@ pub mod eval;
 pub mod functions;
 pub mod kinds;
 mod lower;
+pub mod modules;
 pub mod moved;
 pub mod paths;
 pub mod policy;
@@ -26,7 +27,7 @@ use crate::diagnostics::{FileId, Span};
 use hcl_edit::structure::{Block as HclBlock, BlockLabel};
 use hcl_edit::Span as _;
 pub use kinds::BlockKind;
-pub use lower::{lower, lower_prepared, Lowerer, VarType};
+pub use lower::{lower, lower_prepared, Lowerer, ModuleCx, VarType};
 use std::collections::BTreeMap;
 pub use syntax_store::{prepare, Header, PreparedFile};
 pub use value::{Addr, Part, RefKind, Value};
@@ -186,6 +187,8 @@ pub struct Block {
     /// Attributes written whose value failed to evaluate or type-check (already reported):
     /// poisoned, so that no later check reports them again as missing.
     pub failed: Box<[String]>,
+    /// Where a block of a module instance was written (`None` for the project's own).
+    pub origin: Option<Box<modules::Origin>>,
 }
 
 impl Block {
@@ -219,8 +222,13 @@ impl Block {
             .map(|a| a.span)
             .unwrap_or(self.header)
     }
+    /// The block's address as written: `function.api`, or `module.billing.function.worker`
+    /// for a block of a module instance.
     pub fn addr(&self) -> String {
-        format!("{}.{}", self.kind.as_str(), self.name)
+        match &self.origin {
+            Some(o) => format!("{}.{}.{}", o.module, self.kind.as_str(), o.local),
+            None => format!("{}.{}", self.kind.as_str(), self.name),
+        }
     }
     pub fn is_set(&self, name: &str) -> bool {
         self.attrs.get(name).is_some_and(|a| !a.defaulted)
@@ -262,6 +270,8 @@ pub struct Model {
     pub trigger_sources: BTreeMap<String, TriggerSource>,
     /// The loaded `policy` blocks (the project's and `--policy` files').
     pub policies: Vec<policy::PolicyInfo>,
+    /// The module instances (their blocks are among `blocks`, under prefixed names).
+    pub instances: Vec<modules::Instance>,
 }
 
 impl Model {

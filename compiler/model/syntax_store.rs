@@ -49,12 +49,13 @@ impl Header {
     }
 }
 
-/// `app`, `variable`, `locals` and `policy` blocks are kept for the whole lowering: the other
-/// blocks' expressions refer to them (policies are evaluated last).
+/// `app`, `variable`, `locals`, `policy` and `module` blocks are kept for the whole lowering:
+/// the other blocks' expressions refer to them (policies are evaluated last; a module's inputs
+/// are evaluated once per instance).
 fn is_kept(b: &HclBlock) -> bool {
     matches!(
         b.ident.value().as_str(),
-        "app" | "variable" | "locals" | "policy"
+        "app" | "variable" | "locals" | "policy" | "module"
     )
 }
 
@@ -75,6 +76,12 @@ pub struct PreparedFile {
     file: FileId,
     items: Vec<Item>,
     dropped: bool,
+}
+
+impl PreparedFile {
+    pub fn file(&self) -> FileId {
+        self.file
+    }
 }
 
 /// Splits a parsed file for [`super::lower_prepared`] (see [`PreparedFile`]).

@@ -8,6 +8,8 @@
 //! read as UTF-8, contains a NUL byte or has a syntax error yields one `syntax` diagnostic while
 //! the other files are still parsed and checked.
 
+pub mod modules;
+
 use crate::diagnostics::Diagnostic;
 pub use crate::source::{display_path, FileId, SourceFile, SourceMap, Span};
 use hcl_edit::structure::Body;

@@ -216,6 +216,7 @@ pub(super) fn lower_block(
         name_span: d.name_span,
         attrs,
         failed: failed.into_boxed_slice(),
+        origin: None,
     }
 }
 

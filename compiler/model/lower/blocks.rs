@@ -143,6 +143,8 @@ fn lower_run(
         match d.kind {
             BlockKind::Variable => {}
             BlockKind::Locals => {}
+            // Instantiated by the modules pass (pass 4).
+            BlockKind::Module => {}
             BlockKind::Moved => {
                 if let Some(m) = lower_moved(d, &block, diags) {
                     out.moved.push(m);

@@ -182,17 +182,11 @@ fn unknown_block(ident: &str, span: Span) -> Diagnostic {
         span,
         format!("unknown block type `{ident}`"),
     );
-    if ident == "module" {
-        d = d.with_help(format!(
-            "`{ident}` blocks are not supported by this version of slsc"
-        ));
-    } else {
-        let kinds = BlockKind::ALL.map(|k| k.as_str());
-        d = d.with_help(match value::suggest(ident, kinds) {
-            Some(s) => format!("did you mean `{s}`?"),
-            None => format!("the block types are {}", kinds.join(", ")),
-        });
-    }
+    let kinds = BlockKind::ALL.map(|k| k.as_str());
+    d = d.with_help(match value::suggest(ident, kinds) {
+        Some(s) => format!("did you mean `{s}`?"),
+        None => format!("the block types are {}", kinds.join(", ")),
+    });
     d
 }
 

@@ -13,7 +13,10 @@
 //! 2. **Variables** ([`variables`]): each `variable` gets its value from `--var`, `--var-file` or
 //!    its default, checked against its declared type.
 //! 3. **App** ([`app`]): the one `app` block gives `app.name` and `app.stage` (`--stage` wins).
-//! 4. **Locals** are evaluated lazily on first use, with cycle detection; every local is then
+//! 4. **Modules** ([`modules`]): every `module` block is instantiated (a lowering of its own
+//!    over its own copies of the module's files), in the order their inputs need each other's
+//!    outputs; `module.NAME` gets its outputs, and the instances' blocks join this lowering's.
+//!    **Locals** are evaluated lazily on first use, with cycle detection; every local is then
 //!    evaluated once more so unused locals still report their errors.
 //! 5. **Blocks** ([`blocks`], [`block`]): every attribute is evaluated, type-checked against the
 //!    kind's schema ([`super::schema`]) and normalised; defaults are filled in.
@@ -30,9 +33,11 @@ mod app;
 mod block;
 mod blocks;
 mod declare;
+mod modules;
 mod policies;
 mod variables;
 
+pub use modules::ModuleCx;
 pub use variables::VarType;
 
 use super::eval::{Env, Evaluator, LocalDef};
@@ -45,10 +50,12 @@ use crate::syntax::{Parsed, SourceMap};
 use hcl_edit::structure::Block as HclBlock;
 use std::collections::BTreeMap;
 
-/// Lowers the parsed files. Returns the model (when the project is complete enough to build
-/// one) and every diagnostic found.
+/// Lowers the parsed files (of a project in memory: only stdlib modules can be used).
+/// Returns the model (when the project is complete enough to build one) and every diagnostic
+/// found. Instance files are numbered after `first_module_file` (the source map's length).
 pub fn lower(
     parsed: &mut Parsed,
+    first_module_file: FileId,
     opts: &LowerOptions,
 ) -> Result<(Option<Model>, Vec<Diagnostic>), UsageError> {
     let files: Vec<PreparedFile> = parsed
@@ -56,19 +63,22 @@ pub fn lower(
         .iter_mut()
         .map(|pf| prepare(pf.file, std::mem::take(&mut pf.body), true))
         .collect();
-    lower_prepared(files, parsed.diagnostics.is_empty(), None, opts)
+    let loader = crate::syntax::modules::NoDisk;
+    let mcx = ModuleCx::new(&loader, std::path::PathBuf::from("."), first_module_file);
+    lower_prepared(files, parsed.diagnostics.is_empty(), None, opts, &mcx)
 }
 
 /// Lowers files split by [`prepare`]. `no_parse_errors` says whether every file parsed;
 /// `sources` holds the text of the files whose blocks were dropped (parsed again here, with
-/// the same result as the first time).
+/// the same result as the first time); `modules` finds modules and keeps their instances.
 pub fn lower_prepared(
     files: Vec<PreparedFile>,
     no_parse_errors: bool,
     sources: Option<&SourceMap>,
     opts: &LowerOptions,
+    modules: &ModuleCx,
 ) -> Result<(Option<Model>, Vec<Diagnostic>), UsageError> {
-    Lowerer::new(opts, no_parse_errors).run(files, sources)
+    Lowerer::new(opts, no_parse_errors, modules).run(files, sources)
 }
 
 /// One lowering: its options and the diagnostics its passes have found so far, in order.
@@ -77,6 +87,10 @@ pub struct Lowerer<'o> {
     /// Whether every file parsed (some project-wide errors are only reported then).
     no_parse_errors: bool,
     diags: Vec<Diagnostic>,
+    /// What every lowering of this compilation shares about modules.
+    mcx: &'o ModuleCx<'o>,
+    /// The top level, or the module instance this lowering is of.
+    at: modules::At,
 }
 
 /// A declared block (any kind but `locals` and `policy`).
@@ -122,6 +136,10 @@ struct Scope<'a> {
     app_name: Option<String>,
     /// `app.stage` (pass 3).
     stage: Option<String>,
+    /// The prefix of the blocks' names (inside a module instance).
+    prefix: String,
+    /// Declared `module` blocks (pass 1).
+    modules: BTreeMap<String, Span>,
 }
 
 impl<'a> Scope<'a> {
@@ -140,8 +158,16 @@ impl<'a> Scope<'a> {
                     .insert(d.name.clone(), d.name_span);
             }
         }
-        for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
-            scope.declared_vars.insert(d.name.clone(), d.name_span);
+        for d in decls {
+            match d.kind {
+                BlockKind::Variable => {
+                    scope.declared_vars.insert(d.name.clone(), d.name_span);
+                }
+                BlockKind::Module => {
+                    scope.modules.insert(d.name.clone(), d.name_span);
+                }
+                _ => {}
+            }
         }
         scope
     }
@@ -155,16 +181,20 @@ impl<'a> Scope<'a> {
             locals: &self.locals,
             app_name: self.app_name.as_deref(),
             app_stage: self.stage.as_deref(),
+            prefix: &self.prefix,
+            modules: &self.modules,
         }
     }
 }
 
 impl<'o> Lowerer<'o> {
-    pub fn new(opts: &'o LowerOptions, no_parse_errors: bool) -> Self {
+    pub fn new(opts: &'o LowerOptions, no_parse_errors: bool, mcx: &'o ModuleCx<'o>) -> Self {
         Lowerer {
             opts,
             no_parse_errors,
             diags: Vec::new(),
+            at: modules::At::root(mcx.root_dir()),
+            mcx,
         }
     }
 
@@ -185,12 +215,14 @@ impl<'o> Lowerer<'o> {
         let app = self.app(&declared.decls, &declared.policies, first_file);
         scope.app_name = app.map(|d| d.name.clone());
         scope.stage = Some(self.stage(app, &once, &scope)?);
-        // 4. Locals
+        // 4. Modules, then locals
         let mut ev = Evaluator::new(scope.env());
+        let instance_blocks = self.modules(&declared.decls, &scope.locals, &mut ev);
         Self::locals(&scope, &mut ev);
         // 5. Blocks
         let stage = scope.stage.as_deref().unwrap_or_default();
-        let lowered = self.blocks(&declared.decls, &mut once, &mut ev, app, stage);
+        let mut lowered = self.blocks(&declared.decls, &mut once, &mut ev, app, stage);
+        lowered.blocks.extend(instance_blocks);
         // 6. Policies
         let policies = self.policies(&declared.policies, &mut ev);
         // 7. Model
@@ -198,6 +230,7 @@ impl<'o> Lowerer<'o> {
         else {
             return Ok((None, self.diags));
         };
+        model.instances = self.mcx.instances();
         // 8. Defaults and validation
         self.validate(&mut model);
         // 9. Policy evaluation
@@ -241,6 +274,7 @@ impl<'o> Lowerer<'o> {
             variables: scope.vars.clone(),
             moved,
             trigger_sources: BTreeMap::new(),
+            instances: Vec::new(),
             policies: policies
                 .iter()
                 .map(|p| p.info.clone())

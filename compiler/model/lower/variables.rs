@@ -6,7 +6,7 @@ use crate::diagnostics::{Diagnostic, Span};
 use crate::model::eval::{EvalError, Evaluator};
 use crate::model::schema::{self, Site, Ty};
 use crate::model::syntax_store::OnceSyntax;
-use crate::model::{header_span, sp, value, BlockKind, LowerOptions, UsageError, Value};
+use crate::model::{header_span, sp, value, BlockKind, LowerOptions, RefKind, UsageError, Value};
 use hcl_edit::expr::Expression;
 use hcl_edit::structure::{Block as HclBlock, Structure};
 use std::collections::BTreeMap;
@@ -19,6 +19,10 @@ pub enum VarType {
     Bool,
     List(Box<VarType>),
     Map(Box<VarType>),
+    /// `ref(queue)`: a reference to a block of one kind (a module's input: which table the
+    /// worker writes); `ref`: to a block of any kind. A bucket may be narrowed with
+    /// `prefix(…)`.
+    Ref(Option<RefKind>),
 }
 
 impl VarType {
@@ -29,6 +33,8 @@ impl VarType {
             VarType::Bool => "bool".into(),
             VarType::List(t) => format!("list({})", t.name()),
             VarType::Map(t) => format!("map({})", t.name()),
+            VarType::Ref(Some(k)) => format!("ref({})", k.as_str()),
+            VarType::Ref(None) => "ref".into(),
         }
     }
     fn ty(&self) -> Ty {
@@ -41,6 +47,16 @@ impl VarType {
             VarType::Bool => Ty::Bool,
             VarType::List(t) => Ty::List(Box::new(t.ty())),
             VarType::Map(t) => Ty::Map(Box::new(t.ty())),
+            VarType::Ref(None) => Ty::RefOrPrefix(&RefKind::ALL),
+            VarType::Ref(Some(RefKind::Bucket)) => Ty::RefOrPrefix(&[RefKind::Bucket]),
+            VarType::Ref(Some(k)) => Ty::Ref(match k {
+                RefKind::Function => &[RefKind::Function],
+                RefKind::Queue => &[RefKind::Queue],
+                RefKind::Database => &[RefKind::Database],
+                RefKind::Bucket => &[RefKind::Bucket],
+                RefKind::Topic => &[RefKind::Topic],
+                RefKind::Alarm => &[RefKind::Alarm],
+            }),
         }
     }
 }
@@ -51,8 +67,21 @@ fn parse_var_type(e: &Expression) -> Option<VarType> {
             "string" => Some(VarType::String),
             "number" => Some(VarType::Number),
             "bool" => Some(VarType::Bool),
+            "ref" => Some(VarType::Ref(None)),
             _ => None,
         },
+        Expression::FuncCall(f)
+            if f.args.len() == 1
+                && f.name.namespace.is_empty()
+                && f.name.name.value().as_str() == "ref" =>
+        {
+            match f.args.get(0)? {
+                Expression::Variable(k) => {
+                    RefKind::parse(k.value().as_str()).map(|k| VarType::Ref(Some(k)))
+                }
+                _ => None,
+            }
+        }
         Expression::FuncCall(f) if f.args.len() == 1 && f.name.namespace.is_empty() => {
             let inner = parse_var_type(f.args.get(0)?)?;
             match f.name.name.value().as_str() {
@@ -226,7 +255,7 @@ impl Lowerer<'_> {
                     d.header,
                     format!("variable \"{}\" has no `type`", d.name),
                 )
-                .with_help("declare one of string, number, bool, list(T), map(T): `type = string`"),
+                .with_help("declare one of string, number, bool, list(T), map(T), ref(KIND): `type = string`"),
             );
             return None;
         };
@@ -249,7 +278,9 @@ impl Lowerer<'_> {
     ) -> Option<Value> {
         let file = d.file;
         let opts = self.opts;
-        if let Some((_, raw)) = opts.vars.iter().rev().find(|(n, _)| *n == d.name) {
+        // `--var` sets the project's variables, not a module's.
+        let cli = opts.vars.iter().rev().find(|(n, _)| *n == d.name);
+        if let Some((_, raw)) = cli.filter(|_| self.at.is_root()) {
             let v = self.cli_value(d, decl, raw, ev)?;
             let site = Site {
                 file,
@@ -356,6 +387,17 @@ impl Lowerer<'_> {
                     return None;
                 }
             },
+            VarType::Ref(_) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "type-mismatch",
+                        d.name_span,
+                        format!("--var {}=…: a {} variable cannot be set from the command line", d.name, ty.name()),
+                    )
+                    .with_help("references to blocks are set in the project (a module's caller), not with --var"),
+                );
+                return None;
+            }
             VarType::List(_) | VarType::Map(_) => match hcl_edit::parser::parse_expr(raw) {
                 Ok(e) => match ev.eval_in(d.file, &e) {
                     Ok(v) => v,
@@ -385,18 +427,24 @@ impl Lowerer<'_> {
         Some(v)
     }
 
-    /// Checks a variable's value against its declared type.
+    /// Checks a variable's value against its declared type (`null`, "not set", is a value of
+    /// every type, as in Terraform).
     fn check_variable(&mut self, d: &Decl, decl: &VarDecl, v: Value, site: Site) -> Option<Value> {
+        self.check_value(&format!("variable \"{}\"", d.name), decl, v, site)
+    }
+
+    /// Checks a value against a variable's type; a mismatch is reported at `site` (the
+    /// value: a `--var-file` entry, a default, a module caller's attribute) with a label at
+    /// the declared type. `what` names the variable in the message.
+    fn check_value(&mut self, what: &str, decl: &VarDecl, v: Value, site: Site) -> Option<Value> {
+        if v == Value::Null {
+            return Some(v);
+        }
         match schema::check(v, &decl.ty.ty(), site) {
             Ok(v) => Some(v),
             Err(mut e) => {
                 if e.code == "type-mismatch" {
-                    e.message = format!(
-                        "variable \"{}\" is declared {}: {}",
-                        d.name,
-                        decl.ty.name(),
-                        e.message
-                    );
+                    e.message = format!("{what} is declared {}: {}", decl.ty.name(), e.message);
                     e = e.with_label(decl.type_span, format!("declared {} here", decl.ty.name()));
                 }
                 self.diags.push(e);
@@ -414,12 +462,97 @@ fn type_help(e: &Expression) -> String {
         Expression::FuncCall(f) => f.name.name.value().as_str().to_string(),
         _ => String::new(),
     };
-    match crate::model::value::suggest_enum(&written, &["string", "number", "bool", "list", "map"])
+    match crate::model::value::suggest_enum(
+        &written,
+        &["string", "number", "bool", "list", "map", "ref"],
+    )
     {
+        Some(t) if t == "ref" => "did you mean `ref(KIND)`, e.g. `ref(queue)`?".to_string(),
         Some(t) if t == "list" || t == "map" => {
             format!("did you mean `{t}(T)`, e.g. `{t}(string)`?")
         }
         Some(t) => format!("did you mean `{t}`?"),
-        None => "the types are string, number, bool, list(T) and map(T)".to_string(),
+        None => "the types are string, number, bool, list(T), map(T), ref(KIND) and ref".to_string(),
+    }
+}
+
+impl Lowerer<'_> {
+    /// **Variables** of a module instance (pass 2 inside it): each `variable` block is an
+    /// input, set by the caller's attribute of that name (checked against its type at the
+    /// caller's attribute), else by its default. A missing input is reported at the caller's
+    /// `module` block, an unknown one at the caller's attribute, with a suggestion.
+    pub(super) fn module_inputs(
+        &mut self,
+        decls: &[Decl],
+        once: &OnceSyntax,
+        declared_vars: &BTreeMap<String, Span>,
+        inputs: &super::modules::Inputs,
+        describe: &str,
+    ) -> BTreeMap<String, Value> {
+        for (name, input) in inputs {
+            if declared_vars.contains_key(name) {
+                continue;
+            }
+            let s = value::suggest(name, declared_vars.keys().map(String::as_str));
+            let all: Vec<String> = declared_vars.keys().map(|k| format!("`{k}`")).collect();
+            self.diags.push(
+                Diagnostic::error(
+                    "unknown-attribute",
+                    input.key_span,
+                    format!("{describe} has no input `{name}`"),
+                )
+                .with_help(match s {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None if all.is_empty() => "the module declares no `variable` blocks".into(),
+                    None => format!("its inputs are {}", all.join(", ")),
+                }),
+            );
+        }
+        let nothing = Scope::default();
+        let mut ev = Evaluator::new(nothing.env());
+        let mut variables = BTreeMap::new();
+        for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
+            let Some(block) = once.block(d.src) else {
+                continue;
+            };
+            let Some(decl) = self.variable_decl(d, block) else {
+                continue;
+            };
+            let v = match inputs.get(&d.name) {
+                Some(input) => {
+                    let Some(v) = input.value.clone() else {
+                        continue; // failed in the caller (reported)
+                    };
+                    let site = Site {
+                        file: input.file,
+                        span: input.value_span,
+                        expr: Some(input.expr),
+                    };
+                    let what = format!("input `{}` of {describe}", d.name);
+                    self.check_value(&what, &decl, v, site)
+                }
+                None if decl.misspelt => None,
+                None if decl.default.is_some() => {
+                    self.variable_value(d, &decl, &BTreeMap::new(), &mut ev)
+                }
+                None => {
+                    let call = self.at.call.unwrap_or(d.header);
+                    self.diags.push(
+                        Diagnostic::error(
+                            "missing-attribute",
+                            call,
+                            format!("{describe} needs the input `{}`", d.name),
+                        )
+                        .with_primary_label(format!("add `{} = …` here", d.name))
+                        .with_label(d.name_span, "declared here, without a default"),
+                    );
+                    None
+                }
+            };
+            if let Some(v) = v {
+                variables.insert(d.name.clone(), v);
+            }
+        }
+        variables
     }
 }
