@@ -71,7 +71,12 @@ fn stdlib(root: &std::path::Path) {
         );
         let path = dir.join(format!("{n}.sls"));
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(out, "    ({n:?}, include_str!({:?})),", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({n:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = PathBuf::from(std::env::var("OUT_DIR").expect("set by cargo")).join("stdlib.rs");

@@ -21,6 +21,7 @@
 pub mod render;
 
 use crate::diagnostics::Span;
+use crate::model::modules::Origin;
 use crate::model::{BlockKind, Model, RefKind, TriggerSource, Value};
 use petgraph::graph::{DiGraph, EdgeIndex, NodeIndex};
 use std::collections::BTreeMap;
@@ -73,15 +74,29 @@ impl NodeKind {
 #[derive(Debug, Clone)]
 pub struct Node {
     pub kind: NodeKind,
+    /// The model's name (a module instance's blocks have prefixed names: `billing_worker`).
     pub name: String,
     /// The block's name label (the trigger's, for a schedule; the first route's, for the API).
     pub span: Span,
+    /// Where a module instance's block was written.
+    pub origin: Option<Box<Origin>>,
 }
 
 impl Node {
-    /// `function.signup`, `http.api`, `schedule.nightly`.
+    /// `function.signup`, `http.api`, `schedule.nightly`, `module.billing.function.worker`.
     pub fn address(&self) -> String {
-        format!("{}.{}", self.kind.as_str(), self.name)
+        match &self.origin {
+            Some(o) => format!("{}.{}.{}", o.module, self.kind.as_str(), o.local),
+            None => format!("{}.{}", self.kind.as_str(), self.name),
+        }
+    }
+    /// The name as written in its file (`worker` in a module instance).
+    pub fn local_name(&self) -> &str {
+        self.origin.as_ref().map_or(&self.name, |o| &o.local)
+    }
+    /// The instance the block belongs to (`module.billing`), if any.
+    pub fn module(&self) -> Option<&str> {
+        self.origin.as_ref().map(|o| o.module.as_str())
     }
 }
 
@@ -154,6 +169,8 @@ pub struct Graph {
     pub graph: DiGraph<Node, Edge>,
     /// Node lookup by kind, then name (looked up by `&str`, no allocation).
     index: BTreeMap<NodeKind, std::collections::HashMap<String, NodeIndex>>,
+    /// The module instances, in the model's order: (address, `module.billing (std/…)`).
+    pub instances: Vec<(String, String)>,
 }
 
 /// The name of the shared HTTP API's node.
@@ -166,10 +183,16 @@ impl Graph {
         let mut g = Graph {
             graph: DiGraph::new(),
             index: BTreeMap::new(),
+            instances: model
+                .instances
+                .iter()
+                .map(|i| (i.addr.clone(), i.describe()))
+                .collect(),
         };
         for b in &model.blocks {
             if let Some(rk) = b.kind.ref_kind() {
-                g.add_node(NodeKind::from_ref(rk), &b.name, b.name_span);
+                let n = g.add_node(NodeKind::from_ref(rk), &b.name, b.name_span);
+                g.graph[n].origin = b.origin.clone();
             }
         }
         // Trigger sources that are not blocks: the shared API and schedules.
@@ -179,7 +202,8 @@ impl Graph {
                     g.add_node(NodeKind::Http, HTTP_API, t.span_of("http"));
                 }
                 Some(TriggerSource::Schedule(_)) => {
-                    g.add_node(NodeKind::Schedule, &t.name, t.name_span);
+                    let n = g.add_node(NodeKind::Schedule, &t.name, t.name_span);
+                    g.graph[n].origin = t.origin.clone();
                 }
                 _ => {}
             }
@@ -306,6 +330,7 @@ impl Graph {
             kind,
             name: name.to_string(),
             span,
+            origin: None,
         });
         self.index
             .entry(kind)

@@ -2,8 +2,10 @@
 //!
 //! Kinds get their own shape and colour, edges are labelled with their kind (`sends`,
 //! `triggers`, `writes "thumbs/"`…), and the edges of loops found by `recursive-invocation` are
-//! drawn thick and red. Output is deterministic: nodes in the model's order, edges in creation
-//! order.
+//! drawn thick and red. The blocks of each module instance are drawn in a cluster of their own
+//! (dot `subgraph cluster_…`, Mermaid `subgraph`), labelled `module.billing (std/queue_worker)`,
+//! with the names written in the module. Output is deterministic: the project's nodes in the
+//! model's order, then each instance's, edges in creation order.
 
 use super::{EdgeKind, Graph, NodeKind};
 use petgraph::graph::EdgeIndex;
@@ -36,6 +38,31 @@ fn edge_label(kind: EdgeKind, prefix: Option<&str>, filter: Option<&str>) -> Str
     s
 }
 
+/// The nodes in drawing order: the project's own (cluster `None`), then each instance's
+/// (cluster `Some(i)`, an index into `g.instances`), each group in the model's order.
+fn groups(g: &Graph) -> Vec<(Option<usize>, Vec<petgraph::graph::NodeIndex>)> {
+    let mut own = Vec::new();
+    let mut by_module: Vec<Vec<petgraph::graph::NodeIndex>> = vec![Vec::new(); g.instances.len()];
+    for n in g.graph.node_indices() {
+        match g.graph[n]
+            .module()
+            .and_then(|m| g.instances.iter().position(|(a, _)| a == m))
+        {
+            Some(i) => by_module[i].push(n),
+            None => own.push(n),
+        }
+    }
+    let mut out = vec![(None, own)];
+    out.extend(
+        by_module
+            .into_iter()
+            .enumerate()
+            .filter(|(_, ns)| !ns.is_empty())
+            .map(|(i, ns)| (Some(i), ns)),
+    );
+    out
+}
+
 fn edges(
     g: &Graph,
 ) -> Vec<(
@@ -55,26 +82,42 @@ fn edges(
 /// Graphviz dot.
 pub fn dot(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
     let mut out = String::from("digraph slsc {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11, style=filled];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
-    for n in g.graph.node_indices() {
-        let node = &g.graph[n];
-        let shape = match node.kind {
-            NodeKind::Function => "box",
-            NodeKind::Queue => "cds",
-            NodeKind::Database => "cylinder",
-            NodeKind::Bucket => "folder",
-            NodeKind::Topic => "hexagon",
-            NodeKind::Alarm => "octagon",
-            NodeKind::Http => "ellipse",
-            NodeKind::Schedule => "note",
+    for (cluster, nodes) in groups(g) {
+        let indent = match cluster {
+            Some(i) => {
+                let _ = writeln!(
+                    out,
+                    "  subgraph \"cluster_{i}\" {{\n    label=\"{}\";\n    style=dashed;",
+                    g.instances[i].1.replace('"', "\\\"")
+                );
+                "    "
+            }
+            None => "  ",
         };
-        let _ = writeln!(
-            out,
-            "  \"{}\" [label=\"{}\\n{}\", shape={shape}, fillcolor=\"{}\"];",
-            node.address(),
-            node.kind.as_str(),
-            node.name,
-            colour(node.kind)
-        );
+        for n in nodes {
+            let node = &g.graph[n];
+            let shape = match node.kind {
+                NodeKind::Function => "box",
+                NodeKind::Queue => "cds",
+                NodeKind::Database => "cylinder",
+                NodeKind::Bucket => "folder",
+                NodeKind::Topic => "hexagon",
+                NodeKind::Alarm => "octagon",
+                NodeKind::Http => "ellipse",
+                NodeKind::Schedule => "note",
+            };
+            let _ = writeln!(
+                out,
+                "{indent}\"{}\" [label=\"{}\\n{}\", shape={shape}, fillcolor=\"{}\"];",
+                node.address().replace('"', "\\\""),
+                node.kind.as_str(),
+                node.local_name(),
+                colour(node.kind)
+            );
+        }
+        if cluster.is_some() {
+            out.push_str("  }\n");
+        }
     }
     for (id, a, b) in edges(g) {
         let e = &g.graph[id];
@@ -91,8 +134,8 @@ pub fn dot(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
         let _ = writeln!(
             out,
             "  \"{}\" -> \"{}\" [{attrs}];",
-            g.graph[a].address(),
-            g.graph[b].address()
+            g.graph[a].address().replace('"', "\\\""),
+            g.graph[b].address().replace('"', "\\\"")
         );
     }
     out.push_str("}\n");
@@ -106,20 +149,34 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
         format!("{}_{}", node.kind.as_str(), node.name)
     };
     let mut out = String::from("flowchart LR\n");
-    for n in g.graph.node_indices() {
-        let node = &g.graph[n];
-        let label = format!("{} {}", node.kind.as_str(), node.name);
-        let shape = match node.kind {
-            NodeKind::Function => format!("[\"{label}\"]"),
-            NodeKind::Queue => format!("[/\"{label}\"/]"),
-            NodeKind::Database => format!("[(\"{label}\")]"),
-            NodeKind::Bucket => format!("[\\\"{label}\"/]"),
-            NodeKind::Topic => format!("{{{{\"{label}\"}}}}"),
-            NodeKind::Alarm => format!(">\"{label}\"]"),
-            NodeKind::Http => format!("((\"{label}\"))"),
-            NodeKind::Schedule => format!("([\"{label}\"])"),
+    for (cluster, nodes) in groups(g) {
+        let indent = match cluster {
+            Some(i) => {
+                // Mermaid labels cannot hold a double quote: `module.t["a"]` shows as `module.t['a']`.
+                let label = g.instances[i].1.replace('"', "'");
+                let _ = writeln!(out, "  subgraph module_{i} [\"{label}\"]");
+                "    "
+            }
+            None => "  ",
         };
-        let _ = writeln!(out, "  {}{shape}:::{}", id(n), node.kind.as_str());
+        for n in nodes {
+            let node = &g.graph[n];
+            let label = format!("{} {}", node.kind.as_str(), node.local_name());
+            let shape = match node.kind {
+                NodeKind::Function => format!("[\"{label}\"]"),
+                NodeKind::Queue => format!("[/\"{label}\"/]"),
+                NodeKind::Database => format!("[(\"{label}\")]"),
+                NodeKind::Bucket => format!("[\\\"{label}\"/]"),
+                NodeKind::Topic => format!("{{{{\"{label}\"}}}}"),
+                NodeKind::Alarm => format!(">\"{label}\"]"),
+                NodeKind::Http => format!("((\"{label}\"))"),
+                NodeKind::Schedule => format!("([\"{label}\"])"),
+            };
+            let _ = writeln!(out, "{indent}{}{shape}:::{}", id(n), node.kind.as_str());
+        }
+        if cluster.is_some() {
+            out.push_str("  end\n");
+        }
     }
     let mut loop_links = Vec::new();
     for (i, (eid, a, b)) in edges(g).into_iter().enumerate() {
@@ -170,7 +227,12 @@ pub fn json(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
         .node_indices()
         .map(|n| {
             let node = &g.graph[n];
-            json!({"id": node.address(), "kind": node.kind.as_str(), "name": node.name})
+            let mut v =
+                json!({"id": node.address(), "kind": node.kind.as_str(), "name": node.name});
+            if let Some(m) = node.module() {
+                v["module"] = json!(m);
+            }
+            v
         })
         .collect();
     let edges: Vec<_> = edges(g)

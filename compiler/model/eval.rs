@@ -931,7 +931,10 @@ impl<'a> Evaluator<'a> {
             return Err(err(
                 "unresolved-reference",
                 self.span(op),
-                format!("module.{name} has no instance \"{key}\"; its keys are {}", keys.join(", ")),
+                format!(
+                    "module.{name} has no instance \"{key}\"; its keys are {}",
+                    keys.join(", ")
+                ),
             ));
         };
         self.module_output(&outputs, ops, 2)
@@ -963,7 +966,9 @@ impl<'a> Evaluator<'a> {
                 )
                 .with_help(match s {
                     Some(s) => format!("did you mean `{s}`?"),
-                    None if names.is_empty() => "the module declares no `output` blocks".to_string(),
+                    None if names.is_empty() => {
+                        "the module declares no `output` blocks".to_string()
+                    }
                     None => format!("its outputs are {}", names.join(", ")),
                 })
                 .into())

@@ -140,7 +140,10 @@ pub fn annotate(diags: &mut Vec<Diagnostic>, instances: &[Instance]) {
             let mut seen = BTreeSet::new();
             while let Some(j) = at.filter(|j| seen.insert(*j)) {
                 let inst = &instances[j];
-                d = d.with_label(inst.call, format!("{} is instantiated here", inst.describe()));
+                d = d.with_label(
+                    inst.call,
+                    format!("{} is instantiated here", inst.describe()),
+                );
                 at = inst.parent;
             }
         }

@@ -998,7 +998,7 @@ fn likely_renames(changes: &[Change], base: &Snapshot, head: &Snapshot) -> Vec<R
     let (in_base, in_head) = (owners_of(base), owners_of(head));
     let addrs: BTreeSet<&str> = changes.iter().map(|c| c.address.as_str()).collect();
     for a in addrs {
-        let Some((kind, _)) = a.split_once('.') else {
+        let Some((kind, _)) = kind_and_name(a) else {
             continue;
         };
         if !movable.contains(&kind) {
@@ -1068,6 +1068,48 @@ fn likely_renames(changes: &[Change], base: &Snapshot, head: &Snapshot) -> Vec<R
                     data_loss: lossy.contains(old),
                 });
             }
+        }
+    }
+    module_renames(out)
+}
+
+/// The kind and name of a block address: `queue.jobs`, `module.billing.queue.jobs`.
+fn kind_and_name(addr: &str) -> Option<(&str, &str)> {
+    let (rest, name) = addr.rsplit_once('.')?;
+    let kind = rest.rsplit_once('.').map_or(rest, |(_, k)| k);
+    Some((kind, name))
+}
+
+/// The module instance of a block address (`module.billing` of `module.billing.queue.jobs`)
+/// and the block's `kind.name` in it.
+fn module_part(addr: &str) -> Option<(&str, &str)> {
+    let (kind, name) = kind_and_name(addr)?;
+    let module = addr.strip_suffix(&format!(".{kind}.{name}"))?;
+    module
+        .starts_with("module.")
+        .then(|| (module, &addr[module.len() + 1..]))
+}
+
+/// Block renames that all move blocks from one module instance to another, keeping their names
+/// in it, are one rename of the instance (`moved { from = module.billing  to = module.invoices }`).
+fn module_renames(renames: Vec<Rename>) -> Vec<Rename> {
+    let mut out: Vec<Rename> = Vec::new();
+    for r in renames {
+        let pair = match (module_part(&r.from), module_part(&r.to)) {
+            (Some((fm, fb)), Some((tm, tb))) if fb == tb && fm != tm => Some((fm, tm)),
+            _ => None,
+        };
+        let Some((fm, tm)) = pair else {
+            out.push(r);
+            continue;
+        };
+        match out.iter_mut().find(|o| o.from == fm && o.to == tm) {
+            Some(o) => o.data_loss |= r.data_loss,
+            None => out.push(Rename {
+                from: fm.to_string(),
+                to: tm.to_string(),
+                data_loss: r.data_loss,
+            }),
         }
     }
     out

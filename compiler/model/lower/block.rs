@@ -11,9 +11,52 @@ use crate::model::{
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block as HclBlock, Structure};
 
-/// Reads `KIND.NAME` from a `moved` block's `from`/`to` without resolving it (the old name no
-/// longer exists).
-fn moved_addr(file: FileId, e: &Expression) -> Result<Addr, Diagnostic> {
+/// What a `moved` block's `from`/`to` names: a block, or a whole module instance.
+enum Moving {
+    Block(Addr),
+    /// `module.billing` or `module.tenant["acme"]`: the address, and its blocks' name prefix.
+    Module(String, String),
+}
+
+/// A lowered `moved` block.
+pub(super) enum MovedItem {
+    Block(Moved),
+    /// A module instance renamed: every block of it keeps its identity (expanded into block
+    /// renames once the instances are known).
+    Module(ModuleMove),
+}
+
+/// `moved { from = module.old  to = module.new }`.
+pub(super) struct ModuleMove {
+    pub(super) from: (String, String),
+    pub(super) to: (String, String),
+    pub(super) span: Span,
+}
+
+/// Reads `module.NAME` or `module.NAME["KEY"]` (a top-level instance).
+fn moved_module(t: &hcl_edit::expr::Traversal) -> Option<Moving> {
+    let (name, key) = match t.operators.as_slice() {
+        [n] => (n, None),
+        [n, k] => (n, Some(k)),
+        _ => return None,
+    };
+    let TraversalOperator::GetAttr(name) = name.value() else {
+        return None;
+    };
+    let name = name.value().to_string();
+    match key.map(|k| k.value()) {
+        None => Some(Moving::Module(format!("module.{name}"), format!("{name}_"))),
+        Some(TraversalOperator::Index(Expression::String(k))) => Some(Moving::Module(
+            format!("module.{name}[\"{}\"]", k.value()),
+            format!("{name}_{}_", k.value()),
+        )),
+        _ => None,
+    }
+}
+
+/// Reads `KIND.NAME` (or a module instance's address) from a `moved` block's `from`/`to`
+/// without resolving it (the old name no longer exists).
+fn moved_addr(file: FileId, e: &Expression) -> Result<Moving, Diagnostic> {
     let bad = || {
         Diagnostic::error(
             "type-mismatch",
@@ -27,6 +70,11 @@ fn moved_addr(file: FileId, e: &Expression) -> Result<Addr, Diagnostic> {
     let Expression::Variable(root) = &t.expr else {
         return Err(bad());
     };
+    if root.value().as_str() == "module" {
+        return moved_module(t).ok_or_else(|| {
+            bad().with_help("a module instance is written `module.NAME` or `module.NAME[\"KEY\"]`")
+        });
+    }
     let Some(kind) = RefKind::parse(root.value().as_str()) else {
         return Err(bad().with_help(
             "`moved` works for function, queue, database, bucket, topic and alarm blocks",
@@ -34,10 +82,10 @@ fn moved_addr(file: FileId, e: &Expression) -> Result<Addr, Diagnostic> {
     };
     match t.operators.as_slice() {
         [op] => match op.value() {
-            TraversalOperator::GetAttr(n) => Ok(Addr {
+            TraversalOperator::GetAttr(n) => Ok(Moving::Block(Addr {
                 kind,
                 name: n.value().to_string(),
-            }),
+            })),
             _ => Err(bad()),
         },
         _ => Err(bad()),
@@ -49,7 +97,7 @@ pub(super) fn lower_moved(
     d: &Decl,
     block: &HclBlock,
     diags: &mut Vec<Diagnostic>,
-) -> Option<Moved> {
+) -> Option<MovedItem> {
     let file = d.file;
     let mut from = None;
     let mut to = None;
@@ -105,6 +153,32 @@ pub(super) fn lower_moved(
     if !ok {
         return None;
     }
+    let span = Span {
+        file,
+        start: fspan.start,
+        end: tspan.end.max(fspan.end),
+    };
+    let (from, to) = match (from, to) {
+        (Moving::Block(f), Moving::Block(t)) => (f, t),
+        (Moving::Module(fa, fp), Moving::Module(ta, tp)) => {
+            return Some(MovedItem::Module(ModuleMove {
+                from: (fa, fp),
+                to: (ta, tp),
+                span,
+            }))
+        }
+        _ => {
+            diags.push(
+                Diagnostic::error(
+                    "type-mismatch",
+                    tspan,
+                    "`moved` renames a block to a block, or a module instance to a module instance",
+                )
+                .with_label(fspan, "moved from here"),
+            );
+            return None;
+        }
+    };
     if from.kind != to.kind {
         diags.push(
             Diagnostic::error(
@@ -120,15 +194,7 @@ pub(super) fn lower_moved(
         );
         return None;
     }
-    Some(Moved {
-        from,
-        to,
-        span: Span {
-            file,
-            start: fspan.start,
-            end: tspan.end.max(fspan.end),
-        },
-    })
+    Some(MovedItem::Block(Moved { from, to, span }))
 }
 
 /// Lowers a block of a resource kind (or `app`, `output`): every attribute against the kind's

@@ -1,7 +1,7 @@
 //! Pass 5, **blocks**: every declared block is lowered ([`super::block`]), on as many threads
 //! as the store hands out runs of declarations.
 
-use super::block::{lower_block, lower_moved};
+use super::block::{lower_block, lower_moved, ModuleMove, MovedItem};
 use super::{Decl, Lowerer};
 use crate::diagnostics::Diagnostic;
 use crate::model::eval::Evaluator;
@@ -19,6 +19,8 @@ pub(super) struct Lowered {
     /// The (first) `app` block.
     pub(super) app: Option<Block>,
     pub(super) moved: Vec<Moved>,
+    /// `moved` blocks that rename module instances.
+    pub(super) module_moves: Vec<ModuleMove>,
 }
 
 /// What one thread lowered, in declaration order.
@@ -26,6 +28,7 @@ struct LoweredPart {
     blocks: Vec<Block>,
     app: Option<Block>,
     moved: Vec<Moved>,
+    module_moves: Vec<ModuleMove>,
     diags: Vec<Diagnostic>,
     /// The thread's evaluator's diagnostics (reported after every block's own).
     ev_diags: Vec<Diagnostic>,
@@ -52,10 +55,12 @@ impl Lowerer<'_> {
             blocks: Vec::with_capacity(parts.iter().map(|p| p.blocks.len()).sum()),
             app: None,
             moved: Vec::new(),
+            module_moves: Vec::new(),
         };
         for p in parts.iter_mut() {
             out.blocks.append(&mut p.blocks);
             out.moved.append(&mut p.moved);
+            out.module_moves.append(&mut p.module_moves);
             self.diags.append(&mut p.diags);
             if out.app.is_none() {
                 out.app = p.app.take();
@@ -130,6 +135,7 @@ fn lower_run(
         blocks: Vec::new(),
         app: None,
         moved: Vec::new(),
+        module_moves: Vec::new(),
         diags: Vec::new(),
         ev_diags: Vec::new(),
     };
@@ -145,11 +151,11 @@ fn lower_run(
             BlockKind::Locals => {}
             // Instantiated by the modules pass (pass 4).
             BlockKind::Module => {}
-            BlockKind::Moved => {
-                if let Some(m) = lower_moved(d, &block, diags) {
-                    out.moved.push(m);
-                }
-            }
+            BlockKind::Moved => match lower_moved(d, &block, diags) {
+                Some(MovedItem::Block(m)) => out.moved.push(m),
+                Some(MovedItem::Module(m)) => out.module_moves.push(m),
+                None => {}
+            },
             BlockKind::App => {
                 if app_decl.is_some_and(|a| std::ptr::eq(a, d)) {
                     let mut b = lower_block(d, &block, ev, diags);

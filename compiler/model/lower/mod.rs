@@ -223,6 +223,7 @@ impl<'o> Lowerer<'o> {
         let stage = scope.stage.as_deref().unwrap_or_default();
         let mut lowered = self.blocks(&declared.decls, &mut once, &mut ev, app, stage);
         lowered.blocks.extend(instance_blocks);
+        self.check_module_moves(&mut lowered.module_moves);
         // 6. Policies
         let policies = self.policies(&declared.policies, &mut ev);
         // 7. Model
@@ -248,6 +249,30 @@ impl<'o> Lowerer<'o> {
         }
     }
 
+    /// Keeps the module renames whose new instance exists and whose old one is gone (the others
+    /// are reported, once each).
+    fn check_module_moves(&mut self, moves: &mut Vec<block::ModuleMove>) {
+        let instances: std::collections::BTreeSet<String> =
+            self.mcx.instances().into_iter().map(|i| i.addr).collect();
+        moves.retain(|m| {
+            let (from, to) = (&m.from.0, &m.to.0);
+            let problem = if !instances.contains(to) {
+                Some(format!("moved to {to}, but no such module instance is declared"))
+            } else if instances.contains(from) {
+                Some(format!("moved from {from}, but {from} is still declared"))
+            } else {
+                None
+            };
+            if let Some(msg) = &problem {
+                self.diags.push(
+                    Diagnostic::error("unresolved-reference", m.span, msg.clone())
+                        .with_help("a `moved` block records a rename: the old module block must be gone and the new one declared"),
+                );
+            }
+            problem.is_none()
+        });
+    }
+
     /// **Model** (pass 7): reads the lowered blocks (pass 5), the scope's stage and variables
     /// and the policies (pass 6: the lowered ones, then those that failed); produces the model,
     /// its blocks sorted by kind and name, or `None` when there is no `app` block.
@@ -260,8 +285,14 @@ impl<'o> Lowerer<'o> {
         let blocks::Lowered {
             mut blocks,
             app,
-            moved,
+            mut moved,
+            module_moves,
         } = lowered;
+        moved.extend(
+            module_moves
+                .iter()
+                .flat_map(|m| expand_module_move(m, &blocks)),
+        );
         let app = app?;
         let region = app.str("region").unwrap_or("us-east-1").to_string();
         blocks.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
@@ -290,6 +321,38 @@ impl<'o> Lowerer<'o> {
         validate::apply_defaults(model);
         validate::validate(model, self.opts, &mut self.diags);
     }
+}
+
+/// The block renames a module instance's rename means: each block of the new instance (and of
+/// the instances nested in it) keeps the identity of the old instance's block. A rename to an
+/// instance that does not exist gives none, and `validate` reports nothing for it either: the
+/// caller reports it ([`Lowerer::run`] checks the instances).
+fn expand_module_move(m: &block::ModuleMove, blocks: &[super::Block]) -> Vec<super::Moved> {
+    let ((_, from_prefix), (to, to_prefix)) = (&m.from, &m.to);
+    let nested = format!("{to}.");
+    blocks
+        .iter()
+        .filter(|b| {
+            b.origin
+                .as_ref()
+                .is_some_and(|o| o.module == *to || o.module.starts_with(&nested))
+        })
+        .filter_map(|b| {
+            let kind = b.kind.ref_kind()?;
+            let rest = b.name.strip_prefix(to_prefix.as_str())?;
+            Some(super::Moved {
+                from: super::Addr {
+                    kind,
+                    name: format!("{from_prefix}{rest}"),
+                },
+                to: super::Addr {
+                    kind,
+                    name: b.name.clone(),
+                },
+                span: m.span,
+            })
+        })
+        .collect()
 }
 
 /// Drops the spare capacity of every block's attributes (a large model has tens of thousands

@@ -20,9 +20,9 @@ use crate::syntax::SourceMap;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::Structure;
 use hcl_edit::visit::{visit_traversal, Visit};
-use std::sync::Mutex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// How deep modules may nest (a module using a module using …).
 const MAX_DEPTH: usize = 16;
@@ -71,7 +71,12 @@ impl<'l> ModuleCx<'l> {
     }
 
     /// Adds a file for an instance and parses it; its syntax is kept (modules are small).
-    fn add_file(&self, name: String, bytes: Vec<u8>, diags: &mut Vec<Diagnostic>) -> Option<PreparedFile> {
+    fn add_file(
+        &self,
+        name: String,
+        bytes: Vec<u8>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<PreparedFile> {
         let mut files = self.files.lock().unwrap_or_else(|e| e.into_inner());
         let id = self.first_file + files.len() as FileId;
         let (local, bad) = crate::syntax::add_file(&mut files, name, bytes);
@@ -247,7 +252,11 @@ impl Lowerer<'_> {
                 let mut reads = ModuleReads::new(locals);
                 c.for_each.into_iter().for_each(|e| reads.visit_expr(e));
                 c.inputs.iter().for_each(|(_, _, e)| reads.visit_expr(e));
-                reads.modules.iter().filter_map(|m| index.get(m.as_str()).copied()).collect()
+                reads
+                    .modules
+                    .iter()
+                    .filter_map(|m| index.get(m.as_str()).copied())
+                    .collect()
             })
             .collect();
         // Depth-first, in declaration order: 0 unvisited, 1 on the stack, 2 done.
@@ -288,7 +297,12 @@ impl Lowerer<'_> {
     }
 
     /// Instantiates a call: once, or once per key of its `for_each`.
-    fn instantiate_all(&mut self, call: &Call, ev: &mut Evaluator, out: &mut Vec<Block>) -> ModuleValue {
+    fn instantiate_all(
+        &mut self,
+        call: &Call,
+        ev: &mut Evaluator,
+        out: &mut Vec<Block>,
+    ) -> ModuleValue {
         let Some((source, source_span)) = &call.source else {
             return ModuleValue::Failed;
         };
@@ -311,9 +325,12 @@ impl Lowerer<'_> {
         let mut all = BTreeMap::new();
         for (key, value) in keys {
             let each = Value::Object(
-                [("key".to_string(), Value::String(key.clone())), ("value".to_string(), value)]
-                    .into_iter()
-                    .collect(),
+                [
+                    ("key".to_string(), Value::String(key.clone())),
+                    ("value".to_string(), value),
+                ]
+                .into_iter()
+                .collect(),
             );
             let inputs = self.inputs(call, ev, Some(each));
             if let Some(o) = self.instantiate(call, &code, source, Some(&key), inputs, ev, out) {
@@ -375,9 +392,16 @@ impl Lowerer<'_> {
         };
         names.push(source);
         let msg = if pos.is_some() || is_root {
-            format!("module cycle: {} (module \"{}\" uses a module it is part of)", names.join(" → "), call.decl.name)
+            format!(
+                "module cycle: {} (module \"{}\" uses a module it is part of)",
+                names.join(" → "),
+                call.decl.name
+            )
         } else {
-            format!("modules nest more than {MAX_DEPTH} deep: {}", names.join(" → "))
+            format!(
+                "modules nest more than {MAX_DEPTH} deep: {}",
+                names.join(" → ")
+            )
         };
         self.diags.push(
             Diagnostic::error("cycle", span, msg)
@@ -387,7 +411,12 @@ impl Lowerer<'_> {
     }
 
     /// The keys (and values) of a `for_each`: a map, or a list of strings (a set).
-    fn for_each(&mut self, file: FileId, expr: &Expression, ev: &mut Evaluator) -> Option<Vec<(String, Value)>> {
+    fn for_each(
+        &mut self,
+        file: FileId,
+        expr: &Expression,
+        ev: &mut Evaluator,
+    ) -> Option<Vec<(String, Value)>> {
         let span = sp(file, expr);
         let v = match ev.eval_in(file, expr) {
             Ok(v) => v,
@@ -400,8 +429,13 @@ impl Lowerer<'_> {
         let keys: Vec<(String, Value)> = match v {
             Value::Object(o) => o.into_iter().collect(),
             Value::List(items) if items.iter().all(|i| matches!(i, Value::String(_))) => {
-                let set: BTreeSet<String> = items.into_iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
-                set.into_iter().map(|k| (k.clone(), Value::String(k))).collect()
+                let set: BTreeSet<String> = items
+                    .into_iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect();
+                set.into_iter()
+                    .map(|k| (k.clone(), Value::String(k)))
+                    .collect()
             }
             other => {
                 self.diags.push(Diagnostic::error(
@@ -416,11 +450,18 @@ impl Lowerer<'_> {
             self.diags.push(Diagnostic::error(
                 "invalid-value",
                 span,
-                format!("`for_each` has {} keys: at most {MAX_EACH} instances of one module", keys.len()),
+                format!(
+                    "`for_each` has {} keys: at most {MAX_EACH} instances of one module",
+                    keys.len()
+                ),
             ));
             return None;
         }
-        let bad: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).filter(|k| !is_key(k)).collect();
+        let bad: Vec<&str> = keys
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .filter(|k| !is_key(k))
+            .collect();
         if let Some(k) = bad.first() {
             self.diags.push(
                 Diagnostic::error(
@@ -436,7 +477,12 @@ impl Lowerer<'_> {
     }
 
     /// Evaluates the call's input attributes (with `each` for a `for_each` instance).
-    fn inputs<'e>(&mut self, call: &Call<'e>, ev: &mut Evaluator, each: Option<Value>) -> Inputs<'e> {
+    fn inputs<'e>(
+        &mut self,
+        call: &Call<'e>,
+        ev: &mut Evaluator,
+        each: Option<Value>,
+    ) -> Inputs<'e> {
         let file = call.decl.file;
         let mut out = Inputs::new();
         for (name, key_span, expr) in &call.inputs {
@@ -480,7 +526,11 @@ impl Lowerer<'_> {
         out: &mut Vec<Block>,
     ) -> Option<Outputs> {
         let name = &call.decl.name;
-        let mut addr = if self.at.addr.is_empty() { String::new() } else { format!("{}.", self.at.addr) };
+        let mut addr = if self.at.addr.is_empty() {
+            String::new()
+        } else {
+            format!("{}.", self.at.addr)
+        };
         addr.push_str(&format!("module.{name}"));
         let mut prefix = format!("{}{name}_", self.at.prefix);
         if let Some(k) = key {
@@ -527,7 +577,8 @@ impl Lowerer<'_> {
             mcx: self.mcx,
             at,
         };
-        let lowered = child.run_instance(files, &inputs, &describe, ev.env.app_name, ev.env.app_stage);
+        let lowered =
+            child.run_instance(files, &inputs, &describe, ev.env.app_name, ev.env.app_stage);
         self.diags.append(&mut child.diags);
         out.extend(lowered.blocks);
         Some(Outputs {
@@ -553,7 +604,13 @@ impl Lowerer<'_> {
         self.refuse_in_module(&mut declared);
         let mut scope = Scope::declared(&declared.decls, declared.locals);
         scope.prefix = self.at.prefix.clone();
-        scope.vars = self.module_inputs(&declared.decls, &once, &scope.declared_vars, inputs, describe);
+        scope.vars = self.module_inputs(
+            &declared.decls,
+            &once,
+            &scope.declared_vars,
+            inputs,
+            describe,
+        );
         scope.app_name = app_name.map(str::to_string);
         scope.stage = stage.map(str::to_string);
         let mut ev = Evaluator::new(scope.env());
@@ -596,7 +653,8 @@ impl Lowerer<'_> {
                 let a = match st {
                     Structure::Attribute(a) => a,
                     Structure::Block(b) => {
-                        self.diags.push(nested_block_error(d.file, b, BlockKind::Output, &[]));
+                        self.diags
+                            .push(nested_block_error(d.file, b, BlockKind::Output, &[]));
                         continue;
                     }
                 };
@@ -618,10 +676,12 @@ impl Lowerer<'_> {
                             sp(d.file, &a.key),
                             format!("unknown attribute `{other}` in an `output` block"),
                         )
-                        .with_help(match value::suggest(other, ["value", "description"]) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => "an output has `value` and `description`".into(),
-                        }),
+                        .with_help(
+                            match value::suggest(other, ["value", "description"]) {
+                                Some(s) => format!("did you mean `{s}`?"),
+                                None => "an output has `value` and `description`".into(),
+                            },
+                        ),
                     ),
                 }
             }
@@ -630,7 +690,10 @@ impl Lowerer<'_> {
                     Diagnostic::error(
                         "missing-attribute",
                         d.header,
-                        format!("output \"{}\" is missing the required attribute `value`", d.name),
+                        format!(
+                            "output \"{}\" is missing the required attribute `value`",
+                            d.name
+                        ),
                     )
                     .with_primary_label("add `value` here"),
                 );
@@ -646,9 +709,14 @@ impl Lowerer<'_> {
             Diagnostic::error(
                 "unknown-block",
                 span,
-                format!("{} `{kind}` block cannot be in a module", crate::diagnostics::article(kind)),
+                format!(
+                    "{} `{kind}` block cannot be in a module",
+                    crate::diagnostics::article(kind)
+                ),
             )
-            .with_help(format!("`{kind}` blocks belong to the project that uses the module"))
+            .with_help(format!(
+                "`{kind}` blocks belong to the project that uses the module"
+            ))
         };
         for (_, header, _) in declared.policies.drain(..) {
             self.diags.push(refuse("policy", header));
@@ -656,7 +724,9 @@ impl Lowerer<'_> {
         let mut kept = Vec::with_capacity(declared.decls.len());
         for d in declared.decls.drain(..) {
             match d.kind {
-                BlockKind::App | BlockKind::Moved => self.diags.push(refuse(d.kind.as_str(), d.header)),
+                BlockKind::App | BlockKind::Moved => {
+                    self.diags.push(refuse(d.kind.as_str(), d.header))
+                }
                 _ => kept.push(d),
             }
         }
@@ -668,7 +738,8 @@ impl Lowerer<'_> {
 fn is_key(k: &str) -> bool {
     !k.is_empty()
         && k.len() <= 20
-        && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && k.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 /// `std/NAME` that the stdlib does not have, with the closest name.
@@ -677,14 +748,20 @@ fn unknown_stdlib(source: &str, name: &str) -> String {
         Some(s) => format!("there is no stdlib module \"{source}\" (did you mean \"std/{s}\"?)"),
         None => format!(
             "there is no stdlib module \"{source}\"; the stdlib has {}",
-            crate::stdlib::names().map(|n| format!("std/{n}")).collect::<Vec<_>>().join(", ")
+            crate::stdlib::names()
+                .map(|n| format!("std/{n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
 
 /// The `cycle` diagnostic of modules whose inputs read each other's outputs.
 fn module_cycle(calls: &[Call], cycle: &[usize]) -> Diagnostic {
-    let mut names: Vec<String> = cycle.iter().map(|i| format!("module.{}", calls[*i].decl.name)).collect();
+    let mut names: Vec<String> = cycle
+        .iter()
+        .map(|i| format!("module.{}", calls[*i].decl.name))
+        .collect();
     names.push(names[0].clone());
     let first = calls[cycle[0]].decl;
     let mut d = Diagnostic::error(
@@ -694,7 +771,10 @@ fn module_cycle(calls: &[Call], cycle: &[usize]) -> Diagnostic {
     )
     .with_help("an instance is created after the modules its inputs read: break the cycle by passing one of the values from elsewhere");
     for i in &cycle[1..] {
-        d = d.with_label(calls[*i].decl.header, format!("module.{} is on the cycle", calls[*i].decl.name));
+        d = d.with_label(
+            calls[*i].decl.header,
+            format!("module.{} is on the cycle", calls[*i].decl.name),
+        );
     }
     d
 }

@@ -465,14 +465,15 @@ fn type_help(e: &Expression) -> String {
     match crate::model::value::suggest_enum(
         &written,
         &["string", "number", "bool", "list", "map", "ref"],
-    )
-    {
+    ) {
         Some(t) if t == "ref" => "did you mean `ref(KIND)`, e.g. `ref(queue)`?".to_string(),
         Some(t) if t == "list" || t == "map" => {
             format!("did you mean `{t}(T)`, e.g. `{t}(string)`?")
         }
         Some(t) => format!("did you mean `{t}`?"),
-        None => "the types are string, number, bool, list(T), map(T), ref(KIND) and ref".to_string(),
+        None => {
+            "the types are string, number, bool, list(T), map(T), ref(KIND) and ref".to_string()
+        }
     }
 }
 
