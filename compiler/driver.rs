@@ -52,6 +52,36 @@ impl Compilation {
     pub fn warnings(&self) -> usize {
         diagnostics::count(&self.diagnostics, diagnostics::Severity::Warning)
     }
+    /// How many files were read (the project's, `--var-file`, `--policy` and local modules'
+    /// once each; not the copies made for each module instance).
+    pub fn files_read(&self) -> usize {
+        let copies: usize = self.model.as_ref().map_or(0, |m| {
+            let mut seen = std::collections::BTreeSet::new();
+            m.instances
+                .iter()
+                .map(|i| {
+                    if seen.insert(&i.key) {
+                        0
+                    } else {
+                        i.files.len()
+                    }
+                })
+                .sum()
+        });
+        self.sources.len() - copies
+    }
+    /// Every diagnostic with `more`, found after compiling (by the emitters), in output order;
+    /// those inside a module instance say which one.
+    pub fn with_more(&self, more: impl IntoIterator<Item = Diagnostic>) -> Vec<Diagnostic> {
+        let mut more: Vec<Diagnostic> = more.into_iter().collect();
+        if let Some(m) = &self.model {
+            model::modules::annotate(&mut more, &m.instances);
+        }
+        let mut all = self.diagnostics.clone();
+        all.append(&mut more);
+        diagnostics::sort(&mut all, &self.sources);
+        all
+    }
 }
 
 /// Compiles the project at `path` (a directory of `.sls` files, or one file). An `Err` is a

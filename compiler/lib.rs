@@ -47,10 +47,9 @@ use syntax::LoadError;
 /// checks clean builds.
 pub fn check(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
     let mut c = compile(path, opts)?;
-    let mut more = emit::measure(&c);
+    let more = emit::measure(&c);
     if !more.is_empty() {
-        c.diagnostics.append(&mut more);
-        diagnostics::sort(&mut c.diagnostics, &c.sources);
+        c.diagnostics = c.with_more(more);
     }
     Ok(c)
 }

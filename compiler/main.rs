@@ -445,7 +445,7 @@ fn check(args: &CheckArgs) -> ExitCode {
             "slsc check: {}, {} in {}",
             plural(c.errors(), "error"),
             plural(c.warnings(), "warning"),
-            plural(c.sources.len(), "file")
+            plural(c.files_read(), "file")
         )
     }
 
@@ -517,17 +517,13 @@ fn build(args: &BuildArgs) -> ExitCode {
     let built = match slsc::emit::build_with(&c, target, &out, args.explain_artifacts) {
         Ok(b) => b,
         Err(diags) => {
-            let mut all = c.diagnostics.clone();
-            all.extend(diags);
-            diagnostics::sort(&mut all, &c.sources);
+            let all = c.with_more(diags);
             report_human(&all, &c.sources);
             eprintln!("error: not building: the project has errors");
             return ExitCode::from(1);
         }
     };
-    let mut all = c.diagnostics.clone();
-    all.extend(built.diagnostics.iter().cloned());
-    diagnostics::sort(&mut all, &c.sources);
+    let all = c.with_more(built.diagnostics.iter().cloned());
     report_human(&all, &c.sources);
     for (key, functions, entries) in &built.explained {
         eprintln!(

@@ -570,6 +570,12 @@ impl Lowerer<'_> {
             call: Some(call.decl.header),
         };
         let describe = format!("{addr} ({source})");
+        // What the caller's attributes are checked against: the module block, whatever the
+        // key (one mistake there is one diagnostic, not one per instance).
+        let call_describe = match self.at.addr.as_str() {
+            "" => format!("module.{name} ({source})"),
+            outer => format!("{outer}.module.{name} ({source})"),
+        };
         let mut child = Lowerer {
             opts: self.opts,
             no_parse_errors: parsed_all,
@@ -577,8 +583,13 @@ impl Lowerer<'_> {
             mcx: self.mcx,
             at,
         };
-        let lowered =
-            child.run_instance(files, &inputs, &describe, ev.env.app_name, ev.env.app_stage);
+        let lowered = child.run_instance(
+            files,
+            &inputs,
+            &call_describe,
+            ev.env.app_name,
+            ev.env.app_stage,
+        );
         self.diags.append(&mut child.diags);
         out.extend(lowered.blocks);
         Some(Outputs {
@@ -589,7 +600,8 @@ impl Lowerer<'_> {
 
     /// The lowering of one instance (see the module docs): declare, inputs, nested modules,
     /// locals, blocks; then its blocks are renamed with the instance's prefix and its
-    /// `output` blocks become its outputs.
+    /// `output` blocks become its outputs. `describe` names the module block in messages
+    /// about the caller's attributes.
     fn run_instance(
         &mut self,
         files: Vec<PreparedFile>,
