@@ -69,8 +69,8 @@ function "submit" {
   handler     = "submit.handler"
   source      = "src"
   concurrency = 10 # a limit keeps a traffic spike from taking the account's concurrency
-  sends       = [queue.jobs]
-  environment = { JOBS_URL = queue.jobs.url }
+  sends       = [module.jobs.queue]
+  environment = { JOBS_URL = module.jobs.queue_url }
 }
 
 trigger "submit_http" {
@@ -83,29 +83,16 @@ trigger "submit_http" {
         ),
         (
             "worker.sls",
-            r#"# The queue and its consumer. Messages that fail 3 times move to the dead letter queue.
-queue "jobs" {
-  visibility_timeout = "3m" # at least 6x the worker's timeout
-  dead_letter        = queue.jobs_failed
-  max_receives       = 3
-}
-
-queue "jobs_failed" {
-  retention = "14d"
-}
-
-function "worker" {
-  handler     = "worker.handler"
-  source      = "src"
-  timeout     = "30s"
-  concurrency = 5
-}
-
-trigger "work" {
-  function           = function.worker
-  source             = queue.jobs
-  batch_size         = 10
-  partial_failures   = true
+            r#"# The queue and its consumer, from the standard library (`slsc explain std/queue_worker`):
+# a dead letter queue (after 3 failed receives), a visibility timeout 6x the worker's timeout,
+# partial batch failures and a concurrency limit come with it.
+module "jobs" {
+  source       = "std/queue_worker"
+  handler      = "worker.handler"
+  code         = "src"
+  timeout      = 30
+  concurrency  = 5
+  max_receives = 3
 }
 "#
             .to_string(),
