@@ -394,7 +394,9 @@ fn phases(dir: &Path, out: &Path) -> Phases {
     let (model, diags) = std::thread::scope(|s| {
         std::thread::Builder::new()
             .stack_size(256 << 20)
-            .spawn_scoped(s, || slsc::model::lower(&mut parsed, &opts))
+            .spawn_scoped(s, || {
+                slsc::model::lower(&mut parsed, sources.len() as u32, &opts)
+            })
             .unwrap()
             .join()
             .unwrap()

@@ -242,6 +242,17 @@ moved {
 }
 "#,
         ),
+        // -- a module instance (its blocks join the model as `billing_*`) ---------------------------
+        text(
+            "modules.sls",
+            r#"module "billing" {
+  source      = "std/queue_worker"
+  handler     = "index.handler"
+  code        = "src/node"
+  concurrency = 2
+}
+"#,
+        ),
         // -- data -------------------------------------------------------------------------------
         text(
             "data.sls",

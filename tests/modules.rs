@@ -669,3 +669,42 @@ fn output_is_the_same_from_any_folder() {
         std::fs::read(b.path().join("main.tf.json")).unwrap()
     );
 }
+
+#[test]
+fn a_value_the_module_refuses_as_passed_is_reported_at_the_caller() {
+    let json = common::check_files(&[(
+        "main.sls",
+        &format!("{APP}module \"billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n  memory  = 20000\n}}\n"),
+    )]);
+    assert_eq!(codes(&json), ["invalid-value"], "{json:#}");
+    let d = &diags(&json)[0];
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("main.sls"), Some(7))
+    );
+    assert_eq!(d["labels"][0]["file"], "std/queue_worker.sls");
+    assert!(d["labels"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("uses `memory` here"));
+}
+
+#[test]
+fn name_limits_apply_to_the_final_names() {
+    let json = common::check_files(&[(
+        "main.sls",
+        &format!(
+            "{APP}module \"a_rather_long_module_name_for_billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n}}\n"
+        ),
+    )]);
+    let c = codes(&json);
+    assert!(
+        !c.is_empty() && c.iter().all(|c| c == "name-too-long"),
+        "{json:#}"
+    );
+    let msg = diags(&json)[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("shop-dev-a_rather_long_module_name_for_billing_"),
+        "{msg}"
+    );
+}
