@@ -9,19 +9,19 @@
 #   several jobs.
 #
 # Inputs:
-#   handler       string       required    the function's handler, e.g. "report.handler"
-#   schedule      string       required    "rate(1 hour)", "rate(5 minutes)" or "cron(0 6 * * ? *)"
-#   code          string       "."         the directory to package, relative to the project
-#   runtime       string       the app's   e.g. "python3.13"
-#   memory        number       the app's   MB
-#   timeout       number       60          seconds
-#   concurrency   number       1           reserved concurrency of the function (1: no overlap)
-#   input         map(string)  none        the event sent to the handler, as a JSON object
-#   notify        list(string) []          e-mail addresses the errors alarm notifies
-#   environment   map(string)  {}          the function's environment
-#   reads         list(ref)    []          tables and buckets the function reads
-#   writes        list(ref)    []          tables and buckets it writes
-#   sends         list(ref)    []          queues and topics it sends to
+#   handler       string        required    the function's handler, e.g. "report.handler"
+#   schedule      string        required    "rate(1 hour)", "rate(5 minutes)" or "cron(0 6 * * ? *)"
+#   code          string        "."         the directory to package, relative to the project
+#   runtime       string        the app's   e.g. "python3.13"
+#   memory        number        the app's   MB
+#   timeout       number        60          seconds
+#   concurrency   number        1           reserved concurrency of the function (1: no overlap)
+#   input         map(string)   none        the event sent to the handler, as a JSON object
+#   notify        list(string)  []          e-mail addresses the errors alarm notifies
+#   environment   map(string)   {}          the function's environment
+#   reads         list(ref)     []          tables and buckets the function reads
+#   writes        list(ref)     []          tables and buckets it writes
+#   sends         list(ref)     []          queues and topics it sends to
 #
 # Outputs:
 #   function       ref(function)  the function, for another function's `invokes`

@@ -7,6 +7,7 @@
 # - Each subscriber has a concurrency limit and its own failure queue (kept 14 days): an event
 #   that still fails after Lambda's two retries is kept there, with the error.
 # - The topic is a standard topic: a FIFO topic cannot invoke a function.
+#
 # The blocks of subscriber KEY are named `{module}_sub_{KEY}_fn` and `{module}_sub_{KEY}_failed`.
 #
 # Inputs:

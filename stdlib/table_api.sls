@@ -1,10 +1,10 @@
 # std/table_api — a REST API over a DynamoDB table: list, create, read, update, delete.
 #
 # Creates a table (partition key `key`), one function that may read and write it, and five
-# routes to that function on the app's shared HTTP API:
-#   GET PATH   POST PATH   GET PATH/{id}   PUT PATH/{id}   DELETE PATH/{id}
-# The handler tells them apart by `routeKey` (e.g. "GET /todos/{id}") and reads the item's key
-# from `pathParameters.id`; the table's name is in its environment as TABLE_NAME.
+# routes to that function on the app's shared HTTP API: `GET PATH`, `POST PATH`,
+# `GET PATH/{id}`, `PUT PATH/{id}` and `DELETE PATH/{id}`. The handler tells them apart by
+# `routeKey` (e.g. "GET /todos/{id}") and reads the item's key from `pathParameters.id`; the
+# table's name is in its environment as TABLE_NAME.
 # - The routes require IAM (SigV4) authentication unless `auth` says otherwise: "jwt" with
 #   `jwt_issuer` and `jwt_audience` (e.g. Cognito), or "none" for a deliberately public API.
 # - The table is on-demand, with point-in-time recovery, and kept when it leaves the stack.

@@ -7,6 +7,7 @@
 # - `filter` subscribes to only the messages whose attributes match (an SNS filter policy:
 #   attribute name → accepted values);
 # - the function has a concurrency limit, so a burst of messages cannot starve the account.
+#
 # The topic must be a standard topic: a FIFO topic cannot invoke a function.
 #
 # Inputs:

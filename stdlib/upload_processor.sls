@@ -8,6 +8,7 @@
 # - its IAM role may write `output_prefix*` only, not the uploads;
 # - the bucket blocks public access and is kept when it leaves the stack; the function has a
 #   concurrency limit, so a bulk upload cannot starve the account.
+#
 # The bucket's name is in the function's environment as BUCKET_NAME, and OUTPUT_PREFIX says
 # where to write.
 #
