@@ -305,7 +305,8 @@ struct GraphArgs {
 
 #[derive(Args)]
 struct ExplainArgs {
-    /// The rule's name, e.g. recursive-invocation (omit to list the rules).
+    /// The rule's name, e.g. recursive-invocation (omit to list the rules), or std/NAME for a
+    /// stdlib module (`std` lists them).
     rule: Option<String>,
 }
 
@@ -857,7 +858,34 @@ fn init(args: &InitArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// `slsc explain std` (the stdlib modules) and `slsc explain std/NAME` (a module's header).
+fn explain_std(topic: &str) -> ExitCode {
+    let Some(name) = topic.strip_prefix("std/").filter(|n| !n.is_empty()) else {
+        print!("{}", slsc::stdlib::listing());
+        return ExitCode::SUCCESS;
+    };
+    match slsc::stdlib::module(name) {
+        Some(text) => {
+            print!("{}", slsc::stdlib::header(text));
+            ExitCode::SUCCESS
+        }
+        None => {
+            let hint = slsc::model::value::suggest(name, slsc::stdlib::names())
+                .map(|s| format!(" (did you mean `std/{s}`?)"))
+                .unwrap_or_else(|| " (`slsc explain std` lists them)".into());
+            usage_error(&format!("no stdlib module named `std/{name}`{hint}"))
+        }
+    }
+}
+
 fn explain(args: &ExplainArgs) -> ExitCode {
+    if let Some(topic) = args
+        .rule
+        .as_deref()
+        .filter(|t| *t == "std" || t.starts_with("std/"))
+    {
+        return explain_std(topic);
+    }
     let Some(name) = &args.rule else {
         for r in slsc::checks::RULES {
             println!(
@@ -869,6 +897,7 @@ fn explain(args: &ExplainArgs) -> ExitCode {
             );
         }
         println!("\n* hard: AWS would refuse the result, so the level goes no lower than warn");
+        println!("`slsc explain std` lists the stdlib modules");
         return ExitCode::SUCCESS;
     };
     match slsc::checks::rule(name) {
