@@ -75,7 +75,7 @@ impl Compilation {
     pub fn with_more(&self, more: impl IntoIterator<Item = Diagnostic>) -> Vec<Diagnostic> {
         let mut more: Vec<Diagnostic> = more.into_iter().collect();
         if let Some(m) = &self.model {
-            model::modules::annotate(&mut more, &m.instances);
+            model::modules::annotate(&mut more, &m.instances, &self.sources);
         }
         let mut all = self.diagnostics.clone();
         all.append(&mut more);
@@ -302,7 +302,7 @@ fn lower_parsed(
         }
     }
     redact_var_values(&mut all, &opts.vars);
-    model::modules::annotate(&mut all, &instances);
+    model::modules::annotate(&mut all, &instances, &sources);
     diagnostics::sort(&mut all, &sources);
     Ok(Compilation {
         sources,

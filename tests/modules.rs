@@ -694,7 +694,7 @@ fn name_limits_apply_to_the_final_names() {
     let json = common::check_files(&[(
         "main.sls",
         &format!(
-            "{APP}module \"a_rather_long_module_name_for_billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n}}\n"
+            "{APP}module \"a_rather_long_module_name_for_billing_ab\" {{\n  for_each = [\"a_twenty_char_key_xy\"]\n  source   = \"std/queue_worker\"\n  handler  = \"b.handler\"\n}}\n"
         ),
     )]);
     let c = codes(&json);

@@ -52,7 +52,7 @@ pub fn select<'a>(diags: &'a [Diagnostic], limits: &Limits) -> (Vec<&'a Diagnost
     let mut keep: Vec<bool> = diags
         .iter()
         .map(|d| {
-            let file = limits.by_file.then_some(d.span.file as u32);
+            let file = limits.by_file.then_some(d.span.file);
             let n = seen.entry((file, d.code.as_str())).or_insert(0);
             *n += 1;
             *n <= limits.per_code
@@ -83,7 +83,7 @@ pub fn select<'a>(diags: &'a [Diagnostic], limits: &Limits) -> (Vec<&'a Diagnost
         } else {
             let e = left.entry((d.code.as_str(), d.severity)).or_default();
             e.0 += 1;
-            e.1.insert(d.span.file as u32);
+            e.1.insert(d.span.file);
         }
     }
     let left_out = left
@@ -103,7 +103,7 @@ pub fn thousands(n: usize) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

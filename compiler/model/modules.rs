@@ -10,7 +10,7 @@
 //! is and labels the caller's `module` block.
 
 use super::Value;
-use crate::diagnostics::{Diagnostic, FileId, Span};
+use crate::diagnostics::{Diagnostic, FileId, Label, SourceMap, Span};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One module instance.
@@ -31,6 +31,8 @@ pub struct Instance {
     pub files: Vec<FileId>,
     /// The instance whose files declare this one (nested modules).
     pub parent: Option<usize>,
+    /// The inputs the caller set (with a value), by name: the caller's value.
+    pub inputs: BTreeMap<String, Span>,
 }
 
 impl Instance {
@@ -82,9 +84,12 @@ impl Outputs {
 
 /// Says in which instance each diagnostic inside one is: the message starts with
 /// `in module.billing (std/queue_worker):` and a label points at the caller's `module` block
-/// (and at every enclosing one). A mistake in a module's code repeated by every instance of it
-/// (same code, place and message) is reported once, naming how many instances have it.
-pub fn annotate(diags: &mut Vec<Diagnostic>, instances: &[Instance]) {
+/// (and at every enclosing one). A value the module uses exactly as its caller passed it
+/// (`memory = var.memory`) and refuses is the caller's mistake: the diagnostic moves to the
+/// caller's attribute, with a label where the module uses it. A mistake repeated by every
+/// instance of a module (same code, place and message) is reported once, naming how many
+/// instances have it.
+pub fn annotate(diags: &mut Vec<Diagnostic>, instances: &[Instance], sources: &SourceMap) {
     if instances.is_empty() {
         return;
     }
@@ -94,6 +99,19 @@ pub fn annotate(diags: &mut Vec<Diagnostic>, instances: &[Instance]) {
             of_file.insert(*f, (i, pos));
         }
     }
+    let mut moved = vec![false; diags.len()];
+    for (n, d) in diags.iter_mut().enumerate() {
+        if let Some(&(i, _)) = of_file.get(&d.span.file) {
+            moved[n] = blame_caller(d, &instances[i], sources);
+        }
+    }
+    // Moved to one caller attribute, the instances of a `for_each` say the same thing once.
+    let mut seen = BTreeSet::new();
+    let mut n = 0;
+    diags.retain(|d| {
+        n += 1;
+        !moved[n - 1] || seen.insert((d.span, d.code.clone(), d.message.clone()))
+    });
     // (module key, file position, start, end, code, message) → index of the first one kept.
     let mut first: BTreeMap<(&str, usize, usize, usize, String, String), usize> = BTreeMap::new();
     let mut repeats: BTreeMap<usize, usize> = BTreeMap::new();
@@ -120,11 +138,8 @@ pub fn annotate(diags: &mut Vec<Diagnostic>, instances: &[Instance]) {
             }
         }
     }
-    let mut n = 0;
     let mut out = Vec::with_capacity(diags.len());
-    for mut d in diags.drain(..) {
-        let index = n;
-        n += 1;
+    for (index, mut d) in diags.drain(..).enumerate() {
         if !keep[index] {
             continue;
         }
@@ -150,4 +165,27 @@ pub fn annotate(diags: &mut Vec<Diagnostic>, instances: &[Instance]) {
         out.push(d);
     }
     *diags = out;
+}
+
+/// Moves a diagnostic at `var.NAME` in an instance to the caller's value of input `NAME`
+/// (whether it moved).
+fn blame_caller(d: &mut Diagnostic, inst: &Instance, sources: &SourceMap) -> bool {
+    let Some(name) = sources.snippet(d.span).strip_prefix("var.") else {
+        return false;
+    };
+    let Some(&caller) = inst.inputs.get(name) else {
+        return false;
+    };
+    let used = d.span;
+    let message = format!("{} uses `{name}` here", inst.describe());
+    d.span = caller;
+    d.primary_label = None;
+    d.labels.insert(
+        0,
+        Label {
+            span: used,
+            message,
+        },
+    );
+    true
 }

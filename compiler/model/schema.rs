@@ -847,7 +847,28 @@ fn check_any(v: Value, site: Site) -> Result<Value, Diagnostic> {
         )
         .with_help("a block reference has no value of its own; use one of its attributes, e.g. `queue.orders.url`"));
     }
+    // A stack output is one string: a list or object is emitted as its JSON text, which
+    // cannot hold a value known only after deploy.
+    let inside = matches!(v, Value::List(_) | Value::Object(_)) && contains_deploy(&v);
+    if inside {
+        return Err(Diagnostic::error(
+            "type-mismatch",
+            site.span,
+            format!("{} holding values known only after deploy cannot be an output", if matches!(v, Value::List(_)) { "a list" } else { "an object" }),
+        )
+        .with_help("an output is one string: write one `output` per deploy-time value (`value = function.api.name`), or embed them in a string template"));
+    }
     Ok(v)
+}
+
+/// Whether a list or object holds a deploy-time value, at any depth.
+fn contains_deploy(v: &Value) -> bool {
+    match v {
+        Value::Deploy(_) => true,
+        Value::List(l) => l.iter().any(contains_deploy),
+        Value::Object(o) => o.values().any(contains_deploy),
+        _ => false,
+    }
 }
 
 /// `true`/`false`, or the CORS object `{ origins, methods, headers, max_age }`.

@@ -1165,8 +1165,8 @@ pub fn sub_variables(s: &str) -> Vec<&str> {
     let mut rest = s;
     while let Some(k) = rest.find("${") {
         let after = &rest[k + 2..];
-        if after.starts_with('!') {
-            rest = &after[1..];
+        if let Some(escaped) = after.strip_prefix('!') {
+            rest = escaped;
             continue;
         }
         match after.find('}') {

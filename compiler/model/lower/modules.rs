@@ -62,23 +62,6 @@ impl<'l> ModuleCx<'l> {
         )
     }
 
-    /// The text of a span in an instance file (`None` for any other file).
-    fn snippet(&self, span: Span) -> Option<String> {
-        let local = span.file.checked_sub(self.first_file)?;
-        let files = self.files.lock().ok()?;
-        if local as usize >= files.len() {
-            return None;
-        }
-        Some(
-            files
-                .snippet(Span {
-                    file: local,
-                    ..span
-                })
-                .to_string(),
-        )
-    }
-
     pub(super) fn root_dir(&self) -> &Path {
         &self.root_dir
     }
@@ -573,6 +556,11 @@ impl Lowerer<'_> {
                 call: call.decl.header,
                 files: ids,
                 parent: self.at.instance,
+                inputs: inputs
+                    .iter()
+                    .filter(|(_, i)| i.value.is_some())
+                    .map(|(n, i)| (n.clone(), i.value_span))
+                    .collect(),
             });
             instances.len() - 1
         };
@@ -607,9 +595,6 @@ impl Lowerer<'_> {
             ev.env.app_name,
             ev.env.app_stage,
         );
-        for d in &mut child.diags {
-            self.blame_caller(d, &inputs);
-        }
         self.diags.append(&mut child.diags);
         out.extend(lowered.blocks);
         Some(Outputs {
@@ -665,32 +650,6 @@ impl Lowerer<'_> {
             blocks.push(b);
         }
         Lowered { blocks, outputs }
-    }
-
-    /// A value the module uses exactly as the caller passed it (`memory = var.memory`) and the
-    /// module's attribute refuses (out of range, not one of an enum's values) is the caller's
-    /// mistake: the diagnostic moves to the caller's attribute, with a label where the module
-    /// uses it.
-    fn blame_caller(&self, d: &mut Diagnostic, inputs: &Inputs) {
-        let Some(text) = self.mcx.snippet(d.span) else {
-            return;
-        };
-        let Some(name) = text.strip_prefix("var.") else {
-            return;
-        };
-        let Some(input) = inputs.get(name).filter(|i| i.value.is_some()) else {
-            return;
-        };
-        let used = d.span;
-        d.span = input.value_span;
-        d.primary_label = None;
-        d.labels.insert(
-            0,
-            crate::diagnostics::Label {
-                span: used,
-                message: format!("the module uses `{name}` here"),
-            },
-        );
     }
 
     /// A module's `output` blocks: their values, of any kind (a reference too: another

@@ -39,7 +39,9 @@ impl VarType {
     }
     fn ty(&self) -> Ty {
         match self {
-            VarType::String => Ty::StrLoose,
+            // A deploy-time string too: a module's caller may pass `queue.jobs.url` (a project
+            // variable's value is a constant, so it never is one).
+            VarType::String => Ty::Env,
             VarType::Number => Ty::Float {
                 min: -1.0e15,
                 max: 1.0e15,
