@@ -544,9 +544,11 @@ fn iam_media() {
                 .publishes("media_ready")
                 .consumes("transcode.fifo")
                 .xray(),
-            // Triggered by a topic: the subscription needs no role grant; ssm() does.
-            Expect::new(app, "notify")
+            // Triggered by a topic (std/topic_subscriber): the subscription needs no role
+            // grant; ssm() does, and so does its failure queue.
+            Expect::new(app, "notify_fn")
                 .ssm("/media/ready-webhook-url")
+                .sends_queue("notify_failed")
                 .xray(),
         ],
         true,
@@ -1976,7 +1978,7 @@ fn topic_trigger_subscription_with_filter_policy() {
     assert_eq!(perm["FunctionName"], json!({"Ref": "AuditorFunction"}));
     assert_eq!(perm["SourceArn"], json!({"Ref": "EventsTopic"}));
 
-    let m = props(media(), "VideoReadySubscription");
+    let m = props(media(), "NotifyTopicSubscription");
     assert_eq!(m["FilterPolicy"], json!({"kind": ["video"]}));
     assert_eq!(m["TopicArn"], json!({"Ref": "MediaReadyTopic"}));
 }

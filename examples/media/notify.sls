@@ -4,15 +4,16 @@
 
 topic "media_ready" {}
 
-trigger "video_ready" {
-  function = function.notify
-  source   = topic.media_ready
-  filter   = { kind = ["video"] }
-}
-
-function "notify" {
+# The notifier, from the standard library (`slsc explain std/topic_subscriber`):
+# the function, its filtered subscription, a concurrency limit, and a queue that
+# keeps the notifications that still failed after Lambda's two retries (instead
+# of dropping them), to inspect and redrive.
+module "notify" {
+  source      = "std/topic_subscriber"
+  topic       = topic.media_ready
+  filter      = { kind = ["video"] }
   handler     = "index.handler"
-  source      = "functions/notify"
+  code        = "functions/notify"
   runtime     = "nodejs24.x"
   memory      = 128
   timeout     = 10
