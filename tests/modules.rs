@@ -708,3 +708,21 @@ fn name_limits_apply_to_the_final_names() {
         "{msg}"
     );
 }
+
+#[test]
+fn sarif_carries_the_module_line_and_the_callers_block() {
+    let t = project(&[
+        (
+            "modules/w/main.sls",
+            "function \"fn\" {\n  handler     = \"i.handler\"\n  memory      = 1\n  concurrency = 1\n}\n",
+        ),
+        ("main.sls", "module \"w\" {\n  source = \"./modules/w\"\n}\n"),
+    ]);
+    let out = slsc(&["check", ".", "--format", "sarif"], t.path());
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = &sarif["runs"][0]["results"][0];
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert_eq!(loc["artifactLocation"]["uri"], "modules/w/main.sls", "{r:#}");
+    let related = r["relatedLocations"].to_string();
+    assert!(related.contains("main.sls") && related.contains("instantiated here"), "{r:#}");
+}
