@@ -23,6 +23,18 @@ fn check_dir(dir: &Path) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Builds a project on disk for CloudFormation through the binary; the template.
+fn build_cloudformation(dir: &Path) -> Value {
+    let out = slsc(&["build", ".", "--target", "cloudformation"], dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read(dir.join(".slsc/cloudformation/template.json")).unwrap();
+    serde_json::from_slice(&text).unwrap()
+}
+
 fn diags(json: &Value) -> &Vec<Value> {
     json["diagnostics"].as_array().unwrap()
 }
@@ -87,16 +99,7 @@ fn a_stdlib_module_with_its_required_inputs_checks_clean_and_builds() {
     )]);
     let json = check_dir(t.path());
     assert!(diags(&json).is_empty(), "{json:#}");
-    let out = slsc(&["build", ".", "--target", "cloudformation"], t.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tpl: Value = serde_json::from_slice(
-        &std::fs::read(t.path().join(".slsc/cloudformation/template.json")).unwrap(),
-    )
-    .unwrap();
+    let tpl = build_cloudformation(t.path());
     let res = tpl["Resources"].as_object().unwrap();
     for id in [
         "BillingJobsQueue",
@@ -243,16 +246,7 @@ output "acme_queue" {
     ]);
     let json = check_dir(t.path());
     assert!(diags(&json).is_empty(), "{json:#}");
-    let out = slsc(&["build", ".", "--target", "cloudformation"], t.path());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tpl: Value = serde_json::from_slice(
-        &std::fs::read(t.path().join(".slsc/cloudformation/template.json")).unwrap(),
-    )
-    .unwrap();
+    let tpl = build_cloudformation(t.path());
     let front = &tpl["Resources"]["FrontFunction"]["Properties"];
     assert_eq!(front["Description"], "tenant-acme");
     assert!(
@@ -722,7 +716,13 @@ fn sarif_carries_the_module_line_and_the_callers_block() {
     let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
     let r = &sarif["runs"][0]["results"][0];
     let loc = &r["locations"][0]["physicalLocation"];
-    assert_eq!(loc["artifactLocation"]["uri"], "modules/w/main.sls", "{r:#}");
+    assert_eq!(
+        loc["artifactLocation"]["uri"], "modules/w/main.sls",
+        "{r:#}"
+    );
     let related = r["relatedLocations"].to_string();
-    assert!(related.contains("main.sls") && related.contains("instantiated here"), "{r:#}");
+    assert!(
+        related.contains("main.sls") && related.contains("instantiated here"),
+        "{r:#}"
+    );
 }

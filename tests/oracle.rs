@@ -35,7 +35,7 @@ use common::temp::Temp;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
 /// The sample `cargo test` runs.
 const SAMPLE: u64 = 50;
@@ -302,14 +302,7 @@ fn terraform(i: u64, text: &[u8], files: &[(String, Vec<u8>)], tools: &Tools, r:
 
 /// Starts cfn-lint on a batch of templates.
 fn start_cfn_lint(python: &Path, templates: &[PathBuf]) -> Child {
-    Command::new(python)
-        .args([
-            "-c",
-            "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())",
-            "--format",
-            "json",
-            "--",
-        ])
+    common::python::cfn_lint_json(python)
         .args(templates)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

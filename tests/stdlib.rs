@@ -25,7 +25,6 @@ use common::temp::Temp;
 use hcl_edit::structure::Body;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// A module's inputs that have no default: (name, declared type as written).
 fn required_inputs(text: &str) -> Vec<(String, String)> {
@@ -150,14 +149,7 @@ fn every_module_with_only_its_required_inputs_checks_clean_builds_and_passes_the
 /// Runs cfn-lint once over the templates: every finding (error, warning or informational)
 /// is a problem.
 fn cfn_lint(python: &Path, templates: &[(String, PathBuf)]) -> Vec<String> {
-    let out = Command::new(python)
-        .args([
-            "-c",
-            "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())",
-            "--format",
-            "json",
-            "--",
-        ])
+    let out = common::python::cfn_lint_json(python)
         .args(templates.iter().map(|(_, p)| p))
         .output()
         .expect("cfn-lint runs");

@@ -38,6 +38,20 @@ pub fn cfn_lint_dir() -> Result<PathBuf, String> {
         .map(|(_, dir)| PathBuf::from(dir))
 }
 
+/// cfn-lint over some templates, with JSON output (one list of findings for all of them): the
+/// command, for the caller to run or spawn.
+pub fn cfn_lint_json(python: &std::path::Path) -> Command {
+    let mut c = Command::new(python);
+    c.args([
+        "-c",
+        "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())",
+        "--format",
+        "json",
+        "--",
+    ]);
+    c
+}
+
 /// The tool, or `None` after printing why the test is skipped; under CI a missing tool panics.
 pub fn or_skip<T>(found: Result<T, String>, what: &str) -> Option<T> {
     match found {
