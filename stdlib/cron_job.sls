@@ -16,7 +16,7 @@
 #   memory        number        the app's   MB
 #   timeout       number        60          seconds
 #   concurrency   number        1           reserved concurrency of the function (1: no overlap)
-#   input         map(string)   none        the event sent to the handler, as a JSON object
+#   input         any           none        the event sent to the handler (sent as JSON)
 #   notify        list(string)  []          e-mail addresses the errors alarm notifies
 #   environment   map(string)   {}          the function's environment
 #   reads         list(ref)     []          tables and buckets the function reads
@@ -75,7 +75,7 @@ variable "concurrency" {
 }
 
 variable "input" {
-  type    = map(string)
+  type    = any
   default = null
 }
 

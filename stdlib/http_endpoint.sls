@@ -3,7 +3,7 @@
 # Creates the function and the `http` trigger that routes one method and path of the app's
 # shared HTTP API to it:
 # - the route requires IAM (SigV4) authentication unless `auth` says otherwise: "jwt" with
-#   `jwt_issuer` and `jwt_audience` (e.g. Cognito), or "none" for a deliberately public route;
+#   `jwt = { issuer, audience }` (e.g. a Cognito user pool), or "none" for a deliberately public route;
 # - the timeout defaults to 10 s (API Gateway stops waiting at 30 s, so a larger timeout only
 #   keeps the function running after the caller got a 503);
 # - the function has a concurrency limit, so a flood of requests cannot starve the account.
@@ -12,8 +12,7 @@
 #   handler       string        required    the function's handler, e.g. "orders.get"
 #   route         string        required    "METHOD /path", e.g. "GET /orders/{id}"
 #   auth          string        "iam"       "iam", "jwt" or "none" (public)
-#   jwt_issuer    string        none        with auth = "jwt": the https:// issuer URL
-#   jwt_audience  list(string)  none        with auth = "jwt": the accepted audiences (client IDs)
+#   jwt           object        none        with auth = "jwt": { issuer = "https://…", audience = [client IDs] }
 #   code          string        "."         the directory to package, relative to the project
 #   runtime       string        the app's   e.g. "python3.13"
 #   memory        number        the app's   MB
@@ -35,8 +34,10 @@
 #     handler      = "orders.get"
 #     route        = "GET /orders/{id}"
 #     auth         = "jwt"
-#     jwt_issuer   = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
-#     jwt_audience = ["example-client-id"]
+#     jwt          = {
+#       issuer   = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Example"
+#       audience = ["example-client-id"]
+#     }
 #     reads        = [database.orders]
 #   }
 #
@@ -59,14 +60,10 @@ variable "auth" {
   default = "iam"
 }
 
-variable "jwt_issuer" {
-  type    = string
-  default = null
-}
-
-variable "jwt_audience" {
-  type    = list(string)
-  default = null
+variable "jwt" {
+  type        = any
+  default     = null
+  description = "{ issuer, audience }: checked as the http trigger's `jwt`"
 }
 
 variable "code" {
@@ -131,11 +128,7 @@ trigger "route" {
   function = function.api
   http     = var.route
   auth     = var.auth
-  # Unset unless both are given: with auth = "jwt", the compiler then says that `jwt` is needed.
-  jwt = var.jwt_issuer != null && var.jwt_audience != null ? {
-    issuer   = var.jwt_issuer
-    audience = var.jwt_audience
-  } : null
+  jwt      = var.jwt
 }
 
 output "function" {

@@ -6,7 +6,7 @@
 # `routeKey` (e.g. "GET /todos/{id}") and reads the item's key from `pathParameters.id`; the
 # table's name is in its environment as TABLE_NAME.
 # - The routes require IAM (SigV4) authentication unless `auth` says otherwise: "jwt" with
-#   `jwt_issuer` and `jwt_audience` (e.g. Cognito), or "none" for a deliberately public API.
+#   `jwt = { issuer, audience }` (e.g. a Cognito user pool), or "none" for a deliberately public API.
 # - The table is on-demand, with point-in-time recovery, and kept when it leaves the stack.
 # - The function's timeout is 10 s (API Gateway stops waiting at 30 s) and it has a
 #   concurrency limit, so a flood of requests cannot starve the account.
@@ -17,8 +17,7 @@
 #   key           string        "id"        the table's partition key attribute
 #   key_type      string        "string"    "string", "number" or "binary"
 #   auth          string        "iam"       "iam", "jwt" or "none" (public)
-#   jwt_issuer    string        none        with auth = "jwt": the https:// issuer URL
-#   jwt_audience  list(string)  none        with auth = "jwt": the accepted audiences (client IDs)
+#   jwt           object        none        with auth = "jwt": { issuer = "https://…", audience = [client IDs] }
 #   code          string        "."         the directory to package, relative to the project
 #   runtime       string        the app's   e.g. "python3.13"
 #   memory        number        the app's   MB
@@ -72,14 +71,10 @@ variable "auth" {
   default = "iam"
 }
 
-variable "jwt_issuer" {
-  type    = string
-  default = null
-}
-
-variable "jwt_audience" {
-  type    = list(string)
-  default = null
+variable "jwt" {
+  type        = any
+  default     = null
+  description = "{ issuer, audience }: checked as the http triggers' `jwt`"
 }
 
 variable "code" {
@@ -127,14 +122,6 @@ variable "sends" {
   default = []
 }
 
-locals {
-  # Unset unless both are given: with auth = "jwt", the compiler then says that `jwt` is needed.
-  jwt = var.jwt_issuer != null && var.jwt_audience != null ? {
-    issuer   = var.jwt_issuer
-    audience = var.jwt_audience
-  } : null
-}
-
 database "table" {
   partition_key = {
     name = var.key
@@ -159,35 +146,35 @@ trigger "list" {
   function = function.api
   http     = "GET ${var.path}"
   auth     = var.auth
-  jwt      = local.jwt
+  jwt      = var.jwt
 }
 
 trigger "create" {
   function = function.api
   http     = "POST ${var.path}"
   auth     = var.auth
-  jwt      = local.jwt
+  jwt      = var.jwt
 }
 
 trigger "read" {
   function = function.api
   http     = "GET ${var.path}/{id}"
   auth     = var.auth
-  jwt      = local.jwt
+  jwt      = var.jwt
 }
 
 trigger "update" {
   function = function.api
   http     = "PUT ${var.path}/{id}"
   auth     = var.auth
-  jwt      = local.jwt
+  jwt      = var.jwt
 }
 
 trigger "delete" {
   function = function.api
   http     = "DELETE ${var.path}/{id}"
   auth     = var.auth
-  jwt      = local.jwt
+  jwt      = var.jwt
 }
 
 output "table" {

@@ -726,3 +726,32 @@ fn sarif_carries_the_module_line_and_the_callers_block() {
         "{r:#}"
     );
 }
+
+#[test]
+fn an_any_input_is_checked_where_the_module_uses_it() {
+    let json = common::check_files(&[(
+        "main.sls",
+        &format!(
+            "{APP}module \"api\" {{\n  source  = \"std/http_endpoint\"\n  handler = \"h.handler\"\n  route   = \"GET /x\"\n  auth    = \"jwt\"\n  jwt     = {{ issuer = \"https://example.com\" }}\n}}\n\n\
+             module \"ok\" {{\n  source  = \"std/http_endpoint\"\n  handler = \"h.handler\"\n  route   = \"GET /y\"\n  auth    = \"jwt\"\n  jwt     = {{ issuer = \"https://example.com\", audience = [\"a\"] }}\n}}\n"
+        ),
+    )]);
+    assert_eq!(codes(&json), ["missing-attribute"], "{json:#}");
+    let d = &diags(&json)[0];
+    assert_eq!(
+        (d["file"].as_str(), d["line"].as_u64()),
+        (Some("main.sls"), Some(9))
+    );
+}
+
+#[test]
+fn a_deploy_time_string_can_be_passed_to_a_string_input() {
+    let json = common::check_files(&[(
+        "main.sls",
+        &format!(
+            "{APP}database \"orders\" {{\n  partition_key = {{ name = \"id\", type = \"string\" }}\n}}\n\n\
+             module \"w\" {{\n  source      = \"std/queue_worker\"\n  handler     = \"w.handler\"\n  writes      = [database.orders]\n  environment = {{ TABLE = database.orders.name }}\n}}\n"
+        ),
+    )]);
+    assert!(diags(&json).is_empty(), "{json:#}");
+}

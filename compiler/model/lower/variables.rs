@@ -23,6 +23,9 @@ pub enum VarType {
     /// worker writes); `ref`: to a block of any kind. A bucket may be narrowed with
     /// `prefix(…)`.
     Ref(Option<RefKind>),
+    /// `any`: whatever the value is (as in Terraform): an object for a module's input that a
+    /// block attribute checks (`jwt = var.jwt`).
+    Any,
 }
 
 impl VarType {
@@ -35,6 +38,7 @@ impl VarType {
             VarType::Map(t) => format!("map({})", t.name()),
             VarType::Ref(Some(k)) => format!("ref({})", k.as_str()),
             VarType::Ref(None) => "ref".into(),
+            VarType::Any => "any".into(),
         }
     }
     fn ty(&self) -> Ty {
@@ -50,6 +54,8 @@ impl VarType {
             VarType::List(t) => Ty::List(Box::new(t.ty())),
             VarType::Map(t) => Ty::Map(Box::new(t.ty())),
             VarType::Ref(None) => Ty::RefOrPrefix(&RefKind::ALL),
+            // Not checked here (see `check_value`): the attribute it is given to checks it.
+            VarType::Any => Ty::Any,
             VarType::Ref(Some(RefKind::Bucket)) => Ty::RefOrPrefix(&[RefKind::Bucket]),
             VarType::Ref(Some(k)) => Ty::Ref(match k {
                 RefKind::Function => &[RefKind::Function],
@@ -70,6 +76,7 @@ fn parse_var_type(e: &Expression) -> Option<VarType> {
             "number" => Some(VarType::Number),
             "bool" => Some(VarType::Bool),
             "ref" => Some(VarType::Ref(None)),
+            "any" => Some(VarType::Any),
             _ => None,
         },
         Expression::FuncCall(f)
@@ -257,7 +264,7 @@ impl Lowerer<'_> {
                     d.header,
                     format!("variable \"{}\" has no `type`", d.name),
                 )
-                .with_help("declare one of string, number, bool, list(T), map(T), ref(KIND): `type = string`"),
+                .with_help("declare one of string, number, bool, list(T), map(T), ref(KIND), ref, any: `type = string`"),
             );
             return None;
         };
@@ -400,20 +407,21 @@ impl Lowerer<'_> {
                 );
                 return None;
             }
-            VarType::List(_) | VarType::Map(_) => match hcl_edit::parser::parse_expr(raw) {
-                Ok(e) => match ev.eval_in(d.file, &e) {
-                    Ok(v) => v,
-                    Err(_) => {
-                        self.diags.push(Diagnostic::error(
+            VarType::List(_) | VarType::Map(_) | VarType::Any => {
+                match hcl_edit::parser::parse_expr(raw) {
+                    Ok(e) => match ev.eval_in(d.file, &e) {
+                        Ok(v) => v,
+                        Err(_) => {
+                            self.diags.push(Diagnostic::error(
                             "type-mismatch",
                             d.name_span,
                             format!("--var {}=…: expected a constant {} such as [\"a\", \"b\"] or {{ k = \"v\" }}", d.name, ty.name()),
                         ));
-                        return None;
-                    }
-                },
-                Err(_) => {
-                    self.diags.push(Diagnostic::error(
+                            return None;
+                        }
+                    },
+                    Err(_) => {
+                        self.diags.push(Diagnostic::error(
                         "type-mismatch",
                         d.name_span,
                         format!(
@@ -422,9 +430,10 @@ impl Lowerer<'_> {
                             ty.name()
                         ),
                     ));
-                    return None;
+                        return None;
+                    }
                 }
-            },
+            }
         };
         Some(v)
     }
@@ -439,7 +448,7 @@ impl Lowerer<'_> {
     /// value: a `--var-file` entry, a default, a module caller's attribute) with a label at
     /// the declared type. `what` names the variable in the message.
     fn check_value(&mut self, what: &str, decl: &VarDecl, v: Value, site: Site) -> Option<Value> {
-        if v == Value::Null {
+        if v == Value::Null || decl.ty == VarType::Any {
             return Some(v);
         }
         match schema::check(v, &decl.ty.ty(), site) {
@@ -466,16 +475,15 @@ fn type_help(e: &Expression) -> String {
     };
     match crate::model::value::suggest_enum(
         &written,
-        &["string", "number", "bool", "list", "map", "ref"],
+        &["string", "number", "bool", "list", "map", "ref", "any"],
     ) {
         Some(t) if t == "ref" => "did you mean `ref(KIND)`, e.g. `ref(queue)`?".to_string(),
         Some(t) if t == "list" || t == "map" => {
             format!("did you mean `{t}(T)`, e.g. `{t}(string)`?")
         }
         Some(t) => format!("did you mean `{t}`?"),
-        None => {
-            "the types are string, number, bool, list(T), map(T), ref(KIND) and ref".to_string()
-        }
+        None => "the types are string, number, bool, list(T), map(T), ref(KIND), ref and any"
+            .to_string(),
     }
 }
 
