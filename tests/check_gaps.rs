@@ -172,22 +172,44 @@ fn strings_aws_refuses() {
             "  permissions = [{ actions = [\"kinesis:PutRecord\"], resources = [\"my-stream\"] }]\n",
             "invalid-value",
             8,
-            18,
+            66,
             "is not an ARN",
         ),
         (
             "  permissions = [{ actions = [\"kinesis:PutRecord\"], resources = [\"arn:aws:kinesis:us-east-1:$${AWS::AccountId}:stream/x\"] }]\n",
             "invalid-value",
             8,
-            18,
+            66,
             "unresolved",
         ),
         (
             "  permissions = [{ actions = [\"kinesisPutRecord\"], resources = [\"*\"] }]\n",
             "invalid-value",
             8,
-            18,
+            31,
             "not an IAM action",
+        ),
+        // Deploy-time parts stand for values of their kind: the shape must still be an ARN.
+        (
+            "  permissions = [{ actions = [\"kinesis:PutRecord\"], resources = [\"kinesis/${aws.account_id}\"] }]\n",
+            "invalid-value",
+            8,
+            66,
+            "kinesis/${aws.account_id}",
+        ),
+        (
+            "  permissions = [{ actions = [\"kinesis:PutRecord\"], resources = [\"arn:aws:kinesis:${http.url}\"] }]\n",
+            "invalid-value",
+            8,
+            66,
+            "${http.url} is not part of an ARN",
+        ),
+        (
+            "  permissions = [{ actions = [\"kinesis:${aws.region}\"], resources = [\"*\"] }]\n",
+            "type-mismatch",
+            8,
+            31,
+            "known only after deploy",
         ),
     ] {
         let src = project(extra, "");

@@ -372,6 +372,9 @@ bucket "reports" {
   permissions = [{
     actions   = ["ses:SendEmail", "ses:SendRawEmail"]
     resources = ["arn:aws:ses:eu-west-1:${local.account_id}:identity/example.com"]
+    }, {
+    actions   = ["kinesis:PutRecord"]
+    resources = ["arn:${aws.partition}:kinesis:${aws.region}:${aws.account_id}:stream/every-events"]
   }]
   vpc = {
     subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
@@ -386,6 +389,7 @@ bucket "reports" {
     REPLICAS        = var.replicas
     VERBOSE         = var.verbose
     PREFIX          = local.prefix
+    KINESIS_HOST    = "kinesis.${aws.region}.${aws.url_suffix}"
   }
   tags = merge(var.extra_tags, { component = "api" })
 }
@@ -900,6 +904,9 @@ fn needs(today: &str) -> BTreeSet<Need> {
     for d in ["http.url", "secret()", "ssm()"] {
         out.insert(Need::Deploy(d.to_string()));
     }
+    for a in slsc::model::AwsValue::ALL {
+        out.insert(Need::Deploy(format!("aws.{}", a.name())));
+    }
     out
 }
 
@@ -961,6 +968,7 @@ fn uses(c: &slsc::Compilation, out: &mut BTreeSet<Need>) {
                         Part::HttpUrl => "http.url".into(),
                         Part::Secret(_) => "secret()".into(),
                         Part::Ssm(_) => "ssm()".into(),
+                        Part::Aws(a) => format!("aws.{}", a.name()),
                         Part::Lit(_) => continue,
                     };
                     out.insert(Need::Deploy(d));

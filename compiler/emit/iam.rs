@@ -33,6 +33,8 @@ pub enum Arn {
     Any,
     /// A user `permissions` resource, emitted as written.
     Literal(String),
+    /// A user `permissions` resource with deploy-time parts (`${aws.account_id}`, `queue.q.arn`).
+    Pieces(Vec<super::shared::Piece>),
 }
 
 /// One IAM statement (Allow).
@@ -367,9 +369,19 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
                     })
                     .unwrap_or_default()
             };
+            let resources = p.get("resources").map(Value::as_list).unwrap_or_default();
             out.push(Statement {
                 actions: strings("actions"),
-                resources: strings("resources").into_iter().map(Arn::Literal).collect(),
+                resources: resources
+                    .iter()
+                    .filter_map(|r| match r {
+                        Value::String(s) => Some(Arn::Literal(s.clone())),
+                        Value::Deploy(parts) => {
+                            Some(Arn::Pieces(super::shared::deploy_pieces(model, parts)))
+                        }
+                        _ => None,
+                    })
+                    .collect(),
                 list_prefix: None,
             });
         }

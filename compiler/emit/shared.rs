@@ -6,11 +6,11 @@
 //! metrics, S3 event names, CORS and route source paths are decided here once.
 
 use super::iam::{self, Arn};
-use crate::model::{Block, Model, Part, RefKind, TriggerSource, Value};
+use crate::model::{AwsValue, Block, Model, Part, RefKind, TriggerSource, Value};
 use std::collections::BTreeMap;
 
 /// A piece of a string that may be known only at deploy time.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Piece {
     Text(String),
     Partition,
@@ -42,6 +42,7 @@ fn arn_head(service: &str, regional: bool) -> Vec<Piece> {
 pub fn arn_pieces(a: &Arn) -> Option<Vec<Piece>> {
     let mut v = match a {
         Arn::Any | Arn::Literal(_) => return None,
+        Arn::Pieces(p) => return Some(p.clone()),
         Arn::Function(n) => [arn_head("lambda", true), vec![t(format!("function:{n}"))]].concat(),
         Arn::Queue(n) => [arn_head("sqs", true), vec![t(n.clone())]].concat(),
         Arn::Table(n) => [arn_head("dynamodb", true), vec![t(format!("table/{n}"))]].concat(),
@@ -123,6 +124,12 @@ pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
             // The function receives the secret's name or the parameter's path.
             Part::Secret(n) | Part::Ssm(n) => v.push(t(n.clone())),
             Part::HttpUrl => v.extend(http_url_pieces()),
+            Part::Aws(a) => v.push(match a {
+                AwsValue::AccountId => Piece::AccountId,
+                AwsValue::Partition => Piece::Partition,
+                AwsValue::Region => Piece::Region,
+                AwsValue::UrlSuffix => Piece::UrlSuffix,
+            }),
             Part::Attr(addr, attr) => {
                 let name = addr.name.as_str();
                 let pieces = match (addr.kind, attr.as_str()) {

@@ -13,7 +13,7 @@
 //! variable), so one mistake produces one diagnostic.
 
 use super::modules::{ModuleValue, Outputs};
-use super::value::{fmt_number, suggest, Addr, Part, RefKind, Value};
+use super::value::{fmt_number, suggest, Addr, AwsValue, Part, RefKind, Value};
 use crate::diagnostics::{Diagnostic, FileId, Span};
 use hcl_edit::expr::{
     BinaryOp, BinaryOperator, Conditional, Expression, ForExpr, FuncCall, Object, ObjectKey,
@@ -109,7 +109,7 @@ fn deploy_time_error(span: Span, what: &str) -> EvalError {
     )
     .with_help(
         "deploy-time values (`queue.x.url`, `secret(\"…\")`, …) can only be used as they are, or \
-         embedded in a string template, in `environment` and `output` values",
+         embedded in a string template, in `environment` and `output` values and `permissions` resources",
     )
     .into()
 }
@@ -693,6 +693,23 @@ impl<'a> Evaluator<'a> {
             }
             "app" => self.app_ref(&attr, ops, head_span),
             "module" => self.module_ref(&attr, ops, head_span),
+            "aws" => {
+                let Some(v) = AwsValue::parse(&attr) else {
+                    let names = AwsValue::ALL.map(AwsValue::name);
+                    let s = suggest(&attr, names).map(|s| format!("aws.{s}"));
+                    return Err(unresolved(
+                        head_span,
+                        &format!("aws.{attr}"),
+                        &format!("the deploy-time values of `aws` are {}", names.join(", ")),
+                        s,
+                        &attr,
+                    ));
+                };
+                if ops.len() > 1 {
+                    return Err(deploy_time_error(span, "cannot index into"));
+                }
+                Ok(Value::Deploy(vec![Part::Aws(v)]))
+            }
             "http" => {
                 if attr != "url" {
                     return Err(unresolved(

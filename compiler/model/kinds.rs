@@ -107,7 +107,7 @@ pub fn policy_keywords() -> impl Iterator<Item = &'static str> {
 }
 
 /// The names an expression may start with: `var`, `local`, `app`, `module`, the referenceable
-/// kinds and `http` (the shared API).
+/// kinds, `http` (the shared API) and `aws` (the account and partition).
 pub fn roots() -> Vec<&'static str> {
     let mut roots = vec!["var", "local", "app", "module"];
     roots.extend(
@@ -117,6 +117,7 @@ pub fn roots() -> Vec<&'static str> {
             .map(|k| k.keyword),
     );
     roots.push("http");
+    roots.push("aws");
     roots
 }
 

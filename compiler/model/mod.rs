@@ -10,6 +10,7 @@
 
 pub mod eval;
 pub mod functions;
+pub mod iam_strings;
 pub mod kinds;
 mod lower;
 pub mod modules;
@@ -30,7 +31,7 @@ pub use kinds::BlockKind;
 pub use lower::{lower, lower_prepared, Lowerer, ModuleCx, VarType};
 use std::collections::BTreeMap;
 pub use syntax_store::{prepare, Header, PreparedFile};
-pub use value::{Addr, Part, RefKind, Value};
+pub use value::{Addr, AwsValue, Part, RefKind, Value};
 
 /// An attribute after evaluation and type checking.
 #[derive(Debug, Clone)]

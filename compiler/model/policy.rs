@@ -364,18 +364,7 @@ fn self_reads(file: FileId, expr: &Expression) -> Vec<(String, Span)> {
 fn plain(v: &Value) -> Value {
     match v {
         Value::Ref(a) | Value::Prefix(a, _) => Value::String(a.to_string()),
-        Value::Deploy(parts) => Value::String(
-            parts
-                .iter()
-                .map(|p| match p {
-                    Part::Lit(s) => s.clone(),
-                    Part::Attr(a, attr) => format!("${{{a}.{attr}}}"),
-                    Part::HttpUrl => "${http.url}".to_string(),
-                    Part::Secret(n) => format!("${{secret(\"{n}\")}}"),
-                    Part::Ssm(n) => format!("${{ssm(\"{n}\")}}"),
-                })
-                .collect(),
-        ),
+        Value::Deploy(parts) => Value::String(parts.iter().map(Part::text).collect()),
         Value::List(items) => Value::List(items.iter().map(plain).collect()),
         Value::Object(o) => Value::Object(o.iter().map(|(k, v)| (k.clone(), plain(v))).collect()),
         other => other.clone(),

@@ -52,6 +52,10 @@ pub enum Ty {
     Any,
     /// `bool` or the CORS object.
     Cors,
+    /// An IAM action: `service:Action`, wildcards allowed.
+    IamAction,
+    /// An IAM resource: an ARN or `*`, possibly with deploy-time parts.
+    IamResource,
 }
 
 #[derive(Debug, Clone)]
@@ -190,8 +194,8 @@ pub fn app() -> Vec<AttrSpec> {
 
 pub fn function() -> Vec<AttrSpec> {
     let permission = Ty::Object(vec![
-        field("actions", list(Ty::Str), true),
-        field("resources", list(Ty::Str), true),
+        field("actions", list(Ty::IamAction), true),
+        field("resources", list(Ty::IamResource), true),
     ]);
     vec![
         req("handler", Ty::Str),
@@ -498,7 +502,7 @@ fn mismatch(site: Site, want: &str, got: &Value) -> Diagnostic {
     if let Value::Deploy(_) = got {
         d = d.with_help(
             "this value is known only after deploy; deploy-time values are allowed only in \
-             `environment` and `output` values",
+             `environment` and `output` values and `permissions` resources",
         );
     } else if let Some(help) = shape_help(want, got) {
         d = d.with_help(help);
@@ -646,6 +650,29 @@ pub fn check(v: Value, ty: &Ty, site: Site) -> Result<Value, Diagnostic> {
         Ty::Plain => check_plain(v, site),
         Ty::Any => check_any(v, site),
         Ty::Cors => check_cors(v, site),
+        Ty::IamAction => match v {
+            Value::String(ref a) if super::iam_strings::is_action(a) => Ok(v),
+            Value::String(a) => Err(Diagnostic::error(
+                "invalid-value",
+                site.span,
+                format!("\"{a}\" is not an IAM action"),
+            )
+            .with_help("actions are `service:Action`, e.g. \"ses:SendEmail\" (a `*` may stand for part of the name)")),
+            other => Err(mismatch(site, "an IAM action (a string)", &other)),
+        },
+        Ty::IamResource => {
+            let problem = match &v {
+                Value::String(r) => super::iam_strings::resource_problem(r),
+                Value::Deploy(parts) => super::iam_strings::deploy_resource_problem(parts),
+                other => return Err(mismatch(site, "an ARN (a string)", other)),
+            };
+            match problem {
+                None => Ok(v),
+                Some((msg, help)) => {
+                    Err(Diagnostic::error("invalid-value", site.span, msg).with_help(help))
+                }
+            }
+        }
     }
 }
 

@@ -257,7 +257,8 @@ fn tags(b: &Block, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A function's description, layers and `permissions`.
+/// A function's description and layers (`permissions` are checked with their type:
+/// `super::iam_strings`).
 fn function_strings(f: &Block, diags: &mut Vec<Diagnostic>) {
     if f.str("description") == Some("") {
         diags.push(
@@ -271,7 +272,7 @@ fn function_strings(f: &Block, diags: &mut Vec<Diagnostic>) {
     }
     if let Some(a) = f.attrs.get("layers") {
         for (i, l) in a.value.as_list().iter().enumerate() {
-            if let Some(s) = l.as_str().filter(|s| !is_layer_arn(s)) {
+            if let Some(s) = l.as_str().filter(|s| !super::iam_strings::is_layer_arn(s)) {
                 diags.push(
                     Diagnostic::error("invalid-value", a.item_span(i), format!("\"{s}\" is not a layer version ARN"))
                         .with_help("a layer is `arn:aws:lambda:REGION:ACCOUNT:layer:NAME:VERSION`, e.g. \"arn:aws:lambda:eu-west-1:123456789012:layer:shared:3\""),
@@ -279,105 +280,4 @@ fn function_strings(f: &Block, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-    if let Some(a) = f.attrs.get("permissions") {
-        for (i, p) in a.value.as_list().iter().enumerate() {
-            let Value::Object(o) = p else { continue };
-            for r in o.get("resources").map(Value::as_list).unwrap_or_default() {
-                if let Some(problem) = r.as_str().and_then(resource_problem) {
-                    diags.push(
-                        Diagnostic::error("invalid-value", a.item_span(i), problem.0)
-                            .with_help(problem.1),
-                    );
-                }
-            }
-            for act in o.get("actions").map(Value::as_list).unwrap_or_default() {
-                if let Some(s) = act.as_str().filter(|s| !is_action(s)) {
-                    diags.push(
-                        Diagnostic::error("invalid-value", a.item_span(i), format!("\"{s}\" is not an IAM action"))
-                            .with_help("actions are `service:Action`, e.g. \"ses:SendEmail\" (a `*` may stand for part of the name)"),
-                    );
-                }
-            }
-        }
-    }
-}
-
-/// `arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION`.
-fn is_layer_arn(s: &str) -> bool {
-    let p: Vec<&str> = s.split(':').collect();
-    p.len() == 8
-        && p[0] == "arn"
-        && p[1].starts_with("aws")
-        && p[2] == "lambda"
-        && !p[3].is_empty()
-        && p[4].len() == 12
-        && p[4].bytes().all(|b| b.is_ascii_digit())
-        && p[5] == "layer"
-        && !p[6].is_empty()
-        && p[6]
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !p[7].is_empty()
-        && p[7].bytes().all(|b| b.is_ascii_digit())
-}
-
-/// Why a permission's resource would be refused: (message, help).
-fn resource_problem(s: &str) -> Option<(String, &'static str)> {
-    if s == "*" {
-        return None;
-    }
-    if unresolved_substitution(s) {
-        return Some((
-            format!("\"{s}\" contains `${{…}}`, which would reach the template unresolved"),
-            "write the account id and region literally (e.g. via a variable): deploy-time values are not allowed in `permissions`",
-        ));
-    }
-    let p: Vec<&str> = s.splitn(6, ':').collect();
-    if p.len() < 6
-        || p[0] != "arn"
-        || !p[1].starts_with("aws")
-        || p[2].is_empty()
-        || p[5].is_empty()
-    {
-        return Some((
-            format!("\"{s}\" is not an ARN"),
-            "a resource is an ARN (`arn:aws:SERVICE:REGION:ACCOUNT:RESOURCE`) or \"*\"",
-        ));
-    }
-    None
-}
-
-/// Whether a string holds a `${…}` that CloudFormation would not resolve outside `Fn::Sub`: a
-/// pseudo parameter (`${AWS::AccountId}`) or a reference (`${MyBucket}`). IAM policy variables
-/// (`${aws:username}`, `${aws:PrincipalTag/team}`) are resolved by IAM and allowed.
-fn unresolved_substitution(s: &str) -> bool {
-    let mut rest = s;
-    while let Some(i) = rest.find("${") {
-        let body = &rest[i + 2..];
-        let end = body.find('}').unwrap_or(body.len());
-        let inner = &body[..end];
-        if inner.contains("::") || !inner.contains(':') {
-            return true;
-        }
-        rest = &body[end..];
-    }
-    false
-}
-
-/// `service:Action`, `service:Get*`, or `*`.
-fn is_action(s: &str) -> bool {
-    if s == "*" {
-        return true;
-    }
-    let Some((service, action)) = s.split_once(':') else {
-        return false;
-    };
-    !service.is_empty()
-        && service
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        && !action.is_empty()
-        && action
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'*' || b == b'?')
 }

@@ -70,6 +70,53 @@ pub enum Part {
     Secret(String),
     /// `ssm("/path")`: a Parameter Store parameter's name.
     Ssm(String),
+    /// `aws.account_id`, `aws.partition`, …: where the stack is deployed.
+    Aws(AwsValue),
+}
+
+impl Part {
+    /// How the part reads in messages and in policies' `self`: its `${…}` text.
+    pub fn text(&self) -> String {
+        match self {
+            Part::Lit(s) => s.clone(),
+            Part::Attr(a, attr) => format!("${{{a}.{attr}}}"),
+            Part::HttpUrl => "${http.url}".to_string(),
+            Part::Secret(s) => format!("${{secret(\"{s}\")}}"),
+            Part::Ssm(s) => format!("${{ssm(\"{s}\")}}"),
+            Part::Aws(v) => format!("${{aws.{}}}", v.name()),
+        }
+    }
+}
+
+/// What `aws.NAME` reads: a value of the account and partition the stack is deployed in,
+/// known only after deploy (CloudFormation's pseudo parameters, Terraform's
+/// `aws_caller_identity` / `aws_partition` / `aws_region`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsValue {
+    AccountId,
+    Partition,
+    Region,
+    UrlSuffix,
+}
+
+impl AwsValue {
+    pub const ALL: [AwsValue; 4] = [
+        AwsValue::AccountId,
+        AwsValue::Partition,
+        AwsValue::Region,
+        AwsValue::UrlSuffix,
+    ];
+    pub fn name(self) -> &'static str {
+        match self {
+            AwsValue::AccountId => "account_id",
+            AwsValue::Partition => "partition",
+            AwsValue::Region => "region",
+            AwsValue::UrlSuffix => "url_suffix",
+        }
+    }
+    pub fn parse(s: &str) -> Option<AwsValue> {
+        AwsValue::ALL.into_iter().find(|v| v.name() == s)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -175,18 +222,7 @@ impl Value {
             }
             Value::Ref(a) => J::String(a.to_string()),
             Value::Prefix(a, p) => serde_json::json!({"ref": a.to_string(), "prefix": p}),
-            Value::Deploy(parts) => J::String(
-                parts
-                    .iter()
-                    .map(|p| match p {
-                        Part::Lit(s) => s.clone(),
-                        Part::Attr(a, attr) => format!("${{{a}.{attr}}}"),
-                        Part::HttpUrl => "${http.url}".to_string(),
-                        Part::Secret(s) => format!("${{secret(\"{s}\")}}"),
-                        Part::Ssm(s) => format!("${{ssm(\"{s}\")}}"),
-                    })
-                    .collect(),
-            ),
+            Value::Deploy(parts) => J::String(parts.iter().map(Part::text).collect()),
         }
     }
 }

@@ -792,6 +792,22 @@ impl<'c> Gen<'c> {
     pub fn of_type(&mut self, path: &str, ty: &Ty) -> String {
         match ty {
             Ty::Str | Ty::StrLoose | Ty::Env | Ty::Plain | Ty::Any => self.text_in(1, 20),
+            Ty::IamAction => {
+                let actions = [
+                    "ses:SendEmail",
+                    "kinesis:PutRecord",
+                    "states:StartExecution",
+                ];
+                let a: &&str = self.rng.pick(&actions[..]);
+                hcl_str(a)
+            }
+            // Written as templates: `${aws.…}` are deploy-time parts, not text.
+            Ty::IamResource => (*self.rng.pick(&[
+                "\"arn:${aws.partition}:kinesis:${aws.region}:${aws.account_id}:stream/events\"",
+                "\"arn:aws:ses:eu-west-1:123456789012:identity/example.com\"",
+                "\"*\"",
+            ]))
+            .to_string(),
             Ty::Bool => (*self.rng.pick(&["true", "false"])).into(),
             Ty::Int { min, max } => {
                 let hi = (*max).min(min + 1000);
