@@ -122,6 +122,7 @@ fn representative(kind: RefKind) -> &'static str {
         RefKind::Bucket => "uploads",
         RefKind::Topic => "events",
         RefKind::Alarm => "function_errors",
+        RefKind::Resource => "clickstream",
     }
 }
 
@@ -239,6 +240,48 @@ locals {
 moved {
   from = function.legacy_api
   to   = function.api
+}
+"#,
+        ),
+        // -- the escape hatch: a raw resource slsc does not model --------------------------------
+        text(
+            "raw.sls",
+            r#"resource "clickstream" {
+  cloudformation = {
+    type = "AWS::Kinesis::Stream"
+    properties = {
+      StreamModeDetails    = { StreamMode = "ON_DEMAND" }
+      RetentionPeriodHours = 48
+    }
+  }
+  terraform = {
+    type = "aws_kinesis_stream"
+    arguments = {
+      name                = "every-ci-clickstream"
+      retention_period    = 48
+      stream_mode_details = { stream_mode = "ON_DEMAND" }
+    }
+  }
+  depends_on = [queue.jobs, function.worker, database.orders, bucket.reports, topic.events, alarm.function_errors]
+}
+
+resource "clickstream_name" {
+  cloudformation = {
+    type = "AWS::SSM::Parameter"
+    properties = {
+      Type  = "String"
+      Value = resource.clickstream.id
+    }
+  }
+  terraform = {
+    type = "aws_ssm_parameter"
+    arguments = {
+      name  = "/every/ci/clickstream"
+      type  = "String"
+      value = resource.clickstream.id
+    }
+  }
+  depends_on = [resource.clickstream]
 }
 "#,
         ),
@@ -374,7 +417,7 @@ bucket "reports" {
     resources = ["arn:aws:ses:eu-west-1:${local.account_id}:identity/example.com"]
     }, {
     actions   = ["kinesis:PutRecord"]
-    resources = ["arn:${aws.partition}:kinesis:${aws.region}:${aws.account_id}:stream/every-events"]
+    resources = ["arn:${aws.partition}:kinesis:${aws.region}:${aws.account_id}:stream/every-events", resource.clickstream.arn]
   }]
   vpc = {
     subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
@@ -390,6 +433,7 @@ bucket "reports" {
     VERBOSE         = var.verbose
     PREFIX          = local.prefix
     KINESIS_HOST    = "kinesis.${aws.region}.${aws.url_suffix}"
+    CLICKSTREAM     = resource.clickstream.id
   }
   tags = merge(var.extra_tags, { component = "api" })
 }
@@ -817,9 +861,10 @@ fn trigger_sources() -> Vec<TriggerSource> {
                         RefKind::Bucket => TriggerSource::Bucket(String::new()),
                         RefKind::Topic => TriggerSource::Topic(String::new()),
                         RefKind::Alarm => TriggerSource::Alarm(String::new()),
-                        RefKind::Function => {
+                        RefKind::Function | RefKind::Resource => {
                             panic!(
-                                "a trigger source of kind function: update tests/every_feature.rs"
+                                "a trigger source of kind {}: update tests/every_feature.rs",
+                                k.as_str()
                             )
                         }
                     });

@@ -51,9 +51,12 @@ fn every_feature_snapshots(target: Target) -> Vec<(slsc::Compilation, Snapshot)>
 #[test]
 fn every_emitted_type_has_a_row_and_every_row_is_emitted() {
     for target in [Target::CloudFormation, Target::Terraform] {
+        // Raw resources (the escape hatch) have any type: the plan says it does not know them.
         let emitted: BTreeSet<String> = every_feature_snapshots(target)
             .iter()
-            .flat_map(|(_, s)| s.resources.values().map(|r| r.type_.clone()))
+            .flat_map(|(_, s)| s.resources.values())
+            .filter(|r| !r.owner.starts_with("resource."))
+            .map(|r| r.type_.clone())
             .collect();
         let rows: BTreeSet<String> = tables::table(target).resources.keys().cloned().collect();
         let missing: Vec<_> = emitted.difference(&rows).collect();

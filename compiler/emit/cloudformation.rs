@@ -47,6 +47,10 @@ fn render(pieces: &[Piece]) -> J {
             Piece::UrlSuffix => s.push_str("${AWS::URLSuffix}"),
             Piece::ApiId => s.push_str("${HttpApi}"),
             Piece::TableStreamArn(t) => s.push_str(&format!("${{{}Table.StreamArn}}", pascal(t))),
+            Piece::Raw(r, a) => s.push_str(&match a.as_str() {
+                "arn" => format!("${{{}.Arn}}", raw_id(r)),
+                _ => format!("${{{}}}", raw_id(r)),
+            }),
         }
     }
     sub(s)
@@ -57,6 +61,36 @@ fn arn(a: &Arn) -> J {
         Arn::Any => json!("*"),
         Arn::Literal(s) => json!(s),
         _ => render(&shared::arn_pieces(a).unwrap_or_default()),
+    }
+}
+
+/// A raw resource's logical ID.
+fn raw_id(name: &str) -> String {
+    format!("{}Resource", pascal(name))
+}
+
+/// The logical ID of a block's main resource (`OrdersQueue`, `ApiFunction`): what a raw
+/// resource's `depends_on` names.
+fn main_id(a: &crate::model::Addr) -> String {
+    let suffix = BlockKind::from(a.kind)
+        .info()
+        .logical_suffix
+        .unwrap_or_default();
+    format!("{}{suffix}", pascal(&a.name))
+}
+
+/// A model value as CloudFormation JSON, deploy-time strings rendered (a raw resource's
+/// properties).
+fn json_value(model: &Model, v: &Value) -> J {
+    match v {
+        Value::Deploy(parts) => render(&shared::deploy_pieces(model, parts)),
+        Value::List(l) => J::Array(l.iter().map(|x| json_value(model, x)).collect()),
+        Value::Object(o) => J::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), json_value(model, x)))
+                .collect(),
+        ),
+        other => other.to_json(),
     }
 }
 
@@ -201,6 +235,7 @@ pub fn emit<'m>(
         rest.buckets();
         rest.topics();
         rest.alarms();
+        rest.raw_resources();
         rest.triggers();
         rest.outputs();
     };
@@ -607,6 +642,35 @@ impl<'a> Emitter<'a> {
             r["DeletionPolicy"] = json!(policy);
             r["UpdateReplacePolicy"] = json!(policy);
             self.add(format!("{}Bucket", pascal(&b.name)), r);
+        }
+    }
+
+    /// Raw resources with a CloudFormation body, as written (a resource without one stops
+    /// the build before this: `emit::missing_bodies`).
+    fn raw_resources(&mut self) {
+        let model = self.model;
+        for r in model.of_kind(BlockKind::Resource) {
+            self.owner = Some(r);
+            let Some(body) = r.get("cloudformation") else {
+                continue;
+            };
+            let mut res =
+                json!({"Type": body.get("type").and_then(Value::as_str).unwrap_or_default()});
+            if let Some(p) = body.get("properties") {
+                res["Properties"] = json_value(model, p);
+            }
+            let depends: Vec<String> = r
+                .get("depends_on")
+                .map(Value::as_list)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| d.as_ref_addr())
+                .map(|a| main_id(a))
+                .collect();
+            if !depends.is_empty() {
+                res["DependsOn"] = json!(depends);
+            }
+            self.add(raw_id(&r.name), res);
         }
     }
 

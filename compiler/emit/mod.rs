@@ -120,6 +120,10 @@ pub fn build_with(
         Some((g, m)) => (m, g),
         None => (model, graph),
     };
+    let missing = missing_bodies(model, target);
+    if !missing.is_empty() {
+        return Err(missing);
+    }
     let exclude: Vec<PathBuf> = vec![out_dir.to_path_buf()];
     let mut arts = artifacts::build_explained(model, &c.project_dir, &exclude, explain)?;
     let explained = arts
@@ -181,6 +185,28 @@ pub fn build_with(
         artifacts: n_artifacts,
         explained,
     })
+}
+
+/// A raw resource without a body for the target being built: an error at the block (it would
+/// otherwise be left out silently).
+fn missing_bodies(model: &crate::model::Model, target: Target) -> Vec<Diagnostic> {
+    let (key, name) = match target {
+        Target::CloudFormation => ("cloudformation", "CloudFormation"),
+        Target::Terraform => ("terraform", "Terraform"),
+    };
+    model
+        .of_kind(crate::model::BlockKind::Resource)
+        .filter(|r| r.get(key).is_none())
+        .map(|r| {
+            Diagnostic::error(
+                "missing-attribute",
+                r.header,
+                format!("resource \"{}\" has no `{key}` body, so it cannot be built for {name}", r.name),
+            )
+            .with_primary_label(format!("add `{key} = {{ type = …, … }}` here"))
+            .with_help(format!("a raw resource is passed through as written: give it a body for each target you build (`{key} = {{ type = \"…\", … }}`)"))
+        })
+        .collect()
 }
 
 /// Emits the CloudFormation template on a fresh thread. With glibc, a new thread takes an

@@ -21,6 +21,8 @@ pub enum Piece {
     ApiId,
     /// The stream ARN of a table (by block name).
     TableStreamArn(String),
+    /// An attribute of a raw resource (by block name): `arn` or `id`.
+    Raw(String, String),
 }
 
 fn t(s: impl Into<String>) -> Piece {
@@ -140,6 +142,7 @@ pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
                     (RefKind::Topic, "name") => vec![t(iam::topic_name(model, name))],
                     (RefKind::Bucket, "name") => bucket_name_pieces(&iam::bucket_name(model, name)),
                     (RefKind::Queue, "url") => queue_url_pieces(&iam::queue_name(model, name)),
+                    (RefKind::Resource, a) => vec![Piece::Raw(name.to_string(), a.to_string())],
                     (RefKind::Database, "stream_arn") => {
                         vec![Piece::TableStreamArn(name.to_string())]
                     }

@@ -14,7 +14,7 @@ use super::names::{Collision, Owner};
 use super::shared::{self, Piece};
 use crate::graph::Graph;
 use crate::model::value::fmt_number;
-use crate::model::{Block, BlockKind, Model, TriggerSource, Value};
+use crate::model::{Block, BlockKind, Model, RefKind, TriggerSource, Value};
 use serde_json::{json, Map, Value as J};
 
 /// The provider major version the output is written and tested for.
@@ -38,6 +38,10 @@ fn render(model: &Model, pieces: &[Piece]) -> J {
             Piece::Region => s.push_str(&model.region),
             Piece::AccountId => s.push_str(ACCOUNT),
             Piece::UrlSuffix => s.push_str(DNS_SUFFIX),
+            Piece::Raw(r, a) => {
+                let addr = raw_address(model, r);
+                s.push_str(&format!("${{{addr}.{a}}}"));
+            }
             Piece::ApiId => s.push_str("${aws_apigatewayv2_api.http.id}"),
             Piece::TableStreamArn(t) => {
                 s.push_str(&format!("${{aws_dynamodb_table.{t}.stream_arn}}"))
@@ -52,6 +56,48 @@ fn arn(model: &Model, a: &Arn) -> J {
         Arn::Any => json!("*"),
         Arn::Literal(s) => json!(tf_escape(s)),
         _ => render(model, &shared::arn_pieces(a).unwrap_or_default()),
+    }
+}
+
+/// The Terraform address of a raw resource: `TYPE.NAME`.
+fn raw_address(model: &Model, name: &str) -> String {
+    let ty = model
+        .find(BlockKind::Resource, name)
+        .and_then(|r| r.get("terraform"))
+        .and_then(|t| t.get("type"))
+        .and_then(Value::as_str)
+        .unwrap_or("aws_resource");
+    format!("{ty}.{name}")
+}
+
+/// The Terraform address of a block's main resource (`aws_sqs_queue.orders`): what a raw
+/// resource's `depends_on` names.
+fn main_address(model: &Model, a: &crate::model::Addr) -> String {
+    let ty = match a.kind {
+        RefKind::Function => "aws_lambda_function",
+        RefKind::Queue => "aws_sqs_queue",
+        RefKind::Database => "aws_dynamodb_table",
+        RefKind::Bucket => "aws_s3_bucket",
+        RefKind::Topic => "aws_sns_topic",
+        RefKind::Alarm => "aws_cloudwatch_metric_alarm",
+        RefKind::Resource => return raw_address(model, &a.name),
+    };
+    format!("{ty}.{}", a.name)
+}
+
+/// A model value as Terraform JSON, literal text escaped and deploy-time strings rendered (a
+/// raw resource's arguments).
+fn json_value(model: &Model, v: &Value) -> J {
+    match v {
+        Value::String(s) => json!(tf_escape(s)),
+        Value::Deploy(parts) => render(model, &shared::deploy_pieces(model, parts)),
+        Value::List(l) => J::Array(l.iter().map(|x| json_value(model, x)).collect()),
+        Value::Object(o) => J::Object(
+            o.iter()
+                .map(|(k, x)| (k.clone(), json_value(model, x)))
+                .collect(),
+        ),
+        other => other.to_json(),
     }
 }
 
@@ -184,6 +230,7 @@ pub fn emit<'m>(
     e.buckets();
     e.topics();
     e.alarms();
+    e.raw_resources();
     e.triggers();
     e.outputs();
     let mut provider = json!({"region": model.region});
@@ -548,6 +595,35 @@ impl<'a> Emitter<'a> {
                     json!({"bucket": id, "lambda_function": configs, "depends_on": depends}),
                 );
             }
+        }
+    }
+
+    /// Raw resources with a Terraform body, as written (a resource without one stops the build
+    /// before this: `emit::missing_bodies`).
+    fn raw_resources(&mut self) {
+        let model = self.model;
+        for r in model.of_kind(BlockKind::Resource) {
+            self.owner = Some(r);
+            let Some(body) = r.get("terraform") else {
+                continue;
+            };
+            let ty = body.get("type").and_then(Value::as_str).unwrap_or_default();
+            let mut args = match body.get("arguments") {
+                Some(a) => json_value(model, a),
+                None => json!({}),
+            };
+            let depends: Vec<String> = r
+                .get("depends_on")
+                .map(Value::as_list)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| d.as_ref_addr())
+                .map(|a| main_address(model, a))
+                .collect();
+            if !depends.is_empty() {
+                args["depends_on"] = json!(depends);
+            }
+            self.add(ty, &r.name, args);
         }
     }
 

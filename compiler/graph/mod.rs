@@ -34,6 +34,8 @@ pub enum NodeKind {
     Bucket,
     Topic,
     Alarm,
+    /// A raw resource (opaque: no edges of its own).
+    Resource,
     /// The shared HTTP API (name `api`).
     Http,
     /// A schedule trigger (named after the trigger).
@@ -42,13 +44,14 @@ pub enum NodeKind {
 
 impl NodeKind {
     /// The node kinds of blocks (the others are the HTTP API and schedules).
-    const BLOCKS: [NodeKind; 6] = [
+    const BLOCKS: [NodeKind; 7] = [
         NodeKind::Function,
         NodeKind::Queue,
         NodeKind::Database,
         NodeKind::Bucket,
         NodeKind::Topic,
         NodeKind::Alarm,
+        NodeKind::Resource,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -58,6 +61,7 @@ impl NodeKind {
             NodeKind::Bucket => "bucket",
             NodeKind::Topic => "topic",
             NodeKind::Alarm => "alarm",
+            NodeKind::Resource => "resource",
             NodeKind::Http => "http",
             NodeKind::Schedule => "schedule",
         }

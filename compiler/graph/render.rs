@@ -22,6 +22,7 @@ fn colour(kind: NodeKind) -> &'static str {
         NodeKind::Bucket => "#c6b6e0",
         NodeKind::Topic => "#f4b6c2",
         NodeKind::Alarm => "#f28b82",
+        NodeKind::Resource => "#ffffff",
         NodeKind::Http => "#d9d9d9",
         NodeKind::Schedule => "#e0e0e0",
     }
@@ -103,6 +104,7 @@ pub fn dot(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Bucket => "folder",
                 NodeKind::Topic => "hexagon",
                 NodeKind::Alarm => "octagon",
+                NodeKind::Resource => "component",
                 NodeKind::Http => "ellipse",
                 NodeKind::Schedule => "note",
             };
@@ -169,6 +171,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Bucket => format!("[\\\"{label}\"/]"),
                 NodeKind::Topic => format!("{{{{\"{label}\"}}}}"),
                 NodeKind::Alarm => format!(">\"{label}\"]"),
+                NodeKind::Resource => format!("[[\"{label}\"]]"),
                 NodeKind::Http => format!("((\"{label}\"))"),
                 NodeKind::Schedule => format!("([\"{label}\"])"),
             };
@@ -200,6 +203,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
         NodeKind::Bucket,
         NodeKind::Topic,
         NodeKind::Alarm,
+        NodeKind::Resource,
         NodeKind::Http,
         NodeKind::Schedule,
     ] {

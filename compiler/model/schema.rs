@@ -414,6 +414,32 @@ pub fn trigger() -> Vec<AttrSpec> {
     ]
 }
 
+/// A raw resource (the escape hatch): a CloudFormation body, a Terraform body, or both, passed
+/// through as written (deploy-time values rendered for each target).
+pub fn resource() -> Vec<AttrSpec> {
+    vec![
+        a(
+            "cloudformation",
+            Ty::Object(vec![
+                field("type", Ty::Str, true),
+                field("properties", Ty::Map(Box::new(Ty::Any)), false),
+            ]),
+        ),
+        a(
+            "terraform",
+            Ty::Object(vec![
+                field("type", Ty::Str, true),
+                field("arguments", Ty::Map(Box::new(Ty::Any)), false),
+            ]),
+        ),
+        d(
+            "depends_on",
+            list(Ty::Ref(&RefKind::ALL)),
+            Value::List(vec![]),
+        ),
+    ]
+}
+
 pub fn output() -> Vec<AttrSpec> {
     vec![req("value", Ty::Any), a("description", Ty::Str)]
 }

@@ -22,27 +22,115 @@ pub fn validate(model: &Model, diags: &mut Vec<Diagnostic>) {
     empty_alarm_tag_values(model, diags);
     for b in std::iter::once(&model.app).chain(&model.blocks) {
         tags(b, diags);
-        if b.kind == BlockKind::Function {
-            function_strings(b, diags);
+        match b.kind {
+            BlockKind::Function => function_strings(b, diags),
+            BlockKind::Resource => raw_resource(b, diags),
+            _ => {}
         }
     }
 }
 
-/// Every deploy-time part of a value (environment values, outputs), with its span.
+/// A raw resource has a body for at least one target, each with a type of that target's
+/// form, and does not depend on itself.
+fn raw_resource(r: &Block, diags: &mut Vec<Diagnostic>) {
+    let cfn = r.get("cloudformation");
+    let tf = r.get("terraform");
+    if cfn.is_none() && tf.is_none() && !r.written("cloudformation") && !r.written("terraform") {
+        diags.push(
+            Diagnostic::error(
+                "missing-attribute",
+                r.header,
+                format!("resource \"{}\" has neither a `cloudformation` nor a `terraform` body", r.name),
+            )
+            .with_primary_label("add a body here")
+            .with_help("e.g. cloudformation = { type = \"AWS::Kinesis::Stream\", properties = { ShardCount = 1 } }"),
+        );
+    }
+    fn type_of(body: Option<&Value>) -> Option<&str> {
+        body.and_then(|b| b.get("type")).and_then(Value::as_str)
+    }
+    if let Some(t) = type_of(cfn).filter(|t| !is_cfn_type(t)) {
+        diags.push(
+            Diagnostic::error("invalid-value", r.span_of("cloudformation"), format!("\"{t}\" is not a CloudFormation resource type"))
+                .with_help("types are `AWS::SERVICE::RESOURCE` (e.g. \"AWS::Kinesis::Stream\") or `Custom::NAME`"),
+        );
+    }
+    if let Some(t) = type_of(tf).filter(|t| !is_tf_type(t)) {
+        diags.push(
+            Diagnostic::error(
+                "invalid-value",
+                r.span_of("terraform"),
+                format!("\"{t}\" is not a resource type of the AWS provider"),
+            )
+            .with_help("types are `aws_…` (e.g. \"aws_kinesis_stream\")"),
+        );
+    }
+    let deps = r.attr("depends_on");
+    for (i, d) in deps
+        .map(|a| a.value.as_list())
+        .unwrap_or_default()
+        .iter()
+        .enumerate()
+    {
+        if d.as_ref_addr()
+            .is_some_and(|a| a.kind == RefKind::Resource && a.name == r.name)
+        {
+            let span = deps.map_or(r.header, |a| a.item_span(i));
+            diags.push(Diagnostic::error(
+                "cycle",
+                span,
+                format!("resource \"{}\" depends on itself", r.name),
+            ));
+        }
+    }
+}
+
+/// `AWS::Service::Resource` or `Custom::Name`.
+fn is_cfn_type(t: &str) -> bool {
+    let word = |w: &str| !w.is_empty() && w.bytes().all(|b| b.is_ascii_alphanumeric());
+    match t.split("::").collect::<Vec<_>>().as_slice() {
+        ["AWS", service, resource] => word(service) && word(resource),
+        ["Custom", name] => word(name),
+        _ => false,
+    }
+}
+
+/// `aws_` and lowercase words.
+fn is_tf_type(t: &str) -> bool {
+    t.strip_prefix("aws_").is_some_and(|rest| {
+        !rest.is_empty()
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    })
+}
+
+/// Every deploy-time part of a block's values (environment values, outputs, permissions, a raw
+/// resource's properties), with its span: the literal field or element when the value was
+/// written as one, else the attribute.
 fn deploy_parts(b: &Block) -> Vec<(&Part, Span)> {
+    fn walk<'v>(v: &'v Value, span: Span, out: &mut Vec<(&'v Part, Span)>) {
+        match v {
+            Value::Deploy(parts) => out.extend(parts.iter().map(|p| (p, span))),
+            Value::List(l) => l.iter().for_each(|x| walk(x, span, out)),
+            Value::Object(o) => o.values().for_each(|x| walk(x, span, out)),
+            _ => {}
+        }
+    }
     let mut out = Vec::new();
-    for (name, a) in b.attrs.iter() {
+    for (_, a) in b.attrs.iter() {
         match &a.value {
-            Value::Deploy(parts) => out.extend(parts.iter().map(|p| (p, a.span))),
-            Value::Object(o) if name == "environment" => {
+            Value::Object(o) => {
                 for (k, v) in o {
-                    if let Value::Deploy(parts) = v {
-                        let span = a.field_span(k);
-                        out.extend(parts.iter().map(|p| (p, span)));
-                    }
+                    walk(v, a.field_span(k), &mut out);
                 }
             }
-            _ => {}
+            Value::List(l) => {
+                for (i, v) in l.iter().enumerate() {
+                    walk(v, a.item_span(i), &mut out);
+                }
+            }
+            v => walk(v, a.span, &mut out),
         }
     }
     out

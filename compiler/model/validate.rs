@@ -51,7 +51,7 @@ fn trigger_source(t: &Block) -> Option<TriggerSource> {
             RefKind::Bucket => TriggerSource::Bucket(n),
             RefKind::Topic => TriggerSource::Topic(n),
             RefKind::Alarm => TriggerSource::Alarm(n),
-            RefKind::Function => return None,
+            RefKind::Function | RefKind::Resource => return None,
         });
     }
     if found.len() == 1 {

@@ -18,16 +18,19 @@ pub enum RefKind {
     Bucket,
     Topic,
     Alarm,
+    /// A raw resource (the escape hatch): opaque, referenced for its `arn` and `id`.
+    Resource,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 6] = [
+    pub const ALL: [RefKind; 7] = [
         RefKind::Function,
         RefKind::Queue,
         RefKind::Database,
         RefKind::Bucket,
         RefKind::Topic,
         RefKind::Alarm,
+        RefKind::Resource,
     ];
     pub fn as_str(self) -> &'static str {
         super::BlockKind::from(self).as_str()

@@ -239,6 +239,7 @@ impl Owners {
                     | BlockKind::Topic
                     | BlockKind::Alarm
                     | BlockKind::Trigger
+                    | BlockKind::Resource
             ) {
                 continue;
             }
@@ -333,6 +334,7 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
             "AWS::ApiGatewayV2::Api" | "AWS::ApiGatewayV2::Stage" => {
                 push("http", Some("api".into()))
             }
+            // A raw resource may have any type (even one slsc emits for its own blocks).
             _ => {}
         },
         Target::Terraform => {
@@ -368,7 +370,11 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
                 }
                 _ => {}
             }
+            push("resource", Some(name.to_string()));
         }
+    }
+    if target == Target::CloudFormation {
+        push("resource", strip("Resource"));
     }
     out
 }
@@ -763,6 +769,11 @@ fn compare_all(
             (None, None) => unreachable!("the id comes from one side"),
         }
         c.code = code_change(target, &c.type_, &c.properties);
+        if c.action == Action::Update && c.address.starts_with("resource.") {
+            c.notes.push(
+                "a raw resource: slsc does not know which of its properties replace it when they change; the target's documentation of the type says".to_string(),
+            );
+        }
         changes.push(c);
     }
     changes

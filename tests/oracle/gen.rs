@@ -552,6 +552,9 @@ impl<'c> Gen<'c> {
         for i in 0..p.outputs.len() {
             blocks.push(self.output_block(&p, i));
         }
+        if self.rng.chance(0.3) {
+            blocks.push(self.raw_block(&p));
+        }
         if self.rng.chance(0.1) {
             let old = self.ident_in(1, 8);
             let to = &p.funcs[0].name;
@@ -715,6 +718,31 @@ impl<'c> Gen<'c> {
     }
 
     /// A deploy-time value (`KIND.NAME.ATTR`, `http.url`, or a template embedding one).
+    /// A raw resource (the escape hatch): a Parameter Store parameter holding a deploy-time
+    /// value of the project (or a literal), in both targets, after one of the functions.
+    fn raw_block(&mut self, p: &Plan) -> String {
+        for what in [
+            "resource.cloudformation",
+            "resource.terraform",
+            "resource.depends_on",
+        ] {
+            self.saw(what.to_string());
+        }
+        let value = self
+            .deploy_value(p, None)
+            .unwrap_or_else(|| "\"fixed\"".to_string());
+        let name = format!("/{}/{}/raw-{}", p.app, p.stage, self.ident(6));
+        let after = p
+            .funcs
+            .first()
+            .map(|f| format!("function.{}", f.name))
+            .unwrap_or_default();
+        format!(
+            "resource \"raw_param\" {{\n  cloudformation = {{\n    type       = \"AWS::SSM::Parameter\"\n    properties = {{ Type = \"String\", Value = {value} }}\n  }}\n  terraform = {{\n    type      = \"aws_ssm_parameter\"\n    arguments = {{ name = {}, type = \"String\", value = {value} }}\n  }}\n  depends_on = [{after}]\n}}\n",
+            hcl_str(&name)
+        )
+    }
+
     fn deploy_value(&mut self, p: &Plan, own: Option<usize>) -> Option<String> {
         let mut options: Vec<String> = Vec::new();
         for f in &p.funcs {

@@ -64,6 +64,7 @@ impl VarType {
                 RefKind::Bucket => &[RefKind::Bucket],
                 RefKind::Topic => &[RefKind::Topic],
                 RefKind::Alarm => &[RefKind::Alarm],
+                RefKind::Resource => &[RefKind::Resource],
             }),
         }
     }
