@@ -553,6 +553,18 @@ trigger "items_options" {
   auth     = "none"
 }
 
+trigger "fallback" {
+  function = function.api
+  http     = "$default"
+  auth     = "lambda"
+  authorizer = {
+    function         = function.worker
+    identity         = ["$request.header.Authorization", "$request.querystring.key"]
+    ttl              = "5m"
+    simple_responses = false
+  }
+}
+
 trigger "nightly" {
   function = function.scheduler
   schedule = "cron(0 3 * * ? *)"

@@ -657,6 +657,9 @@ impl<'a> Cfn<'a> {
     }
 
     fn reference(&self, id: &str) -> String {
+        if let Some(n) = id.strip_suffix("Resource") {
+            return format!("{{raw {} id}}", raw_key(n));
+        }
         match id {
             "AWS::AccountId" => return ACCOUNT.into(),
             "AWS::Partition" => return PARTITION.into(),
@@ -687,6 +690,9 @@ impl<'a> Cfn<'a> {
 
     fn get_att(&self, id: &str, attr: &str) -> String {
         let r = &self.region;
+        if let (Some(n), "Arn") = (id.strip_suffix("Resource"), attr) {
+            return format!("{{raw {} arn}}", raw_key(n));
+        }
         match (self.ty(id), attr) {
             ("AWS::Lambda::Function", "Arn") => function_arn(r, &self.prop(id, "FunctionName")),
             ("AWS::SQS::Queue", "Arn") => queue_arn(r, &self.prop(id, "QueueName")),
@@ -805,6 +811,16 @@ impl<'a> Cfn<'a> {
     }
 }
 
+/// The types only raw resources (`resource` blocks, the escape hatch) have in the projects
+/// compared here (slsc itself never emits them).
+const RAW_TYPES: [&str; 2] = ["aws_kinesis_stream", "aws_ssm_parameter"];
+
+/// A raw resource's key in both targets: its name without case or underscores
+/// (`ClickstreamName` in CloudFormation, `clickstream_name` in Terraform).
+fn raw_key(name: &str) -> String {
+    name.replace('_', "").to_ascii_lowercase()
+}
+
 fn cfn_facts(t: &Value, region: &str) -> Facts {
     let c = Cfn::new(t, region);
     let mut f = Facts::default();
@@ -814,6 +830,13 @@ fn cfn_facts(t: &Value, region: &str) -> Facts {
         let p = &res["Properties"];
         let ty = res["Type"].as_str().unwrap_or_default();
         let mut used = true;
+        // A raw resource (the escape hatch): its body is the user's, written per target, so
+        // only that it exists in both is compared.
+        if let Some(n) = id.strip_suffix("Resource") {
+            f.add("raw resource", raw_key(n), json!({}));
+            consumed.insert(id.clone());
+            continue;
+        }
         match ty {
             "AWS::Lambda::Function" => {
                 let name = c.s(&p["FunctionName"]);
@@ -1363,6 +1386,9 @@ impl<'a> Tf<'a> {
             return self.problem(format!("${{{e}}} names a missing resource {ty}.{name}"));
         };
         let s = |k: &str| self.s(&b[k]);
+        if RAW_TYPES.contains(&ty) && matches!(attr, "arn" | "id") {
+            return format!("{{raw {} {attr}}}", raw_key(name));
+        }
         match (ty, attr) {
             ("aws_lambda_function", "arn") => function_arn(r, &s("function_name")),
             ("aws_lambda_function", "function_name") => s("function_name"),
@@ -1493,6 +1519,12 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
     let mut use_ = |ty: &str, n: &str| {
         consumed.insert(format!("{ty}.{n}"));
     };
+    for ty in RAW_TYPES {
+        for (n, _) in t.all(ty) {
+            use_(ty, n);
+            f.add("raw resource", raw_key(n), json!({}));
+        }
+    }
 
     // Function sub-resources, by the function they configure.
     let mut recursion = BTreeMap::new();

@@ -816,7 +816,7 @@ impl<'a> Emitter<'a> {
         );
         let mut route = json!({
             "ApiId": {"Ref": "HttpApi"},
-            "RouteKey": format!("{method} {path}"),
+            "RouteKey": shared::route_key(method, path),
             "Target": {"Fn::Sub": format!("integrations/${{{tid}Integration}}")},
         });
         match w.t.str("auth") {
@@ -824,6 +824,11 @@ impl<'a> Emitter<'a> {
             Some("jwt") => {
                 self.jwt_authorizer(w);
                 route["AuthorizationType"] = json!("JWT");
+                route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
+            }
+            Some("lambda") => {
+                self.lambda_authorizer(w);
+                route["AuthorizationType"] = json!("CUSTOM");
                 route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
             }
             _ => route["AuthorizationType"] = json!("NONE"),
@@ -853,6 +858,44 @@ impl<'a> Emitter<'a> {
             &w.f,
             "apigateway.amazonaws.com",
             render(&source),
+        );
+    }
+
+    /// The Lambda (request) authorizer of a route with `auth = "lambda"`, and the permission
+    /// for API Gateway to invoke its function.
+    fn lambda_authorizer(&mut self, w: &Wiring) {
+        let Some(a) = shared::lambda_authorizer(w.t) else {
+            return;
+        };
+        let id = format!("{}Authorizer", w.tid);
+        let uri = format!(
+            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{}.Arn}}/invocations",
+            function_id(&a.function)
+        );
+        let mut p = json!({
+            "ApiId": {"Ref": "HttpApi"},
+            "AuthorizerType": "REQUEST",
+            "Name": format!("{}-{}", self.model.stage, w.t.name),
+            "AuthorizerUri": {"Fn::Sub": uri},
+            "AuthorizerPayloadFormatVersion": "2.0",
+            "EnableSimpleResponses": a.simple_responses,
+            "AuthorizerResultTtlInSeconds": a.ttl,
+        });
+        if !a.identity.is_empty() {
+            p["IdentitySource"] = json!(a.identity);
+        }
+        self.add(
+            id.clone(),
+            json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": p}),
+        );
+        let source = format!(
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{HttpApi}}/authorizers/${{{id}}}"
+        );
+        self.permission(
+            format!("{}AuthorizerPermission", w.tid),
+            &a.function,
+            "apigateway.amazonaws.com",
+            json!({"Fn::Sub": source}),
         );
     }
 

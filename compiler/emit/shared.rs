@@ -258,12 +258,60 @@ pub fn s3_event(e: &str) -> &'static str {
 /// The part of an `execute-api` ARN after the API id that a route's permission allows:
 /// `*/GET/orders/*` (any stage; `ANY` → `*`; path parameters → `*`).
 pub fn route_source_path(method: &str, path: &str) -> String {
+    if method == "$default" {
+        return "/*/$default".to_string();
+    }
     let m = if method == "ANY" { "*" } else { method };
     let p: Vec<&str> = path
         .split('/')
         .map(|s| if s.starts_with('{') { "*" } else { s })
         .collect();
     format!("/*/{m}{}", p.join("/"))
+}
+
+/// A route's key: `GET /orders/{id}`, or `$default`.
+pub fn route_key(method: &str, path: &str) -> String {
+    if path.is_empty() {
+        method.to_string()
+    } else {
+        format!("{method} {path}")
+    }
+}
+
+/// A Lambda authorizer (`auth = "lambda"`), its defaults filled in.
+pub struct LambdaAuthorizer {
+    /// The authorizer function's block name.
+    pub function: String,
+    pub identity: Vec<String>,
+    pub ttl: u64,
+    pub simple_responses: bool,
+}
+
+/// The Lambda authorizer of an http trigger, if it has one.
+pub fn lambda_authorizer(t: &Block) -> Option<LambdaAuthorizer> {
+    let a = t
+        .get("authorizer")
+        .filter(|_| t.str("auth") == Some("lambda"))?;
+    let identity = match a.get("identity") {
+        Some(l) => l
+            .as_list()
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        None => vec![crate::model::validate::AUTHORIZER_IDENTITY.to_string()],
+    };
+    Some(LambdaAuthorizer {
+        function: a.get("function")?.as_ref_addr()?.name.clone(),
+        identity,
+        ttl: a
+            .get("ttl")
+            .and_then(Value::as_f64)
+            .unwrap_or(crate::model::validate::AUTHORIZER_TTL) as u64,
+        simple_responses: a
+            .get("simple_responses")
+            .and_then(Value::as_bool)
+            .unwrap_or(true),
+    })
 }
 
 /// The shared HTTP API's CORS settings.

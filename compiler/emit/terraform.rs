@@ -757,7 +757,7 @@ impl<'a> Emitter<'a> {
         );
         let mut route = json!({
             "api_id": "${aws_apigatewayv2_api.http.id}",
-            "route_key": format!("{method} {path}"),
+            "route_key": shared::route_key(method, path),
             "target": format!("integrations/${{aws_apigatewayv2_integration.{n}.id}}"),
         });
         match w.t.str("auth") {
@@ -765,6 +765,11 @@ impl<'a> Emitter<'a> {
             Some("jwt") => {
                 self.jwt_authorizer(w);
                 route["authorization_type"] = json!("JWT");
+                route["authorizer_id"] = json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
+            }
+            Some("lambda") => {
+                self.lambda_authorizer(w);
+                route["authorization_type"] = json!("CUSTOM");
                 route["authorizer_id"] = json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
             }
             _ => route["authorization_type"] = json!("NONE"),
@@ -775,6 +780,38 @@ impl<'a> Emitter<'a> {
             tf_escape(&shared::route_source_path(method, path))
         );
         self.permission(n, &w.f, "apigateway.amazonaws.com", json!(source));
+    }
+
+    /// The Lambda (request) authorizer of a route with `auth = "lambda"`, and the permission
+    /// for API Gateway to invoke its function.
+    fn lambda_authorizer(&mut self, w: &Wiring) {
+        let Some(a) = shared::lambda_authorizer(w.t) else {
+            return;
+        };
+        let n = w.name();
+        let mut p = json!({
+            "api_id": "${aws_apigatewayv2_api.http.id}",
+            "authorizer_type": "REQUEST",
+            "name": format!("{}-{}", self.model.stage, n),
+            "authorizer_uri": format!("${{aws_lambda_function.{}.invoke_arn}}", a.function),
+            "authorizer_payload_format_version": "2.0",
+            "enable_simple_responses": a.simple_responses,
+            "authorizer_result_ttl_in_seconds": a.ttl,
+        });
+        if !a.identity.is_empty() {
+            p["identity_sources"] =
+                json!(a.identity.iter().map(|s| tf_escape(s)).collect::<Vec<_>>());
+        }
+        self.add("aws_apigatewayv2_authorizer", n, p);
+        let source = format!(
+            "${{aws_apigatewayv2_api.http.execution_arn}}/authorizers/${{aws_apigatewayv2_authorizer.{n}.id}}"
+        );
+        self.permission(
+            &format!("{n}-authorizer"),
+            &a.function,
+            "apigateway.amazonaws.com",
+            json!(source),
+        );
     }
 
     /// The JWT authorizer of a route with `auth = "jwt"`.

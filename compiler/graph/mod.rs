@@ -311,6 +311,24 @@ impl Graph {
                 Some(t.name.clone()),
                 filter,
             );
+            // A Lambda authorizer: the API invokes its function for each request of the route.
+            if let (TriggerSource::Http { .. }, Some(a)) = (src, t.get("authorizer")) {
+                let auth = a
+                    .get("function")
+                    .and_then(Value::as_ref_addr)
+                    .and_then(|f| g.node(NodeKind::Function, &f.name));
+                if let (Some(to), true) = (auth, t.str("auth") == Some("lambda")) {
+                    g.add_edge(
+                        from,
+                        to,
+                        EdgeKind::Trigger,
+                        t.span_of("authorizer"),
+                        None,
+                        Some(t.name.clone()),
+                        None,
+                    );
+                }
+            }
             // A stream trigger's failure destination: records the function failed on.
             if let Some(dest) = t.reference("on_failure") {
                 if let Some(to) = g.node(NodeKind::from_ref(dest.kind), &dest.name) {

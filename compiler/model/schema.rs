@@ -379,7 +379,16 @@ pub fn trigger() -> Vec<AttrSpec> {
                 RefKind::Alarm,
             ]),
         ),
-        a("auth", Ty::Enum(&["none", "iam", "jwt"])),
+        a("auth", Ty::Enum(&["none", "iam", "jwt", "lambda"])),
+        a(
+            "authorizer",
+            Ty::Object(vec![
+                field("function", Ty::Ref(&[RefKind::Function]), true),
+                field("identity", list(Ty::Str), false),
+                field("ttl", Ty::Duration { min: 0, max: 3600 }, false),
+                field("simple_responses", Ty::Bool, false),
+            ]),
+        ),
         a(
             "jwt",
             Ty::Object(vec![

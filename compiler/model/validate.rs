@@ -76,7 +76,7 @@ impl TriggerSource {
     /// The trigger attributes this source allows besides `function` and the source itself.
     pub fn extras(&self) -> &'static [&'static str] {
         match self {
-            TriggerSource::Http { .. } => &["auth", "jwt"],
+            TriggerSource::Http { .. } => &["auth", "jwt", "authorizer"],
             TriggerSource::Schedule(_) => &["input"],
             TriggerSource::Queue(_) => &[
                 "batch_size",
@@ -855,9 +855,10 @@ fn validate_http_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
     if let Err(msg) = check_route(route) {
         diags.push(
             Diagnostic::error("invalid-route", t.span_of("http"), format!("invalid route \"{route}\": {msg}"))
-                .with_help("a route is \"METHOD /path\", e.g. \"GET /orders/{id}\"; methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY"),
+                .with_help("a route is \"METHOD /path\", e.g. \"GET /orders/{id}\", or \"$default\" (what no other route matches); methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY"),
         );
     }
+    validate_lambda_authorizer(t, diags);
     let auth = t.str("auth");
     if auth == Some("jwt") && !t.written("jwt") {
         diags.push(
@@ -877,6 +878,65 @@ fn validate_http_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
         );
     }
     validate_jwt_config(t, diags);
+}
+
+/// How long API Gateway caches a Lambda authorizer's answer unless `ttl` says (seconds).
+pub const AUTHORIZER_TTL: f64 = 300.0;
+/// The identity source of a Lambda authorizer unless `identity` says.
+pub const AUTHORIZER_IDENTITY: &str = "$request.header.Authorization";
+
+/// `authorizer = { function, … }` given exactly when `auth = "lambda"`; identity sources are
+/// request parameters, required when results are cached.
+fn validate_lambda_authorizer(t: &Block, diags: &mut Vec<Diagnostic>) {
+    let lambda = t.str("auth") == Some("lambda");
+    if lambda && !t.written("authorizer") {
+        diags.push(
+            Diagnostic::error("missing-attribute", t.header, format!("trigger \"{}\" uses auth = \"lambda\" but has no `authorizer`", t.name))
+                .with_label(t.span_of("auth"), "lambda auth chosen here")
+                .with_help("add authorizer = { function = function.authorize }: the function gets each request's identity sources and answers { isAuthorized = true|false }"),
+        );
+    }
+    if !lambda && t.is_set("authorizer") {
+        diags.push(
+            Diagnostic::error(
+                "invalid-trigger",
+                t.attrs["authorizer"].key_span,
+                "`authorizer` is only used with auth = \"lambda\"",
+            )
+            .with_help("set auth = \"lambda\", or remove `authorizer`"),
+        );
+    }
+    let Some(a) = t.get("authorizer") else {
+        return;
+    };
+    let span = t.attrs["authorizer"].span;
+    let sources = a.get("identity").map(Value::as_list).unwrap_or_default();
+    for s in sources.iter().filter_map(Value::as_str) {
+        let ok = [
+            "$request.header.",
+            "$request.querystring.",
+            "$context.",
+            "$stageVariables.",
+        ]
+        .iter()
+        .any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.is_empty()));
+        if !ok {
+            diags.push(
+                Diagnostic::error("invalid-value", span, format!("\"{s}\" is not an identity source"))
+                    .with_help("identity sources are \"$request.header.NAME\", \"$request.querystring.NAME\", \"$context.NAME\" or \"$stageVariables.NAME\""),
+            );
+        }
+    }
+    let ttl = a
+        .get("ttl")
+        .and_then(Value::as_f64)
+        .unwrap_or(AUTHORIZER_TTL);
+    if a.get("identity").is_some() && sources.is_empty() && ttl > 0.0 {
+        diags.push(
+            Diagnostic::error("invalid-value", span, "a cached authorizer (ttl > 0) needs at least one identity source: they are the cache key")
+                .with_help("add identity = [\"$request.header.Authorization\"], or set ttl = 0"),
+        );
+    }
 }
 
 /// `jwt = { issuer, audience }`: an https issuer and a non-empty audience.
@@ -968,6 +1028,10 @@ fn validate_topic_trigger(model: &Model, t: &Block, name: &str, diags: &mut Vec<
 
 /// Checks `METHOD /path`.
 pub fn check_route(route: &str) -> Result<(), String> {
+    // The catch-all route: requests no other route matches.
+    if route == "$default" {
+        return Ok(());
+    }
     let Some((method, path)) = route.split_once(' ') else {
         return Err("expected \"METHOD /path\"".into());
     };

@@ -325,7 +325,10 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
                 push("alarm", notify);
                 push("trigger", strip("Subscription"));
             }
-            "AWS::Lambda::Permission" => push("trigger", strip("Permission")),
+            "AWS::Lambda::Permission" => {
+                push("trigger", strip("AuthorizerPermission"));
+                push("trigger", strip("Permission"));
+            }
             "AWS::Events::Rule" => push("trigger", strip("Rule")),
             "AWS::Lambda::EventSourceMapping" => push("trigger", strip("EventSourceMapping")),
             "AWS::ApiGatewayV2::Route" => push("trigger", strip("Route")),
