@@ -122,7 +122,8 @@ fn representative(kind: RefKind) -> &'static str {
         RefKind::Bucket => "uploads",
         RefKind::Topic => "events",
         RefKind::Alarm => "function_errors",
-        RefKind::Resource => "clickstream",
+        RefKind::Resource => "jobs_activity",
+        RefKind::Stream => "clicks",
     }
 }
 
@@ -246,42 +247,35 @@ moved {
         // -- the escape hatch: a raw resource slsc does not model --------------------------------
         text(
             "raw.sls",
-            r#"resource "clickstream" {
+            r#"resource "jobs_activity" {
   cloudformation = {
-    type = "AWS::Kinesis::Stream"
-    properties = {
-      StreamModeDetails    = { StreamMode = "ON_DEMAND" }
-      RetentionPeriodHours = 48
-    }
+    type       = "AWS::StepFunctions::Activity"
+    properties = { Name = "every-ci-jobs" }
   }
   terraform = {
-    type = "aws_kinesis_stream"
-    arguments = {
-      name                = "every-ci-clickstream"
-      retention_period    = 48
-      stream_mode_details = { stream_mode = "ON_DEMAND" }
-    }
+    type      = "aws_sfn_activity"
+    arguments = { name = "every-ci-jobs" }
   }
-  depends_on = [queue.jobs, function.worker, database.orders, bucket.reports, topic.events, alarm.function_errors]
+  depends_on = [queue.jobs, function.worker, database.orders, bucket.reports, topic.events, alarm.function_errors, stream.clicks]
 }
 
-resource "clickstream_name" {
+resource "jobs_activity_name" {
   cloudformation = {
     type = "AWS::SSM::Parameter"
     properties = {
       Type  = "String"
-      Value = resource.clickstream.id
+      Value = resource.jobs_activity.id
     }
   }
   terraform = {
     type = "aws_ssm_parameter"
     arguments = {
-      name  = "/every/ci/clickstream"
+      name  = "/every/ci/jobs-activity"
       type  = "String"
-      value = resource.clickstream.id
+      value = resource.jobs_activity.id
     }
   }
-  depends_on = [resource.clickstream]
+  depends_on = [resource.jobs_activity]
 }
 "#,
         ),
@@ -357,6 +351,16 @@ database "users" {
   retain                 = true
 }
 
+stream "clicks" {
+  shards    = 2
+  retention = "48h"
+  encrypted = true
+}
+
+stream "audit_log" {
+  encrypted = false
+}
+
 database "orders" {
   partition_key          = { name = "order_id", type = "string" }
   billing                = "on_demand"
@@ -408,7 +412,7 @@ bucket "reports" {
   recursion    = "terminate"
   reads        = [database.users, database.archive, bucket.reports, prefix(bucket.uploads, "public/")]
   writes       = [database.orders, prefix(bucket.uploads, "public/")]
-  sends        = [queue.jobs, queue.tasks, topic.events, topic.audit]
+  sends        = [queue.jobs, queue.tasks, topic.events, topic.audit, stream.clicks, stream.audit_log]
   invokes      = [function.worker]
   on_failure   = queue.failures
   layers       = ["arn:aws:lambda:eu-west-1:123456789012:layer:shared-utils:3"]
@@ -416,8 +420,11 @@ bucket "reports" {
     actions   = ["ses:SendEmail", "ses:SendRawEmail"]
     resources = ["arn:aws:ses:eu-west-1:${local.account_id}:identity/example.com"]
     }, {
-    actions   = ["kinesis:PutRecord"]
-    resources = ["arn:${aws.partition}:kinesis:${aws.region}:${aws.account_id}:stream/every-events", resource.clickstream.arn]
+    actions   = ["kinesis:SubscribeToShard"]
+    resources = ["arn:${aws.partition}:kinesis:${aws.region}:${aws.account_id}:stream/every-events"]
+    }, {
+    actions   = ["states:GetActivityTask"]
+    resources = [resource.jobs_activity.arn]
   }]
   vpc = {
     subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
@@ -433,7 +440,7 @@ bucket "reports" {
     VERBOSE         = var.verbose
     PREFIX          = local.prefix
     KINESIS_HOST    = "kinesis.${aws.region}.${aws.url_suffix}"
-    CLICKSTREAM     = resource.clickstream.id
+    JOBS_ACTIVITY   = resource.jobs_activity.id
   }
   tags = merge(var.extra_tags, { component = "api" })
 }
@@ -605,6 +612,17 @@ trigger "order_stream" {
   batch_window      = "10s"
   starting_position = "trim_horizon"
   retries           = 3
+  on_failure        = queue.failures
+}
+
+trigger "click_stream" {
+  function          = function.streamer
+  source            = stream.clicks
+  batch_size        = 500
+  batch_window      = "5s"
+  starting_position = "trim_horizon"
+  retries           = 2
+  parallelization   = 4
   on_failure        = queue.failures
 }
 
@@ -870,6 +888,7 @@ fn trigger_sources() -> Vec<TriggerSource> {
                     out.push(match k {
                         RefKind::Queue => TriggerSource::Queue(String::new()),
                         RefKind::Database => TriggerSource::Database(String::new()),
+                        RefKind::Stream => TriggerSource::Stream(String::new()),
                         RefKind::Bucket => TriggerSource::Bucket(String::new()),
                         RefKind::Topic => TriggerSource::Topic(String::new()),
                         RefKind::Alarm => TriggerSource::Alarm(String::new()),

@@ -813,7 +813,7 @@ impl<'a> Cfn<'a> {
 
 /// The types only raw resources (`resource` blocks, the escape hatch) have in the projects
 /// compared here (slsc itself never emits them).
-const RAW_TYPES: [&str; 2] = ["aws_kinesis_stream", "aws_ssm_parameter"];
+const RAW_TYPES: [&str; 2] = ["aws_sfn_activity", "aws_ssm_parameter"];
 
 /// A raw resource's key in both targets: its name without case or underscores
 /// (`ClickstreamName` in CloudFormation, `clickstream_name` in Terraform).

@@ -236,6 +236,7 @@ pub fn emit<'m>(
         rest.topics();
         rest.alarms();
         rest.raw_resources();
+        rest.streams();
         rest.triggers();
         rest.outputs();
     };
@@ -645,6 +646,33 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Kinesis data streams: on-demand unless `shards` is set, encrypted with the AWS-managed
+    /// key unless `encrypted = false`.
+    fn streams(&mut self) {
+        let model = self.model;
+        for s in model.of_kind(BlockKind::Stream) {
+            self.owner = Some(s);
+            let (shards, hours, encrypted) = shared::stream_settings(s);
+            let mut p = json!({
+                "Name": model.physical_name(&s.name),
+                "RetentionPeriodHours": num(hours),
+                "StreamModeDetails": {"StreamMode": if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" }},
+                "Tags": tags_list(model, None),
+            });
+            if let Some(n) = shards {
+                p["ShardCount"] = num(n);
+            }
+            if encrypted {
+                p["StreamEncryption"] =
+                    json!({"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"});
+            }
+            self.add(
+                format!("{}Stream", pascal(&s.name)),
+                json!({"Type": "AWS::Kinesis::Stream", "Properties": p}),
+            );
+        }
+    }
+
     /// Raw resources with a CloudFormation body, as written (a resource without one stops
     /// the build before this: `emit::missing_bodies`).
     fn raw_resources(&mut self) {
@@ -791,6 +819,7 @@ impl<'a> Emitter<'a> {
                 TriggerSource::Schedule(expr) => self.schedule_trigger(&w, &expr),
                 TriggerSource::Queue(q) => self.queue_trigger(&w, &q),
                 TriggerSource::Database(d) => self.database_trigger(&w, &d),
+                TriggerSource::Stream(s) => self.kinesis_trigger(&w, &s),
                 TriggerSource::Bucket(b) => self.bucket_trigger(&w, &b),
                 TriggerSource::Topic(tp) => self.topic_trigger(&w, &tp),
                 TriggerSource::Alarm(a) => self.alarm_trigger(&w, &a),
@@ -969,10 +998,23 @@ impl<'a> Emitter<'a> {
 
     /// A database: an event source mapping from the DynamoDB table's stream.
     fn database_trigger(&mut self, w: &Wiring, table: &str) {
+        let source = json!({"Fn::GetAtt": [format!("{}Table", pascal(table)), "StreamArn"]});
+        self.stream_mapping(w, source);
+    }
+
+    /// A Kinesis stream: an event source mapping, as for a table's stream, with its
+    /// parallelization factor.
+    fn kinesis_trigger(&mut self, w: &Wiring, stream: &str) {
+        let source = json!({"Fn::GetAtt": [format!("{}Stream", pascal(stream)), "Arn"]});
+        self.stream_mapping(w, source);
+    }
+
+    /// The event source mapping of a stream (a table's or Kinesis's).
+    fn stream_mapping(&mut self, w: &Wiring, source: J) {
         let t = w.t;
         let mut p = json!({
             "FunctionName": {"Ref": function_id(&w.f)},
-            "EventSourceArn": {"Fn::GetAtt": [format!("{}Table", pascal(table)), "StreamArn"]},
+            "EventSourceArn": source,
             "BatchSize": num(t.num("batch_size").unwrap_or(100.0)),
             "StartingPosition": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
             "MaximumRetryAttempts": num(t.num("retries").unwrap_or(-1.0)),
@@ -980,6 +1022,9 @@ impl<'a> Emitter<'a> {
         });
         if let Some(window) = t.num("batch_window") {
             p["MaximumBatchingWindowInSeconds"] = num(window);
+        }
+        if let Some(n) = t.num("parallelization") {
+            p["ParallelizationFactor"] = num(n);
         }
         if let Some(dest) = t.reference("on_failure") {
             p["DestinationConfig"] = json!({"OnFailure": {"Destination": self.target_arn(dest)}});

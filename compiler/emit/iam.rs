@@ -26,6 +26,8 @@ pub enum Arn {
     /// Objects under a prefix (`""` = every object).
     BucketObjects(String, String),
     Topic(String),
+    /// A Kinesis data stream (by physical name).
+    Stream(String),
     LogGroup(String),
     Secret(String),
     Parameter(String),
@@ -85,6 +87,14 @@ pub const STREAM_READ: &[&str] = &[
     "dynamodb:GetRecords",
     "dynamodb:GetShardIterator",
     "dynamodb:ListStreams",
+];
+pub const KINESIS_PUT: &[&str] = &["kinesis:PutRecord", "kinesis:PutRecords"];
+pub const KINESIS_READ: &[&str] = &[
+    "kinesis:DescribeStream",
+    "kinesis:DescribeStreamSummary",
+    "kinesis:GetRecords",
+    "kinesis:GetShardIterator",
+    "kinesis:ListShards",
 ];
 pub const LOGS_WRITE: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
 pub const SECRET_READ: &[&str] = &["secretsmanager:GetSecretValue"];
@@ -165,6 +175,18 @@ pub const TABLE: &[Grant] = &[
         target: "queue",
         actions: SQS_CONSUME,
         arn: "queue ARN",
+    },
+    Grant {
+        edge: "sends",
+        target: "stream",
+        actions: KINESIS_PUT,
+        arn: "stream ARN",
+    },
+    Grant {
+        edge: "trigger from",
+        target: "stream",
+        actions: KINESIS_READ,
+        arn: "stream ARN",
     },
     Grant {
         edge: "trigger from",
@@ -302,6 +324,9 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
             (EdgeKind::Invokes, NodeKind::Function) => {
                 push(&mut out, LAMBDA_INVOKE, vec![Arn::Function(phys)], None)
             }
+            (EdgeKind::Sends, NodeKind::Stream) => {
+                push(&mut out, KINESIS_PUT, vec![Arn::Stream(phys)], None)
+            }
             _ => {}
         }
     }
@@ -323,6 +348,12 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
                     &mut out,
                     STREAM_READ,
                     vec![Arn::TableStreams(model.physical_name(&src.name))],
+                    None,
+                ),
+                NodeKind::Stream => push(
+                    &mut out,
+                    KINESIS_READ,
+                    vec![Arn::Stream(model.physical_name(&src.name))],
                     None,
                 ),
                 _ => {}

@@ -48,6 +48,7 @@ pub fn arn_pieces(a: &Arn) -> Option<Vec<Piece>> {
         Arn::Function(n) => [arn_head("lambda", true), vec![t(format!("function:{n}"))]].concat(),
         Arn::Queue(n) => [arn_head("sqs", true), vec![t(n.clone())]].concat(),
         Arn::Table(n) => [arn_head("dynamodb", true), vec![t(format!("table/{n}"))]].concat(),
+        Arn::Stream(n) => [arn_head("kinesis", true), vec![t(format!("stream/{n}"))]].concat(),
         Arn::TableIndexes(n) => [
             arn_head("dynamodb", true),
             vec![t(format!("table/{n}/index/*"))],
@@ -135,7 +136,10 @@ pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
             Part::Attr(addr, attr) => {
                 let name = addr.name.as_str();
                 let pieces = match (addr.kind, attr.as_str()) {
-                    (RefKind::Function | RefKind::Database | RefKind::Alarm, "name") => {
+                    (
+                        RefKind::Function | RefKind::Database | RefKind::Alarm | RefKind::Stream,
+                        "name",
+                    ) => {
                         vec![t(model.physical_name(name))]
                     }
                     (RefKind::Queue, "name") => vec![t(iam::queue_name(model, name))],
@@ -157,6 +161,7 @@ pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
                             RefKind::Queue => Arn::Queue(iam::queue_name(model, name)),
                             RefKind::Database => Arn::Table(model.physical_name(name)),
                             RefKind::Bucket => Arn::Bucket(iam::bucket_name(model, name)),
+                            RefKind::Stream => Arn::Stream(model.physical_name(name)),
                             _ => Arn::Topic(iam::topic_name(model, name)),
                         };
                         arn_pieces(&arn).unwrap_or_default()
@@ -267,6 +272,16 @@ pub fn route_source_path(method: &str, path: &str) -> String {
         .map(|s| if s.starts_with('{') { "*" } else { s })
         .collect();
     format!("/*/{m}{}", p.join("/"))
+}
+
+/// A Kinesis data stream's settings: `(shards, retention in hours, encrypted)`, shards `None` for
+/// on-demand capacity.
+pub fn stream_settings(s: &Block) -> (Option<f64>, f64, bool) {
+    (
+        s.num("shards"),
+        (s.num("retention").unwrap_or(86_400.0) / 3600.0).ceil(),
+        s.bool("encrypted") != Some(false),
+    )
 }
 
 /// A route's key: `GET /orders/{id}`, or `$default`.

@@ -80,6 +80,7 @@ fn main_address(model: &Model, a: &crate::model::Addr) -> String {
         RefKind::Bucket => "aws_s3_bucket",
         RefKind::Topic => "aws_sns_topic",
         RefKind::Alarm => "aws_cloudwatch_metric_alarm",
+        RefKind::Stream => "aws_kinesis_stream",
         RefKind::Resource => return raw_address(model, &a.name),
     };
     format!("{ty}.{}", a.name)
@@ -231,6 +232,7 @@ pub fn emit<'m>(
     e.topics();
     e.alarms();
     e.raw_resources();
+    e.streams();
     e.triggers();
     e.outputs();
     let mut provider = json!({"region": model.region});
@@ -598,6 +600,29 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Kinesis data streams: on-demand unless `shards` is set, encrypted with the AWS-managed
+    /// key unless `encrypted = false`.
+    fn streams(&mut self) {
+        let model = self.model;
+        for s in model.of_kind(BlockKind::Stream) {
+            self.owner = Some(s);
+            let (shards, hours, encrypted) = shared::stream_settings(s);
+            let mut p = json!({
+                "name": model.physical_name(&s.name),
+                "retention_period": num(hours),
+                "stream_mode_details": [{"stream_mode": if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" }}],
+            });
+            if let Some(n) = shards {
+                p["shard_count"] = num(n);
+            }
+            if encrypted {
+                p["encryption_type"] = json!("KMS");
+                p["kms_key_id"] = json!("alias/aws/kinesis");
+            }
+            self.add("aws_kinesis_stream", &s.name, p);
+        }
+    }
+
     /// Raw resources with a Terraform body, as written (a resource without one stops the build
     /// before this: `emit::missing_bodies`).
     fn raw_resources(&mut self) {
@@ -736,6 +761,7 @@ impl<'a> Emitter<'a> {
                 TriggerSource::Schedule(expr) => self.schedule_trigger(&w, &expr),
                 TriggerSource::Queue(q) => self.queue_trigger(&w, &q),
                 TriggerSource::Database(d) => self.database_trigger(&w, &d),
+                TriggerSource::Stream(s) => self.kinesis_trigger(&w, &s),
                 TriggerSource::Bucket(b) => self.bucket_trigger(&w, &b),
                 TriggerSource::Topic(tp) => self.topic_trigger(&w, &tp),
                 TriggerSource::Alarm(a) => self.alarm_trigger(&w, &a),
@@ -880,10 +906,21 @@ impl<'a> Emitter<'a> {
 
     /// A database: an event source mapping from the DynamoDB table's stream.
     fn database_trigger(&mut self, w: &Wiring, table: &str) {
+        self.stream_mapping(w, format!("${{aws_dynamodb_table.{table}.stream_arn}}"));
+    }
+
+    /// A Kinesis stream: an event source mapping, as for a table's stream, with its
+    /// parallelization factor.
+    fn kinesis_trigger(&mut self, w: &Wiring, stream: &str) {
+        self.stream_mapping(w, format!("${{aws_kinesis_stream.{stream}.arn}}"));
+    }
+
+    /// The event source mapping of a stream (a table's or Kinesis's).
+    fn stream_mapping(&mut self, w: &Wiring, source: String) {
         let t = w.t;
         let mut p = json!({
             "function_name": w.fn_arn(),
-            "event_source_arn": format!("${{aws_dynamodb_table.{table}.stream_arn}}"),
+            "event_source_arn": source,
             "batch_size": num(t.num("batch_size").unwrap_or(100.0)),
             "starting_position": if t.str("starting_position") == Some("trim_horizon") { "TRIM_HORIZON" } else { "LATEST" },
             "maximum_retry_attempts": num(t.num("retries").unwrap_or(-1.0)),
@@ -891,6 +928,9 @@ impl<'a> Emitter<'a> {
         });
         if let Some(window) = t.num("batch_window") {
             p["maximum_batching_window_in_seconds"] = num(window);
+        }
+        if let Some(n) = t.num("parallelization") {
+            p["parallelization_factor"] = num(n);
         }
         if let Some(dest) = t.reference("on_failure") {
             p["destination_config"] =

@@ -36,6 +36,8 @@ pub enum NodeKind {
     Alarm,
     /// A raw resource (opaque: no edges of its own).
     Resource,
+    /// A Kinesis data stream.
+    Stream,
     /// The shared HTTP API (name `api`).
     Http,
     /// A schedule trigger (named after the trigger).
@@ -44,7 +46,7 @@ pub enum NodeKind {
 
 impl NodeKind {
     /// The node kinds of blocks (the others are the HTTP API and schedules).
-    const BLOCKS: [NodeKind; 7] = [
+    const BLOCKS: [NodeKind; 8] = [
         NodeKind::Function,
         NodeKind::Queue,
         NodeKind::Database,
@@ -52,6 +54,7 @@ impl NodeKind {
         NodeKind::Topic,
         NodeKind::Alarm,
         NodeKind::Resource,
+        NodeKind::Stream,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -62,6 +65,7 @@ impl NodeKind {
             NodeKind::Topic => "topic",
             NodeKind::Alarm => "alarm",
             NodeKind::Resource => "resource",
+            NodeKind::Stream => "stream",
             NodeKind::Http => "http",
             NodeKind::Schedule => "schedule",
         }
@@ -295,6 +299,7 @@ impl Graph {
                 }
                 TriggerSource::Queue(n) => (g.node(NodeKind::Queue, n), t.span_of("source")),
                 TriggerSource::Database(n) => (g.node(NodeKind::Database, n), t.span_of("source")),
+                TriggerSource::Stream(n) => (g.node(NodeKind::Stream, n), t.span_of("source")),
                 TriggerSource::Bucket(n) => (g.node(NodeKind::Bucket, n), t.span_of("source")),
                 TriggerSource::Topic(n) => (g.node(NodeKind::Topic, n), t.span_of("source")),
                 TriggerSource::Alarm(n) => (g.node(NodeKind::Alarm, n), t.span_of("source")),

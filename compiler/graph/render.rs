@@ -23,6 +23,7 @@ fn colour(kind: NodeKind) -> &'static str {
         NodeKind::Topic => "#f4b6c2",
         NodeKind::Alarm => "#f28b82",
         NodeKind::Resource => "#ffffff",
+        NodeKind::Stream => "#8dd3c7",
         NodeKind::Http => "#d9d9d9",
         NodeKind::Schedule => "#e0e0e0",
     }
@@ -105,6 +106,7 @@ pub fn dot(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Topic => "hexagon",
                 NodeKind::Alarm => "octagon",
                 NodeKind::Resource => "component",
+                NodeKind::Stream => "cds",
                 NodeKind::Http => "ellipse",
                 NodeKind::Schedule => "note",
             };
@@ -172,6 +174,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Topic => format!("{{{{\"{label}\"}}}}"),
                 NodeKind::Alarm => format!(">\"{label}\"]"),
                 NodeKind::Resource => format!("[[\"{label}\"]]"),
+                NodeKind::Stream => format!("[/\"{label}\"\\]"),
                 NodeKind::Http => format!("((\"{label}\"))"),
                 NodeKind::Schedule => format!("([\"{label}\"])"),
             };
@@ -204,6 +207,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
         NodeKind::Topic,
         NodeKind::Alarm,
         NodeKind::Resource,
+        NodeKind::Stream,
         NodeKind::Http,
         NodeKind::Schedule,
     ] {

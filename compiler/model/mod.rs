@@ -247,10 +247,15 @@ pub struct Moved {
 /// The trigger's source, decided from its attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum TriggerSource {
-    Http { method: String, path: String },
+    Http {
+        method: String,
+        path: String,
+    },
     Schedule(String),
     Queue(String),
     Database(String),
+    /// A Kinesis data stream.
+    Stream(String),
     Bucket(String),
     Topic(String),
     Alarm(String),

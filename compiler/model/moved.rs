@@ -77,6 +77,7 @@ impl Model {
             match s {
                 TriggerSource::Queue(n) => name_of(K::Queue, n),
                 TriggerSource::Database(n) => name_of(K::Database, n),
+                TriggerSource::Stream(n) => name_of(K::Stream, n),
                 TriggerSource::Bucket(n) => name_of(K::Bucket, n),
                 TriggerSource::Topic(n) => name_of(K::Topic, n),
                 TriggerSource::Alarm(n) => name_of(K::Alarm, n),

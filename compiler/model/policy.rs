@@ -377,6 +377,7 @@ fn source_kind(s: &TriggerSource) -> &'static str {
         TriggerSource::Schedule(_) => "schedule",
         TriggerSource::Queue(_) => "queue",
         TriggerSource::Database(_) => "database",
+        TriggerSource::Stream(_) => "stream",
         TriggerSource::Bucket(_) => "bucket",
         TriggerSource::Topic(_) => "topic",
         TriggerSource::Alarm(_) => "alarm",

@@ -226,7 +226,7 @@ pub fn function() -> Vec<AttrSpec> {
         ),
         d(
             "sends",
-            list(Ty::Ref(&[RefKind::Queue, RefKind::Topic])),
+            list(Ty::Ref(&[RefKind::Queue, RefKind::Topic, RefKind::Stream])),
             Value::List(vec![]),
         ),
         d(
@@ -374,11 +374,13 @@ pub fn trigger() -> Vec<AttrSpec> {
             Ty::Ref(&[
                 RefKind::Queue,
                 RefKind::Database,
+                RefKind::Stream,
                 RefKind::Bucket,
                 RefKind::Topic,
                 RefKind::Alarm,
             ]),
         ),
+        a("parallelization", Ty::Int { min: 1, max: 10 }),
         a("auth", Ty::Enum(&["none", "iam", "jwt", "lambda"])),
         a(
             "authorizer",
@@ -420,6 +422,28 @@ pub fn trigger() -> Vec<AttrSpec> {
         a("prefix", Ty::Str),
         a("suffix", Ty::Str),
         a("filter", map(list(Ty::Str))),
+    ]
+}
+
+/// A Kinesis data stream: on-demand unless `shards` fixes its capacity.
+pub fn stream() -> Vec<AttrSpec> {
+    vec![
+        a(
+            "shards",
+            Ty::Int {
+                min: 1,
+                max: 10_000,
+            },
+        ),
+        d(
+            "retention",
+            Ty::Duration {
+                min: 86_400,
+                max: 31_536_000,
+            },
+            n(86_400.0),
+        ),
+        d("encrypted", Ty::Bool, Value::Bool(true)),
     ]
 }
 

@@ -20,6 +20,7 @@ pub fn validate(model: &Model, diags: &mut Vec<Diagnostic>) {
     dead_letter_cycles(model, diags);
     fifo_batch_windows(model, diags);
     empty_alarm_tag_values(model, diags);
+    long_stream_tag_values(model, diags);
     for b in std::iter::once(&model.app).chain(&model.blocks) {
         tags(b, diags);
         match b.kind {
@@ -199,6 +200,31 @@ fn empty_alarm_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
                 )
                 .with_label(alarm.name_span, "this alarm gets the app's tags")
                 .with_help("give the tag a value, or tag only the functions that need it (`tags` in `function`)"),
+            );
+        }
+    }
+}
+
+/// Kinesis streams take tag values of at most 255 characters (elsewhere 256): an app tag that
+/// every stream gets must fit.
+fn long_stream_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
+    let Some(stream) = model.of_kind(BlockKind::Stream).next() else {
+        return;
+    };
+    let Some(a) = model.app.attrs.get("tags") else {
+        return;
+    };
+    let Value::Object(map) = &a.value else { return };
+    for (k, v) in map {
+        if v.as_str().is_some_and(|v| v.chars().count() > 255) {
+            diags.push(
+                Diagnostic::error(
+                    "invalid-value",
+                    a.field_span(k),
+                    format!("the app's tag `{k}` has a value over 255 characters, which Kinesis streams refuse"),
+                )
+                .with_label(stream.name_span, "this stream gets the app's tags")
+                .with_help("shorten the value to 255 characters"),
             );
         }
     }

@@ -48,6 +48,7 @@ fn trigger_source(t: &Block) -> Option<TriggerSource> {
         found.push(match a.kind {
             RefKind::Queue => TriggerSource::Queue(n),
             RefKind::Database => TriggerSource::Database(n),
+            RefKind::Stream => TriggerSource::Stream(n),
             RefKind::Bucket => TriggerSource::Bucket(n),
             RefKind::Topic => TriggerSource::Topic(n),
             RefKind::Alarm => TriggerSource::Alarm(n),
@@ -68,6 +69,7 @@ impl TriggerSource {
             TriggerSource::Schedule(_) => "schedule",
             TriggerSource::Queue(_) => "queue",
             TriggerSource::Database(_) => "database",
+            TriggerSource::Stream(_) => "stream",
             TriggerSource::Bucket(_) => "bucket",
             TriggerSource::Topic(_) => "topic",
             TriggerSource::Alarm(_) => "alarm",
@@ -90,6 +92,14 @@ impl TriggerSource {
                 "retries",
                 "on_failure",
                 "batch_window",
+            ],
+            TriggerSource::Stream(_) => &[
+                "batch_size",
+                "starting_position",
+                "retries",
+                "on_failure",
+                "batch_window",
+                "parallelization",
             ],
             TriggerSource::Bucket(_) => &["events", "prefix", "suffix"],
             TriggerSource::Topic(_) => &["filter"],
@@ -274,7 +284,7 @@ fn trigger_defaults(b: &mut Block, src: &TriggerSource) {
             defaults.push(("batch_size", Value::Number(10.0)));
             defaults.push(("partial_failures", Value::Bool(false)));
         }
-        TriggerSource::Database(_) => {
+        TriggerSource::Database(_) | TriggerSource::Stream(_) => {
             defaults.push(("batch_size", Value::Number(100.0)));
             defaults.push(("starting_position", Value::String("latest".into())));
             defaults.push(("retries", Value::Number(-1.0)));
@@ -767,7 +777,7 @@ fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
         TriggerSource::Http { .. } => validate_http_trigger(t, diags),
         TriggerSource::Schedule(expr) => validate_schedule_trigger(t, expr, diags),
         TriggerSource::Queue(_) => validate_queue_trigger(t, diags),
-        TriggerSource::Database(_) => validate_stream_trigger(t, diags),
+        TriggerSource::Database(_) | TriggerSource::Stream(_) => validate_stream_trigger(t, diags),
         TriggerSource::Topic(name) => validate_topic_trigger(model, t, name, diags),
         TriggerSource::Bucket(_) | TriggerSource::Alarm(_) => {}
     }

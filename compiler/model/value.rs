@@ -20,10 +20,12 @@ pub enum RefKind {
     Alarm,
     /// A raw resource (the escape hatch): opaque, referenced for its `arn` and `id`.
     Resource,
+    /// A Kinesis data stream.
+    Stream,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 7] = [
+    pub const ALL: [RefKind; 8] = [
         RefKind::Function,
         RefKind::Queue,
         RefKind::Database,
@@ -31,6 +33,7 @@ impl RefKind {
         RefKind::Topic,
         RefKind::Alarm,
         RefKind::Resource,
+        RefKind::Stream,
     ];
     pub fn as_str(self) -> &'static str {
         super::BlockKind::from(self).as_str()

@@ -240,6 +240,7 @@ impl Owners {
                     | BlockKind::Alarm
                     | BlockKind::Trigger
                     | BlockKind::Resource
+                    | BlockKind::Stream
             ) {
                 continue;
             }
@@ -308,6 +309,7 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
             }
             "AWS::SQS::Queue" => push("queue", strip("Queue")),
             "AWS::DynamoDB::Table" => push("database", strip("Table")),
+            "AWS::Kinesis::Stream" => push("stream", strip("Stream")),
             "AWS::S3::Bucket" => push("bucket", strip("Bucket")),
             "AWS::CloudWatch::Alarm" => push("alarm", strip("Alarm")),
             "AWS::SNS::Topic" => {
@@ -353,6 +355,7 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
                 | "aws_lambda_function_recursion_config" => push("function", block),
                 "aws_sqs_queue" => push("queue", block),
                 "aws_dynamodb_table" => push("database", block),
+                "aws_kinesis_stream" => push("stream", block.clone()),
                 t if t.starts_with("aws_s3_bucket") => push("bucket", block),
                 "aws_cloudwatch_metric_alarm" => push("alarm", block),
                 "aws_sns_topic" if extra == "alarm" => push("alarm", block),
@@ -614,6 +617,7 @@ fn store_noun(store: &str) -> &'static str {
     match store {
         "database" => "table",
         "bucket" => "bucket",
+        "stream" => "stream",
         _ => "queue",
     }
 }
@@ -622,6 +626,7 @@ fn what_is_lost(store: &str) -> &'static str {
     match store {
         "database" => "every item in the table",
         "bucket" => "every object in the bucket",
+        "stream" => "the records kept in the stream",
         _ => "the messages waiting in the queue",
     }
 }
@@ -630,6 +635,7 @@ pub(crate) fn loss_sentence(store: &str) -> &'static str {
     match store {
         "database" => "every item in the table is lost",
         "bucket" => "every object in the bucket is lost",
+        "stream" => "the records kept in the stream are lost",
         _ => "the messages waiting in the queue are lost",
     }
 }
@@ -751,6 +757,7 @@ fn compare_all(
                     if c.data_loss {
                         c.fix = Some(match (target, st.as_str()) {
                             (_, "queue") => "drain the queue (let its consumers finish) before removing the block".to_string(),
+                            (_, "stream") => "let the stream's consumers catch up before removing the block".to_string(),
                             (Target::CloudFormation, _) => format!(
                                 "to keep the {n} and its data in the account, deploy it once with `retain = true` before removing the block",
                                 n = store_noun(st)
@@ -1003,7 +1010,9 @@ fn code_change(target: Target, type_: &str, props: &[PropertyChange]) -> Option<
 /// Pairs blocks whose resources are all deleted with blocks of the same kind whose resources
 /// are all created.
 fn likely_renames(changes: &[Change], base: &Snapshot, head: &Snapshot) -> Vec<Rename> {
-    let movable = ["function", "queue", "database", "bucket", "topic", "alarm"];
+    let movable = [
+        "function", "queue", "database", "bucket", "topic", "alarm", "stream",
+    ];
     let mut gone: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let mut new: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     let owners_of = |s: &Snapshot| -> BTreeSet<String> {

@@ -423,6 +423,7 @@ impl Gen<'_> {
             Src::Bucket(b) => ("source", format!("bucket.{}", p.buckets[*b]), "bucket"),
             Src::Topic(x) => ("source", format!("topic.{}", p.topics[*x].0), "topic"),
             Src::Alarm(a) => ("source", format!("alarm.{}", p.alarms[*a].0), "alarm"),
+            Src::Kinesis(k) => ("source", format!("stream.{}", p.kinesis[*k]), "stream"),
         };
         let extras = extras_of(src_kind);
         let fifo = matches!(tr.src, Src::Queue(q) if p.queues[q].1);
@@ -436,7 +437,7 @@ impl Gen<'_> {
             }
             _ => false,
         };
-        let auth = *self.rng.pick(&["none", "iam", "jwt", ""]);
+        let auth = *self.rng.pick(&["none", "iam", "jwt", "lambda", ""]);
         let mut batch = 0;
         let func = tr.func;
         let header = format!("trigger {}", hcl_str(&tr.name));
@@ -463,6 +464,23 @@ impl Gen<'_> {
                         g.rng.below(100)
                     )
                 }),
+                "authorizer" => (auth == "lambda").then(|| {
+                    let f = &p.funcs[g.rng.below(p.funcs.len() as u64) as usize].name;
+                    let mut v = format!("{{ function = function.{f}");
+                    if g.rng.chance(0.5) {
+                        v.push_str(", identity = [\"$request.header.Authorization\", \"$request.querystring.key\"]");
+                    }
+                    if g.rng.chance(0.5) {
+                        let ttl = g.rng.range(0, 3600);
+                        let _ = write!(v, ", ttl = {}", g.secs(ttl));
+                    }
+                    if g.rng.chance(0.5) {
+                        let _ = write!(v, ", simple_responses = {}", g.rng.chance(0.5));
+                    }
+                    v.push_str(" }");
+                    v
+                }),
+                "parallelization" => keep.then(|| g.rng.range(1, 10).to_string()),
                 "batch_size" => keep.then(|| {
                     batch = match (fifo, g.rng.below(3)) {
                         (true, _) => g.rng.range(1, 10),

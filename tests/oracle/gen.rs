@@ -161,6 +161,7 @@ enum Src {
     Bucket(usize),
     Topic(usize),
     Alarm(usize),
+    Kinesis(usize),
 }
 
 struct Func {
@@ -193,6 +194,8 @@ struct Plan {
     buckets: Vec<String>,
     topics: Vec<(String, bool)>,
     alarms: Vec<(String, usize)>,
+    /// Kinesis data streams.
+    kinesis: Vec<String>,
     triggers: Vec<Trig>,
     outputs: Vec<String>,
     variables: Vec<String>,
@@ -381,6 +384,10 @@ impl<'c> Gen<'c> {
             }
             alarms.push((self.name_for(40, &mut taken), kind));
         }
+        let mut taken = BTreeSet::new();
+        let kinesis: Vec<_> = (0..self.rng.range(0, 2))
+            .map(|_| self.name_for(room(128), &mut taken))
+            .collect();
         let mut plan = Plan {
             app,
             stage,
@@ -399,6 +406,7 @@ impl<'c> Gen<'c> {
             buckets,
             topics,
             alarms,
+            kinesis,
             triggers: Vec::new(),
             outputs: Vec::new(),
             variables: Vec::new(),
@@ -429,13 +437,14 @@ impl<'c> Gen<'c> {
         let mut routes = BTreeSet::new();
         for _ in 0..self.rng.range(0, 7) {
             let func = self.rng.below(p.funcs.len() as u64) as usize;
-            let kinds: Vec<u8> = (0..7u8)
+            let kinds: Vec<u8> = (0..8u8)
                 .filter(|k| match k {
                     2 => !p.queues.is_empty(),
                     3 => !p.dbs.is_empty(),
                     4 => !p.buckets.is_empty(),
                     5 => p.topics.iter().any(|t| !t.1),
                     6 => !p.alarms.is_empty(),
+                    7 => !p.kinesis.is_empty(),
                     _ => true,
                 })
                 .collect();
@@ -461,7 +470,8 @@ impl<'c> Gen<'c> {
                     let std: Vec<usize> = (0..p.topics.len()).filter(|&i| !p.topics[i].1).collect();
                     Src::Topic(*self.rng.pick(&std))
                 }
-                _ => Src::Alarm(self.rng.below(p.alarms.len() as u64) as usize),
+                6 => Src::Alarm(self.rng.below(p.alarms.len() as u64) as usize),
+                _ => Src::Kinesis(self.rng.below(p.kinesis.len() as u64) as usize),
             };
             if let Src::Db(i) = src {
                 p.dbs[i].1 = true;
@@ -542,6 +552,9 @@ impl<'c> Gen<'c> {
         }
         for i in 0..p.topics.len() {
             blocks.push(self.simple_block(&p, BlockKind::Topic, &p.topics[i].0.clone(), i));
+        }
+        for i in 0..p.kinesis.len() {
+            blocks.push(self.simple_block(&p, BlockKind::Stream, &p.kinesis[i].clone(), i));
         }
         for i in 0..p.alarms.len() {
             blocks.push(self.alarm_block(&p, i));
@@ -918,6 +931,7 @@ pub fn extras_of(src: &str) -> &'static [&'static str] {
         "schedule" => T::Schedule(String::new()),
         "queue" => T::Queue(String::new()),
         "database" => T::Database(String::new()),
+        "stream" => T::Stream(String::new()),
         "bucket" => T::Bucket(String::new()),
         "topic" => T::Topic(String::new()),
         _ => T::Alarm(String::new()),

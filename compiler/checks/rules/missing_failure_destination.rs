@@ -8,13 +8,15 @@ pub const RULE: Rule = Rule {
     name: "missing-failure-destination",
     level: Level::Warn,
     hard: false,
-    summary: "A database-stream trigger has no `on_failure` destination.",
+    summary: "A stream trigger (a table's stream or a Kinesis stream) has no `on_failure` destination.",
     doc: r#"
 ## What it does
-Flags triggers with `source = database.X` (DynamoDB streams) that have no `on_failure`.
+Flags triggers with `source = database.X` (DynamoDB streams) or `source = stream.X` (Kinesis)
+that have no `on_failure`.
 
 ## Why is this bad?
-A batch that keeps failing blocks its shard until the records expire from the stream (24 hours);
+A batch that keeps failing blocks its shard until the records expire from the stream (24 hours
+for a table's stream, the stream's retention for Kinesis);
 then they are dropped with no trace. With a failure destination, the failed batch's details are
 kept in a queue or topic for inspection and replay.
 
@@ -41,8 +43,10 @@ trigger "on_signup" {
 fn check(cx: &mut Ctx) {
     let model = cx.model;
     for (t, src) in model.triggers() {
-        let TriggerSource::Database(db) = src else {
-            continue;
+        let source = match src {
+            TriggerSource::Database(db) => format!("the stream of database.{db}"),
+            TriggerSource::Stream(s) => format!("stream.{s}"),
+            _ => continue,
         };
         if t.attrs.contains_key("on_failure") {
             continue;
@@ -50,7 +54,7 @@ fn check(cx: &mut Ctx) {
         let d = cx.report(
             &RULE,
             t.header,
-            format!("trigger \"{}\" reads the stream of database.{db} but has no `on_failure`: records that keep failing are dropped when they expire", t.name),
+            format!("trigger \"{}\" reads {source} but has no `on_failure`: records that keep failing are dropped when they expire", t.name),
         );
         d.labels.push(crate::diagnostics::Label {
             span: t.span_of("source"),

@@ -60,6 +60,7 @@ fn check(cx: &mut Ctx) {
                 "an S3 bucket name (with the 12-digit account id)",
             ),
             BlockKind::Alarm => (model.physical_name(&b.name), 255, "a CloudWatch alarm name"),
+            BlockKind::Stream => (model.physical_name(&b.name), 128, "a Kinesis stream name"),
             BlockKind::Trigger
                 if matches!(
                     model.trigger_sources.get(&b.name),

@@ -8,10 +8,10 @@ pub const RULE: Rule = Rule {
     name: "unused-resource",
     level: Level::Warn,
     hard: false,
-    summary: "A queue, topic, database or bucket that nothing reads, writes, sends to, triggers from, or names as dead_letter/on_failure.",
+    summary: "A queue, topic, database, bucket or stream that nothing reads, writes, sends to, triggers from, or names as dead_letter/on_failure.",
     doc: r#"
 ## What it does
-Flags queues, topics, databases and buckets with no edge in the resource graph that uses them:
+Flags queues, topics, databases, buckets and Kinesis streams with no edge in the resource graph that uses them:
 no function reads, writes or sends to them, no trigger consumes them, and no queue or function
 names them as `dead_letter` or `on_failure`.
 
@@ -36,7 +36,11 @@ fn check(cx: &mut Ctx) {
         let node = &g.graph[n];
         if !matches!(
             node.kind,
-            NodeKind::Queue | NodeKind::Topic | NodeKind::Database | NodeKind::Bucket
+            NodeKind::Queue
+                | NodeKind::Topic
+                | NodeKind::Database
+                | NodeKind::Bucket
+                | NodeKind::Stream
         ) {
             continue;
         }

@@ -65,6 +65,7 @@ impl VarType {
                 RefKind::Topic => &[RefKind::Topic],
                 RefKind::Alarm => &[RefKind::Alarm],
                 RefKind::Resource => &[RefKind::Resource],
+                RefKind::Stream => &[RefKind::Stream],
             }),
         }
     }
