@@ -306,6 +306,30 @@ fn a_failed_value_does_not_cascade() {
             "unresolved-reference",
             10,
         ),
+        // An auth that failed does not make a jwt "only used with auth = jwt".
+        (
+            "app \"x\" {}\nfunction \"f\" {\n  handler     = \"a.h\"\n  concurrency = 1\n}\ntrigger \"t\" {\n  function = function.f\n  http     = \"GET /x\"\n  auth     = var.undeclared\n  jwt      = { issuer = \"https://x\", audience = [\"a\"] }\n}\n",
+            "unresolved-reference",
+            9,
+        ),
+        // A dead letter queue that failed is not also missing for `max_receives`.
+        (
+            "app \"x\" {}\nqueue \"q\" {\n  max_receives = 3\n  dead_letter  = queue.nope\n}\n",
+            "unresolved-reference",
+            4,
+        ),
+        // A capacity that failed is not also missing on a provisioned table.
+        (
+            "app \"x\" {}\ndatabase \"d\" {\n  partition_key  = { name = \"id\", type = \"string\" }\n  billing        = \"provisioned\"\n  read_capacity  = var.undeclared\n  write_capacity = 5\n}\n",
+            "unresolved-reference",
+            5,
+        ),
+        // A billing mode that failed does not make the capacities "only for provisioned".
+        (
+            "app \"x\" {}\ndatabase \"d\" {\n  partition_key  = { name = \"id\", type = \"string\" }\n  billing        = var.undeclared\n  read_capacity  = 5\n  write_capacity = 5\n}\n",
+            "unresolved-reference",
+            4,
+        ),
         // An unknown variable type gets the closest type.
         ("app \"x\" {}\nvariable \"v\" {\n  type = strng\n}\n", "invalid-value", 3),
     ] {
