@@ -16,6 +16,7 @@ pub mod modules;
 pub mod moved;
 pub mod paths;
 pub mod policy;
+pub mod reads;
 pub mod runtimes;
 pub mod schema;
 mod syntax_store;

@@ -141,7 +141,10 @@ impl Lowerer<'_> {
         let var_file = self.var_file_values(opts, declared_vars);
         let mut variables: BTreeMap<String, Value> = BTreeMap::new();
         // A variable's value is a constant: it sees no names.
-        let nothing = Scope::default();
+        let nothing = Scope {
+            reads: Some(self.mcx.reads()),
+            ..Scope::default()
+        };
         let mut ev = Evaluator::new(nothing.env());
         for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
             let Some(block) = once.block(d.src) else {
@@ -519,7 +522,10 @@ impl Lowerer<'_> {
                 }),
             );
         }
-        let nothing = Scope::default();
+        let nothing = Scope {
+            reads: Some(self.mcx.reads()),
+            ..Scope::default()
+        };
         let mut ev = Evaluator::new(nothing.env());
         let mut variables = BTreeMap::new();
         for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
