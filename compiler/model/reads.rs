@@ -136,3 +136,33 @@ fn read_error(func: &str, raw: &str, root: &str, e: ReadError, span: Span) -> Di
         .with_help(relative),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    struct Counting(AtomicUsize);
+
+    impl FileReader for Counting {
+        fn read(&self, path: &str, _root: &str) -> Result<String, ReadError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(path.to_string())
+        }
+    }
+
+    #[test]
+    fn a_file_is_read_once() {
+        let reader = Counting(AtomicUsize::new(0));
+        let reads = Reads::new(&reader);
+        let span = Span::file_start(0);
+        for raw in ["a/b.txt", "./a/b.txt", "a/../a/b.txt"] {
+            assert_eq!(&*reads.read("file", raw, span).ok().unwrap(), "a/b.txt");
+        }
+        assert_eq!(reader.0.load(Ordering::SeqCst), 1);
+        // Refused before the reader is asked.
+        assert!(reads.read("file", "../x", span).is_err());
+        assert!(reads.read("file", "/etc/x", span).is_err());
+        assert_eq!(reader.0.load(Ordering::SeqCst), 1);
+    }
+}
