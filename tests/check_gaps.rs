@@ -19,21 +19,7 @@ fn project(extra: &str, more: &str) -> String {
 fn check(src: &str) -> (Vec<(String, u64, u64)>, Value) {
     let tmp = Temp::new("gaps");
     tmp.write("main.sls", src.as_bytes());
-    let o = common::slsc(&["check", ".", "--format", "json"], tmp.path());
-    let json: Value = serde_json::from_slice(&o.stdout).expect("JSON");
-    let got = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-                d["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    (got, json)
+    common::check_positions(tmp.path())
 }
 
 fn one(src: &str, code: &str, line: u64, column: u64, text: &str) -> Value {

@@ -17,23 +17,8 @@ fn project(tag: &str, body: &str, files: &[(&str, &[u8])]) -> Temp {
     tmp
 }
 
-/// (code, line, column) of every diagnostic of `slsc check` run in `dir`, and the JSON.
 fn check(dir: &Path) -> (Vec<(String, u64, u64)>, Value) {
-    let o = common::slsc(&["check", ".", "--format", "json"], dir);
-    let json: Value = serde_json::from_slice(&o.stdout).expect("JSON");
-    let got = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-                d["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    (got, json)
+    common::check_positions(dir)
 }
 
 /// Builds `dir` for CloudFormation (run from `cwd`, naming the project `path`) and returns the
