@@ -142,7 +142,7 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
             }
         }
     }
-    let loader = syntax::modules::DiskLoader;
+    let reader = syntax::files::DiskFiles { dir: dir.clone() };
     let mut c = lower_parsed(
         files,
         parse_diags,
@@ -150,7 +150,7 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
         opts,
         var_file,
         &policy_files,
-        (&loader, &dir),
+        (&syntax::modules::DiskLoader, &reader, &dir),
     )?;
     c.project_dir = dir.clone();
     // -- SOURCES (file-reading edge) --
@@ -190,7 +190,6 @@ pub fn compile_files(files: &[(&str, &str)], opts: &Options) -> Result<Compilati
         .into_iter()
         .map(|pf| model::prepare(pf.file, pf.body, true))
         .collect();
-    let loader = syntax::modules::NoDisk;
     lower_parsed(
         files,
         parsed.diagnostics,
@@ -198,7 +197,11 @@ pub fn compile_files(files: &[(&str, &str)], opts: &Options) -> Result<Compilati
         opts,
         None,
         &[],
-        (&loader, Path::new(".")),
+        (
+            &syntax::modules::NoDisk,
+            &syntax::files::NoFiles,
+            Path::new("."),
+        ),
     )
 }
 
@@ -224,8 +227,9 @@ fn policy_paths(p: &Path) -> Result<Vec<PathBuf>, LoadError> {
     Ok(v)
 }
 
-/// Lowers the project's files, then builds the graph and runs the rules. `modules` is where
-/// local modules are read from, and the project directory they are relative to.
+/// Lowers the project's files, then builds the graph and runs the rules. `edges` is where
+/// local modules and the files of `file`/`templatefile` are read from, and the project
+/// directory they are relative to.
 fn lower_parsed(
     files: Vec<model::PreparedFile>,
     mut all: Vec<Diagnostic>,
@@ -233,7 +237,11 @@ fn lower_parsed(
     opts: &Options,
     var_file: Option<(diagnostics::FileId, hcl_edit::structure::Body)>,
     policy_files: &[diagnostics::FileId],
-    modules: (&dyn syntax::modules::ModuleLoader, &Path),
+    edges: (
+        &dyn syntax::modules::ModuleLoader,
+        &dyn syntax::files::FileReader,
+        &Path,
+    ),
 ) -> Result<Compilation, LoadError> {
     // -- LOWER (resolve, evaluate, type-check, validate) --
     let lower_opts = LowerOptions {
@@ -250,8 +258,8 @@ fn lower_parsed(
     };
     let no_parse_errors = all.is_empty();
     let mcx = model::ModuleCx::new(
-        modules.0,
-        modules.1.to_path_buf(),
+        (edges.0, edges.1),
+        edges.2.to_path_buf(),
         sources.len() as diagnostics::FileId,
     );
     // Evaluation recurses through expressions and chains of locals; a dedicated thread with a

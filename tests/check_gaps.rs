@@ -19,21 +19,7 @@ fn project(extra: &str, more: &str) -> String {
 fn check(src: &str) -> (Vec<(String, u64, u64)>, Value) {
     let tmp = Temp::new("gaps");
     tmp.write("main.sls", src.as_bytes());
-    let o = common::slsc(&["check", ".", "--format", "json"], tmp.path());
-    let json: Value = serde_json::from_slice(&o.stdout).expect("JSON");
-    let got = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["code"].as_str().unwrap().to_string(),
-                d["line"].as_u64().unwrap(),
-                d["column"].as_u64().unwrap(),
-            )
-        })
-        .collect();
-    (got, json)
+    common::check_positions(tmp.path())
 }
 
 fn one(src: &str, code: &str, line: u64, column: u64, text: &str) -> Value {
@@ -327,6 +313,30 @@ fn a_failed_value_does_not_cascade() {
             "app \"x\" {}\nfunction \"f\" {\n  handler     = \"a.h\"\n  concurrency = 1\n}\ntrigger \"t\" {\n  function = function.f\n  http     = \"GET /x\"\n  auth     = \"jwt\"\n  jwt      = { issuer = \"https://x\", audience = [var.undeclared] }\n}\n",
             "unresolved-reference",
             10,
+        ),
+        // An auth that failed does not make a jwt "only used with auth = jwt".
+        (
+            "app \"x\" {}\nfunction \"f\" {\n  handler     = \"a.h\"\n  concurrency = 1\n}\ntrigger \"t\" {\n  function = function.f\n  http     = \"GET /x\"\n  auth     = var.undeclared\n  jwt      = { issuer = \"https://x\", audience = [\"a\"] }\n}\n",
+            "unresolved-reference",
+            9,
+        ),
+        // A dead letter queue that failed is not also missing for `max_receives`.
+        (
+            "app \"x\" {}\nqueue \"q\" {\n  max_receives = 3\n  dead_letter  = queue.nope\n}\n",
+            "unresolved-reference",
+            4,
+        ),
+        // A capacity that failed is not also missing on a provisioned table.
+        (
+            "app \"x\" {}\ndatabase \"d\" {\n  partition_key  = { name = \"id\", type = \"string\" }\n  billing        = \"provisioned\"\n  read_capacity  = var.undeclared\n  write_capacity = 5\n}\n",
+            "unresolved-reference",
+            5,
+        ),
+        // A billing mode that failed does not make the capacities "only for provisioned".
+        (
+            "app \"x\" {}\ndatabase \"d\" {\n  partition_key  = { name = \"id\", type = \"string\" }\n  billing        = var.undeclared\n  read_capacity  = 5\n  write_capacity = 5\n}\n",
+            "unresolved-reference",
+            4,
         ),
         // An unknown variable type gets the closest type.
         ("app \"x\" {}\nvariable \"v\" {\n  type = strng\n}\n", "invalid-value", 3),

@@ -698,6 +698,10 @@ trigger "paged" {
     let mut outputs = String::from(
         "output \"api_url\" {\n  value       = http.url\n  description = \"the shared HTTP API's URL\"\n}\n\noutput \"prefix\" {\n  value = local.prefix\n}\n\noutput \"health_url\" {\n  value = \"${http.url}health\"\n}\n\n",
     );
+    // Compile-time reads: app.region, file() and templatefile() (with %{ for } and %{ if }).
+    outputs.push_str(
+        "output \"region\" {\n  value = app.region\n}\n\noutput \"order_schema\" {\n  value = file(\"schemas/order.json\")\n}\n\noutput \"greeting\" {\n  value = templatefile(\"templates/greeting.tpl\", { app = app.name, stage = app.stage, regions = [app.region], loud = true })\n}\n\n",
+    );
     for kind in RefKind::ALL {
         for attr in kind.deploy_attrs() {
             writeln!(
@@ -710,6 +714,16 @@ trigger "paged" {
         }
     }
     files.push(text("outputs.sls", outputs));
+
+    // -- files read at compile time ---------------------------------------------------------------
+    files.push(text(
+        "schemas/order.json",
+        "{\"type\": \"object\", \"required\": [\"id\"]}\n",
+    ));
+    files.push(text(
+        "templates/greeting.tpl",
+        "Hello from ${app} (${stage})%{ for r in regions } in ${r}%{ endfor }%{ if loud }!%{ endif }",
+    ));
 
     // -- code -----------------------------------------------------------------------------------
     files.push(text(

@@ -439,13 +439,13 @@ const KNOWN_CODES: &[(&str, &str, &str, &str)] = &[
     (
         "source-not-found",
         "error",
-        "A function's source directory or artifact file does not exist.",
+        "A function's source directory or artifact file, or a file read by `file`/`templatefile`, does not exist.",
         COMPILE_ERRORS,
     ),
     (
         "source-outside-project",
         "error",
-        "A function's source or artifact, or a symbolic link inside a source, lies outside the project (or `app.source_root`).",
+        "A function's source or artifact, a symbolic link inside a source, or a file read by `file`/`templatefile`, lies outside the project (or `app.source_root`).",
         COMPILE_ERRORS,
     ),
     (

@@ -6,13 +6,16 @@
 //! references by kind, and guards arithmetic (hcl-rs panics on `1/0`, `1%0` and overflow).
 //!
 //! Name resolution happens here too: `var.X`, `local.X` (evaluated lazily, once, with cycle
-//! detection), `app.name`/`app.stage`, `KIND.NAME` (checked against the declared blocks, with a
+//! detection), `app.name`/`app.stage`/`app.region`, `KIND.NAME` (checked against the declared blocks, with a
 //! "did you mean" suggestion) and `KIND.NAME.ATTR` (a deploy-time string). Values a failed
 //! expression would have produced are never guessed: the evaluator returns
 //! [`EvalError::Reported`] when the cause was already reported (a failed local, a missing
 //! variable), so one mistake produces one diagnostic.
 
+mod files;
+
 use super::modules::{ModuleValue, Outputs};
+use super::reads::Reads;
 use super::value::{fmt_number, suggest, Addr, AwsValue, Part, RefKind, Value};
 use crate::diagnostics::{Diagnostic, FileId, Span};
 use hcl_edit::expr::{
@@ -65,11 +68,42 @@ pub struct Env<'a> {
     pub locals: &'a BTreeMap<String, LocalDef<'a>>,
     pub app_name: Option<&'a str>,
     pub app_stage: Option<&'a str>,
+    pub app_region: Known<&'a str>,
     /// Inside a module instance, the prefix of its blocks' names (`billing_`): `queue.jobs`
     /// there is the model's `queue.billing_jobs`. Empty at the top level.
     pub prefix: &'a str,
     /// Declared `module` blocks (their values are in [`Evaluator::modules`]).
     pub modules: &'a BTreeMap<String, Span>,
+    /// Where `file` and `templatefile` read (`None`: nowhere, as in a project in memory).
+    pub reads: Option<&'a Reads<'a>>,
+}
+
+/// A value the app block gives (`app.region`): not known yet while the app block's own
+/// attributes are evaluated (reading it then is a `cycle`), known, or failed (reported).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Known<T> {
+    #[default]
+    Pending,
+    Value(T),
+    Failed,
+}
+
+impl<T> Known<T> {
+    pub fn as_ref(&self) -> Known<&T> {
+        match self {
+            Known::Pending => Known::Pending,
+            Known::Value(v) => Known::Value(v),
+            Known::Failed => Known::Failed,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Known<U> {
+        match self {
+            Known::Pending => Known::Pending,
+            Known::Value(v) => Known::Value(f(v)),
+            Known::Failed => Known::Failed,
+        }
+    }
 }
 
 pub struct Evaluator<'a> {
@@ -83,11 +117,26 @@ pub struct Evaluator<'a> {
     /// What each instantiated `module` block evaluates to (filled in by the modules pass, in
     /// dependency order).
     pub modules: BTreeMap<String, ModuleValue>,
+    /// Evaluating a `templatefile` template: only the names in `scopes` exist.
+    isolated: bool,
 }
 
 const FUNCTIONS: &[&str] = &[
-    "upper", "lower", "format", "join", "concat", "merge", "length", "min", "max", "lookup",
-    "prefix", "secret", "ssm",
+    "upper",
+    "lower",
+    "format",
+    "join",
+    "concat",
+    "merge",
+    "length",
+    "min",
+    "max",
+    "lookup",
+    "prefix",
+    "secret",
+    "ssm",
+    "file",
+    "templatefile",
 ];
 
 /// How deep a chain of locals (each referring to the next) may go.
@@ -124,6 +173,7 @@ impl<'a> Evaluator<'a> {
             file: 0,
             scopes: Vec::new(),
             modules: BTreeMap::new(),
+            isolated: false,
         }
     }
 
@@ -140,6 +190,7 @@ impl<'a> Evaluator<'a> {
             file: self.file,
             scopes: Vec::new(),
             modules: self.modules.clone(),
+            isolated: false,
         }
     }
 
@@ -361,6 +412,9 @@ impl<'a> Evaluator<'a> {
             if let Some(val) = scope.get(name) {
                 return Ok(val.clone());
             }
+        }
+        if self.isolated {
+            return Err(self.not_a_template_variable(name, span));
         }
         if super::kinds::roots().contains(&name) {
             return Err(Diagnostic::error(
@@ -669,6 +723,9 @@ impl<'a> Evaluator<'a> {
             let v = self.eval(root)?;
             return self.apply_ops(v, ops, 0);
         };
+        if self.isolated {
+            return Err(self.not_a_template_variable(&root_name, self.span(root)));
+        }
         let first = ops.first().and_then(|o| match o.value() {
             TraversalOperator::GetAttr(i) => Some((i.value().to_string(), self.span(o))),
             _ => None,
@@ -766,28 +823,31 @@ impl<'a> Evaluator<'a> {
         ))
     }
 
-    /// `app.name` / `app.stage` (unknown while the app block itself is evaluated).
+    /// `app.name` / `app.stage` / `app.region` (unknown while the app block itself is
+    /// evaluated).
     fn app_ref(&mut self, attr: &str, ops: &Ops, head_span: Span) -> EvalResult {
         let v = match attr {
-            "name" => self.env.app_name.map(|s| Value::String(s.to_string())),
-            "stage" => self.env.app_stage.map(|s| Value::String(s.to_string())),
+            "name" => self.env.app_name.map_or(Known::Pending, Known::Value),
+            "stage" => self.env.app_stage.map_or(Known::Pending, Known::Value),
+            "region" => self.env.app_region,
             _ => {
-                let s = suggest(attr, ["name", "stage"]).map(|s| format!("app.{s}"));
+                let s = suggest(attr, ["name", "stage", "region"]).map(|s| format!("app.{s}"));
                 return Err(unresolved(
                     head_span,
                     &format!("app.{attr}"),
-                    "only `app.name` and `app.stage` can be read",
+                    "only `app.name`, `app.stage` and `app.region` can be read",
                     s,
                     attr,
                 ));
             }
         };
         match v {
-            Some(v) => self.apply_ops(v, ops, 1),
-            None => Err(err(
+            Known::Value(v) => self.apply_ops(Value::String(v.to_string()), ops, 1),
+            Known::Failed => Err(EvalError::Reported),
+            Known::Pending => Err(err(
                 "cycle",
                 head_span,
-                format!("`app.{attr}` cannot be used here: it is not known yet (the app block's own name and stage are being evaluated)"),
+                format!("`app.{attr}` cannot be used here: it is not known yet (the app block's own name, stage and region are being evaluated)"),
             )),
         }
     }
@@ -1141,7 +1201,10 @@ impl<'a> Evaluator<'a> {
                 spans.push(self.span(a));
             }
         }
-        super::functions::call(name, args, &spans, span)
+        match name {
+            "file" | "templatefile" => self.read_call(name, args, &spans, span),
+            _ => super::functions::call(name, args, &spans, span),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! The built-in functions of SPEC §4: `upper`, `lower`, `format`, `join`, `concat`, `merge`,
-//! `length`, `min`, `max`, `lookup`, and the slsc-specific `prefix`, `secret` and `ssm`.
+//! `length`, `min`, `max`, `lookup`, and the slsc-specific `prefix`, `secret` and `ssm`
+//! (`file` and `templatefile`, which read files, are the evaluator's: eval/files.rs).
 //!
 //! Every function checks its argument count and types and reports a `type-mismatch` at the
 //! offending argument. `secret`/`ssm` return deploy-time strings; string functions refuse
@@ -14,7 +15,7 @@ fn mismatch(span: Span, msg: String) -> EvalError {
     Diagnostic::error("type-mismatch", span, msg).into()
 }
 
-fn arity(
+pub(super) fn arity(
     name: &str,
     args: &[Value],
     min: usize,
@@ -36,7 +37,7 @@ fn arity(
     Ok(())
 }
 
-fn string_arg<'v>(name: &str, v: &'v Value, span: Span) -> Result<&'v str, EvalError> {
+pub(super) fn string_arg<'v>(name: &str, v: &'v Value, span: Span) -> Result<&'v str, EvalError> {
     match v {
         Value::String(s) => Ok(s),
         Value::Deploy(_) => Err(Diagnostic::error(

@@ -17,6 +17,7 @@ pub mod modules;
 pub mod moved;
 pub mod paths;
 pub mod policy;
+pub mod reads;
 pub mod runtimes;
 pub mod schema;
 mod syntax_store;
@@ -196,6 +197,11 @@ impl Block {
     /// Whether the user wrote the attribute, even if its value failed (see [`Block::failed`]).
     pub fn written(&self, name: &str) -> bool {
         self.attrs.get(name).is_some_and(|a| !a.defaulted) || self.failed.iter().any(|f| f == name)
+    }
+    /// Whether the attribute was written and its value failed (reported): checks that depend
+    /// on it say nothing.
+    pub fn has_failed(&self, name: &str) -> bool {
+        self.failed.iter().any(|f| f == name)
     }
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.attrs.get(name).map(|a| &a.value)

@@ -21,6 +21,9 @@ pub struct Lifecycle {
 struct Table {
     source: String,
     runtimes: BTreeMap<String, Lifecycle>,
+    /// Runtimes AWS no longer runs (past their block-update date, gone from the table), with
+    /// the family whose newest runtime replaces each (`go1.x`: `provided`).
+    retired: BTreeMap<String, String>,
 }
 
 fn table() -> &'static Table {
@@ -71,6 +74,51 @@ pub fn status(runtime: &str, today: &str) -> Status {
     Status::Supported
 }
 
+/// The runtime's family (`nodejs`, `python`, …), for a runtime of the table or a retired one.
+pub fn family_of(runtime: &str) -> Option<&'static str> {
+    lifecycle(runtime)
+        .map(|l| l.family.as_str())
+        .or_else(|| retired_family(runtime))
+}
+
+/// The family that replaces a retired runtime (`nodejs12.x`: `nodejs`); `None` for a runtime
+/// that is not known to be retired (a typo, or one newer than the table).
+pub fn retired_family(runtime: &str) -> Option<&'static str> {
+    table().retired.get(runtime).map(String::as_str)
+}
+
+/// The newest runtime of `family` that is supported (not deprecated) on `today`: the one AWS
+/// keeps longest (latest deprecation date), then the highest version. `None` when every
+/// runtime of the family the table knows is past its deprecation date.
+pub fn newest_supported(family: &str, today: &str) -> Option<&'static str> {
+    table()
+        .runtimes
+        .iter()
+        .filter(|(name, l)| l.family == family && status(name, today) == Status::Supported)
+        // No deprecation date yet: kept the longest.
+        .max_by_key(|(name, l)| (l.deprecated.as_deref().unwrap_or("9999"), version(name)))
+        .map(|(name, _)| name.as_str())
+}
+
+/// The numbers in a runtime's name (`python3.13` → [3, 13]), to order versions.
+fn version(runtime: &str) -> Vec<u32> {
+    runtime
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+/// What to upgrade a runtime of `family` to on `today`: the help of a retired or deprecated
+/// runtime's diagnostic.
+pub fn upgrade_help(family: &str, today: &str) -> String {
+    match newest_supported(family, today) {
+        Some(s) => format!("upgrade to {s}, the newest {family} runtime supported on {today}"),
+        None => format!(
+            "every {family} runtime slsc knows is deprecated on {today}: a newer slsc may know a newer one"
+        ),
+    }
+}
+
 /// Checks a `YYYY-MM-DD` date.
 pub fn valid_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -118,6 +166,10 @@ mod tests {
     fn every_runtime_has_a_lifecycle_row() {
         for r in crate::model::schema::RUNTIMES {
             assert!(lifecycle(r).is_some(), "{r} missing from runtimes.json");
+            assert!(retired_family(r).is_none(), "{r} is listed and retired");
+        }
+        for family in table().retired.values() {
+            assert!(table().runtimes.values().any(|l| l.family == *family));
         }
         assert!(source().contains("cfn-lint"));
     }
@@ -133,6 +185,20 @@ mod tests {
             status("nodejs20.x", "2027-02-01"),
             Status::Blocked { .. }
         ));
+    }
+
+    #[test]
+    fn the_newest_supported_runtime_of_a_family() {
+        assert_eq!(family_of("nodejs12.x"), Some("nodejs"));
+        assert_eq!(family_of("python3.9"), Some("python"));
+        assert_eq!(family_of("go1.x"), Some("provided"));
+        assert_eq!(retired_family("python3.15"), None);
+        assert_eq!(retired_family("nodejs24"), None);
+        assert_eq!(newest_supported("nodejs", "2026-11-26"), Some("nodejs24.x"));
+        assert_eq!(newest_supported("python", "2026-11-26"), Some("python3.14"));
+        assert_eq!(newest_supported("java", "2026-11-26"), Some("java25"));
+        // nodejs24.x is deprecated on 2028-04-30: nothing newer is known.
+        assert_eq!(newest_supported("nodejs", "2028-05-01"), None);
     }
 
     #[test]

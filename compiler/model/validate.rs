@@ -562,7 +562,7 @@ fn valid_env_key(k: &str) -> bool {
 }
 
 fn validate_queue(q: &Block, diags: &mut Vec<Diagnostic>) {
-    if q.is_set("max_receives") && !q.attrs.contains_key("dead_letter") {
+    if q.is_set("max_receives") && !q.written("dead_letter") {
         diags.push(
             Diagnostic::error(
                 "invalid-value",
@@ -586,7 +586,10 @@ fn validate_queue(q: &Block, diags: &mut Vec<Diagnostic>) {
 fn validate_database(t: &Block, diags: &mut Vec<Diagnostic>) {
     let provisioned = t.str("billing") == Some("provisioned");
     for cap in ["read_capacity", "write_capacity"] {
-        if provisioned && !t.attrs.contains_key(cap) {
+        if t.has_failed("billing") {
+            break;
+        }
+        if provisioned && !t.written(cap) {
             diags.push(
                 Diagnostic::error(
                     "missing-attribute",
@@ -877,7 +880,7 @@ fn validate_http_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
                 .with_help("add jwt = { issuer = \"https://cognito-idp.REGION.amazonaws.com/POOL_ID\", audience = [\"CLIENT_ID\"] }"),
         );
     }
-    if auth != Some("jwt") && t.is_set("jwt") {
+    if auth != Some("jwt") && t.is_set("jwt") && !t.has_failed("auth") {
         diags.push(
             Diagnostic::error(
                 "invalid-trigger",

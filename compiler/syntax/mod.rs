@@ -8,6 +8,7 @@
 //! read as UTF-8, contains a NUL byte or has a syntax error yields one `syntax` diagnostic while
 //! the other files are still parsed and checked.
 
+pub mod files;
 pub mod modules;
 
 use crate::diagnostics::Diagnostic;

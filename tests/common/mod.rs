@@ -55,6 +55,26 @@ pub fn slsc(args: &[&str], cwd: &Path) -> Output {
         .expect("the slsc binary runs")
 }
 
+/// (code, line, column) of every diagnostic of `slsc check . --format json` run in `dir` (so the
+/// output rules run too), and the JSON.
+pub fn check_positions(dir: &Path) -> (Vec<(String, u64, u64)>, Value) {
+    let o = slsc(&["check", ".", "--format", "json"], dir);
+    let json: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let got = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (got, json)
+}
+
 /// Runs the slsc binary from the repository root.
 pub fn run(args: &[&str]) -> Output {
     slsc(args, root())

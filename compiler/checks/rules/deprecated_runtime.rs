@@ -14,7 +14,8 @@ pub const RULE: Rule = Rule {
     doc: r#"
 ## What it does
 Compares each function's runtime (its own, or the app's default) with AWS's Lambda runtime
-lifecycle: past the deprecation date it is a warning naming the successor; past the date AWS
+lifecycle: past the deprecation date it is a warning naming the newest runtime of the same family that
+is still supported on that day; past the date AWS
 blocks creating functions with it, an error (which goes no lower than `warn`). "Today" is the
 system date unless `--today YYYY-MM-DD` or `SLSC_TODAY` pins it. The dates are data
 (`compiler/model/runtimes.json`, from cfn-lint's runtime lifecycle table).
@@ -36,7 +37,8 @@ app "shop" { runtime = "nodejs24.x" }
 };
 
 fn diagnostic(rt: &str, span: Span, today: &str) -> Option<(Diagnostic, Adjust)> {
-    let successor = runtimes::lifecycle(rt).and_then(|l| l.successor.clone());
+    // Not the table's `successor`, which may itself be deprecated by `today`.
+    let upgrade = runtimes::family_of(rt).map(|f| runtimes::upgrade_help(f, today));
     let (d, adjust) = match runtimes::status(rt, today) {
         Status::Supported => return None,
         Status::Deprecated { since } => (
@@ -57,7 +59,7 @@ fn diagnostic(rt: &str, span: Span, today: &str) -> Option<(Diagnostic, Adjust)>
         ),
     };
     Some((
-        d.with_help_opt(successor.map(|s| format!("upgrade to {s}"))),
+        d.with_help_opt(upgrade),
         adjust,
     ))
 }

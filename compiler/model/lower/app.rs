@@ -1,9 +1,10 @@
-//! Pass 3, **app**: the project's one `app` block, which gives `app.name`, and its stage
-//! (`--stage` wins over `app.stage`, which defaults to `dev`).
+//! Pass 3, **app**: the project's one `app` block, which gives `app.name`, its stage
+//! (`--stage` wins over `app.stage`, which defaults to `dev`), `app.region`, and the source root
+//! `file` and `templatefile` read under.
 
 use super::{Decl, Lowerer, PolicyBlock, Scope};
 use crate::diagnostics::{Diagnostic, FileId, Span};
-use crate::model::eval::{EvalError, Evaluator};
+use crate::model::eval::{EvalError, Evaluator, Known};
 use crate::model::syntax_store::OnceSyntax;
 use crate::model::{sp, BlockKind, UsageError, Value};
 
@@ -71,36 +72,85 @@ impl Lowerer<'_> {
             }
         }
         if stage.is_none() {
-            if let Some(d) = app {
-                if let Some(attr) = once
-                    .block(d.src)
-                    .and_then(|b| b.body.get_attribute("stage"))
-                {
-                    let mut ev = Evaluator::new(scope.env());
-                    // Type errors are reported when the app block is lowered (pass 5), which
-                    // evaluates `stage` again; only what that pass cannot see is reported here.
-                    match ev.eval_in(d.file, &attr.value) {
-                        Ok(Value::String(s)) if valid_stage(&s) => stage = Some(s),
-                        Ok(Value::String(s)) => self.diags.push(
-                            Diagnostic::error(
-                                "invalid-value",
-                                sp(d.file, &attr.value),
-                                format!(
-                                    "\"{s}\" is not a valid stage: 1–16 characters of a-z, 0-9 and -"
-                                ),
-                            )
-                            .with_help("stages name environments: \"dev\", \"prod\", \"pr-123\""),
-                        ),
-                        Err(EvalError::Diag(dd)) if dd.code == "cycle" => self.diags.push(*dd),
-                        _ => {}
-                    }
-                    // Errors inside locals used by `stage` are reported in pass 4.
-                }
+            match self.app_attr(app, once, scope, "stage") {
+                Some((Value::String(s), _)) if valid_stage(&s) => stage = Some(s),
+                Some((Value::String(s), span)) => self.diags.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        span,
+                        format!("\"{s}\" is not a valid stage: 1–16 characters of a-z, 0-9 and -"),
+                    )
+                    .with_help("stages name environments: \"dev\", \"prod\", \"pr-123\""),
+                ),
+                _ => {}
             }
         }
         Ok(stage.unwrap_or_else(|| "dev".to_string()))
     }
 }
+
+impl Lowerer<'_> {
+    /// **Region** (pass 3): the app block's `region` (it may read `app.stage`, not
+    /// `app.region`), the schema's default when it is not written; `Failed` when its value
+    /// failed or is not a string (reported when the app block is lowered, pass 5).
+    pub(super) fn region(
+        &mut self,
+        app: Option<&Decl>,
+        once: &OnceSyntax,
+        scope: &Scope,
+    ) -> Known<String> {
+        let written = app.is_some_and(|d| {
+            once.block(d.src)
+                .is_some_and(|b| b.body.get_attribute("region").is_some())
+        });
+        if !written {
+            return Known::Value(DEFAULT_REGION.to_string());
+        }
+        match self.app_attr(app, once, scope, "region") {
+            Some((Value::String(r), _)) => Known::Value(r),
+            _ => Known::Failed,
+        }
+    }
+
+    /// **Source root** (pass 3, the project's lowering only): the app block's `source_root`,
+    /// under which `file` and `templatefile` may read (the project directory when it is not
+    /// written or not valid; validation reports an invalid one).
+    pub(super) fn source_root(&mut self, app: Option<&Decl>, once: &OnceSyntax, scope: &Scope) {
+        if !self.at.is_root() {
+            return;
+        }
+        if let Some((Value::String(root), _)) = self.app_attr(app, once, scope, "source_root") {
+            self.mcx.reads().set_root(&root);
+        }
+    }
+
+    /// Evaluates an attribute of the app block in pass 3, in the scope known so far: its value
+    /// and span, or `None` when it is not written or failed. Only a `cycle` (reading an app
+    /// value not known yet) is reported here: the app block is lowered in pass 5, which
+    /// evaluates the attribute again and reports the rest; errors inside locals, in pass 4.
+    fn app_attr(
+        &mut self,
+        app: Option<&Decl>,
+        once: &OnceSyntax,
+        scope: &Scope,
+        name: &str,
+    ) -> Option<(Value, Span)> {
+        let d = app?;
+        let attr = once.block(d.src)?.body.get_attribute(name)?;
+        let mut ev = Evaluator::new(scope.env());
+        match ev.eval_in(d.file, &attr.value) {
+            Ok(v) => Some((v, sp(d.file, &attr.value))),
+            Err(EvalError::Diag(dd)) if dd.code == "cycle" => {
+                self.diags.push(*dd);
+                None
+            }
+            Err(_) => None,
+        }
+    }
+}
+
+/// The region of an app block that does not say (the schema's default).
+const DEFAULT_REGION: &str = "us-east-1";
 
 fn valid_stage(s: &str) -> bool {
     !s.is_empty()

@@ -203,6 +203,7 @@ pub(super) fn lower_block(
     d: &Decl,
     block: &HclBlock,
     ev: &mut Evaluator,
+    today: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Block {
     let file = d.file;
@@ -226,7 +227,7 @@ pub(super) fn lower_block(
             diags.push(unknown_attribute(d, key, sp(file, &a.key), specs));
             continue;
         };
-        match lower_attr(file, a, spec, ev, diags) {
+        match lower_attr(file, a, spec, ev, today, diags) {
             Ok(Some(attr)) => attrs.insert(key.to_string(), attr),
             Ok(None) => {}
             Err(Failed) => failed.push(key.to_string()),
@@ -286,6 +287,24 @@ pub(super) fn lower_block(
     }
 }
 
+/// A `runtime` AWS no longer runs (`nodejs12.x`, runtimes.json's `retired`): refused with the
+/// newest runtime of its family supported on `today` — not the closest name, which would be
+/// the oldest one listed, itself deprecated.
+fn retired_runtime(spec: &AttrSpec, v: &Value, span: Span, today: &str) -> Option<Diagnostic> {
+    let rt = v.as_str().filter(|_| spec.name == "runtime")?;
+    let family = crate::model::runtimes::retired_family(rt)?;
+    Some(
+        Diagnostic::error(
+            "invalid-value",
+            span,
+            format!(
+                "\"{rt}\" is a retired runtime: AWS no longer creates or updates functions with it"
+            ),
+        )
+        .with_help(crate::model::runtimes::upgrade_help(family, today)),
+    )
+}
+
 /// An attribute whose value failed to evaluate or type-check (already reported).
 pub(super) struct Failed;
 
@@ -324,6 +343,7 @@ fn lower_attr(
     a: &Attribute,
     spec: &AttrSpec,
     ev: &mut Evaluator,
+    today: &str,
     diags: &mut Vec<Diagnostic>,
 ) -> Result<Option<Attr>, Failed> {
     let span = sp(file, &a.value);
@@ -346,7 +366,11 @@ fn lower_attr(
         span,
         expr: Some(&a.value),
     };
-    let value = match schema::check(value, &spec.ty, site) {
+    let checked = match retired_runtime(spec, &value, span, today) {
+        Some(d) => Err(d),
+        None => schema::check(value, &spec.ty, site),
+    };
+    let value = match checked {
         Ok(v) => v,
         Err(e) => {
             diags.push(e);

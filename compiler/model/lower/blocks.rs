@@ -34,6 +34,16 @@ struct LoweredPart {
     ev_diags: Vec<Diagnostic>,
 }
 
+/// What every block of one lowering is lowered with besides the evaluator.
+#[derive(Clone, Copy)]
+struct Cx<'d, 'a> {
+    /// The app declaration (pass 3): the one `app` block lowered.
+    app: Option<&'d Decl<'a>>,
+    stage: &'d str,
+    /// `--today`: a retired runtime's suggestion is the newest one supported that day.
+    today: &'d str,
+}
+
 impl Lowerer<'_> {
     /// **Blocks** (pass 5): reads the declarations, their syntax (taken from the store, and
     /// freed, block by block), the evaluator (with every local evaluated) and the app
@@ -49,7 +59,12 @@ impl Lowerer<'_> {
     ) -> Lowered {
         let mut parts = {
             let mut syntax = once.by_declaration(decls.iter().map(|d| (d.file, d.src)));
-            lower_runs(decls, syntax.runs(), ev, app, stage)
+            let cx = Cx {
+                app,
+                stage,
+                today: &self.opts.today,
+            };
+            lower_runs(decls, syntax.runs(), ev, cx)
         };
         let mut out = Lowered {
             blocks: Vec::with_capacity(parts.iter().map(|p| p.blocks.len()).sum()),
@@ -81,8 +96,7 @@ fn lower_runs(
     decls: &[Decl],
     runs: Vec<SyntaxRun>,
     ev: &mut Evaluator,
-    app: Option<&Decl>,
-    stage: &str,
+    cx: Cx,
 ) -> Vec<LoweredPart> {
     let mut runs = runs.into_iter();
     let first = runs.next();
@@ -94,7 +108,7 @@ fn lower_runs(
     let lower_slot = |slot: &std::sync::Mutex<Option<(SyntaxRun, Evaluator)>>| {
         let taken = slot.lock().map(|mut s| s.take()).ok().flatten();
         let (run, mut wev) = taken.expect("each run is lowered once");
-        lower_run(&decls[run.decls()], run, &mut wev, app, stage)
+        lower_run(&decls[run.decls()], run, &mut wev, cx)
     };
     let lower_slot = &lower_slot;
     std::thread::scope(|scope| {
@@ -110,7 +124,7 @@ fn lower_runs(
             .collect();
         let mut out = Vec::with_capacity(handles.len() + 1);
         if let Some(run) = first {
-            out.push(lower_run(&decls[run.decls()], run, ev, app, stage));
+            out.push(lower_run(&decls[run.decls()], run, ev, cx));
         }
         for (h, slot) in handles.into_iter().zip(&slots) {
             out.push(match h {
@@ -124,13 +138,7 @@ fn lower_runs(
 
 /// Lowers a run of declarations, taking each one's syntax from the run (and freeing it once the
 /// block is lowered).
-fn lower_run(
-    decls: &[Decl],
-    mut run: SyntaxRun,
-    ev: &mut Evaluator,
-    app_decl: Option<&Decl>,
-    stage: &str,
-) -> LoweredPart {
+fn lower_run(decls: &[Decl], mut run: SyntaxRun, ev: &mut Evaluator, cx: Cx) -> LoweredPart {
     let mut out = LoweredPart {
         blocks: Vec::new(),
         app: None,
@@ -157,15 +165,15 @@ fn lower_run(
                 None => {}
             },
             BlockKind::App => {
-                if app_decl.is_some_and(|a| std::ptr::eq(a, d)) {
-                    let mut b = lower_block(d, &block, ev, diags);
+                if cx.app.is_some_and(|a| std::ptr::eq(a, d)) {
+                    let mut b = lower_block(d, &block, ev, cx.today, diags);
                     if let Some(a) = b.attrs.get_mut("stage") {
-                        a.value = Value::String(stage.to_string());
+                        a.value = Value::String(cx.stage.to_string());
                     }
                     out.app = Some(b);
                 }
             }
-            _ => out.blocks.push(lower_block(d, &block, ev, diags)),
+            _ => out.blocks.push(lower_block(d, &block, ev, cx.today, diags)),
         }
         drop(block);
     }

@@ -12,7 +12,8 @@
 //!    or order it was written in.
 //! 2. **Variables** ([`variables`]): each `variable` gets its value from `--var`, `--var-file` or
 //!    its default, checked against its declared type.
-//! 3. **App** ([`app`]): the one `app` block gives `app.name` and `app.stage` (`--stage` wins).
+//! 3. **App** ([`app`]): the one `app` block gives `app.name`, `app.stage` (`--stage` wins),
+//!    `app.region`, and the source root that `file` and `templatefile` may read under.
 //! 4. **Modules** ([`modules`]): every `module` block is instantiated (a lowering of its own
 //!    over its own copies of the module's files), in the order their inputs need each other's
 //!    outputs; `module.NAME` gets its outputs, and the instances' blocks join this lowering's.
@@ -40,8 +41,9 @@ mod variables;
 pub use modules::ModuleCx;
 pub use variables::VarType;
 
-use super::eval::{Env, Evaluator, LocalDef};
+use super::eval::{Env, Evaluator, Known, LocalDef};
 use super::policy::{Policy, PolicyInfo};
+use super::reads::Reads;
 use super::schema::AttrSpec;
 use super::syntax_store::{prepare, PreparedFile, Src, SyntaxStore};
 use super::{article, sp, validate, BlockKind, LowerOptions, Model, RefKind, UsageError, Value};
@@ -63,8 +65,14 @@ pub fn lower(
         .iter_mut()
         .map(|pf| prepare(pf.file, std::mem::take(&mut pf.body), true))
         .collect();
-    let loader = crate::syntax::modules::NoDisk;
-    let mcx = ModuleCx::new(&loader, std::path::PathBuf::from("."), first_module_file);
+    let mcx = ModuleCx::new(
+        (
+            &crate::syntax::modules::NoDisk,
+            &crate::syntax::files::NoFiles,
+        ),
+        std::path::PathBuf::from("."),
+        first_module_file,
+    );
     lower_prepared(files, parsed.diagnostics.is_empty(), None, opts, &mcx)
 }
 
@@ -136,6 +144,10 @@ struct Scope<'a> {
     app_name: Option<String>,
     /// `app.stage` (pass 3).
     stage: Option<String>,
+    /// `app.region` (pass 3).
+    region: Known<String>,
+    /// Where `file` and `templatefile` read.
+    reads: Option<&'a Reads<'a>>,
     /// The prefix of the blocks' names (inside a module instance).
     prefix: String,
     /// Declared `module` blocks (pass 1).
@@ -181,8 +193,10 @@ impl<'a> Scope<'a> {
             locals: &self.locals,
             app_name: self.app_name.as_deref(),
             app_stage: self.stage.as_deref(),
+            app_region: self.region.as_ref().map(String::as_str),
             prefix: &self.prefix,
             modules: &self.modules,
+            reads: self.reads,
         }
     }
 }
@@ -208,13 +222,16 @@ impl<'o> Lowerer<'o> {
         // 1. Declare
         let declared = self.declare(&outline);
         let mut scope = Scope::declared(&declared.decls, declared.locals);
+        scope.reads = Some(self.mcx.reads());
         // 2. Variables
         scope.vars = self.variables(&declared.decls, &once, &scope.declared_vars)?;
         // 3. App
         let first_file = outline.first_file().filter(|_| !declared.refused_app);
         let app = self.app(&declared.decls, &declared.policies, first_file);
         scope.app_name = app.map(|d| d.name.clone());
+        self.source_root(app, &once, &scope);
         scope.stage = Some(self.stage(app, &once, &scope)?);
+        scope.region = self.region(app, &once, &scope);
         // 4. Modules, then locals
         let mut ev = Evaluator::new(scope.env());
         let instance_blocks = self.modules(&declared.decls, &scope.locals, &mut ev);

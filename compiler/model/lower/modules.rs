@@ -11,10 +11,12 @@
 
 use super::{nested_block_error, Decl, Lowerer, Scope};
 use crate::diagnostics::{Diagnostic, FileId, Span};
-use crate::model::eval::{EvalError, Evaluator, LocalDef};
+use crate::model::eval::{Env, EvalError, Evaluator, LocalDef};
 use crate::model::modules::{Instance, ModuleValue, Origin, Outputs};
+use crate::model::reads::Reads;
 use crate::model::syntax_store::{prepare, OnceSyntax, PreparedFile, Src};
 use crate::model::{sp, value, Block, BlockKind, Value};
+use crate::syntax::files::FileReader;
 use crate::syntax::modules::ModuleLoader;
 use crate::syntax::SourceMap;
 use hcl_edit::expr::{Expression, TraversalOperator};
@@ -33,6 +35,8 @@ const MAX_EACH: usize = 1_000;
 /// from, and the files and instances created so far.
 pub struct ModuleCx<'l> {
     loader: &'l dyn ModuleLoader,
+    /// What `file` and `templatefile` read, once each, in every lowering.
+    reads: Reads<'l>,
     /// The project directory: the top-level files' `./path` sources are relative to it.
     root_dir: PathBuf,
     /// The file id of the first instance file (the source map's length before lowering).
@@ -43,9 +47,14 @@ pub struct ModuleCx<'l> {
 }
 
 impl<'l> ModuleCx<'l> {
-    pub fn new(loader: &'l dyn ModuleLoader, root_dir: PathBuf, first_file: FileId) -> Self {
+    pub fn new(
+        (loader, reader): (&'l dyn ModuleLoader, &'l dyn FileReader),
+        root_dir: PathBuf,
+        first_file: FileId,
+    ) -> Self {
         ModuleCx {
             loader,
+            reads: Reads::new(reader),
             root_dir,
             first_file,
             files: Mutex::new(SourceMap::new()),
@@ -60,6 +69,10 @@ impl<'l> ModuleCx<'l> {
             self.files.into_inner().unwrap_or_default(),
             self.instances.into_inner().unwrap_or_default(),
         )
+    }
+
+    pub(super) fn reads(&self) -> &Reads<'l> {
+        &self.reads
     }
 
     pub(super) fn root_dir(&self) -> &Path {
@@ -588,13 +601,7 @@ impl Lowerer<'_> {
             mcx: self.mcx,
             at,
         };
-        let lowered = child.run_instance(
-            files,
-            &inputs,
-            &call_describe,
-            ev.env.app_name,
-            ev.env.app_stage,
-        );
+        let lowered = child.run_instance(files, &inputs, &call_describe, ev.env);
         self.diags.append(&mut child.diags);
         out.extend(lowered.blocks);
         Some(Outputs {
@@ -612,8 +619,7 @@ impl Lowerer<'_> {
         files: Vec<PreparedFile>,
         inputs: &Inputs,
         describe: &str,
-        app_name: Option<&str>,
-        stage: Option<&str>,
+        caller: Env,
     ) -> Lowered {
         let crate::model::syntax_store::SyntaxStore { outline, mut once } =
             crate::model::syntax_store::SyntaxStore::new(files, None);
@@ -628,8 +634,10 @@ impl Lowerer<'_> {
             inputs,
             describe,
         );
-        scope.app_name = app_name.map(str::to_string);
-        scope.stage = stage.map(str::to_string);
+        scope.app_name = caller.app_name.map(str::to_string);
+        scope.stage = caller.app_stage.map(str::to_string);
+        scope.region = caller.app_region.map(str::to_string);
+        scope.reads = Some(self.mcx.reads());
         let mut ev = Evaluator::new(scope.env());
         let mut blocks = self.modules(&declared.decls, &scope.locals, &mut ev);
         Self::locals(&scope, &mut ev);

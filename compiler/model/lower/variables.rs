@@ -143,7 +143,10 @@ impl Lowerer<'_> {
         let var_file = self.var_file_values(opts, declared_vars);
         let mut variables: BTreeMap<String, Value> = BTreeMap::new();
         // A variable's value is a constant: it sees no names.
-        let nothing = Scope::default();
+        let nothing = Scope {
+            reads: Some(self.mcx.reads()),
+            ..Scope::default()
+        };
         let mut ev = Evaluator::new(nothing.env());
         for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
             let Some(block) = once.block(d.src) else {
@@ -521,7 +524,10 @@ impl Lowerer<'_> {
                 }),
             );
         }
-        let nothing = Scope::default();
+        let nothing = Scope {
+            reads: Some(self.mcx.reads()),
+            ..Scope::default()
+        };
         let mut ev = Evaluator::new(nothing.env());
         let mut variables = BTreeMap::new();
         for d in decls.iter().filter(|d| d.kind == BlockKind::Variable) {
