@@ -131,8 +131,15 @@ fn repaired(name: &str, r: &Rules, fifo: bool) -> String {
         })
         .collect();
     if r.bucket {
-        while s.contains("..") {
-            s = s.replace("..", ".");
+        if bucket_problem(&s).is_some() {
+            // Periods are what makes a name look like an IP address or hold `..`.
+            s = s.replace('.', "-");
+        }
+        for p in ["xn--", "sthree-"] {
+            s = s.strip_prefix(p).map(str::to_string).unwrap_or(s);
+        }
+        for x in ["-s3alias", "--ol-s3"] {
+            s = s.strip_suffix(x).map(str::to_string).unwrap_or(s);
         }
         s = s
             .trim_matches(|c: char| !c.is_ascii_alphanumeric())
@@ -145,6 +152,28 @@ fn repaired(name: &str, r: &Rules, fifo: bool) -> String {
         s.push('0');
     }
     s + suffix
+}
+
+/// The service's rules in a sentence (for the help).
+fn summary(r: &Rules, fifo: bool) -> String {
+    let mut s = format!(
+        "{} is {}–{} characters: {}",
+        r.service, r.min, r.max, r.allowed_text
+    );
+    if r.bucket {
+        s.push_str(", starting and ending with a letter or a digit");
+    }
+    if r.fifo_suffix {
+        s.push_str(if fifo {
+            ", ending in `.fifo` (FIFO)"
+        } else {
+            ", without `.fifo` (only FIFO names end in it)"
+        });
+    }
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// What S3 refuses in a bucket name beyond its characters and length.
@@ -230,8 +259,8 @@ pub fn validate(model: &Model, diags: &mut Vec<Diagnostic>) {
                     format!("the {} name \"{name}\" {p}", b.kind.as_str()),
                 )
                 .with_help(format!(
-                    "use a name {} accepts, e.g. `name = \"{}\"`",
-                    r.service,
+                    "{}, e.g. `name = \"{}\"`",
+                    summary(&r, fifo),
                     repaired(name, &r, fifo)
                 )),
             );
