@@ -262,6 +262,7 @@ moved {
   delay              = "5s"
   dead_letter        = queue.jobs_dlq
   max_receives       = 3
+  tags               = { queue = "jobs", team = "jobs-team" }
 }
 
 queue "jobs_dlq" {
@@ -269,6 +270,7 @@ queue "jobs_dlq" {
 }
 
 queue "tasks" {
+  name         = "${local.prefix}-tasks.fifo"
   fifo         = true
   dead_letter  = queue.tasks_dlq
   max_receives = 5
@@ -286,12 +288,15 @@ topic "events" {
 }
 
 topic "audit" {
+  name = "every-audit-${app.stage}.fifo"
   fifo = true
+  tags = { retention = "7y" }
 }
 
 topic "alerts" {}
 
 database "users" {
+  name           = "every-users-${app.stage}"
   partition_key  = { name = "user_id", type = "string" }
   sort_key       = { name = "created_at", type = "number" }
   billing        = "provisioned"
@@ -312,6 +317,7 @@ database "users" {
   }
   point_in_time_recovery = true
   retain                 = true
+  tags                   = { data = "personal" }
 }
 
 database "orders" {
@@ -343,8 +349,10 @@ bucket "uploads" {
 }
 
 bucket "reports" {
+  name       = "every-${app.stage}-reports-123456789012"
   versioning = false
   retain     = true
+  tags       = { data = "reports" }
 }
 "#,
         ),
@@ -391,6 +399,7 @@ bucket "reports" {
 }
 
 function "worker" {
+  name        = "every-worker-${app.stage}"
   handler     = "handler.handler"
   source      = "src/python"
   runtime     = "python3.13"
@@ -592,7 +601,7 @@ trigger "paged" {
         let threshold = if metric == "duration" { "1500.5" } else { "1" };
         writeln!(
             alarms,
-            "alarm \"{}\" {{\n  watch              = {}.{target}\n  metric             = \"{metric}\"\n  threshold          = {threshold}\n  period             = \"5m\"\n  evaluation_periods = 2\n  notify             = var.oncall\n}}\n",
+            "alarm \"{}\" {{\n  watch              = {}.{target}\n  metric             = \"{metric}\"\n  threshold          = {threshold}\n  period             = \"5m\"\n  evaluation_periods = 2\n  notify             = var.oncall\n  tags               = {{ severity = \"page\" }}\n}}\n",
             alarm_name(kind, metric),
             kind.as_str()
         )
