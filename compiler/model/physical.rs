@@ -146,8 +146,10 @@ fn repaired(name: &str, r: &Rules, fifo: bool) -> String {
             .to_string();
     }
     let suffix = if r.fifo_suffix && fifo { ".fifo" } else { "" };
-    let max = r.max - suffix.len();
-    s.truncate(max);
+    s.truncate(r.max - suffix.len());
+    if r.bucket {
+        s = s.trim_end_matches(['-', '.']).to_string();
+    }
     while s.len() < r.min {
         s.push('0');
     }
@@ -307,6 +309,55 @@ fn collisions(model: &Model, diags: &mut Vec<Diagnostic>) {
             );
         } else {
             seen.insert(key, b);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{problem, repaired, rules};
+    use crate::model::BlockKind;
+
+    /// The name the help suggests is always one the service accepts.
+    #[test]
+    fn the_suggested_name_is_valid() {
+        let names = [
+            "u!",
+            "Shop_Uploads",
+            "shop..uploads",
+            "10.0.0.1",
+            "xn--a",
+            "sthree-x",
+            "a-s3alias",
+            "a--ol-s3",
+            "-a-",
+            "..",
+            "",
+            "jobs",
+            "jobs.fifo",
+            "a b c",
+            "a.b",
+            &"x".repeat(300),
+            &format!("{}-bbbb", "a".repeat(62)),
+        ];
+        for kind in [
+            BlockKind::Function,
+            BlockKind::Queue,
+            BlockKind::Database,
+            BlockKind::Bucket,
+            BlockKind::Topic,
+        ] {
+            let r = rules(kind).unwrap();
+            for fifo in [false, true] {
+                for n in names {
+                    let fixed = repaired(n, &r, fifo);
+                    assert_eq!(
+                        problem(&fixed, &r, fifo),
+                        None,
+                        "{kind:?} {n:?} → {fixed:?}"
+                    );
+                }
+            }
         }
     }
 }
