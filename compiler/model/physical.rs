@@ -10,7 +10,7 @@
 //! [`validate`] checks explicit names against each service's rules (`invalid-value` at the
 //! attribute) and finds two blocks of one kind with the same final name (`name-collision`).
 
-use super::{Block, BlockKind, Model};
+use super::{Addr, Block, BlockKind, Model};
 use crate::diagnostics::Diagnostic;
 use crate::naming;
 use std::collections::BTreeMap;
@@ -36,12 +36,16 @@ impl Model {
         if let Some(explicit) = self.explicit_name(kind, name) {
             return explicit.to_string();
         }
+        let fifo = self.find(kind, name).and_then(|b| b.bool("fifo")) == Some(true);
+        self.derived_name(kind, name, fifo)
+    }
+
+    /// The name slsc derives for a block of `kind` named `name` (for a bucket, without the
+    /// account id).
+    fn derived_name(&self, kind: BlockKind, name: &str, fifo: bool) -> String {
         let derived = naming::physical(&self.app.name, &self.stage, name);
         match kind {
-            BlockKind::Queue | BlockKind::Topic => {
-                let fifo = self.find(kind, name).and_then(|b| b.bool("fifo")) == Some(true);
-                naming::with_fifo_suffix(derived, fifo)
-            }
+            BlockKind::Queue | BlockKind::Topic => naming::with_fifo_suffix(derived, fifo),
             BlockKind::Bucket => naming::bucket_base(&derived),
             _ => derived,
         }
@@ -271,20 +275,35 @@ pub fn validate(model: &Model, diags: &mut Vec<Diagnostic>) {
     collisions(model, diags);
 }
 
-/// Two blocks of one kind with the same physical name would be one resource.
+/// Two blocks of one kind with the same physical name would be one resource. A block renamed
+/// with `moved` derives its name from its old one (its identity).
 fn collisions(model: &Model, diags: &mut Vec<Diagnostic>) {
+    let identities = model.identities();
     let mut seen: BTreeMap<(BlockKind, String, bool), &Block> = BTreeMap::new();
     for b in &model.blocks {
-        if rules(b.kind).is_none() {
+        let Some(kind) = b.kind.ref_kind().filter(|_| rules(b.kind).is_some()) else {
             continue;
-        }
-        let key = if b.kind == BlockKind::Bucket {
-            let n = model.bucket_name(&b.name);
-            (b.kind, n.base, n.account_suffix)
-        } else {
-            (b.kind, model.physical_name(b.kind, &b.name), false)
         };
-        if let Some(first) = seen.get(&key) {
+        let key = match b.str("name") {
+            Some(explicit) => (b.kind, explicit.to_string(), false),
+            None => {
+                let addr = Addr {
+                    kind,
+                    name: b.name.clone(),
+                };
+                let identity = identities.get(&addr).unwrap_or(&b.name);
+                let fifo = b.bool("fifo") == Some(true);
+                let derived = model.derived_name(b.kind, identity, fifo);
+                (b.kind, derived, b.kind == BlockKind::Bucket)
+            }
+        };
+        if let Some(&first) = seen.get(&key) {
+            // At the block whose `name` makes the collision (the later one when both have one).
+            let (first, b) = if first.is_set("name") && !b.is_set("name") {
+                (b, first)
+            } else {
+                (first, b)
+            };
             let explicit = |x: &Block| {
                 if x.is_set("name") {
                     x.span_of("name")
