@@ -367,6 +367,10 @@ fn grants(t: &Value, function_id: &str) -> BTreeSet<Grant> {
 }
 
 /// The expected grants of one function, built from what the project declares.
+/// The tables of the examples with an explicit `name`: (`{app}-{stage}`, block, physical name).
+const EXPLICIT_TABLE_NAMES: &[(&str, &str, &str)] =
+    &[("webhooks-dev", "builds", "webhooks-builds-dev")];
+
 struct Expect {
     /// `{app}-{stage}`.
     app: String,
@@ -388,6 +392,13 @@ impl Expect {
     fn phys(&self, name: &str) -> String {
         format!("{}-{name}", self.app)
     }
+    /// A table's physical name: its explicit `name` in the examples, else derived.
+    fn table(&self, t: &str) -> String {
+        EXPLICIT_TABLE_NAMES
+            .iter()
+            .find(|(app, table, _)| *app == self.app && *table == t)
+            .map_or_else(|| self.phys(t), |(_, _, name)| name.to_string())
+    }
     fn grant(mut self, actions: &[&str], resources: &[String], condition: Option<Value>) -> Self {
         for a in actions {
             for r in resources {
@@ -405,12 +416,12 @@ impl Expect {
     }
     /// `reads = [database.T]`: the table and its indexes.
     fn reads_table(self, t: &str) -> Self {
-        let p = self.phys(t);
+        let p = self.table(t);
         self.grant(DYNAMODB_READ, &[table_arn(&p), index_arn(&p)], None)
     }
     /// `writes = [database.T]`: read + write on the table and its indexes.
     fn writes_table(self, t: &str) -> Self {
-        let p = self.phys(t);
+        let p = self.table(t);
         self.reads_table(t)
             .grant(DYNAMODB_WRITE, &[table_arn(&p), index_arn(&p)], None)
     }
@@ -450,7 +461,7 @@ impl Expect {
     }
     /// Triggered by `database.T`'s stream.
     fn reads_stream(self, t: &str) -> Self {
-        let p = self.phys(t);
+        let p = self.table(t);
         self.grant(STREAM_READ, &[stream_arn(&p)], None)
     }
     fn secret(self, name: &str) -> Self {
@@ -891,7 +902,10 @@ fn invariant_violations(t: &Value, app: &str, retention: u64) -> Vec<String> {
                 "dynamodb" => {
                     let rest = g.resource.split(":table/").nth(1).unwrap_or("");
                     let table = rest.split('/').next().unwrap_or("");
-                    table.starts_with(&format!("{app}-"))
+                    // One of the template's tables (derived or explicit names).
+                    of_type(t, "AWS::DynamoDB::Table")
+                        .iter()
+                        .any(|(_, r)| r["Properties"]["TableName"] == table)
                         && !table.contains('*')
                         && (rest == table
                             || rest == format!("{table}/index/*")

@@ -299,6 +299,7 @@ resource "jobs_activity_name" {
   delay              = "5s"
   dead_letter        = queue.jobs_dlq
   max_receives       = 3
+  tags               = { queue = "jobs", team = "jobs-team" }
 }
 
 queue "jobs_dlq" {
@@ -306,6 +307,7 @@ queue "jobs_dlq" {
 }
 
 queue "tasks" {
+  name         = "${local.prefix}-tasks.fifo"
   fifo         = true
   dead_letter  = queue.tasks_dlq
   max_receives = 5
@@ -323,12 +325,15 @@ topic "events" {
 }
 
 topic "audit" {
+  name = "every-audit-${app.stage}.fifo"
   fifo = true
+  tags = { retention = "7y" }
 }
 
 topic "alerts" {}
 
 database "users" {
+  name           = "every-users-${app.stage}"
   partition_key  = { name = "user_id", type = "string" }
   sort_key       = { name = "created_at", type = "number" }
   billing        = "provisioned"
@@ -349,6 +354,7 @@ database "users" {
   }
   point_in_time_recovery = true
   retain                 = true
+  tags                   = { data = "personal" }
 }
 
 stream "clicks" {
@@ -359,6 +365,7 @@ stream "clicks" {
 
 stream "audit_log" {
   encrypted = false
+  tags      = { retention = "short" }
 }
 
 database "orders" {
@@ -390,8 +397,10 @@ bucket "uploads" {
 }
 
 bucket "reports" {
+  name       = "every-${app.stage}-reports-123456789012"
   versioning = false
   retain     = true
+  tags       = { data = "reports" }
 }
 "#,
         ),
@@ -446,6 +455,7 @@ bucket "reports" {
 }
 
 function "worker" {
+  name        = "every-worker-${app.stage}"
   handler     = "handler.handler"
   source      = "src/python"
   runtime     = "python3.13"
@@ -670,7 +680,7 @@ trigger "paged" {
         let threshold = if metric == "duration" { "1500.5" } else { "1" };
         writeln!(
             alarms,
-            "alarm \"{}\" {{\n  watch              = {}.{target}\n  metric             = \"{metric}\"\n  threshold          = {threshold}\n  period             = \"5m\"\n  evaluation_periods = 2\n  notify             = var.oncall\n}}\n",
+            "alarm \"{}\" {{\n  watch              = {}.{target}\n  metric             = \"{metric}\"\n  threshold          = {threshold}\n  period             = \"5m\"\n  evaluation_periods = 2\n  notify             = var.oncall\n  tags               = {{ severity = \"page\" }}\n}}\n",
             alarm_name(kind, metric),
             kind.as_str()
         )

@@ -146,7 +146,10 @@ fn stage_flag_overrides_app_stage_and_feeds_names() {
     let src = "app \"shop\" {\n  stage = \"staging\"\n}\nlocals {\n  s = app.stage\n}\nfunction \"a\" {\n  handler = \"a.h\"\n  description = local.s\n}\n";
     let m = model(src);
     assert_eq!(m.stage, "staging");
-    assert_eq!(m.physical_name("a"), "shop-staging-a");
+    assert_eq!(
+        m.physical_name(slsc::model::BlockKind::Function, "a"),
+        "shop-staging-a"
+    );
     let m = model_with(
         src,
         slsc::Options {

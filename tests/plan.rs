@@ -10,11 +10,11 @@
 //!
 //! | kind     | create / delete | update               | replace                                    |
 //! |----------|-----------------|----------------------|--------------------------------------------|
-//! | function | create_all      | memory, update_all   | stage (FunctionName changes only with the app name or stage: a block rename is a new logical ID, so delete + create) |
-//! | queue    | create_all      | update_all           | queue_fifo (FifoQueue), stage               |
-//! | database | create_all      | update_all (ttl)     | table_key (KeySchema), stage                |
+//! | function | create_all      | memory, update_all   | stage, explicit_names (FunctionName changes only with the app name, the stage or `name`: a block rename is a new logical ID, so delete + create) |
+//! | queue    | create_all      | update_all           | queue_fifo (FifoQueue), stage, explicit_names (QueueName) |
+//! | database | create_all      | update_all (ttl)     | table_key (KeySchema), stage, explicit_names (TableName) |
 //! | bucket   | create_all      | update_all           | stage (BucketName: app, stage, block name)  |
-//! | topic    | create_all      | tags (CloudFormation only: a Terraform topic has only a name) | topic_fifo (FifoTopic), stage |
+//! | topic    | create_all      | tags (CloudFormation only: a Terraform topic has only a name) | topic_fifo (FifoTopic), stage, explicit_names (TopicName) |
 //! | alarm    | create_all      | update_all           | stage (AlarmName)                          |
 //! | triggers | create_all      | update_all           | stream_position (StartingPosition); rename (a Lambda permission / SNS subscription whose function is renamed) |
 //!
@@ -1005,6 +1005,75 @@ fn table_key_change_replaces_with_data_loss() {
             "the table and its stream mapping are replaced; only the table loses data\n{}",
             p.listing()
         );
+    }
+}
+
+/// Setting `name` (adopting an existing deployment's names) changes the physical name: each named
+/// resource is replaced — with data loss for the table and the queue — and what names it follows.
+#[test]
+fn explicit_name_change_replaces_with_data_loss() {
+    for t in TARGETS {
+        let p = plan("explicit_names", t);
+        for (cf, tf, cf_path, tf_path, before, after, data_loss) in [
+            (
+                "OrdersTable",
+                "aws_dynamodb_table.orders",
+                "TableName",
+                "name",
+                "shop-dev-orders",
+                "orders-dev",
+                true,
+            ),
+            (
+                "AuditQueue",
+                "aws_sqs_queue.audit",
+                "QueueName",
+                "name",
+                "shop-dev-audit",
+                "audit-dev",
+                true,
+            ),
+            (
+                "EventsTopic",
+                "aws_sns_topic.events",
+                "TopicName",
+                "name",
+                "shop-dev-events",
+                "events-dev",
+                false,
+            ),
+            (
+                "ApiFunction",
+                "aws_lambda_function.api",
+                "FunctionName",
+                "function_name",
+                "shop-dev-api",
+                "api-dev",
+                false,
+            ),
+        ] {
+            let id = pick(t, cf, tf);
+            let c = p.change(id);
+            assert_eq!(c["action"], "replace", "{c}");
+            assert_eq!(flag(c, "data_loss"), data_loss, "{c}");
+            let path = pick(t, cf_path, tf_path);
+            assert_property(&p, id, path, json!(before), json!(after), true);
+        }
+        // The log group follows the function's name.
+        assert_property(
+            &p,
+            pick(t, "ApiFunctionLogGroup", "aws_cloudwatch_log_group.api"),
+            pick(t, "LogGroupName", "name"),
+            json!("/aws/lambda/shop-dev-api"),
+            json!("/aws/lambda/api-dev"),
+            true,
+        );
+        // The grants and environment values that name them are updated in place.
+        assert_block(&p, "function.worker", "update");
+        assert_eq!(p.summary("data_loss"), 2, "{}", p.listing());
+        // A new name: CloudFormation can create the new resource first (nothing blocked);
+        // Terraform's prevent_destroy (the table's default `retain`) blocks the table.
+        assert_eq!(p.summary("blocked"), if t == CF { 0 } else { 1 });
     }
 }
 

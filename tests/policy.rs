@@ -921,6 +921,30 @@ policy "exactly_1024" {
     assert_clean(&lib(&src));
 }
 
+/// `self.name` stays the block's name; the `name` attribute (an explicit physical name) is
+/// `self.physical_name`, `null` when unset.
+#[test]
+fn self_physical_name() {
+    let src = project(
+        r#"
+database "users" {
+  name          = "users-${app.stage}"
+  partition_key = { name = "id", type = "string" }
+}
+
+database "orders" {
+  partition_key = { name = "id", type = "string" }
+}
+
+policy "adopted_names" {
+  for       = "database"
+  condition = self.name == "orders" ? self.physical_name == null : self.physical_name == "users-dev" && self.name == "users"
+}
+"#,
+    );
+    assert_clean(&lib(&src));
+}
+
 #[test]
 fn self_name() {
     let src = project(

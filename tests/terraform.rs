@@ -2171,7 +2171,7 @@ fn pairs() -> &'static [Pair] {
                 let model_ids = identities.as_ref().unwrap_or(&model);
                 let functions = model_ids
                     .of_kind(slsc::model::BlockKind::Function)
-                    .map(|f| model.physical_name(&f.name))
+                    .map(|f| model_ids.physical_name(slsc::model::BlockKind::Function, &f.name))
                     .collect();
                 let cf_built = build(&dir, CF);
                 let tf_built = build(&dir, TF);

@@ -377,7 +377,7 @@ impl<'a> Emitter<'a> {
         for &f in functions {
             self.owner = Some(f);
             let id = function_id(&f.name);
-            let fname = model.physical_name(&f.name);
+            let fname = model.physical_name(BlockKind::Function, &f.name);
             let stmts = iam::statements(model, self.graph, f);
             self.add(
                 format!("{id}Role"),
@@ -492,9 +492,15 @@ impl<'a> Emitter<'a> {
     fn target_arn(&self, a: &crate::model::Addr) -> J {
         use crate::model::RefKind as K;
         match a.kind {
-            K::Queue => arn(&Arn::Queue(iam::queue_name(self.model, &a.name))),
-            K::Topic => arn(&Arn::Topic(iam::topic_name(self.model, &a.name))),
-            K::Function => arn(&Arn::Function(self.model.physical_name(&a.name))),
+            K::Queue => arn(&Arn::Queue(
+                self.model.physical_name(BlockKind::Queue, &a.name),
+            )),
+            K::Topic => arn(&Arn::Topic(
+                self.model.physical_name(BlockKind::Topic, &a.name),
+            )),
+            K::Function => arn(&Arn::Function(
+                self.model.physical_name(BlockKind::Function, &a.name),
+            )),
             _ => json!(""),
         }
     }
@@ -505,12 +511,12 @@ impl<'a> Emitter<'a> {
             self.owner = Some(q);
             let fifo = q.bool("fifo") == Some(true);
             let mut p = json!({
-                "QueueName": iam::queue_name(model, &q.name),
+                "QueueName": model.physical_name(BlockKind::Queue, &q.name),
                 "VisibilityTimeout": num(q.num("visibility_timeout").unwrap_or(30.0)),
                 "MessageRetentionPeriod": num(q.num("retention").unwrap_or(345_600.0)),
                 "DelaySeconds": num(q.num("delay").unwrap_or(0.0)),
                 "SqsManagedSseEnabled": true,
-                "Tags": tags_list(model, None),
+                "Tags": tags_list(model, Some(q)),
             });
             if fifo {
                 p["FifoQueue"] = json!(true);
@@ -559,12 +565,12 @@ impl<'a> Emitter<'a> {
                 })
                 .collect();
             let mut p = json!({
-                "TableName": model.physical_name(&t.name),
+                "TableName": model.physical_name(BlockKind::Database, &t.name),
                 "AttributeDefinitions": keys.attributes.iter().map(|(n, ty)| json!({"AttributeName": n, "AttributeType": ty})).collect::<Vec<_>>(),
                 "KeySchema": key_schema(&keys.hash, &keys.range),
                 "BillingMode": if provisioned { "PROVISIONED" } else { "PAY_PER_REQUEST" },
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": t.bool("point_in_time_recovery") != Some(false)},
-                "Tags": tags_list(model, None),
+                "Tags": tags_list(model, Some(t)),
             });
             if provisioned {
                 p["ProvisionedThroughput"] = throughput;
@@ -595,7 +601,7 @@ impl<'a> Emitter<'a> {
         for b in model.of_kind(BlockKind::Bucket) {
             self.owner = Some(b);
             let mut p = json!({
-                "BucketName": sub(format!("{}-${{AWS::AccountId}}", iam::bucket_name(model, &b.name))),
+                "BucketName": render(&shared::bucket_name_pieces(&model.bucket_name(&b.name))),
                 "PublicAccessBlockConfiguration": {
                     "BlockPublicAcls": true,
                     "BlockPublicPolicy": true,
@@ -603,7 +609,7 @@ impl<'a> Emitter<'a> {
                     "RestrictPublicBuckets": true
                 },
                 "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-                "Tags": tags_list(model, None),
+                "Tags": tags_list(model, Some(b)),
             });
             if b.bool("versioning") == Some(true) {
                 p["VersioningConfiguration"] = json!({"Status": "Enabled"});
@@ -614,7 +620,7 @@ impl<'a> Emitter<'a> {
             let mut depends = Vec::new();
             for n in shared::bucket_notifications(model, self.graph, &b.name) {
                 for event in &n.events {
-                    let mut c = json!({"Event": event, "Function": arn(&Arn::Function(model.physical_name(&n.function)))});
+                    let mut c = json!({"Event": event, "Function": arn(&Arn::Function(model.physical_name(BlockKind::Function, &n.function)))});
                     let mut rules = Vec::new();
                     if let Some(pfx) = n.prefix {
                         rules.push(json!({"Name": "prefix", "Value": pfx}));
@@ -654,10 +660,10 @@ impl<'a> Emitter<'a> {
             self.owner = Some(s);
             let (shards, hours, encrypted) = shared::stream_settings(s);
             let mut p = json!({
-                "Name": model.physical_name(&s.name),
+                "Name": model.physical_name(BlockKind::Stream, &s.name),
                 "RetentionPeriodHours": num(hours),
                 "StreamModeDetails": {"StreamMode": if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" }},
-                "Tags": tags_list(model, None),
+                "Tags": tags_list(model, Some(s)),
             });
             if let Some(n) = shards {
                 p["ShardCount"] = num(n);
@@ -706,7 +712,7 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         for t in model.of_kind(BlockKind::Topic) {
             self.owner = Some(t);
-            let mut p = json!({"TopicName": iam::topic_name(model, &t.name), "Tags": tags_list(model, None)});
+            let mut p = json!({"TopicName": model.physical_name(BlockKind::Topic, &t.name), "Tags": tags_list(model, Some(t))});
             if t.bool("fifo") == Some(true) {
                 p["FifoTopic"] = json!(true);
             }
@@ -727,7 +733,7 @@ impl<'a> Emitter<'a> {
             };
             let period = num(a.num("period").unwrap_or(60.0));
             let mut p = json!({
-                "AlarmName": model.physical_name(&a.name),
+                "AlarmName": model.physical_name(BlockKind::Alarm, &a.name),
                 "ComparisonOperator": "GreaterThanOrEqualToThreshold",
                 "Threshold": num(a.num("threshold").unwrap_or(0.0)),
                 "EvaluationPeriods": num(a.num("evaluation_periods").unwrap_or(1.0)),
@@ -764,7 +770,7 @@ impl<'a> Emitter<'a> {
             let (notify, needs_topic) = shared::alarm_notifications(model, self.graph, a);
             if needs_topic {
                 let topic = format!("{id}Topic");
-                self.add(topic.clone(), json!({"Type": "AWS::SNS::Topic", "Properties": {"Tags": tags_list(model, None)}}));
+                self.add(topic.clone(), json!({"Type": "AWS::SNS::Topic", "Properties": {"Tags": tags_list(model, Some(a))}}));
                 for (i, addr) in notify.iter().enumerate() {
                     self.add(
                         format!("{id}Notify{}Subscription", i + 1),
@@ -775,7 +781,7 @@ impl<'a> Emitter<'a> {
             }
             self.add(
                 id,
-                json!({"Type": "AWS::CloudWatch::Alarm", "Properties": with_tags(p, tags_list(model, None))}),
+                json!({"Type": "AWS::CloudWatch::Alarm", "Properties": with_tags(p, tags_list(model, Some(a)))}),
             );
         }
     }
@@ -957,7 +963,7 @@ impl<'a> Emitter<'a> {
         self.add(
             format!("{tid}Rule"),
             json!({"Type": "AWS::Events::Rule", "Properties": {
-                "Name": model.physical_name(&t.name),
+                "Name": model.physical_name(BlockKind::Trigger, &t.name),
                 "ScheduleExpression": expr,
                 "State": "ENABLED",
                 "Targets": [target],
@@ -1041,7 +1047,7 @@ impl<'a> Emitter<'a> {
             format!("{}Permission", w.tid),
             &w.f,
             "s3.amazonaws.com",
-            arn(&Arn::Bucket(iam::bucket_name(self.model, bucket))),
+            arn(&Arn::Bucket(self.model.bucket_name(bucket))),
         );
     }
 

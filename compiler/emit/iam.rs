@@ -9,7 +9,7 @@
 //! no resource-level permissions.
 
 use crate::graph::{EdgeKind, Graph, NodeKind};
-use crate::model::{Block, Model, Part, Value};
+use crate::model::{Block, BlockKind, BucketName, Model, Part, Value};
 
 /// An ARN, independent of the target: the emitters turn it into `Fn::Sub` or `${…}`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -22,9 +22,9 @@ pub enum Arn {
     /// `table/NAME/stream/*`
     TableStreams(String),
     /// The bucket itself (ListBucket).
-    Bucket(String),
+    Bucket(BucketName),
     /// Objects under a prefix (`""` = every object).
-    BucketObjects(String, String),
+    BucketObjects(BucketName, String),
     Topic(String),
     /// A Kinesis data stream (by physical name).
     Stream(String),
@@ -266,17 +266,13 @@ fn push(
 /// The statements of a function's role, in a stable order.
 pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
     let mut out: Vec<Statement> = Vec::new();
-    let fname = model.physical_name(&f.name);
+    let fname = model.physical_name(BlockKind::Function, &f.name);
     push(&mut out, LOGS_WRITE, vec![Arn::LogGroup(fname)], None);
     for (node, edge) in graph.grants(&f.name) {
-        let phys = match node.kind {
-            NodeKind::Bucket => bucket_name(model, &node.name),
-            NodeKind::Queue => queue_name(model, &node.name),
-            NodeKind::Topic => topic_name(model, &node.name),
-            _ => model.physical_name(&node.name),
-        };
+        let phys = |kind| model.physical_name(kind, &node.name);
         match (edge.kind, node.kind) {
             (EdgeKind::Reads | EdgeKind::Writes, NodeKind::Database) => {
+                let phys = phys(BlockKind::Database);
                 push(
                     &mut out,
                     DYNAMODB_READ,
@@ -293,6 +289,7 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
                 }
             }
             (EdgeKind::Reads | EdgeKind::Writes, NodeKind::Bucket) => {
+                let phys = model.bucket_name(&node.name);
                 let prefix = edge.prefix.clone().unwrap_or_default();
                 push(
                     &mut out,
@@ -315,18 +312,30 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
                     );
                 }
             }
-            (EdgeKind::Sends | EdgeKind::OnFailure, NodeKind::Queue) => {
-                push(&mut out, SQS_SEND, vec![Arn::Queue(phys)], None)
-            }
-            (EdgeKind::Sends | EdgeKind::OnFailure, NodeKind::Topic) => {
-                push(&mut out, SNS_PUBLISH, vec![Arn::Topic(phys)], None)
-            }
-            (EdgeKind::Invokes, NodeKind::Function) => {
-                push(&mut out, LAMBDA_INVOKE, vec![Arn::Function(phys)], None)
-            }
-            (EdgeKind::Sends, NodeKind::Stream) => {
-                push(&mut out, KINESIS_PUT, vec![Arn::Stream(phys)], None)
-            }
+            (EdgeKind::Sends | EdgeKind::OnFailure, NodeKind::Queue) => push(
+                &mut out,
+                SQS_SEND,
+                vec![Arn::Queue(phys(BlockKind::Queue))],
+                None,
+            ),
+            (EdgeKind::Sends | EdgeKind::OnFailure, NodeKind::Topic) => push(
+                &mut out,
+                SNS_PUBLISH,
+                vec![Arn::Topic(phys(BlockKind::Topic))],
+                None,
+            ),
+            (EdgeKind::Invokes, NodeKind::Function) => push(
+                &mut out,
+                LAMBDA_INVOKE,
+                vec![Arn::Function(phys(BlockKind::Function))],
+                None,
+            ),
+            (EdgeKind::Sends, NodeKind::Stream) => push(
+                &mut out,
+                KINESIS_PUT,
+                vec![Arn::Stream(phys(BlockKind::Stream))],
+                None,
+            ),
             _ => {}
         }
     }
@@ -341,19 +350,23 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
                 NodeKind::Queue => push(
                     &mut out,
                     SQS_CONSUME,
-                    vec![Arn::Queue(queue_name(model, &src.name))],
+                    vec![Arn::Queue(model.physical_name(BlockKind::Queue, &src.name))],
                     None,
                 ),
                 NodeKind::Database => push(
                     &mut out,
                     STREAM_READ,
-                    vec![Arn::TableStreams(model.physical_name(&src.name))],
+                    vec![Arn::TableStreams(
+                        model.physical_name(BlockKind::Database, &src.name),
+                    )],
                     None,
                 ),
                 NodeKind::Stream => push(
                     &mut out,
                     KINESIS_READ,
-                    vec![Arn::Stream(model.physical_name(&src.name))],
+                    vec![Arn::Stream(
+                        model.physical_name(BlockKind::Stream, &src.name),
+                    )],
                     None,
                 ),
                 _ => {}
@@ -418,29 +431,6 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
         }
     }
     out
-}
-
-/// A queue's physical name (with `.fifo`).
-pub fn queue_name(model: &Model, name: &str) -> String {
-    let fifo = model
-        .find(crate::model::BlockKind::Queue, name)
-        .and_then(|q| q.bool("fifo"))
-        == Some(true);
-    crate::naming::with_fifo_suffix(model.physical_name(name), fifo)
-}
-
-/// A topic's physical name (with `.fifo`).
-pub fn topic_name(model: &Model, name: &str) -> String {
-    let fifo = model
-        .find(crate::model::BlockKind::Topic, name)
-        .and_then(|q| q.bool("fifo"))
-        == Some(true);
-    crate::naming::with_fifo_suffix(model.physical_name(name), fifo)
-}
-
-/// A bucket's name without the account id suffix (the emitters append `-{account id}`).
-pub fn bucket_name(model: &Model, name: &str) -> String {
-    crate::naming::bucket_base(&model.physical_name(name))
 }
 
 /// The grant table as Markdown (docs/iam.md is generated from it; a test checks they agree).

@@ -5,8 +5,10 @@
 //! ARN); each target renders pieces in its own syntax (`Fn::Sub` for CloudFormation). Tags, alarm
 //! metrics, S3 event names, CORS and route source paths are decided here once.
 
-use super::iam::{self, Arn};
-use crate::model::{AwsValue, Block, Model, Part, RefKind, TriggerSource, Value};
+use super::iam::Arn;
+use crate::model::{
+    AwsValue, Block, BlockKind, BucketName, Model, Part, RefKind, TriggerSource, Value,
+};
 use std::collections::BTreeMap;
 
 /// A piece of a string that may be known only at deploy time.
@@ -87,10 +89,14 @@ pub fn arn_pieces(a: &Arn) -> Option<Vec<Piece>> {
     Some(v)
 }
 
-/// A bucket's global name: `{app}-{stage}-{name}-{account id}` (the first part from
-/// [`iam::bucket_name`]).
-pub fn bucket_name_pieces(base: &str) -> Vec<Piece> {
-    vec![t(format!("{base}-")), Piece::AccountId]
+/// A bucket's name: an explicit one as written; a derived one is global across accounts, so it
+/// ends with the account id: `{app}-{stage}-{name}-{account id}`.
+pub fn bucket_name_pieces(name: &BucketName) -> Vec<Piece> {
+    if name.account_suffix {
+        vec![t(format!("{}-", name.base)), Piece::AccountId]
+    } else {
+        vec![t(name.base.clone())]
+    }
 }
 
 /// The HTTP API's URL (no trailing slash).
@@ -135,34 +141,28 @@ pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
             }),
             Part::Attr(addr, attr) => {
                 let name = addr.name.as_str();
+                let phys = || model.physical_name(addr.kind.into(), name);
                 let pieces = match (addr.kind, attr.as_str()) {
-                    (
-                        RefKind::Function | RefKind::Database | RefKind::Alarm | RefKind::Stream,
-                        "name",
-                    ) => {
-                        vec![t(model.physical_name(name))]
-                    }
-                    (RefKind::Queue, "name") => vec![t(iam::queue_name(model, name))],
-                    (RefKind::Topic, "name") => vec![t(iam::topic_name(model, name))],
-                    (RefKind::Bucket, "name") => bucket_name_pieces(&iam::bucket_name(model, name)),
-                    (RefKind::Queue, "url") => queue_url_pieces(&iam::queue_name(model, name)),
                     (RefKind::Resource, a) => vec![Piece::Raw(name.to_string(), a.to_string())],
+                    (RefKind::Bucket, "name") => bucket_name_pieces(&model.bucket_name(name)),
+                    (_, "name") => vec![t(phys())],
+                    (RefKind::Queue, "url") => queue_url_pieces(&phys()),
                     (RefKind::Database, "stream_arn") => {
                         vec![Piece::TableStreamArn(name.to_string())]
                     }
                     (RefKind::Alarm, "arn") => [
                         arn_head("cloudwatch", true),
-                        vec![t(format!("alarm:{}", model.physical_name(name)))],
+                        vec![t(format!("alarm:{}", phys()))],
                     ]
                     .concat(),
                     (kind, "arn") => {
                         let arn = match kind {
-                            RefKind::Function => Arn::Function(model.physical_name(name)),
-                            RefKind::Queue => Arn::Queue(iam::queue_name(model, name)),
-                            RefKind::Database => Arn::Table(model.physical_name(name)),
-                            RefKind::Bucket => Arn::Bucket(iam::bucket_name(model, name)),
-                            RefKind::Stream => Arn::Stream(model.physical_name(name)),
-                            _ => Arn::Topic(iam::topic_name(model, name)),
+                            RefKind::Function => Arn::Function(phys()),
+                            RefKind::Queue => Arn::Queue(phys()),
+                            RefKind::Database => Arn::Table(phys()),
+                            RefKind::Bucket => Arn::Bucket(model.bucket_name(name)),
+                            RefKind::Stream => Arn::Stream(phys()),
+                            _ => Arn::Topic(phys()),
                         };
                         arn_pieces(&arn).unwrap_or_default()
                     }
@@ -231,7 +231,7 @@ pub fn alarm_metric(model: &Model, alarm: &Block) -> Option<AlarmMetric> {
                 metric: name,
                 statistic: stat,
                 dimension: "FunctionName",
-                value: model.physical_name(&w.name),
+                value: model.physical_name(BlockKind::Function, &w.name),
             }
         }
         RefKind::Queue => AlarmMetric::Single {
@@ -243,10 +243,10 @@ pub fn alarm_metric(model: &Model, alarm: &Block) -> Option<AlarmMetric> {
             },
             statistic: "Maximum",
             dimension: "QueueName",
-            value: iam::queue_name(model, &w.name),
+            value: model.physical_name(BlockKind::Queue, &w.name),
         },
         _ => AlarmMetric::TableThrottles {
-            table: model.physical_name(&w.name),
+            table: model.physical_name(BlockKind::Database, &w.name),
         },
     })
 }

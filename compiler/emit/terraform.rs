@@ -114,18 +114,19 @@ fn app_tags(model: &Model) -> Map<String, J> {
         .collect()
 }
 
-/// Adds a function's own tags to one of its resources (the app's come from default_tags).
-fn with_own_tags(mut p: J, f: &Block) -> J {
-    let own = own_tags(f);
+/// Adds a block's own tags to one of its resources (the app's come from the provider's
+/// `default_tags`, and a resource's own keys win over them).
+fn with_own_tags(mut p: J, b: &Block) -> J {
+    let own = own_tags(b);
     if !own.is_empty() {
         p["tags"] = J::Object(own);
     }
     p
 }
 
-/// A function's own tags (on top of the provider's default tags).
-fn own_tags(f: &Block) -> Map<String, J> {
-    match f.get("tags") {
+/// A block's own tags (on top of the provider's default tags).
+fn own_tags(b: &Block) -> Map<String, J> {
+    match b.get("tags") {
         Some(Value::Object(o)) => o
             .iter()
             .map(|(k, v)| (k.clone(), json!(tf_escape(v.as_str().unwrap_or_default()))))
@@ -372,7 +373,7 @@ impl<'a> Emitter<'a> {
         for f in model.of_kind(BlockKind::Function) {
             self.owner = Some(f);
             let n = f.name.as_str();
-            let fname = model.physical_name(n);
+            let fname = model.physical_name(BlockKind::Function, n);
             let stmts = iam::statements(model, self.graph, f);
             self.add(
                 "aws_iam_role",
@@ -406,11 +407,6 @@ impl<'a> Emitter<'a> {
                 // The role's policy must exist before the function can use what it grants.
                 "depends_on": [format!("aws_iam_role_policy.{n}")],
             });
-            // The app's tags come from the provider's default_tags; a function adds its own.
-            let own = own_tags(f);
-            if !own.is_empty() {
-                p["tags"] = json!(own);
-            }
             if let Some(c) = f.num("concurrency") {
                 p["reserved_concurrent_executions"] = num(c);
             }
@@ -443,7 +439,7 @@ impl<'a> Emitter<'a> {
                     "security_group_ids": string_list(model, v.get("security_group_ids")),
                 }]);
             }
-            self.add("aws_lambda_function", n, p);
+            self.add("aws_lambda_function", n, with_own_tags(p, f));
             if f.str("recursion") == Some("allow") {
                 self.add(
                     "aws_lambda_function_recursion_config",
@@ -473,7 +469,7 @@ impl<'a> Emitter<'a> {
         for q in model.of_kind(BlockKind::Queue) {
             self.owner = Some(q);
             let mut p = json!({
-                "name": iam::queue_name(model, &q.name),
+                "name": model.physical_name(BlockKind::Queue, &q.name),
                 "visibility_timeout_seconds": num(q.num("visibility_timeout").unwrap_or(30.0)),
                 "message_retention_seconds": num(q.num("retention").unwrap_or(345_600.0)),
                 "delay_seconds": num(q.num("delay").unwrap_or(0.0)),
@@ -489,7 +485,7 @@ impl<'a> Emitter<'a> {
                     fmt_number(q.num("max_receives").unwrap_or(5.0))
                 ));
             }
-            self.add("aws_sqs_queue", &q.name, p);
+            self.add("aws_sqs_queue", &q.name, with_own_tags(p, q));
         }
     }
 
@@ -515,7 +511,7 @@ impl<'a> Emitter<'a> {
                 })
                 .collect();
             let mut p = json!({
-                "name": model.physical_name(&t.name),
+                "name": model.physical_name(BlockKind::Database, &t.name),
                 "billing_mode": if provisioned { "PROVISIONED" } else { "PAY_PER_REQUEST" },
                 "hash_key": tf_escape(&keys.hash.name),
                 "attribute": keys.attributes.iter().map(|(n, ty)| json!({"name": tf_escape(n), "type": ty})).collect::<Vec<_>>(),
@@ -541,7 +537,7 @@ impl<'a> Emitter<'a> {
             if t.bool("retain") != Some(false) {
                 p["lifecycle"] = json!([{"prevent_destroy": true}]);
             }
-            self.add("aws_dynamodb_table", &t.name, p);
+            self.add("aws_dynamodb_table", &t.name, with_own_tags(p, t));
         }
     }
 
@@ -551,14 +547,14 @@ impl<'a> Emitter<'a> {
             self.owner = Some(b);
             let n = b.name.as_str();
             let mut p = json!({
-                "bucket": render(model, &shared::bucket_name_pieces(&iam::bucket_name(model, n))),
+                "bucket": render(model, &shared::bucket_name_pieces(&model.bucket_name(n))),
             });
             if b.bool("retain") != Some(false) {
                 p["lifecycle"] = json!([{"prevent_destroy": true}]);
             } else {
                 p["force_destroy"] = json!(true);
             }
-            self.add("aws_s3_bucket", n, p);
+            self.add("aws_s3_bucket", n, with_own_tags(p, b));
             let id = format!("${{aws_s3_bucket.{n}.id}}");
             self.add(
                 "aws_s3_bucket_public_access_block",
@@ -608,7 +604,7 @@ impl<'a> Emitter<'a> {
             self.owner = Some(s);
             let (shards, hours, encrypted) = shared::stream_settings(s);
             let mut p = json!({
-                "name": model.physical_name(&s.name),
+                "name": model.physical_name(BlockKind::Stream, &s.name),
                 "retention_period": num(hours),
                 "stream_mode_details": [{"stream_mode": if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" }}],
             });
@@ -619,7 +615,7 @@ impl<'a> Emitter<'a> {
                 p["encryption_type"] = json!("KMS");
                 p["kms_key_id"] = json!("alias/aws/kinesis");
             }
-            self.add("aws_kinesis_stream", &s.name, p);
+            self.add("aws_kinesis_stream", &s.name, with_own_tags(p, s));
         }
     }
 
@@ -656,11 +652,11 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         for t in model.of_kind(BlockKind::Topic) {
             self.owner = Some(t);
-            let mut p = json!({"name": iam::topic_name(model, &t.name)});
+            let mut p = json!({"name": model.physical_name(BlockKind::Topic, &t.name)});
             if t.bool("fifo") == Some(true) {
                 p["fifo_topic"] = json!(true);
             }
-            self.add("aws_sns_topic", &t.name, p);
+            self.add("aws_sns_topic", &t.name, with_own_tags(p, t));
         }
     }
 
@@ -674,7 +670,7 @@ impl<'a> Emitter<'a> {
             };
             let period = num(a.num("period").unwrap_or(60.0));
             let mut p = json!({
-                "alarm_name": model.physical_name(n),
+                "alarm_name": model.physical_name(BlockKind::Alarm, n),
                 "comparison_operator": "GreaterThanOrEqualToThreshold",
                 "threshold": num(a.num("threshold").unwrap_or(0.0)),
                 "evaluation_periods": num(a.num("evaluation_periods").unwrap_or(1.0)),
@@ -710,7 +706,7 @@ impl<'a> Emitter<'a> {
             let (notify, needs_topic) = shared::alarm_notifications(model, self.graph, a);
             if needs_topic {
                 let topic = format!("{n}-alarm");
-                self.add("aws_sns_topic", &topic, json!({}));
+                self.add("aws_sns_topic", &topic, with_own_tags(json!({}), a));
                 for (i, addr) in notify.iter().enumerate() {
                     self.add(
                         "aws_sns_topic_subscription",
@@ -720,7 +716,7 @@ impl<'a> Emitter<'a> {
                 }
                 p["alarm_actions"] = json!([format!("${{aws_sns_topic.{topic}.arn}}")]);
             }
-            self.add("aws_cloudwatch_metric_alarm", n, p);
+            self.add("aws_cloudwatch_metric_alarm", n, with_own_tags(p, a));
         }
     }
 
@@ -866,7 +862,7 @@ impl<'a> Emitter<'a> {
         self.add(
             "aws_cloudwatch_event_rule",
             n,
-            json!({"name": self.model.physical_name(n), "schedule_expression": expr, "state": "ENABLED"}),
+            json!({"name": self.model.physical_name(BlockKind::Trigger, n), "schedule_expression": expr, "state": "ENABLED"}),
         );
         let mut target = json!({"rule": format!("${{aws_cloudwatch_event_rule.{n}.name}}"), "target_id": "function", "arn": w.fn_arn()});
         if let Some(input) = w.t.get("input") {

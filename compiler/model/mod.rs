@@ -16,6 +16,7 @@ mod lower;
 pub mod modules;
 pub mod moved;
 pub mod paths;
+pub mod physical;
 pub mod policy;
 pub mod reads;
 pub mod runtimes;
@@ -30,6 +31,7 @@ use hcl_edit::structure::{Block as HclBlock, BlockLabel};
 use hcl_edit::Span as _;
 pub use kinds::BlockKind;
 pub use lower::{lower, lower_prepared, Lowerer, ModuleCx, VarType};
+pub use physical::BucketName;
 use std::collections::BTreeMap;
 pub use syntax_store::{prepare, Header, PreparedFile};
 pub use value::{Addr, AwsValue, Part, RefKind, Value};
@@ -311,10 +313,6 @@ impl Model {
             Some(Value::Object(o)) => o.get(code).and_then(Value::as_str),
             _ => None,
         }
-    }
-    /// `{app}-{stage}-{name}`.
-    pub fn physical_name(&self, name: &str) -> String {
-        crate::naming::physical(&self.app.name, &self.stage, name)
     }
 }
 

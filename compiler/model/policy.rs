@@ -15,7 +15,8 @@
 //! attributes ([`self_value`]): every attribute of the kind, defaults applied, unset ones
 //! `null`; durations in seconds and sizes in MB (as lowering stores them); references as
 //! address strings (`"queue.orders"`); deploy-time strings as their `${…}` text; plus
-//! `self.name` and, for triggers, `self.source_kind`.
+//! `self.name` (the block's name; an explicit `name` attribute is `self.physical_name`) and, for
+//! triggers, `self.source_kind`.
 //!
 //! Checked once per policy, before any block: `for` names a kind; every `self.X` the
 //! expressions read is an attribute of that kind (else `invalid-policy` at the read, with a
@@ -323,8 +324,18 @@ fn self_attributes(kind: BlockKind) -> Vec<&'static str> {
     if kind == BlockKind::Trigger {
         v.push("source_kind");
     }
-    v.extend(kind.schema().iter().map(|s| s.name));
+    v.extend(kind.schema().iter().map(|s| self_key(s.name)));
     v
+}
+
+/// The key of an attribute in `self`: `self.name` is the block's name, so the explicit
+/// physical name (the `name` attribute) is `self.physical_name`.
+fn self_key(attr: &'static str) -> &'static str {
+    if attr == "name" {
+        "physical_name"
+    } else {
+        attr
+    }
 }
 
 /// The `self.X` reads of an expression: (X, span of `self.X`).
@@ -400,7 +411,7 @@ pub fn self_value(model: &Model, b: &Block) -> Value {
     }
     for spec in b.kind.schema() {
         o.insert(
-            spec.name.to_string(),
+            self_key(spec.name).to_string(),
             b.get(spec.name).map(plain).unwrap_or(Value::Null),
         );
     }

@@ -147,6 +147,14 @@ fn list(t: Ty) -> Ty {
 fn map(t: Ty) -> Ty {
     Ty::Map(Box::new(t))
 }
+/// `tags`: the same on every kind that takes them (validated in `target_checks.rs`).
+fn tags() -> AttrSpec {
+    d("tags", map(Ty::StrLoose), Value::Object(IndexMap::new()))
+}
+/// `name`: an explicit physical name (validated in `physical.rs`).
+fn physical_name() -> AttrSpec {
+    a("name", Ty::Str)
+}
 fn key_ty() -> Ty {
     Ty::Object(vec![
         field("name", Ty::Str, true),
@@ -175,7 +183,7 @@ pub fn app() -> Vec<AttrSpec> {
             },
             n(1000.0),
         ),
-        d("tags", map(Ty::StrLoose), Value::Object(IndexMap::new())),
+        tags(),
         d(
             "lint",
             map(Ty::Enum(&["deny", "warn", "allow"])),
@@ -198,6 +206,7 @@ pub fn function() -> Vec<AttrSpec> {
         field("resources", list(Ty::IamResource), true),
     ]);
     vec![
+        physical_name(),
         req("handler", Ty::Str),
         a("source", Ty::Str),
         d("exclude", list(Ty::Str), Value::List(vec![])),
@@ -253,12 +262,13 @@ pub fn function() -> Vec<AttrSpec> {
         a("architecture", ARCH),
         a("tracing", Ty::Bool),
         a("description", Ty::Str),
-        d("tags", map(Ty::StrLoose), Value::Object(IndexMap::new())),
+        tags(),
     ]
 }
 
 pub fn queue() -> Vec<AttrSpec> {
     vec![
+        physical_name(),
         d("fifo", Ty::Bool, Value::Bool(false)),
         a("visibility_timeout", Ty::Duration { min: 0, max: 43200 }),
         d(
@@ -272,6 +282,7 @@ pub fn queue() -> Vec<AttrSpec> {
         d("delay", Ty::Duration { min: 0, max: 900 }, n(0.0)),
         a("dead_letter", Ty::Ref(&[RefKind::Queue])),
         a("max_receives", Ty::Int { min: 1, max: 1000 }),
+        tags(),
     ]
 }
 
@@ -282,6 +293,7 @@ pub fn database() -> Vec<AttrSpec> {
         field("projection", Ty::Enum(&["all", "keys_only"]), false),
     ]);
     vec![
+        physical_name(),
         req("partition_key", key_ty()),
         a("sort_key", key_ty()),
         d(
@@ -311,18 +323,25 @@ pub fn database() -> Vec<AttrSpec> {
         d("indexes", map(index), Value::Object(IndexMap::new())),
         d("point_in_time_recovery", Ty::Bool, Value::Bool(true)),
         d("retain", Ty::Bool, Value::Bool(true)),
+        tags(),
     ]
 }
 
 pub fn bucket() -> Vec<AttrSpec> {
     vec![
+        physical_name(),
         d("versioning", Ty::Bool, Value::Bool(false)),
         d("retain", Ty::Bool, Value::Bool(true)),
+        tags(),
     ]
 }
 
 pub fn topic() -> Vec<AttrSpec> {
-    vec![d("fifo", Ty::Bool, Value::Bool(false))]
+    vec![
+        physical_name(),
+        d("fifo", Ty::Bool, Value::Bool(false)),
+        tags(),
+    ]
 }
 
 pub fn alarm() -> Vec<AttrSpec> {
@@ -359,6 +378,7 @@ pub fn alarm() -> Vec<AttrSpec> {
         ),
         d("evaluation_periods", Ty::Int { min: 1, max: 100 }, n(1.0)),
         d("notify", list(Ty::Str), Value::List(vec![])),
+        tags(),
     ]
 }
 
@@ -444,6 +464,7 @@ pub fn stream() -> Vec<AttrSpec> {
             n(86_400.0),
         ),
         d("encrypted", Ty::Bool, Value::Bool(true)),
+        tags(),
     ]
 }
 

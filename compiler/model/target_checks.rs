@@ -180,28 +180,49 @@ fn deploy_time_references(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// CloudWatch alarms get the app's tags, and refuse an empty tag value (other resources accept
-/// one).
+/// CloudWatch alarms refuse an empty tag value (other resources accept one): in an alarm's own
+/// `tags`, or in the app's tags that an alarm gets (reported once, at the first alarm that does
+/// not set the key itself).
 fn empty_alarm_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
-    let Some(alarm) = model.of_kind(BlockKind::Alarm).next() else {
-        return;
+    let empty = |b: &Block| -> Vec<(String, Span)> {
+        let Some(a) = b.attrs.get("tags") else {
+            return Vec::new();
+        };
+        let Value::Object(map) = &a.value else {
+            return Vec::new();
+        };
+        map.iter()
+            .filter(|(_, v)| v.as_str() == Some(""))
+            .map(|(k, _)| (k.clone(), a.field_span(k)))
+            .collect()
     };
-    let Some(a) = model.app.attrs.get("tags") else {
-        return;
-    };
-    let Value::Object(map) = &a.value else { return };
-    for (k, v) in map {
-        if v.as_str() == Some("") {
+    let help = "give the tag a value, or tag only the resources that need it (`tags` in the block)";
+    for alarm in model.of_kind(BlockKind::Alarm) {
+        for (k, span) in empty(alarm) {
             diags.push(
                 Diagnostic::error(
                     "invalid-value",
-                    a.field_span(k),
-                    format!("the app's tag `{k}` has an empty value, which CloudWatch alarms refuse"),
+                    span,
+                    format!("tag `{k}` has an empty value, which CloudWatch alarms refuse"),
                 )
-                .with_label(alarm.name_span, "this alarm gets the app's tags")
-                .with_help("give the tag a value, or tag only the functions that need it (`tags` in `function`)"),
+                .with_help(help),
             );
         }
+    }
+    for (k, span) in empty(&model.app) {
+        let own = |b: &Block| matches!(b.get("tags"), Some(Value::Object(o)) if o.contains_key(&k));
+        let Some(alarm) = model.of_kind(BlockKind::Alarm).find(|a| !own(a)) else {
+            continue;
+        };
+        diags.push(
+            Diagnostic::error(
+                "invalid-value",
+                span,
+                format!("the app's tag `{k}` has an empty value, which CloudWatch alarms refuse"),
+            )
+            .with_label(alarm.name_span, "this alarm gets the app's tags")
+            .with_help(help),
+        );
     }
 }
 

@@ -331,6 +331,7 @@ pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnost
     validate_routes(model, diags);
     validate_bucket_filters(model, diags);
     validate_collisions(model, diags);
+    super::physical::validate(model, diags);
     validate_moved(model, diags);
     super::target_checks::validate(model, diags);
 }

@@ -966,16 +966,16 @@ fn blocked_replacement(
             let retained = retain_flag(target, before);
             c.fix = Some(match c.store.as_deref() {
                 Some(st) if retained => format!(
-                    "rename the block ({block} → a new name): the new {n} gets a new name, and the retained old {n} stays in the account to copy the data from",
+                    "rename the block ({block} → a new name; or change its `name`, when it sets one): the new {n} gets a new name, and the retained old {n} stays in the account to copy the data from",
                     n = store_noun(st),
                 ),
                 Some(st) => format!(
-                    "rename the block ({block} → a new name) so the new {n} gets a new name, and copy the data over; or set `retain = true`, deploy, then rename and migrate {lost} to the new {n}",
+                    "rename the block ({block} → a new name; or change its `name`, when it sets one) so the new {n} gets a new name, and copy the data over; or set `retain = true`, deploy, then rename and migrate {lost} to the new {n}",
                     n = store_noun(st),
                     lost = what_is_lost(st),
                 ),
                 None => format!(
-                    "rename the block ({block} → a new name): the new resource gets a new name and the old one is deleted after it"
+                    "rename the block ({block} → a new name; or change its `name`, when it sets one): the new resource gets a new name and the old one is deleted after it"
                 ),
             });
         }

@@ -7,6 +7,7 @@ queue "transcode" {
   dead_letter  = queue.transcode_dlq # a FIFO queue needs a FIFO dead letter queue
   max_receives = 3
   # visibility_timeout unset: 6 x transcode's 15 minutes = 90 minutes.
+  tags = { cost_center = "cc-4822" } # the transcoding budget; wins over the app's cost_center
 }
 
 queue "transcode_dlq" {

@@ -55,6 +55,9 @@ queue "notify_failures" {
 }
 
 database "builds" {
+  # The table predates slsc (the Serverless Framework's TableName: webhooks-builds-${stage}):
+  # keeping its name keeps the table — and the builds in it — when the stack moves to slsc.
+  name          = "webhooks-builds-${app.stage}"
   partition_key = { name = "build_id", type = "string" }
   sort_key      = { name = "attempt", type = "number" }
   ttl           = "expires_at" # builds disappear after local.build_ttl_days

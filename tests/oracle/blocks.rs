@@ -44,6 +44,19 @@ impl Gen<'_> {
         self.attr_value(kind.as_str(), spec)
     }
 
+    /// An explicit physical name the service accepts, unique per kind (the block name is) and
+    /// never another block's derived name, with the stage in it (no `name-without-stage`).
+    fn explicit_name(&mut self, p: &Plan, kind: BlockKind, block: &str, fifo: bool) -> String {
+        let mut n = format!("{block}-{}-n{}", p.stage, self.rng.below(10));
+        if kind == BlockKind::Bucket {
+            n = n.replace('_', "-");
+        }
+        if fifo {
+            n.push_str(".fifo");
+        }
+        hcl_str(&n)
+    }
+
     pub(super) fn tags(&mut self) -> String {
         let mut s = String::from("{");
         for i in 0..self.rng.range(0, 4) {
@@ -207,6 +220,7 @@ impl Gen<'_> {
                     g.text(n)
                 }),
                 "tags" => keep.then(|| g.tags()),
+                "name" => keep.then(|| g.explicit_name(p, BlockKind::Function, &f.name, false)),
                 _ => keep.then(|| g.generic(BlockKind::Function, attr)),
             }
         })
@@ -266,6 +280,8 @@ impl Gen<'_> {
                     None => keep.then(|| g.generic(BlockKind::Queue, attr)),
                 },
                 "dead_letter" => dead_letter.clone(),
+                "name" => keep.then(|| g.explicit_name(p, BlockKind::Queue, &name, fifo)),
+                "tags" => keep.then(|| g.tags()),
                 "max_receives" => dead_letter
                     .is_some()
                     .then(|| g.generic(BlockKind::Queue, attr))
@@ -364,6 +380,11 @@ impl Gen<'_> {
                 (BlockKind::Topic, "fifo") => {
                     (p.topics[i].1 || keep).then(|| p.topics[i].1.to_string())
                 }
+                (_, "name") => {
+                    let fifo = kind == BlockKind::Topic && p.topics[i].1;
+                    keep.then(|| g.explicit_name(p, kind, name, fifo))
+                }
+                (_, "tags") => keep.then(|| g.tags()),
                 _ => keep.then(|| g.generic(kind, attr)),
             }
         })
@@ -401,6 +422,8 @@ impl Gen<'_> {
                     g.secs(v)
                 }),
                 "evaluation_periods" => keep.then(|| g.rng.range(1, 5).to_string()),
+                // CloudWatch refuses an empty tag value (a compile error, tested elsewhere).
+                "tags" => keep.then(|| g.tags().replace("= \"\",", "= \"x\",")),
                 "notify" => keep.then(|| {
                     let n = g.rng.range(0, 3);
                     let l: Vec<String> = (0..n)

@@ -2,7 +2,6 @@
 
 use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::{BlockKind, TriggerSource};
-use crate::naming::{bucket_base, with_fifo_suffix};
 
 pub const RULE: Rule = Rule {
     check: Check::Model(check),
@@ -14,7 +13,7 @@ pub const RULE: Rule = Rule {
     doc: r#"
 ## What it does
 Computes every physical name — `{app}-{stage}-{name}`, with `.fifo` for FIFO queues and topics,
-and `-{account id}` for buckets — and compares it with the service's limit: Lambda functions and
+and `-{account id}` for buckets, or the explicit `name` when a block has one — and compares it with the service's limit: Lambda functions and
 EventBridge rules 64 characters, SQS queues 80, S3 buckets 63, DynamoDB tables and CloudWatch
 alarms 255, SNS topics 256. The message shows the computed name.
 
@@ -38,36 +37,33 @@ fn check(cx: &mut Ctx) {
     let model = cx.model;
     let mut found = Vec::new();
     for b in &model.blocks {
+        let name = || model.physical_name(b.kind, &b.name);
         let (name, limit, what) = match b.kind {
-            BlockKind::Function => (model.physical_name(&b.name), 64, "a Lambda function name"),
-            BlockKind::Queue => {
-                let n =
-                    with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
-                (n, 80, "an SQS queue name")
+            BlockKind::Function => (name(), 64, "a Lambda function name"),
+            BlockKind::Queue => (name(), 80, "an SQS queue name"),
+            BlockKind::Database => (name(), 255, "a DynamoDB table name"),
+            BlockKind::Topic => (name(), 256, "an SNS topic name"),
+            BlockKind::Bucket => {
+                let n = model.bucket_name(&b.name);
+                if n.account_suffix {
+                    (
+                        format!("{}-123456789012", n.base),
+                        63,
+                        "an S3 bucket name (with the 12-digit account id)",
+                    )
+                } else {
+                    (n.base, 63, "an S3 bucket name")
+                }
             }
-            BlockKind::Database => (model.physical_name(&b.name), 255, "a DynamoDB table name"),
-            BlockKind::Topic => {
-                let n =
-                    with_fifo_suffix(model.physical_name(&b.name), b.bool("fifo") == Some(true));
-                (n, 256, "an SNS topic name")
-            }
-            BlockKind::Bucket => (
-                format!(
-                    "{}-123456789012",
-                    bucket_base(&model.physical_name(&b.name))
-                ),
-                63,
-                "an S3 bucket name (with the 12-digit account id)",
-            ),
-            BlockKind::Alarm => (model.physical_name(&b.name), 255, "a CloudWatch alarm name"),
-            BlockKind::Stream => (model.physical_name(&b.name), 128, "a Kinesis stream name"),
+            BlockKind::Alarm => (name(), 255, "a CloudWatch alarm name"),
+            BlockKind::Stream => (name(), 128, "a Kinesis stream name"),
             BlockKind::Trigger
                 if matches!(
                     model.trigger_sources.get(&b.name),
                     Some(TriggerSource::Schedule(_))
                 ) =>
             {
-                (model.physical_name(&b.name), 64, "an EventBridge rule name")
+                (name(), 64, "an EventBridge rule name")
             }
             _ => continue,
         };
