@@ -828,3 +828,97 @@ fn concurrent_deploys_of_one_stack_never_both_succeed_with_conflicting_changes()
         .iter()
         .all(|n| n.starts_with("slsc-")));
 }
+
+/// What real applications needed (issue 18) deploys: explicit physical names, tags, a raw
+/// resource (the escape hatch), a Kinesis stream and its trigger, a Lambda authorizer on the
+/// `$default` route, permissions built from `aws.*` values, and `app.region`.
+#[test]
+fn the_real_application_features_deploy() {
+    let Some(env) = Env::start("us-east-1") else {
+        return;
+    };
+    let dir = env.tmp.path().join("features");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("src/index.js"),
+        "exports.handler = async () => ({});\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("app.sls"),
+        r#"app "feat" {
+  region = "us-east-1"
+  tags   = { team = "data" }
+}
+
+database "users" {
+  name          = "users-${app.stage}"
+  partition_key = { name = "id", type = "string" }
+  tags          = { data = "pii" }
+}
+
+stream "clicks" {
+  tags = { source = "web" }
+}
+
+queue "failed" {}
+
+resource "config" {
+  cloudformation = {
+    type       = "AWS::SSM::Parameter"
+    properties = { Type = "String", Value = "clicks-${app.region}" }
+  }
+  terraform = {
+    type      = "aws_ssm_parameter"
+    arguments = { name = "/feat/config", type = "String", value = "clicks-${app.region}" }
+  }
+}
+
+function "track" {
+  handler     = "index.handler"
+  source      = "src"
+  concurrency = 2
+  sends       = [stream.clicks]
+  writes      = [database.users]
+  environment = { CONFIG = resource.config.id }
+  permissions = [{
+    actions   = ["ssm:GetParameter"]
+    resources = ["arn:${aws.partition}:ssm:${aws.region}:${aws.account_id}:parameter/feat/*"]
+  }]
+}
+
+function "authorize" {
+  handler     = "index.handler"
+  source      = "src"
+  concurrency = 2
+}
+
+trigger "web" {
+  function   = function.track
+  http       = "$default"
+  auth       = "lambda"
+  authorizer = { function = function.authorize }
+}
+
+function "count" {
+  handler     = "index.handler"
+  source      = "src"
+  concurrency = 2
+}
+
+trigger "clicks" {
+  function        = function.count
+  source          = stream.clicks
+  parallelization = 2
+  on_failure      = queue.failed
+}
+"#,
+    )
+    .unwrap();
+    let o = env.slsc(&["deploy", dir.to_str().unwrap(), "--yes"]);
+    assert_eq!(code(&o), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        env.moto.stack_status("feat-dev").as_deref(),
+        Some("CREATE_COMPLETE")
+    );
+}

@@ -361,6 +361,7 @@ stream "clicks" {
   shards    = 2
   retention = "48h"
   encrypted = true
+  retain    = true
 }
 
 stream "audit_log" {

@@ -693,13 +693,21 @@ impl<'a> Emitter<'a> {
             if let Some(p) = body.get("properties") {
                 res["Properties"] = json_value(model, p);
             }
+            // A dependency the properties already name is implied (cfn-lint W3005).
+            let text = res.to_string();
+            let implied = |id: &String| {
+                text.contains(&format!("\"{id}\""))
+                    || text.contains(&format!("${{{id}}}"))
+                    || text.contains(&format!("${{{id}."))
+            };
             let depends: Vec<String> = r
                 .get("depends_on")
                 .map(Value::as_list)
                 .unwrap_or_default()
                 .iter()
                 .filter_map(|d| d.as_ref_addr())
-                .map(|a| main_id(a))
+                .map(main_id)
+                .filter(|id| !implied(id))
                 .collect();
             if !depends.is_empty() {
                 res["DependsOn"] = json!(depends);

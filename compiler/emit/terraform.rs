@@ -615,6 +615,9 @@ impl<'a> Emitter<'a> {
                 p["encryption_type"] = json!("KMS");
                 p["kms_key_id"] = json!("alias/aws/kinesis");
             }
+            if s.bool("retain") == Some(true) {
+                p["lifecycle"] = json!([{"prevent_destroy": true}]);
+            }
             self.add("aws_kinesis_stream", &s.name, with_own_tags(p, s));
         }
     }

@@ -464,6 +464,7 @@ pub fn stream() -> Vec<AttrSpec> {
             n(86_400.0),
         ),
         d("encrypted", Ty::Bool, Value::Bool(true)),
+        d("retain", Ty::Bool, Value::Bool(false)),
         tags(),
     ]
 }

@@ -738,7 +738,7 @@ fn compare_all(
                 if let Some(st) = &store {
                     let retained = retain_flag(target, b.body());
                     match (target, st.as_str(), retained) {
-                        (Target::CloudFormation, "database" | "bucket", true) => {
+                        (Target::CloudFormation, "database" | "bucket" | "stream", true) => {
                             c.retained = true;
                             c.notes.push(format!(
                                 "kept, no longer managed: DeletionPolicy Retain leaves the {} and its data in the account; delete it by hand or import it into a stack again",

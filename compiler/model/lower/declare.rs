@@ -87,7 +87,14 @@ impl Lowerer<'_> {
                     crate::diagnostics::article(ident)
                 )
             };
-            self.diags.push(Diagnostic::error("syntax", header, msg));
+            let mut d = Diagnostic::error("syntax", header, msg);
+            if kind == BlockKind::Resource && h.labels == 2 {
+                let name = h.first_label.as_ref().map_or("TYPE", |(l, _)| l.as_str());
+                d = d.with_help(format!(
+                    "this is Terraform's `resource \"TYPE\" \"NAME\"`: slsc's escape hatch names the type inside, e.g. resource \"NAME\" {{ terraform = {{ type = \"{name}\", arguments = {{ … }} }} }}"
+                ));
+            }
+            self.diags.push(d);
             return;
         }
         if kind == BlockKind::Locals {
