@@ -387,6 +387,9 @@ const HTTP_API: &str = "{http_api}";
 fn function_arn(region: &str, name: &str) -> String {
     format!("arn:{PARTITION}:lambda:{region}:{ACCOUNT}:function:{name}")
 }
+fn stream_arn(region: &str, name: &str) -> String {
+    format!("arn:{PARTITION}:kinesis:{region}:{ACCOUNT}:stream/{name}")
+}
 fn queue_arn(region: &str, name: &str) -> String {
     format!("arn:{PARTITION}:sqs:{region}:{ACCOUNT}:{name}")
 }
@@ -696,6 +699,7 @@ impl<'a> Cfn<'a> {
         match (self.ty(id), attr) {
             ("AWS::Lambda::Function", "Arn") => function_arn(r, &self.prop(id, "FunctionName")),
             ("AWS::SQS::Queue", "Arn") => queue_arn(r, &self.prop(id, "QueueName")),
+            ("AWS::Kinesis::Stream", "Arn") => stream_arn(r, &self.prop(id, "Name")),
             ("AWS::SQS::Queue", "QueueName") => self.prop(id, "QueueName"),
             ("AWS::SQS::Queue", "QueueUrl") => queue_url(r, &self.prop(id, "QueueName")),
             ("AWS::SNS::Topic", "TopicArn") => topic_arn(r, &self.topic_name(id)),
@@ -912,6 +916,19 @@ fn cfn_facts(t: &Value, region: &str) -> Facts {
                     "max_event_age": c.v(&p["MaximumEventAgeInSeconds"]),
                     "on_failure": c.v(&p["DestinationConfig"]["OnFailure"]["Destination"]),
                     "on_success": c.v(&p["DestinationConfig"]["OnSuccess"]["Destination"]),
+                }),
+            ),
+            "AWS::Kinesis::Stream" => f.add(
+                "stream",
+                c.s(&p["Name"]),
+                json!({
+                    "retention_hours": c.v(&p["RetentionPeriodHours"]),
+                    "mode": c.v(&p["StreamModeDetails"]["StreamMode"]),
+                    "shards": c.v(&p["ShardCount"]),
+                    "encryption": c.v(&p["StreamEncryption"]["EncryptionType"]),
+                    "key": c.v(&p["StreamEncryption"]["KeyId"]),
+                    "retained": res["DeletionPolicy"] == json!("Retain"),
+                    "tags": cfn_tags(&p["Tags"], &c),
                 }),
             ),
             "AWS::SQS::Queue" => f.add(
@@ -1393,6 +1410,7 @@ impl<'a> Tf<'a> {
             ("aws_lambda_function", "arn") => function_arn(r, &s("function_name")),
             ("aws_lambda_function", "function_name") => s("function_name"),
             ("aws_sqs_queue", "arn") => queue_arn(r, &s("name")),
+            ("aws_kinesis_stream", "arn") => stream_arn(r, &s("name")),
             ("aws_sqs_queue", "url" | "id") => queue_url(r, &s("name")),
             ("aws_sqs_queue", "name") => s("name"),
             ("aws_sns_topic", "arn" | "id") => topic_arn(r, &self.topic_name(name)),
@@ -1640,6 +1658,22 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
                 "max_event_age": t.v(&b["maximum_event_age_in_seconds"]),
                 "on_failure": t.v(&block(&d["on_failure"])["destination"]),
                 "on_success": t.v(&block(&d["on_success"])["destination"]),
+            }),
+        );
+    }
+    for (n, b) in t.all("aws_kinesis_stream") {
+        use_("aws_kinesis_stream", n);
+        f.add(
+            "stream",
+            t.s(&b["name"]),
+            json!({
+                "retention_hours": t.v(&b["retention_period"]),
+                "mode": t.v(&b["stream_mode_details"][0]["stream_mode"]),
+                "shards": t.v(&b["shard_count"]),
+                "encryption": t.v(&b["encryption_type"]),
+                "key": t.v(&b["kms_key_id"]),
+                "retained": b["lifecycle"][0]["prevent_destroy"] == json!(true),
+                "tags": t.tags(b),
             }),
         );
     }

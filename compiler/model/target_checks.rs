@@ -226,27 +226,41 @@ fn empty_alarm_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Kinesis streams take tag values of at most 255 characters (elsewhere 256): an app tag that
-/// every stream gets must fit.
+/// Kinesis streams take tag values of at most 255 characters (elsewhere 256): a stream's own
+/// tags, and the app's, which every stream gets, must fit.
 fn long_stream_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
-    let Some(stream) = model.of_kind(BlockKind::Stream).next() else {
+    let Some(first) = model.of_kind(BlockKind::Stream).next() else {
         return;
     };
-    let Some(a) = model.app.attrs.get("tags") else {
-        return;
+    let too_long = |v: &Value| v.as_str().is_some_and(|v| v.chars().count() > 255);
+    let mut report = |a: &super::Attr, k: &str, whose: String, label: Option<Span>| {
+        let mut d = Diagnostic::error(
+            "invalid-value",
+            a.field_span(k),
+            format!(
+                "{whose} tag `{k}` has a value over 255 characters, which Kinesis streams refuse"
+            ),
+        )
+        .with_help("shorten the value to 255 characters");
+        if let Some(l) = label {
+            d = d.with_label(l, "this stream gets the app's tags");
+        }
+        diags.push(d);
     };
-    let Value::Object(map) = &a.value else { return };
-    for (k, v) in map {
-        if v.as_str().is_some_and(|v| v.chars().count() > 255) {
-            diags.push(
-                Diagnostic::error(
-                    "invalid-value",
-                    a.field_span(k),
-                    format!("the app's tag `{k}` has a value over 255 characters, which Kinesis streams refuse"),
-                )
-                .with_label(stream.name_span, "this stream gets the app's tags")
-                .with_help("shorten the value to 255 characters"),
-            );
+    if let Some(a) = model.app.attrs.get("tags") {
+        if let Value::Object(map) = &a.value {
+            for (k, _) in map.iter().filter(|(_, v)| too_long(v)) {
+                report(a, k, "the app's".into(), Some(first.name_span));
+            }
+        }
+    }
+    for s in model.of_kind(BlockKind::Stream) {
+        if let Some(a) = s.attrs.get("tags").filter(|a| !a.defaulted) {
+            if let Value::Object(map) = &a.value {
+                for (k, _) in map.iter().filter(|(_, v)| too_long(v)) {
+                    report(a, k, format!("stream \"{}\"'s", s.name), None);
+                }
+            }
         }
     }
 }
