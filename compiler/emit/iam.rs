@@ -339,40 +339,7 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
             _ => {}
         }
     }
-    // What the function's triggers need from its role: polling queues, reading streams.
-    if let Some(n) = graph.node(NodeKind::Function, &f.name) {
-        for (_, from, e) in graph.incoming(n) {
-            if e.kind != EdgeKind::Trigger {
-                continue;
-            }
-            let src = &graph.graph[from];
-            match src.kind {
-                NodeKind::Queue => push(
-                    &mut out,
-                    SQS_CONSUME,
-                    vec![Arn::Queue(model.physical_name(BlockKind::Queue, &src.name))],
-                    None,
-                ),
-                NodeKind::Database => push(
-                    &mut out,
-                    STREAM_READ,
-                    vec![Arn::TableStreams(
-                        model.physical_name(BlockKind::Database, &src.name),
-                    )],
-                    None,
-                ),
-                NodeKind::Stream => push(
-                    &mut out,
-                    KINESIS_READ,
-                    vec![Arn::Stream(
-                        model.physical_name(BlockKind::Stream, &src.name),
-                    )],
-                    None,
-                ),
-                _ => {}
-            }
-        }
-    }
+    trigger_grants(model, graph, f, &mut out);
     // secret() and ssm() values.
     if let Some(Value::Object(env)) = f.get("environment") {
         for v in env.values() {
@@ -400,7 +367,49 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
     for s in &mut out {
         s.resources.sort();
     }
-    // User `permissions`, as written, one statement per entry, after the generated ones.
+    user_permissions(model, f, &mut out);
+    out
+}
+
+/// What a function's triggers need from its role: polling queues, reading streams.
+fn trigger_grants(model: &Model, graph: &Graph, f: &Block, out: &mut Vec<Statement>) {
+    if let Some(n) = graph.node(NodeKind::Function, &f.name) {
+        for (_, from, e) in graph.incoming(n) {
+            if e.kind != EdgeKind::Trigger {
+                continue;
+            }
+            let src = &graph.graph[from];
+            match src.kind {
+                NodeKind::Queue => push(
+                    out,
+                    SQS_CONSUME,
+                    vec![Arn::Queue(model.physical_name(BlockKind::Queue, &src.name))],
+                    None,
+                ),
+                NodeKind::Database => push(
+                    out,
+                    STREAM_READ,
+                    vec![Arn::TableStreams(
+                        model.physical_name(BlockKind::Database, &src.name),
+                    )],
+                    None,
+                ),
+                NodeKind::Stream => push(
+                    out,
+                    KINESIS_READ,
+                    vec![Arn::Stream(
+                        model.physical_name(BlockKind::Stream, &src.name),
+                    )],
+                    None,
+                ),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// User `permissions`, as written, one statement per entry, after the generated ones.
+fn user_permissions(model: &Model, f: &Block, out: &mut Vec<Statement>) {
     if let Some(Value::List(perms)) = f.get("permissions") {
         for p in perms {
             let strings = |k: &str| -> Vec<String> {
@@ -430,7 +439,6 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
             });
         }
     }
-    out
 }
 
 /// The grant table as Markdown (docs/iam.md is generated from it; a test checks they agree).

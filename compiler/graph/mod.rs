@@ -285,29 +285,41 @@ impl Graph {
                 }
             }
         }
+        g.trigger_edges(model);
+        g
+    }
+
+    /// The edges of the triggers: source → function (the HTTP API → a Lambda authorizer's
+    /// function too), and function → a stream trigger's failure destination.
+    fn trigger_edges(&mut self, model: &Model) {
         for (t, src) in model.triggers() {
             let Some(func) = t
                 .reference("function")
-                .and_then(|f| g.node(NodeKind::Function, &f.name))
+                .and_then(|f| self.node(NodeKind::Function, &f.name))
             else {
                 continue;
             };
             let (from, span) = match src {
-                TriggerSource::Http { .. } => (g.node(NodeKind::Http, HTTP_API), t.span_of("http")),
-                TriggerSource::Schedule(_) => {
-                    (g.node(NodeKind::Schedule, &t.name), t.span_of("schedule"))
+                TriggerSource::Http { .. } => {
+                    (self.node(NodeKind::Http, HTTP_API), t.span_of("http"))
                 }
-                TriggerSource::Queue(n) => (g.node(NodeKind::Queue, n), t.span_of("source")),
-                TriggerSource::Database(n) => (g.node(NodeKind::Database, n), t.span_of("source")),
-                TriggerSource::Stream(n) => (g.node(NodeKind::Stream, n), t.span_of("source")),
-                TriggerSource::Bucket(n) => (g.node(NodeKind::Bucket, n), t.span_of("source")),
-                TriggerSource::Topic(n) => (g.node(NodeKind::Topic, n), t.span_of("source")),
-                TriggerSource::Alarm(n) => (g.node(NodeKind::Alarm, n), t.span_of("source")),
+                TriggerSource::Schedule(_) => (
+                    self.node(NodeKind::Schedule, &t.name),
+                    t.span_of("schedule"),
+                ),
+                TriggerSource::Queue(n) => (self.node(NodeKind::Queue, n), t.span_of("source")),
+                TriggerSource::Database(n) => {
+                    (self.node(NodeKind::Database, n), t.span_of("source"))
+                }
+                TriggerSource::Stream(n) => (self.node(NodeKind::Stream, n), t.span_of("source")),
+                TriggerSource::Bucket(n) => (self.node(NodeKind::Bucket, n), t.span_of("source")),
+                TriggerSource::Topic(n) => (self.node(NodeKind::Topic, n), t.span_of("source")),
+                TriggerSource::Alarm(n) => (self.node(NodeKind::Alarm, n), t.span_of("source")),
             };
             let Some(from) = from else { continue };
             let filter = matches!(src, TriggerSource::Bucket(_))
                 .then(|| t.str("prefix").unwrap_or("").to_string());
-            g.add_edge(
+            self.add_edge(
                 from,
                 func,
                 EdgeKind::Trigger,
@@ -321,9 +333,9 @@ impl Graph {
                 let auth = a
                     .get("function")
                     .and_then(Value::as_ref_addr)
-                    .and_then(|f| g.node(NodeKind::Function, &f.name));
+                    .and_then(|f| self.node(NodeKind::Function, &f.name));
                 if let (Some(to), true) = (auth, t.str("auth") == Some("lambda")) {
-                    g.add_edge(
+                    self.add_edge(
                         from,
                         to,
                         EdgeKind::Trigger,
@@ -336,8 +348,8 @@ impl Graph {
             }
             // A stream trigger's failure destination: records the function failed on.
             if let Some(dest) = t.reference("on_failure") {
-                if let Some(to) = g.node(NodeKind::from_ref(dest.kind), &dest.name) {
-                    g.add_edge(
+                if let Some(to) = self.node(NodeKind::from_ref(dest.kind), &dest.name) {
+                    self.add_edge(
                         func,
                         to,
                         EdgeKind::OnFailure,
@@ -349,7 +361,6 @@ impl Graph {
                 }
             }
         }
-        g
     }
 
     fn add_node(&mut self, kind: NodeKind, name: &str, span: Span) -> NodeIndex {
