@@ -658,23 +658,23 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         for s in model.of_kind(BlockKind::Stream) {
             self.owner = Some(s);
-            let (shards, hours, encrypted) = shared::stream_settings(s);
+            let st = shared::stream_settings(s);
             let mut p = json!({
                 "Name": model.physical_name(BlockKind::Stream, &s.name),
-                "RetentionPeriodHours": num(hours),
-                "StreamModeDetails": {"StreamMode": if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" }},
+                "RetentionPeriodHours": num(st.retention_hours),
+                "StreamModeDetails": {"StreamMode": st.mode},
                 "Tags": tags_list(model, Some(s)),
             });
-            if let Some(n) = shards {
+            if let Some(n) = st.shards {
                 p["ShardCount"] = num(n);
             }
-            if encrypted {
-                p["StreamEncryption"] =
-                    json!({"EncryptionType": "KMS", "KeyId": "alias/aws/kinesis"});
+            if let Some(key) = st.kms_key {
+                p["StreamEncryption"] = json!({"EncryptionType": "KMS", "KeyId": key});
             }
+            let policy = if st.retain { "Retain" } else { "Delete" };
             self.add(
                 format!("{}Stream", pascal(&s.name)),
-                json!({"Type": "AWS::Kinesis::Stream", "Properties": p}),
+                json!({"Type": "AWS::Kinesis::Stream", "Properties": p, "DeletionPolicy": policy, "UpdateReplacePolicy": policy}),
             );
         }
     }

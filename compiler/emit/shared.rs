@@ -274,14 +274,31 @@ pub fn route_source_path(method: &str, path: &str) -> String {
     format!("/*/{m}{}", p.join("/"))
 }
 
-/// A Kinesis data stream's settings: `(shards, retention in hours, encrypted)`, shards `None` for
-/// on-demand capacity.
-pub fn stream_settings(s: &Block) -> (Option<f64>, f64, bool) {
-    (
-        s.num("shards"),
-        (s.num("retention").unwrap_or(86_400.0) / 3600.0).ceil(),
-        s.bool("encrypted") != Some(false),
-    )
+/// A Kinesis data stream's settings, as both targets write them.
+pub struct StreamSettings {
+    /// `ON_DEMAND`, or `PROVISIONED` with `shards`.
+    pub mode: &'static str,
+    pub shards: Option<f64>,
+    pub retention_hours: f64,
+    /// The KMS key of server-side encryption (the AWS-managed one), unless turned off.
+    pub kms_key: Option<&'static str>,
+    pub retain: bool,
+}
+
+/// A stream block's settings.
+pub fn stream_settings(s: &Block) -> StreamSettings {
+    let shards = s.num("shards");
+    StreamSettings {
+        mode: if shards.is_some() {
+            "PROVISIONED"
+        } else {
+            "ON_DEMAND"
+        },
+        shards,
+        retention_hours: (s.num("retention").unwrap_or(86_400.0) / 3600.0).ceil(),
+        kms_key: (s.bool("encrypted") != Some(false)).then_some("alias/aws/kinesis"),
+        retain: s.bool("retain") == Some(true),
+    }
 }
 
 /// A route's key: `GET /orders/{id}`, or `$default`.

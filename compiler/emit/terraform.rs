@@ -602,20 +602,20 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         for s in model.of_kind(BlockKind::Stream) {
             self.owner = Some(s);
-            let (shards, hours, encrypted) = shared::stream_settings(s);
+            let st = shared::stream_settings(s);
             let mut p = json!({
                 "name": model.physical_name(BlockKind::Stream, &s.name),
-                "retention_period": num(hours),
-                "stream_mode_details": [{"stream_mode": if shards.is_some() { "PROVISIONED" } else { "ON_DEMAND" }}],
+                "retention_period": num(st.retention_hours),
+                "stream_mode_details": [{"stream_mode": st.mode}],
             });
-            if let Some(n) = shards {
+            if let Some(n) = st.shards {
                 p["shard_count"] = num(n);
             }
-            if encrypted {
+            if let Some(key) = st.kms_key {
                 p["encryption_type"] = json!("KMS");
-                p["kms_key_id"] = json!("alias/aws/kinesis");
+                p["kms_key_id"] = json!(key);
             }
-            if s.bool("retain") == Some(true) {
+            if st.retain {
                 p["lifecycle"] = json!([{"prevent_destroy": true}]);
             }
             self.add("aws_kinesis_stream", &s.name, with_own_tags(p, s));
