@@ -58,10 +58,7 @@ fn diagnostic(rt: &str, span: Span, today: &str) -> Option<(Diagnostic, Adjust)>
             Adjust::Hard,
         ),
     };
-    Some((
-        d.with_help_opt(upgrade),
-        adjust,
-    ))
+    Some((d.with_help_opt(upgrade), adjust))
 }
 
 fn check(cx: &mut Ctx) {

@@ -8,7 +8,8 @@ pub const RULE: Rule = Rule {
     name: "missing-failure-destination",
     level: Level::Warn,
     hard: false,
-    summary: "A stream trigger (a table's stream or a Kinesis stream) has no `on_failure` destination.",
+    summary:
+        "A stream trigger (a table's stream or a Kinesis stream) has no `on_failure` destination.",
     doc: r#"
 ## What it does
 Flags triggers with `source = database.X` (DynamoDB streams) or `source = stream.X` (Kinesis)
