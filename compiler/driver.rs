@@ -322,11 +322,14 @@ fn lower_parsed(
     })
 }
 
-/// Checks that every function's `source` directory and `artifact` file exist (relative to the
-/// project directory).
+/// Checks that every function's and layer's `source` directory and every function's `artifact`
+/// file exist (relative to the project directory).
 pub fn check_sources(model: &Model, dir: &Path) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for f in model.of_kind(BlockKind::Function) {
+    for f in model
+        .of_kind(BlockKind::Function)
+        .chain(model.of_kind(BlockKind::Layer))
+    {
         for (key, want_dir) in [("source", true), ("artifact", false)] {
             let Some(rel) = f.str(key) else { continue };
             if rel.starts_with('/') || rel.is_empty() {

@@ -124,6 +124,7 @@ fn representative(kind: RefKind) -> &'static str {
         RefKind::Alarm => "function_errors",
         RefKind::Resource => "jobs_activity",
         RefKind::Stream => "clicks",
+        RefKind::Layer => "shared",
     }
 }
 
@@ -256,7 +257,7 @@ moved {
     type      = "aws_sfn_activity"
     arguments = { name = "every-ci-jobs" }
   }
-  depends_on = [queue.jobs, function.worker, database.orders, bucket.reports, topic.events, alarm.function_errors, stream.clicks]
+  depends_on = [queue.jobs, function.worker, database.orders, bucket.reports, topic.events, alarm.function_errors, stream.clicks, layer.shared]
 }
 
 resource "jobs_activity_name" {
@@ -357,6 +358,15 @@ database "users" {
   tags                   = { data = "personal" }
 }
 
+layer "shared" {
+  source                   = "src/node"
+  exclude                  = ["*.md"]
+  include                  = [".config/**"]
+  compatible_runtimes      = ["nodejs22.x", "nodejs24.x"]
+  compatible_architectures = ["x86_64", "arm64"]
+  description              = "utilities shared by the Node.js functions"
+}
+
 stream "clicks" {
   shards    = 2
   retention = "48h"
@@ -425,7 +435,7 @@ bucket "reports" {
   sends        = [queue.jobs, queue.tasks, topic.events, topic.audit, stream.clicks, stream.audit_log]
   invokes      = [function.worker]
   on_failure   = queue.failures
-  layers       = ["arn:aws:lambda:eu-west-1:123456789012:layer:shared-utils:3"]
+  layers       = ["arn:aws:lambda:eu-west-1:123456789012:layer:shared-utils:3", layer.shared]
   permissions = [{
     actions   = ["ses:SendEmail", "ses:SendRawEmail"]
     resources = ["arn:aws:ses:eu-west-1:${local.account_id}:identity/example.com"]
@@ -917,7 +927,7 @@ fn trigger_sources() -> Vec<TriggerSource> {
                         RefKind::Bucket => TriggerSource::Bucket(String::new()),
                         RefKind::Topic => TriggerSource::Topic(String::new()),
                         RefKind::Alarm => TriggerSource::Alarm(String::new()),
-                        RefKind::Function | RefKind::Resource => {
+                        RefKind::Function | RefKind::Resource | RefKind::Layer => {
                             panic!(
                                 "a trigger source of kind {}: update tests/every_feature.rs",
                                 k.as_str()

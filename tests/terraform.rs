@@ -173,25 +173,25 @@ fn sha256_base64(bytes: &[u8]) -> String {
 fn artifact_problems(doc: &Value, built: &Built) -> Vec<String> {
     let mut problems = Vec::new();
     let mut used = BTreeSet::new();
-    if let Some(fs) = doc["resource"]["aws_lambda_function"].as_object() {
-        for (n, f) in fs {
+    for ty in ["aws_lambda_function", "aws_lambda_layer_version"] {
+        for (n, f) in doc["resource"][ty].as_object().into_iter().flatten() {
             let file = f["filename"].as_str().unwrap_or_default();
             let Some(rel) = file.strip_prefix("${path.module}/") else {
                 problems.push(format!(
-                    "aws_lambda_function.{n}.filename is {file:?}, not under ${{path.module}}/"
+                    "{ty}.{n}.filename is {file:?}, not under ${{path.module}}/"
                 ));
                 continue;
             };
             used.insert(rel.to_string());
             match built.artifacts.get(rel) {
                 None => problems.push(format!(
-                    "aws_lambda_function.{n}.filename names {rel}, which the build did not write"
+                    "{ty}.{n}.filename names {rel}, which the build did not write"
                 )),
                 Some(zip) => {
                     let want = sha256_base64(zip);
                     if f["source_code_hash"] != json!(want) {
                         problems.push(format!(
-                            "aws_lambda_function.{n}.source_code_hash is {}, the zip's base64 SHA-256 is {want:?}",
+                            "{ty}.{n}.source_code_hash is {}, the zip's base64 SHA-256 is {want:?}",
                             f["source_code_hash"]
                         ));
                     }
@@ -674,6 +674,7 @@ impl<'a> Cfn<'a> {
         let r = &self.region;
         match self.ty(id) {
             "AWS::Lambda::Function" => self.prop(id, "FunctionName"),
+            "AWS::Lambda::LayerVersion" => format!("{{layer {}}}", self.prop(id, "LayerName")),
             "AWS::SQS::Queue" => queue_url(r, &self.prop(id, "QueueName")),
             "AWS::SNS::Topic" => topic_arn(r, &self.topic_name(id)),
             "AWS::S3::Bucket" => self.prop(id, "BucketName"),
@@ -916,6 +917,16 @@ fn cfn_facts(t: &Value, region: &str) -> Facts {
                     "max_event_age": c.v(&p["MaximumEventAgeInSeconds"]),
                     "on_failure": c.v(&p["DestinationConfig"]["OnFailure"]["Destination"]),
                     "on_success": c.v(&p["DestinationConfig"]["OnSuccess"]["Destination"]),
+                }),
+            ),
+            "AWS::Lambda::LayerVersion" => f.add(
+                "layer",
+                c.s(&p["LayerName"]),
+                json!({
+                    "code": c.v(&p["Content"]["S3Key"]),
+                    "runtimes": c.v(&p["CompatibleRuntimes"]),
+                    "architectures": c.v(&p["CompatibleArchitectures"]),
+                    "description": c.v(&p["Description"]),
                 }),
             ),
             "AWS::Kinesis::Stream" => f.add(
@@ -1411,6 +1422,7 @@ impl<'a> Tf<'a> {
             ("aws_lambda_function", "function_name") => s("function_name"),
             ("aws_sqs_queue", "arn") => queue_arn(r, &s("name")),
             ("aws_kinesis_stream", "arn") => stream_arn(r, &s("name")),
+            ("aws_lambda_layer_version", "arn") => format!("{{layer {}}}", s("layer_name")),
             ("aws_sqs_queue", "url" | "id") => queue_url(r, &s("name")),
             ("aws_sqs_queue", "name") => s("name"),
             ("aws_sns_topic", "arn" | "id") => topic_arn(r, &self.topic_name(name)),
@@ -1658,6 +1670,19 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
                 "max_event_age": t.v(&b["maximum_event_age_in_seconds"]),
                 "on_failure": t.v(&block(&d["on_failure"])["destination"]),
                 "on_success": t.v(&block(&d["on_success"])["destination"]),
+            }),
+        );
+    }
+    for (n, b) in t.all("aws_lambda_layer_version") {
+        use_("aws_lambda_layer_version", n);
+        f.add(
+            "layer",
+            t.s(&b["layer_name"]),
+            json!({
+                "code": t.s(&b["filename"]).strip_prefix("{module}/").map_or(t.v(&b["filename"]), |c| json!(c)),
+                "runtimes": t.v(&b["compatible_runtimes"]),
+                "architectures": t.v(&b["compatible_architectures"]),
+                "description": t.v(&b["description"]),
             }),
         );
     }

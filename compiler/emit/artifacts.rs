@@ -67,7 +67,7 @@ pub struct Artifact {
     /// Full sha256 of the bytes, base64 (standard alphabet, padded): Terraform's
     /// `source_code_hash`.
     pub sha256_base64: String,
-    /// The functions (names) that use it, sorted.
+    /// The functions (names) that use it, and the layers ([`layer_user`]), sorted.
     pub functions: Vec<String>,
     /// With `--explain-artifacts`: every path considered, and why it was left out (`None`:
     /// packaged), in the order they were seen.
@@ -133,6 +133,13 @@ pub fn build_explained(
             .entry((normalise(raw), prebuilt, filter_of(f)))
             .or_default()
             .push((f.name.clone(), f.span_of(attr)));
+    }
+    for l in model.of_kind(BlockKind::Layer) {
+        let raw = l.str("source").unwrap_or(".");
+        groups
+            .entry((normalise(raw), false, filter_of(l)))
+            .or_default()
+            .push((layer_user(&l.name), l.span_of("source")));
     }
     let excludes: Vec<PathBuf> = exclude_dirs
         .iter()
@@ -210,7 +217,13 @@ pub fn placeholder_key(f: &crate::model::Block) -> String {
     format!("artifacts/{}-{}.zip", slug(base), "0".repeat(16))
 }
 
-/// The artifact a function's code lives in (looked up by function name).
+/// How a layer is listed among an artifact's users (next to function names, which have no `:`).
+pub fn layer_user(layer: &str) -> String {
+    format!("layer:{layer}")
+}
+
+/// The artifact a function's code lives in (looked up by function name, or a layer's by
+/// [`layer_user`]).
 pub fn key_for<'a>(artifacts: &'a [Artifact], function: &str) -> Option<&'a Artifact> {
     artifacts.iter().find(|a| {
         a.functions

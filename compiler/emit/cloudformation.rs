@@ -47,6 +47,7 @@ fn render(pieces: &[Piece]) -> J {
             Piece::UrlSuffix => s.push_str("${AWS::URLSuffix}"),
             Piece::ApiId => s.push_str("${HttpApi}"),
             Piece::TableStreamArn(t) => s.push_str(&format!("${{{}Table.StreamArn}}", pascal(t))),
+            Piece::LayerArn(l) => s.push_str(&format!("${{{}Layer}}", pascal(l))),
             Piece::Raw(r, a) => s.push_str(&match a.as_str() {
                 "arn" => format!("${{{}.Arn}}", raw_id(r)),
                 _ => format!("${{{}}}", raw_id(r)),
@@ -237,6 +238,7 @@ pub fn emit<'m>(
         rest.alarms();
         rest.raw_resources();
         rest.streams();
+        rest.layers();
         rest.triggers();
         rest.outputs();
     };
@@ -453,7 +455,10 @@ impl<'a> Emitter<'a> {
                 if !layers.is_empty() {
                     props["Layers"] = layers
                         .iter()
-                        .map(|l| json!(l.as_str().unwrap_or_default()))
+                        .map(|l| match l.as_ref_addr() {
+                            Some(a) => json!({"Ref": format!("{}Layer", pascal(&a.name))}),
+                            None => json!(l.as_str().unwrap_or_default()),
+                        })
                         .collect();
                 }
             }
@@ -649,6 +654,34 @@ impl<'a> Emitter<'a> {
             r["DeletionPolicy"] = json!(policy);
             r["UpdateReplacePolicy"] = json!(policy);
             self.add(format!("{}Bucket", pascal(&b.name)), r);
+        }
+    }
+
+    /// Lambda layers: each a version of its directory's zip.
+    fn layers(&mut self) {
+        let model = self.model;
+        for l in model.of_kind(BlockKind::Layer) {
+            self.owner = Some(l);
+            let key = (self.keys)(&super::artifacts::layer_user(&l.name)).unwrap_or_default();
+            let mut p = json!({
+                "LayerName": model.physical_name(BlockKind::Layer, &l.name),
+                "Content": {"S3Bucket": {"Ref": "ArtifactBucket"}, "S3Key": key},
+            });
+            for (attr, prop) in [
+                ("compatible_runtimes", "CompatibleRuntimes"),
+                ("compatible_architectures", "CompatibleArchitectures"),
+            ] {
+                if let Some(v) = l.get(attr) {
+                    p[prop] = v.to_json();
+                }
+            }
+            if let Some(d) = l.str("description") {
+                p["Description"] = json!(d);
+            }
+            self.add(
+                format!("{}Layer", pascal(&l.name)),
+                json!({"Type": "AWS::Lambda::LayerVersion", "Properties": p}),
+            );
         }
     }
 

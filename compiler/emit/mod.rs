@@ -72,9 +72,11 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
         None => (model, graph),
     };
     let key = |f: &str| {
-        model
-            .find(crate::model::BlockKind::Function, f)
-            .map(artifacts::placeholder_key)
+        let block = match f.strip_prefix("layer:") {
+            Some(l) => model.find(crate::model::BlockKind::Layer, l),
+            None => model.find(crate::model::BlockKind::Function, f),
+        };
+        block.map(artifacts::placeholder_key)
     };
     let cfn = emit_cloudformation(model, graph, &key, true);
     let mut diags = names::diagnostics(&cfn.collisions, "logical ID");

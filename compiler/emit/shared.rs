@@ -25,6 +25,8 @@ pub enum Piece {
     TableStreamArn(String),
     /// An attribute of a raw resource (by block name): `arn` or `id`.
     Raw(String, String),
+    /// The version ARN of a layer (by block name).
+    LayerArn(String),
 }
 
 fn t(s: impl Into<String>) -> Piece {
@@ -144,6 +146,7 @@ pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
                 let phys = || model.physical_name(addr.kind.into(), name);
                 let pieces = match (addr.kind, attr.as_str()) {
                     (RefKind::Resource, a) => vec![Piece::Raw(name.to_string(), a.to_string())],
+                    (RefKind::Layer, _) => vec![Piece::LayerArn(name.to_string())],
                     (RefKind::Bucket, "name") => bucket_name_pieces(&model.bucket_name(name)),
                     (_, "name") => vec![t(phys())],
                     (RefKind::Queue, "url") => queue_url_pieces(&phys()),

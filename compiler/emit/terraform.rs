@@ -38,6 +38,7 @@ fn render(model: &Model, pieces: &[Piece]) -> J {
             Piece::Region => s.push_str(&model.region),
             Piece::AccountId => s.push_str(ACCOUNT),
             Piece::UrlSuffix => s.push_str(DNS_SUFFIX),
+            Piece::LayerArn(l) => s.push_str(&format!("${{aws_lambda_layer_version.{l}.arn}}")),
             Piece::Raw(r, a) => {
                 let addr = raw_address(model, r);
                 s.push_str(&format!("${{{addr}.{a}}}"));
@@ -81,6 +82,7 @@ fn main_address(model: &Model, a: &crate::model::Addr) -> String {
         RefKind::Topic => "aws_sns_topic",
         RefKind::Alarm => "aws_cloudwatch_metric_alarm",
         RefKind::Stream => "aws_kinesis_stream",
+        RefKind::Layer => "aws_lambda_layer_version",
         RefKind::Resource => return raw_address(model, &a.name),
     };
     format!("{ty}.{}", a.name)
@@ -234,6 +236,7 @@ pub fn emit<'m>(
     e.alarms();
     e.raw_resources();
     e.streams();
+    e.layers();
     e.triggers();
     e.outputs();
     let mut provider = json!({"region": model.region});
@@ -429,7 +432,12 @@ impl<'a> Emitter<'a> {
                 if !layers.is_empty() {
                     p["layers"] = layers
                         .iter()
-                        .map(|l| json!(l.as_str().unwrap_or_default()))
+                        .map(|l| match l.as_ref_addr() {
+                            Some(a) => {
+                                json!(format!("${{aws_lambda_layer_version.{}.arn}}", a.name))
+                            }
+                            None => json!(tf_escape(l.as_str().unwrap_or_default())),
+                        })
                         .collect();
                 }
             }
@@ -593,6 +601,30 @@ impl<'a> Emitter<'a> {
                     json!({"bucket": id, "lambda_function": configs, "depends_on": depends}),
                 );
             }
+        }
+    }
+
+    /// Lambda layers: each a version of its directory's zip.
+    fn layers(&mut self) {
+        let model = self.model;
+        for l in model.of_kind(BlockKind::Layer) {
+            self.owner = Some(l);
+            let (file, hash) =
+                (self.artifact)(&super::artifacts::layer_user(&l.name)).unwrap_or_default();
+            let mut p = json!({
+                "layer_name": model.physical_name(BlockKind::Layer, &l.name),
+                "filename": format!("${{path.module}}/{file}"),
+                "source_code_hash": hash,
+            });
+            for attr in ["compatible_runtimes", "compatible_architectures"] {
+                if let Some(v) = l.get(attr) {
+                    p[attr] = v.to_json();
+                }
+            }
+            if let Some(d) = l.str("description") {
+                p["description"] = json!(tf_escape(d));
+            }
+            self.add("aws_lambda_layer_version", &l.name, p);
         }
     }
 

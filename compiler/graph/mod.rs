@@ -38,6 +38,8 @@ pub enum NodeKind {
     Resource,
     /// A Kinesis data stream.
     Stream,
+    /// A Lambda layer (no edges: functions name it in `layers`).
+    Layer,
     /// The shared HTTP API (name `api`).
     Http,
     /// A schedule trigger (named after the trigger).
@@ -46,7 +48,7 @@ pub enum NodeKind {
 
 impl NodeKind {
     /// The node kinds of blocks (the others are the HTTP API and schedules).
-    const BLOCKS: [NodeKind; 8] = [
+    const BLOCKS: [NodeKind; 9] = [
         NodeKind::Function,
         NodeKind::Queue,
         NodeKind::Database,
@@ -55,6 +57,7 @@ impl NodeKind {
         NodeKind::Alarm,
         NodeKind::Resource,
         NodeKind::Stream,
+        NodeKind::Layer,
     ];
     pub fn as_str(self) -> &'static str {
         match self {
@@ -66,6 +69,7 @@ impl NodeKind {
             NodeKind::Alarm => "alarm",
             NodeKind::Resource => "resource",
             NodeKind::Stream => "stream",
+            NodeKind::Layer => "layer",
             NodeKind::Http => "http",
             NodeKind::Schedule => "schedule",
         }

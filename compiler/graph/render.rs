@@ -24,6 +24,7 @@ fn colour(kind: NodeKind) -> &'static str {
         NodeKind::Alarm => "#f28b82",
         NodeKind::Resource => "#ffffff",
         NodeKind::Stream => "#8dd3c7",
+        NodeKind::Layer => "#ffffb3",
         NodeKind::Http => "#d9d9d9",
         NodeKind::Schedule => "#e0e0e0",
     }
@@ -107,6 +108,7 @@ pub fn dot(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Alarm => "octagon",
                 NodeKind::Resource => "component",
                 NodeKind::Stream => "cds",
+                NodeKind::Layer => "tab",
                 NodeKind::Http => "ellipse",
                 NodeKind::Schedule => "note",
             };
@@ -175,6 +177,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Alarm => format!(">\"{label}\"]"),
                 NodeKind::Resource => format!("[[\"{label}\"]]"),
                 NodeKind::Stream => format!("[/\"{label}\"\\]"),
+                NodeKind::Layer => format!("[\"{label}\"]"),
                 NodeKind::Http => format!("((\"{label}\"))"),
                 NodeKind::Schedule => format!("([\"{label}\"])"),
             };
@@ -208,6 +211,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
         NodeKind::Alarm,
         NodeKind::Resource,
         NodeKind::Stream,
+        NodeKind::Layer,
         NodeKind::Http,
         NodeKind::Schedule,
     ] {

@@ -57,6 +57,7 @@ kinds! {
     Bucket => Kind { keyword: "bucket", labels: 1, schema: schema::bucket, reference: Some((RefKind::Bucket, &["arn", "name"])), policy: true, logical_suffix: Some("Bucket") },
     Topic => Kind { keyword: "topic", labels: 1, schema: schema::topic, reference: Some((RefKind::Topic, &["arn", "name"])), policy: true, logical_suffix: Some("Topic") },
     Alarm => Kind { keyword: "alarm", labels: 1, schema: schema::alarm, reference: Some((RefKind::Alarm, &["arn", "name"])), policy: true, logical_suffix: Some("Alarm") },
+    Layer => Kind { keyword: "layer", labels: 1, schema: schema::layer, reference: Some((RefKind::Layer, &["arn"])), policy: true, logical_suffix: Some("Layer") },
     Stream => Kind { keyword: "stream", labels: 1, schema: schema::stream, reference: Some((RefKind::Stream, &["arn", "name"])), policy: true, logical_suffix: Some("Stream") },
     Resource => Kind { keyword: "resource", labels: 1, schema: schema::resource, reference: Some((RefKind::Resource, &["arn", "id"])), policy: true, logical_suffix: Some("Resource") },
     Trigger => Kind { keyword: "trigger", labels: 1, schema: schema::trigger, reference: None, policy: true, logical_suffix: Some("Trigger") },

@@ -52,6 +52,8 @@ pub enum Ty {
     Any,
     /// `bool` or the CORS object.
     Cors,
+    /// A string, or a reference to a block of these kinds (`layers`: an ARN or `layer.X`).
+    StrOrRef(&'static [RefKind]),
     /// An IAM action: `service:Action`, wildcards allowed.
     IamAction,
     /// An IAM resource: an ARN or `*`, possibly with deploy-time parts.
@@ -245,7 +247,11 @@ pub fn function() -> Vec<AttrSpec> {
         ),
         a("on_failure", Ty::Ref(&[RefKind::Queue, RefKind::Topic])),
         d("permissions", list(permission), Value::List(vec![])),
-        d("layers", list(Ty::Str), Value::List(vec![])),
+        d(
+            "layers",
+            list(Ty::StrOrRef(&[RefKind::Layer])),
+            Value::List(vec![]),
+        ),
         a(
             "vpc",
             Ty::Object(vec![
@@ -442,6 +448,21 @@ pub fn trigger() -> Vec<AttrSpec> {
         a("prefix", Ty::Str),
         a("suffix", Ty::Str),
         a("filter", map(list(Ty::Str))),
+    ]
+}
+
+/// A Lambda layer: a directory packaged into a deterministic zip, like a function's `source`.
+pub fn layer() -> Vec<AttrSpec> {
+    vec![
+        req("source", Ty::Str),
+        d("exclude", list(Ty::Str), Value::List(vec![])),
+        d("include", list(Ty::Str), Value::List(vec![])),
+        a("compatible_runtimes", list(Ty::Enum(RUNTIMES))),
+        a(
+            "compatible_architectures",
+            list(Ty::Enum(&["x86_64", "arm64"])),
+        ),
+        a("description", Ty::Str),
     ]
 }
 
@@ -731,6 +752,18 @@ pub fn check(v: Value, ty: &Ty, site: Site) -> Result<Value, Diagnostic> {
         Ty::Plain => check_plain(v, site),
         Ty::Any => check_any(v, site),
         Ty::Cors => check_cors(v, site),
+        Ty::StrOrRef(kinds) => match v {
+            Value::String(_) => Ok(v),
+            Value::Ref(ref a) if kinds.contains(&a.kind) => Ok(v),
+            other => Err(mismatch(
+                site,
+                &format!(
+                    "a string or a reference to {}",
+                    kinds.iter().map(|k| format!("{} {}", crate::diagnostics::article(k.as_str()), k.as_str())).collect::<Vec<_>>().join(" or ")
+                ),
+                &other,
+            )),
+        },
         Ty::IamAction => match v {
             Value::String(ref a) if super::iam_strings::is_action(a) => Ok(v),
             Value::String(a) => Err(Diagnostic::error(

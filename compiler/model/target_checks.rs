@@ -26,7 +26,41 @@ pub fn validate(model: &Model, diags: &mut Vec<Diagnostic>) {
         match b.kind {
             BlockKind::Function => function_strings(b, diags),
             BlockKind::Resource => raw_resource(b, diags),
+            BlockKind::Layer => layer_lists(b, diags),
             _ => {}
+        }
+    }
+}
+
+/// A layer's compatible runtimes (at most 15) and architectures: each listed once.
+fn layer_lists(l: &Block, diags: &mut Vec<Diagnostic>) {
+    for (attr, max) in [("compatible_runtimes", 15), ("compatible_architectures", 2)] {
+        let Some(a) = l.attrs.get(attr) else {
+            continue;
+        };
+        let items = a.value.as_list();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, v) in items.iter().enumerate() {
+            if let Some(s) = v.as_str().filter(|s| !seen.insert(*s)) {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        a.item_span(i),
+                        format!("\"{s}\" is listed twice in `{attr}`"),
+                    )
+                    .with_help("list each value once"),
+                );
+            }
+        }
+        if seen.len() > max {
+            diags.push(Diagnostic::error(
+                "invalid-value",
+                a.span,
+                format!(
+                    "`{attr}` has {} values: a layer takes at most {max}",
+                    seen.len()
+                ),
+            ));
         }
     }
 }

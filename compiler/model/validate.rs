@@ -52,7 +52,7 @@ fn trigger_source(t: &Block) -> Option<TriggerSource> {
             RefKind::Bucket => TriggerSource::Bucket(n),
             RefKind::Topic => TriggerSource::Topic(n),
             RefKind::Alarm => TriggerSource::Alarm(n),
-            RefKind::Function | RefKind::Resource => return None,
+            RefKind::Function | RefKind::Resource | RefKind::Layer => return None,
         });
     }
     if found.len() == 1 {

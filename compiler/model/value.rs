@@ -22,10 +22,12 @@ pub enum RefKind {
     Resource,
     /// A Kinesis data stream.
     Stream,
+    /// A Lambda layer packaged from a directory.
+    Layer,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 8] = [
+    pub const ALL: [RefKind; 9] = [
         RefKind::Function,
         RefKind::Queue,
         RefKind::Database,
@@ -34,6 +36,7 @@ impl RefKind {
         RefKind::Alarm,
         RefKind::Resource,
         RefKind::Stream,
+        RefKind::Layer,
     ];
     pub fn as_str(self) -> &'static str {
         super::BlockKind::from(self).as_str()

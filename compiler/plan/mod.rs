@@ -241,6 +241,7 @@ impl Owners {
                     | BlockKind::Trigger
                     | BlockKind::Resource
                     | BlockKind::Stream
+                    | BlockKind::Layer
             ) {
                 continue;
             }
@@ -310,6 +311,7 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
             "AWS::SQS::Queue" => push("queue", strip("Queue")),
             "AWS::DynamoDB::Table" => push("database", strip("Table")),
             "AWS::Kinesis::Stream" => push("stream", strip("Stream")),
+            "AWS::Lambda::LayerVersion" => push("layer", strip("Layer")),
             "AWS::S3::Bucket" => push("bucket", strip("Bucket")),
             "AWS::CloudWatch::Alarm" => push("alarm", strip("Alarm")),
             "AWS::SNS::Topic" => {
@@ -356,6 +358,7 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
                 "aws_sqs_queue" => push("queue", block),
                 "aws_dynamodb_table" => push("database", block),
                 "aws_kinesis_stream" => push("stream", block.clone()),
+                "aws_lambda_layer_version" => push("layer", block.clone()),
                 t if t.starts_with("aws_s3_bucket") => push("bucket", block),
                 "aws_cloudwatch_metric_alarm" => push("alarm", block),
                 "aws_sns_topic" if extra == "alarm" => push("alarm", block),

@@ -200,7 +200,7 @@ impl Gen<'_> {
                 "permissions" => keep.then(|| g.permissions(p)),
                 "layers" => keep.then(|| {
                     let n = g.rng.range(0, 5);
-                    let l: Vec<String> = (0..n)
+                    let mut l: Vec<String> = (0..n)
                         .map(|k| {
                             hcl_str(&format!(
                                 "arn:aws:lambda:{}:123456789012:layer:{}:{}",
@@ -210,6 +210,9 @@ impl Gen<'_> {
                             ))
                         })
                         .collect();
+                    if let (Some(layer), true) = (p.layers.first(), n < 5) {
+                        l.push(format!("layer.{layer}"));
+                    }
                     format!("[{}]", l.join(", "))
                 }),
                 "vpc" => g.rng.chance(0.2).then(|| {
@@ -377,6 +380,7 @@ impl Gen<'_> {
                     s.push_str("  }");
                     s
                 }),
+                (BlockKind::Layer, "source") => Some("\"src\"".to_string()),
                 (BlockKind::Topic, "fifo") => {
                     (p.topics[i].1 || keep).then(|| p.topics[i].1.to_string())
                 }

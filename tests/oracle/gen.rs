@@ -196,6 +196,8 @@ struct Plan {
     alarms: Vec<(String, usize)>,
     /// Kinesis data streams.
     kinesis: Vec<String>,
+    /// Lambda layers (packaged from `src`).
+    layers: Vec<String>,
     triggers: Vec<Trig>,
     outputs: Vec<String>,
     variables: Vec<String>,
@@ -388,6 +390,10 @@ impl<'c> Gen<'c> {
         let kinesis: Vec<_> = (0..self.rng.range(0, 2))
             .map(|_| self.name_for(room(128), &mut taken))
             .collect();
+        let mut taken = BTreeSet::new();
+        let layers: Vec<_> = (0..self.rng.range(0, 2))
+            .map(|_| self.name_for(room(140), &mut taken))
+            .collect();
         let mut plan = Plan {
             app,
             stage,
@@ -407,6 +413,7 @@ impl<'c> Gen<'c> {
             topics,
             alarms,
             kinesis,
+            layers,
             triggers: Vec::new(),
             outputs: Vec::new(),
             variables: Vec::new(),
@@ -552,6 +559,9 @@ impl<'c> Gen<'c> {
         }
         for i in 0..p.topics.len() {
             blocks.push(self.simple_block(&p, BlockKind::Topic, &p.topics[i].0.clone(), i));
+        }
+        for i in 0..p.layers.len() {
+            blocks.push(self.simple_block(&p, BlockKind::Layer, &p.layers[i].clone(), i));
         }
         for i in 0..p.kinesis.len() {
             blocks.push(self.simple_block(&p, BlockKind::Stream, &p.kinesis[i].clone(), i));
@@ -911,7 +921,7 @@ impl<'c> Gen<'c> {
                 s.push('}');
                 s
             }
-            Ty::Ref(_) | Ty::RefOrPrefix(_) | Ty::Cors => {
+            Ty::Ref(_) | Ty::RefOrPrefix(_) | Ty::StrOrRef(_) | Ty::Cors => {
                 panic!("{path}: a reference needs its own generator (tests/oracle/gen.rs)")
             }
         }

@@ -57,6 +57,7 @@ fn check(cx: &mut Ctx) {
             }
             BlockKind::Alarm => (name(), 255, "a CloudWatch alarm name"),
             BlockKind::Stream => (name(), 128, "a Kinesis stream name"),
+            BlockKind::Layer => (name(), 140, "a Lambda layer name"),
             BlockKind::Trigger
                 if matches!(
                     model.trigger_sources.get(&b.name),

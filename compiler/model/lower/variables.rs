@@ -66,6 +66,7 @@ impl VarType {
                 RefKind::Alarm => &[RefKind::Alarm],
                 RefKind::Resource => &[RefKind::Resource],
                 RefKind::Stream => &[RefKind::Stream],
+                RefKind::Layer => &[RefKind::Layer],
             }),
         }
     }
