@@ -831,7 +831,7 @@ fn concurrent_deploys_of_one_stack_never_both_succeed_with_conflicting_changes()
 
 /// What real applications needed (issue 18) deploys: explicit physical names, tags, a raw
 /// resource (the escape hatch), a Kinesis stream and its trigger, a Lambda authorizer on the
-/// `$default` route, permissions built from `aws.*` values, and `app.region`.
+/// `$default` route, permissions built from `aws.*` values, `app.region` and a layer.
 #[test]
 fn the_real_application_features_deploy() {
     let Some(env) = Env::start("us-east-1") else {
@@ -844,6 +844,8 @@ fn the_real_application_features_deploy() {
         "exports.handler = async () => ({});\n",
     )
     .unwrap();
+    std::fs::create_dir_all(dir.join("layer/nodejs")).unwrap();
+    std::fs::write(dir.join("layer/nodejs/util.js"), "module.exports = {};\n").unwrap();
     std::fs::write(
         dir.join("app.sls"),
         r#"app "feat" {
@@ -874,9 +876,15 @@ resource "config" {
   }
 }
 
+layer "shared" {
+  source              = "layer"
+  compatible_runtimes = ["nodejs24.x"]
+}
+
 function "track" {
   handler     = "index.handler"
   source      = "src"
+  layers      = [layer.shared]
   concurrency = 2
   sends       = [stream.clicks]
   writes      = [database.users]
