@@ -1584,7 +1584,7 @@ fn a_for_far_from_any_kind_lists_the_kinds() {
             at(&src, "\"variable\""),
             "a policy cannot be for `variable`",
             Some(
-                "`for` is one of app, function, queue, database, bucket, topic, alarm, stream, resource, trigger, output",
+                "`for` is one of app, function, queue, database, bucket, topic, alarm, layer, stream, resource, trigger, output",
             ),
         )],
     );

@@ -675,12 +675,20 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
         upload_once(aws, &bucket, &key, template.clone()).await?;
         let url = request::template_url(&bucket, &key, &aws.region, aws.endpoint.as_deref());
 
+        // The stack as our change set is computed from: a deploy that changes it before ours is
+        // executed makes ours obsolete. Read before the change set is created, so that a deploy
+        // executed in between shows as a change (read after, it would pass for the state ours
+        // was computed from) — except for a new stack, which our change set itself creates
+        // (`REVIEW_IN_PROGRESS`; a concurrent first deploy fails to create it).
+        let before = stack_version(aws, &stack).await?;
         let name = request::change_set_name(std::time::SystemTime::now(), std::process::id());
         let req = request::ChangeSetRequest::new(&stack, &name, kind, &url, &bucket);
         create_change_set(aws, &req).await?;
-        // The stack as our change set was computed from: a deploy that changes it before ours
-        // is executed makes ours obsolete.
-        let version = stack_version(aws, &stack).await?;
+        let version = if before.is_empty() {
+            stack_version(aws, &stack).await?
+        } else {
+            before
+        };
         eprintln!(
             "change set {name} ({}) created; waiting for it",
             req.kind.as_str()
