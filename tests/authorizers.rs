@@ -35,17 +35,7 @@ fn a_lambda_authorizer_and_the_default_route_build_for_both_targets() {
 
     let t = common::temp::Temp::new("auth");
     t.write("main.sls", format!("{BASE}{src}").as_bytes());
-    let out = common::slsc(
-        &["build", ".", "--target", "cloudformation", "--out", "cf"],
-        t.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tpl: Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("cf/template.json")).unwrap()).unwrap();
+    let tpl = common::build::main_json(t.path(), "cloudformation");
     let r = &tpl["Resources"];
     assert_eq!(r["RestRoute"]["Properties"]["RouteKey"], "$default");
     assert_eq!(
@@ -70,17 +60,7 @@ fn a_lambda_authorizer_and_the_default_route_build_for_both_targets() {
     let src_arn = r["RestPermission"]["Properties"]["SourceArn"].to_string();
     assert!(src_arn.contains("/*/$default"), "{src_arn}");
 
-    let out = common::slsc(
-        &["build", ".", "--target", "terraform", "--out", "tf"],
-        t.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tf: Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("tf/main.tf.json")).unwrap()).unwrap();
+    let tf = common::build::main_json(t.path(), "terraform");
     let auth = &tf["resource"]["aws_apigatewayv2_authorizer"]["orders"];
     assert_eq!(
         auth["authorizer_uri"],

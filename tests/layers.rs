@@ -23,35 +23,18 @@ const LAYERED: &str = "\nlayer \"shared\" {\n  source              = \"layer\"\n
 #[test]
 fn a_layer_is_packaged_and_referenced_in_both_targets() {
     let t = project(LAYERED);
-    let out = slsc(
-        &["build", ".", "--target", "cloudformation", "--out", "cf"],
-        t.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tpl: Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("cf/template.json")).unwrap()).unwrap();
+    let tpl = common::build::main_json(t.path(), "cloudformation");
     let layer = &tpl["Resources"]["SharedLayer"];
     assert_eq!(layer["Type"], "AWS::Lambda::LayerVersion");
     let key = layer["Properties"]["Content"]["S3Key"].as_str().unwrap();
-    assert!(t.path().join("cf").join(key).is_file(), "{key} is written");
+    assert!(
+        t.path().join("cloudformation").join(key).is_file(),
+        "{key} is written"
+    );
     let layers = &tpl["Resources"]["ApiFunction"]["Properties"]["Layers"];
     assert_eq!(layers[0], serde_json::json!({"Ref": "SharedLayer"}));
 
-    let out = slsc(
-        &["build", ".", "--target", "terraform", "--out", "tf"],
-        t.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tf: Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("tf/main.tf.json")).unwrap()).unwrap();
+    let tf = common::build::main_json(t.path(), "terraform");
     let l = &tf["resource"]["aws_lambda_layer_version"]["shared"];
     assert_eq!(l["layer_name"], "shop-dev-shared");
     assert_eq!(

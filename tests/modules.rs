@@ -25,14 +25,7 @@ fn check_dir(dir: &Path) -> Value {
 
 /// Builds a project on disk for CloudFormation through the binary; the template.
 fn build_cloudformation(dir: &Path) -> Value {
-    let out = slsc(&["build", ".", "--target", "cloudformation"], dir);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = std::fs::read(dir.join(".slsc/cloudformation/template.json")).unwrap();
-    serde_json::from_slice(&text).unwrap()
+    common::build::main_json(dir, "cloudformation")
 }
 
 fn diags(json: &Value) -> &Vec<Value> {

@@ -23,17 +23,7 @@ fn a_stream_trigger_builds_with_its_grants() {
     );
     let t = common::temp::Temp::new("streams");
     t.write("main.sls", format!("{BASE}{src}").as_bytes());
-    let out = common::slsc(
-        &["build", ".", "--target", "cloudformation", "--out", "cf"],
-        t.path(),
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tpl: Value =
-        serde_json::from_slice(&std::fs::read(t.path().join("cf/template.json")).unwrap()).unwrap();
+    let tpl = common::build::main_json(t.path(), "cloudformation");
     let r = &tpl["Resources"];
     assert_eq!(
         r["ClicksStream"]["Properties"]["StreamModeDetails"]["StreamMode"],

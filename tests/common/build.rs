@@ -67,6 +67,16 @@ pub fn run_build(project: &str, target: &str, out: Option<&Path>, cwd: &Path) ->
     super::slsc(&args, cwd)
 }
 
+/// Builds the project in `dir` for `target` through the binary (into `dir/<target>`), asserting
+/// that it succeeds; the main file's JSON.
+pub fn main_json(dir: &Path, target: &str) -> serde_json::Value {
+    let out = dir.join(target);
+    let o = run_build(".", target, Some(&out), dir);
+    assert!(o.status.success(), "slsc build: {}", text(&o));
+    let main = std::fs::read(out.join(main_file(target))).unwrap();
+    serde_json::from_slice(&main).unwrap()
+}
+
 /// Reads an output directory, which must hold the main file, `artifacts/*.zip`, the lock file
 /// and the manifest (which lists exactly the main file and the artifacts) only.
 pub fn read_out(out: &Path, target: &str) -> Built {
