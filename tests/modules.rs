@@ -28,6 +28,18 @@ fn build_cloudformation(dir: &Path) -> Value {
     common::build::main_json(dir, "cloudformation")
 }
 
+/// Checks one in-memory file, `main.sls`.
+fn check_main(src: &str) -> Value {
+    common::check_files(&[("main.sls", src)])
+}
+
+/// Exactly one diagnostic, of `code`, whose message contains `text`.
+fn assert_one(json: &Value, code: &str, text: &str) {
+    assert_eq!(codes(json), [code], "{json:#}");
+    let msg = json["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(msg.contains(text), "{msg}");
+}
+
 fn diags(json: &Value) -> &Vec<Value> {
     json["diagnostics"].as_array().unwrap()
 }
@@ -117,10 +129,7 @@ fn a_stdlib_module_with_its_required_inputs_checks_clean_and_builds() {
 
 #[test]
 fn a_wrong_input_type_is_reported_at_the_callers_attribute() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!("{APP}module \"billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n  memory  = \"lots\"\n}}\n"),
-    )]);
+    let json = check_main(&format!("{APP}module \"billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n  memory  = \"lots\"\n}}\n"));
     assert_eq!(codes(&json), ["type-mismatch"], "{json:#}");
     let d = &diags(&json)[0];
     assert_eq!(d["file"], "main.sls");
@@ -138,10 +147,9 @@ fn a_wrong_input_type_is_reported_at_the_callers_attribute() {
 
 #[test]
 fn a_missing_input_is_reported_at_the_module_block() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!("{APP}module \"billing\" {{\n  source = \"std/queue_worker\"\n}}\n"),
-    )]);
+    let json = check_main(&format!(
+        "{APP}module \"billing\" {{\n  source = \"std/queue_worker\"\n}}\n"
+    ));
     assert_eq!(codes(&json), ["missing-attribute"], "{json:#}");
     let d = &diags(&json)[0];
     assert_eq!(
@@ -157,10 +165,7 @@ fn a_missing_input_is_reported_at_the_module_block() {
 
 #[test]
 fn an_unknown_input_gets_a_suggestion() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!("{APP}module \"billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n  timout  = 60\n}}\n"),
-    )]);
+    let json = check_main(&format!("{APP}module \"billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n  timout  = 60\n}}\n"));
     assert_eq!(codes(&json), ["unknown-attribute"], "{json:#}");
     let d = &diags(&json)[0];
     assert_eq!(d["line"], 7);
@@ -169,15 +174,8 @@ fn an_unknown_input_gets_a_suggestion() {
 
 #[test]
 fn an_unknown_stdlib_module_is_source_not_found_with_a_suggestion() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!("{APP}module \"billing\" {{\n  source  = \"std/queue_wroker\"\n  handler = \"b.handler\"\n}}\n"),
-    )]);
-    assert_eq!(codes(&json), ["source-not-found"], "{json:#}");
-    assert!(diags(&json)[0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("std/queue_worker"));
+    let json = check_main(&format!("{APP}module \"billing\" {{\n  source  = \"std/queue_wroker\"\n  handler = \"b.handler\"\n}}\n"));
+    assert_one(&json, "source-not-found", "std/queue_worker");
 }
 
 #[test]
@@ -340,11 +338,7 @@ output "globex_queue" {
         b"module \"tenant\" {\n  for_each = [\"acme\"]\n  source   = \"./modules/worker\"\n  name     = each.key\n}\n\noutput \"x\" {\n  value = module.tenant[\"initech\"].queue_url\n}\n",
     );
     let json = check_dir(t.path());
-    assert_eq!(codes(&json), ["unresolved-reference"], "{json:#}");
-    assert!(diags(&json)[0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("no instance \"initech\""));
+    assert_one(&json, "unresolved-reference", "no instance \"initech\"");
 }
 
 #[test]
@@ -457,19 +451,13 @@ fn a_module_cycle_names_the_chain() {
         ),
     ]);
     let json = check_dir(t.path());
-    assert_eq!(codes(&json), ["cycle"], "{json:#}");
-    assert!(diags(&json)[0]["message"]
-        .as_str()
-        .unwrap()
-        .contains("module.x → module.y → module.x"));
+    assert_one(&json, "cycle", "module.x → module.y → module.x");
 }
 
 #[test]
 fn a_loop_through_a_module_is_found() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!(
-            r#"{APP}
+    let json = check_main(&format!(
+        r#"{APP}
 module "w" {{
   source  = "std/queue_worker"
   handler = "w.handler"
@@ -493,8 +481,7 @@ trigger "back" {{
   source   = queue.back
 }}
 "#
-        ),
-    )]);
+    ));
     assert_eq!(codes(&json), ["recursive-invocation"], "{json:#}");
     let msg = diags(&json)[0]["message"].as_str().unwrap();
     assert!(
@@ -659,10 +646,7 @@ fn output_is_the_same_from_any_folder() {
 
 #[test]
 fn a_value_the_module_refuses_as_passed_is_reported_at_the_caller() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!("{APP}module \"billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n  memory  = 20000\n}}\n"),
-    )]);
+    let json = check_main(&format!("{APP}module \"billing\" {{\n  source  = \"std/queue_worker\"\n  handler = \"b.handler\"\n  memory  = 20000\n}}\n"));
     assert_eq!(codes(&json), ["invalid-value"], "{json:#}");
     let d = &diags(&json)[0];
     assert_eq!(
@@ -678,12 +662,9 @@ fn a_value_the_module_refuses_as_passed_is_reported_at_the_caller() {
 
 #[test]
 fn name_limits_apply_to_the_final_names() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!(
+    let json = check_main(&format!(
             "{APP}module \"a_rather_long_module_name_for_billing_ab\" {{\n  for_each = [\"a_twenty_char_key_xy\"]\n  source   = \"std/queue_worker\"\n  handler  = \"b.handler\"\n}}\n"
-        ),
-    )]);
+        ));
     let c = codes(&json);
     assert!(
         !c.is_empty() && c.iter().all(|c| c == "name-too-long"),
@@ -722,13 +703,10 @@ fn sarif_carries_the_module_line_and_the_callers_block() {
 
 #[test]
 fn an_any_input_is_checked_where_the_module_uses_it() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!(
+    let json = check_main(&format!(
             "{APP}module \"api\" {{\n  source  = \"std/http_endpoint\"\n  handler = \"h.handler\"\n  route   = \"GET /x\"\n  auth    = \"jwt\"\n  jwt     = {{ issuer = \"https://example.com\" }}\n}}\n\n\
              module \"ok\" {{\n  source  = \"std/http_endpoint\"\n  handler = \"h.handler\"\n  route   = \"GET /y\"\n  auth    = \"jwt\"\n  jwt     = {{ issuer = \"https://example.com\", audience = [\"a\"] }}\n}}\n"
-        ),
-    )]);
+        ));
     assert_eq!(codes(&json), ["missing-attribute"], "{json:#}");
     let d = &diags(&json)[0];
     assert_eq!(
@@ -739,12 +717,9 @@ fn an_any_input_is_checked_where_the_module_uses_it() {
 
 #[test]
 fn a_deploy_time_string_can_be_passed_to_a_string_input() {
-    let json = common::check_files(&[(
-        "main.sls",
-        &format!(
+    let json = check_main(&format!(
             "{APP}database \"orders\" {{\n  partition_key = {{ name = \"id\", type = \"string\" }}\n}}\n\n\
              module \"w\" {{\n  source      = \"std/queue_worker\"\n  handler     = \"w.handler\"\n  writes      = [database.orders]\n  environment = {{ TABLE = database.orders.name }}\n}}\n"
-        ),
-    )]);
+        ));
     assert!(diags(&json).is_empty(), "{json:#}");
 }
