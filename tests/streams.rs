@@ -88,3 +88,24 @@ fn stream_mistakes() {
         assert_eq!(got, want, "{extra}: {json:#}");
     }
 }
+
+#[test]
+fn tag_values_over_255_characters_are_refused_for_streams() {
+    let long = "v".repeat(256);
+    let src = format!("app \"shop\" {{\n  region = \"eu-west-1\"\n  tags   = {{ team = \"{long}\" }}\n}}\n\nstream \"clicks\" {{\n  tags = {{ owner = \"{long}\" }}\n}}\n");
+    let json = common::check(&src);
+    let diags = json["diagnostics"].as_array().unwrap();
+    let refused: Vec<(u64, &str)> = diags
+        .iter()
+        .filter(|d| d["code"] == "invalid-value")
+        .map(|d| (d["line"].as_u64().unwrap(), d["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            (3, "the app's tag `team` has a value over 255 characters, which Kinesis streams refuse"),
+            (7, "tag `owner` has a value over 255 characters, which Kinesis streams refuse"),
+        ],
+        "{json:#}"
+    );
+}

@@ -19,8 +19,7 @@ pub fn validate(model: &Model, diags: &mut Vec<Diagnostic>) {
     deploy_time_references(model, diags);
     dead_letter_cycles(model, diags);
     fifo_batch_windows(model, diags);
-    empty_alarm_tag_values(model, diags);
-    long_stream_tag_values(model, diags);
+    refused_tag_values(model, diags);
     for b in std::iter::once(&model.app).chain(&model.blocks) {
         tags(b, diags);
         match b.kind {
@@ -214,11 +213,30 @@ fn deploy_time_references(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// CloudWatch alarms refuse an empty tag value (other resources accept one): in an alarm's own
-/// `tags`, or in the app's tags that an alarm gets (reported once, at the first alarm that does
-/// not set the key itself).
-fn empty_alarm_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
-    let empty = |b: &Block| -> Vec<(String, Span)> {
+/// Tag values some kinds refuse though others take them: (kind, what the value has, the
+/// service, whether a value is refused, the fix).
+const REFUSED_TAG_VALUES: &[(BlockKind, &str, &str, fn(&str) -> bool, &str)] = &[
+    (
+        BlockKind::Alarm,
+        "an empty value",
+        "CloudWatch alarms",
+        str::is_empty,
+        "give the tag a value, or tag only the resources that need it (`tags` in the block)",
+    ),
+    (
+        BlockKind::Stream,
+        "a value over 255 characters",
+        "Kinesis streams",
+        |v| v.chars().count() > 255,
+        "shorten the value to 255 characters",
+    ),
+];
+
+/// Tag values a kind refuses (alarms: empty ones; Kinesis streams: over 255 characters), in a
+/// block's own tags or in the app's, which every block of the kind gets unless it sets the key
+/// itself (then the label names one that does not).
+fn refused_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
+    let refused = |b: &Block, is_refused: fn(&str) -> bool| -> Vec<(String, Span)> {
         let Some(a) = b.attrs.get("tags") else {
             return Vec::new();
         };
@@ -226,75 +244,41 @@ fn empty_alarm_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
             return Vec::new();
         };
         map.iter()
-            .filter(|(_, v)| v.as_str() == Some(""))
+            .filter(|(_, v)| v.as_str().is_some_and(is_refused))
             .map(|(k, _)| (k.clone(), a.field_span(k)))
             .collect()
     };
-    let help = "give the tag a value, or tag only the resources that need it (`tags` in the block)";
-    for alarm in model.of_kind(BlockKind::Alarm) {
-        for (k, span) in empty(alarm) {
+    for &(kind, what, service, is_refused, help) in REFUSED_TAG_VALUES {
+        for b in model.of_kind(kind) {
+            for (k, span) in refused(b, is_refused) {
+                diags.push(
+                    Diagnostic::error(
+                        "invalid-value",
+                        span,
+                        format!("tag `{k}` has {what}, which {service} refuse"),
+                    )
+                    .with_help(help),
+                );
+            }
+        }
+        for (k, span) in refused(&model.app, is_refused) {
+            let own =
+                |b: &Block| matches!(b.get("tags"), Some(Value::Object(o)) if o.contains_key(&k));
+            let Some(b) = model.of_kind(kind).find(|b| !own(b)) else {
+                continue;
+            };
             diags.push(
                 Diagnostic::error(
                     "invalid-value",
                     span,
-                    format!("tag `{k}` has an empty value, which CloudWatch alarms refuse"),
+                    format!("the app's tag `{k}` has {what}, which {service} refuse"),
+                )
+                .with_label(
+                    b.name_span,
+                    format!("this {} gets the app's tags", kind.as_str()),
                 )
                 .with_help(help),
             );
-        }
-    }
-    for (k, span) in empty(&model.app) {
-        let own = |b: &Block| matches!(b.get("tags"), Some(Value::Object(o)) if o.contains_key(&k));
-        let Some(alarm) = model.of_kind(BlockKind::Alarm).find(|a| !own(a)) else {
-            continue;
-        };
-        diags.push(
-            Diagnostic::error(
-                "invalid-value",
-                span,
-                format!("the app's tag `{k}` has an empty value, which CloudWatch alarms refuse"),
-            )
-            .with_label(alarm.name_span, "this alarm gets the app's tags")
-            .with_help(help),
-        );
-    }
-}
-
-/// Kinesis streams take tag values of at most 255 characters (elsewhere 256): a stream's own
-/// tags, and the app's, which every stream gets, must fit.
-fn long_stream_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
-    let Some(first) = model.of_kind(BlockKind::Stream).next() else {
-        return;
-    };
-    let too_long = |v: &Value| v.as_str().is_some_and(|v| v.chars().count() > 255);
-    let mut report = |a: &super::Attr, k: &str, whose: String, label: Option<Span>| {
-        let mut d = Diagnostic::error(
-            "invalid-value",
-            a.field_span(k),
-            format!(
-                "{whose} tag `{k}` has a value over 255 characters, which Kinesis streams refuse"
-            ),
-        )
-        .with_help("shorten the value to 255 characters");
-        if let Some(l) = label {
-            d = d.with_label(l, "this stream gets the app's tags");
-        }
-        diags.push(d);
-    };
-    if let Some(a) = model.app.attrs.get("tags") {
-        if let Value::Object(map) = &a.value {
-            for (k, _) in map.iter().filter(|(_, v)| too_long(v)) {
-                report(a, k, "the app's".into(), Some(first.name_span));
-            }
-        }
-    }
-    for s in model.of_kind(BlockKind::Stream) {
-        if let Some(a) = s.attrs.get("tags").filter(|a| !a.defaulted) {
-            if let Value::Object(map) = &a.value {
-                for (k, _) in map.iter().filter(|(_, v)| too_long(v)) {
-                    report(a, k, format!("stream \"{}\"'s", s.name), None);
-                }
-            }
         }
     }
 }
