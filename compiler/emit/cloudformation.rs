@@ -47,10 +47,10 @@ fn render(pieces: &[Piece]) -> J {
             Piece::UrlSuffix => s.push_str("${AWS::URLSuffix}"),
             Piece::ApiId => s.push_str("${HttpApi}"),
             Piece::TableStreamArn(t) => s.push_str(&format!("${{{}Table.StreamArn}}", pascal(t))),
-            Piece::LayerArn(l) => s.push_str(&format!("${{{}Layer}}", pascal(l))),
+            Piece::LayerArn(l) => s.push_str(&format!("${{{}}}", block_id(BlockKind::Layer, l))),
             Piece::Raw(r, a) => s.push_str(&match a.as_str() {
-                "arn" => format!("${{{}.Arn}}", raw_id(r)),
-                _ => format!("${{{}}}", raw_id(r)),
+                "arn" => format!("${{{}.Arn}}", block_id(BlockKind::Resource, r)),
+                _ => format!("${{{}}}", block_id(BlockKind::Resource, r)),
             }),
         }
     }
@@ -65,19 +65,25 @@ fn arn(a: &Arn) -> J {
     }
 }
 
-/// A raw resource's logical ID.
-fn raw_id(name: &str) -> String {
-    format!("{}Resource", pascal(name))
+/// The logical ID of a block's main resource, from the kind table's suffix (`OrdersQueue`,
+/// `SharedLayer`, `ClicksStream`, `SearchResource`).
+fn block_id(kind: BlockKind, name: &str) -> String {
+    let suffix = kind.info().logical_suffix.unwrap_or_default();
+    format!("{}{suffix}", pascal(name))
 }
 
-/// The logical ID of a block's main resource (`OrdersQueue`, `ApiFunction`): what a raw
-/// resource's `depends_on` names.
+/// [`block_id`] of a referenced block (what a raw resource's `depends_on` names).
 fn main_id(a: &crate::model::Addr) -> String {
-    let suffix = BlockKind::from(a.kind)
-        .info()
-        .logical_suffix
-        .unwrap_or_default();
-    format!("{}{suffix}", pascal(&a.name))
+    block_id(a.kind.into(), &a.name)
+}
+
+/// `DeletionPolicy`/`UpdateReplacePolicy` of a table, bucket or stream.
+fn retain_policy(b: &Block) -> &'static str {
+    if shared::retained(b) {
+        "Retain"
+    } else {
+        "Delete"
+    }
 }
 
 /// A model value as CloudFormation JSON, deploy-time strings rendered (a raw resource's
@@ -456,7 +462,7 @@ impl<'a> Emitter<'a> {
                     props["Layers"] = layers
                         .iter()
                         .map(|l| match l.as_ref_addr() {
-                            Some(a) => json!({"Ref": format!("{}Layer", pascal(&a.name))}),
+                            Some(a) => json!({"Ref": main_id(a)}),
                             None => json!(l.as_str().unwrap_or_default()),
                         })
                         .collect();
@@ -589,11 +595,7 @@ impl<'a> Emitter<'a> {
             if let Some(ttl) = t.str("ttl") {
                 p["TimeToLiveSpecification"] = json!({"AttributeName": ttl, "Enabled": true});
             }
-            let policy = if t.bool("retain") != Some(false) {
-                "Retain"
-            } else {
-                "Delete"
-            };
+            let policy = retain_policy(t);
             self.add(
                 format!("{}Table", pascal(&t.name)),
                 json!({"Type": "AWS::DynamoDB::Table", "DeletionPolicy": policy, "UpdateReplacePolicy": policy, "Properties": p}),
@@ -646,11 +648,7 @@ impl<'a> Emitter<'a> {
                     json!({"LambdaConfigurations": configs});
                 r["DependsOn"] = json!(depends);
             }
-            let policy = if b.bool("retain") != Some(false) {
-                "Retain"
-            } else {
-                "Delete"
-            };
+            let policy = retain_policy(b);
             r["DeletionPolicy"] = json!(policy);
             r["UpdateReplacePolicy"] = json!(policy);
             self.add(format!("{}Bucket", pascal(&b.name)), r);
@@ -679,7 +677,7 @@ impl<'a> Emitter<'a> {
                 p["Description"] = json!(d);
             }
             self.add(
-                format!("{}Layer", pascal(&l.name)),
+                block_id(BlockKind::Layer, &l.name),
                 json!({"Type": "AWS::Lambda::LayerVersion", "Properties": p}),
             );
         }
@@ -704,9 +702,9 @@ impl<'a> Emitter<'a> {
             if let Some(key) = st.kms_key {
                 p["StreamEncryption"] = json!({"EncryptionType": "KMS", "KeyId": key});
             }
-            let policy = if st.retain { "Retain" } else { "Delete" };
+            let policy = retain_policy(s);
             self.add(
-                format!("{}Stream", pascal(&s.name)),
+                block_id(BlockKind::Stream, &s.name),
                 json!({"Type": "AWS::Kinesis::Stream", "Properties": p, "DeletionPolicy": policy, "UpdateReplacePolicy": policy}),
             );
         }
@@ -733,19 +731,14 @@ impl<'a> Emitter<'a> {
                     || text.contains(&format!("${{{id}}}"))
                     || text.contains(&format!("${{{id}."))
             };
-            let depends: Vec<String> = r
-                .get("depends_on")
-                .map(Value::as_list)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|d| d.as_ref_addr())
+            let depends: Vec<String> = shared::depends_on(r)
                 .map(main_id)
                 .filter(|id| !implied(id))
                 .collect();
             if !depends.is_empty() {
                 res["DependsOn"] = json!(depends);
             }
-            self.add(raw_id(&r.name), res);
+            self.add(block_id(BlockKind::Resource, &r.name), res);
         }
     }
 
@@ -1052,7 +1045,7 @@ impl<'a> Emitter<'a> {
     /// A Kinesis stream: an event source mapping, as for a table's stream, with its
     /// parallelization factor.
     fn kinesis_trigger(&mut self, w: &Wiring, stream: &str) {
-        let source = json!({"Fn::GetAtt": [format!("{}Stream", pascal(stream)), "Arn"]});
+        let source = json!({"Fn::GetAtt": [block_id(BlockKind::Stream, stream), "Arn"]});
         self.stream_mapping(w, source);
     }
 

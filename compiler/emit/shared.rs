@@ -285,7 +285,6 @@ pub struct StreamSettings {
     pub retention_hours: f64,
     /// The KMS key of server-side encryption (the AWS-managed one), unless turned off.
     pub kms_key: Option<&'static str>,
-    pub retain: bool,
 }
 
 /// A stream block's settings.
@@ -300,8 +299,22 @@ pub fn stream_settings(s: &Block) -> StreamSettings {
         shards,
         retention_hours: (s.num("retention").unwrap_or(86_400.0) / 3600.0).ceil(),
         kms_key: (s.bool("encrypted") != Some(false)).then_some("alias/aws/kinesis"),
-        retain: s.bool("retain") == Some(true),
     }
+}
+
+/// Whether a table, bucket or stream is kept when it leaves the stack (`retain`, whose default
+/// is its kind's: the schema fills it in).
+pub fn retained(b: &Block) -> bool {
+    b.bool("retain") != Some(false)
+}
+
+/// The blocks a raw resource's `depends_on` names.
+pub fn depends_on(r: &Block) -> impl Iterator<Item = &crate::model::Addr> {
+    r.get("depends_on")
+        .map(Value::as_list)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(Value::as_ref_addr)
 }
 
 /// A route's key: `GET /orders/{id}`, or `$default`.

@@ -542,7 +542,7 @@ impl<'a> Emitter<'a> {
             if let Some(ttl) = t.str("ttl") {
                 p["ttl"] = json!([{"attribute_name": tf_escape(ttl), "enabled": true}]);
             }
-            if t.bool("retain") != Some(false) {
+            if shared::retained(t) {
                 p["lifecycle"] = json!([{"prevent_destroy": true}]);
             }
             self.add("aws_dynamodb_table", &t.name, with_own_tags(p, t));
@@ -557,7 +557,7 @@ impl<'a> Emitter<'a> {
             let mut p = json!({
                 "bucket": render(model, &shared::bucket_name_pieces(&model.bucket_name(n))),
             });
-            if b.bool("retain") != Some(false) {
+            if shared::retained(b) {
                 p["lifecycle"] = json!([{"prevent_destroy": true}]);
             } else {
                 p["force_destroy"] = json!(true);
@@ -647,7 +647,7 @@ impl<'a> Emitter<'a> {
                 p["encryption_type"] = json!("KMS");
                 p["kms_key_id"] = json!(key);
             }
-            if st.retain {
+            if shared::retained(s) {
                 p["lifecycle"] = json!([{"prevent_destroy": true}]);
             }
             self.add("aws_kinesis_stream", &s.name, with_own_tags(p, s));
@@ -668,12 +668,7 @@ impl<'a> Emitter<'a> {
                 Some(a) => json_value(model, a),
                 None => json!({}),
             };
-            let depends: Vec<String> = r
-                .get("depends_on")
-                .map(Value::as_list)
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|d| d.as_ref_addr())
+            let depends: Vec<String> = shared::depends_on(r)
                 .map(|a| main_address(model, a))
                 .collect();
             if !depends.is_empty() {
