@@ -40,6 +40,19 @@ impl From<Diagnostic> for EvalError {
 
 pub type EvalResult = Result<Value, EvalError>;
 
+/// The value of an evaluation, or `None` once its error is in `diags` (an error reported
+/// earlier adds nothing).
+pub fn value_or_report(r: EvalResult, diags: &mut Vec<Diagnostic>) -> Option<Value> {
+    match r {
+        Ok(v) => Some(v),
+        Err(EvalError::Diag(d)) => {
+            diags.push(*d);
+            None
+        }
+        Err(EvalError::Reported) => None,
+    }
+}
+
 /// A traversal's operators (`.attr`, `[index]`, splats).
 type Ops = [hcl_edit::Decorated<TraversalOperator>];
 

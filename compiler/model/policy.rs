@@ -27,7 +27,7 @@
 //! condition (once). Policies run only on a project without compile errors, and `app.lint` can
 //! set `policy/NAME` to allow, warn or deny like any rule.
 
-use super::eval::{EvalError, Evaluator};
+use super::eval::{value_or_report, EvalError, Evaluator};
 use super::{sp, value, Block, BlockKind, Model, Part, TriggerSource, Value};
 use crate::diagnostics::{Diagnostic, FileId, Severity, Span};
 use hcl_edit::expr::{Expression, TraversalOperator};
@@ -230,9 +230,9 @@ fn policy_string(
     ev: &mut Evaluator,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<String> {
-    match ev.eval_in(file, &attr.value) {
-        Ok(Value::String(s)) => Some(s),
-        Ok(other) => {
+    match value_or_report(ev.eval_in(file, &attr.value), diags)? {
+        Value::String(s) => Some(s),
+        other => {
             diags.push(Diagnostic::error(
                 "type-mismatch",
                 sp(file, &attr.value),
@@ -244,11 +244,6 @@ fn policy_string(
             ));
             None
         }
-        Err(EvalError::Diag(d)) => {
-            diags.push(*d);
-            None
-        }
-        Err(EvalError::Reported) => None,
     }
 }
 

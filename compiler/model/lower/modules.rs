@@ -11,7 +11,7 @@
 
 use super::{nested_block_error, Decl, Lowerer, Scope};
 use crate::diagnostics::{Diagnostic, FileId, Span};
-use crate::model::eval::{Env, EvalError, Evaluator, LocalDef};
+use crate::model::eval::{value_or_report, Env, Evaluator, LocalDef};
 use crate::model::modules::{Instance, ModuleValue, Origin, Outputs};
 use crate::model::reads::Reads;
 use crate::model::syntax_store::{prepare, OnceSyntax, PreparedFile, Src};
@@ -431,14 +431,7 @@ impl Lowerer<'_> {
         ev: &mut Evaluator,
     ) -> Option<Vec<(String, Value)>> {
         let span = sp(file, expr);
-        let v = match ev.eval_in(file, expr) {
-            Ok(v) => v,
-            Err(EvalError::Diag(d)) => {
-                self.diags.push(*d);
-                return None;
-            }
-            Err(EvalError::Reported) => return None,
-        };
+        let v = value_or_report(ev.eval_in(file, expr), &mut self.diags)?;
         let keys: Vec<(String, Value)> = match v {
             Value::Object(o) => o.into_iter().collect(),
             Value::List(items) if items.iter().all(|i| matches!(i, Value::String(_))) => {
@@ -503,14 +496,7 @@ impl Lowerer<'_> {
                 Some(e) => ev.eval_with(file, expr, "each", e.clone()),
                 None => ev.eval_in(file, expr),
             };
-            let value = match r {
-                Ok(v) => Some(v),
-                Err(EvalError::Diag(d)) => {
-                    self.diags.push(*d);
-                    None
-                }
-                Err(EvalError::Reported) => None,
-            };
+            let value = value_or_report(r, &mut self.diags);
             out.insert(
                 name.to_string(),
                 Input {
@@ -685,14 +671,10 @@ impl Lowerer<'_> {
                 };
                 match a.key.value().as_str() {
                     "value" => {
-                        value = Some(match ev.eval_in(d.file, &a.value) {
-                            Ok(v) => Some(v),
-                            Err(EvalError::Diag(e)) => {
-                                self.diags.push(*e);
-                                None
-                            }
-                            Err(EvalError::Reported) => None,
-                        })
+                        value = Some(value_or_report(
+                            ev.eval_in(d.file, &a.value),
+                            &mut self.diags,
+                        ))
                     }
                     "description" => {}
                     other => self.diags.push(

@@ -3,7 +3,7 @@
 
 use super::{nested_block_error, Decl, Lowerer, Scope};
 use crate::diagnostics::{Diagnostic, Span};
-use crate::model::eval::{EvalError, Evaluator};
+use crate::model::eval::{value_or_report, EvalError, Evaluator};
 use crate::model::schema::{self, Site, Ty};
 use crate::model::syntax_store::OnceSyntax;
 use crate::model::{header_span, sp, value, BlockKind, LowerOptions, RefKind, UsageError, Value};
@@ -305,21 +305,13 @@ impl Lowerer<'_> {
             return self.check_variable(d, decl, v, site);
         }
         if let Some((span, expr)) = var_file.get(&d.name) {
-            return match ev.eval_in(span.file, expr) {
-                Ok(v) => {
-                    let site = Site {
-                        file: span.file,
-                        span: *span,
-                        expr: Some(expr),
-                    };
-                    self.check_variable(d, decl, v, site)
-                }
-                Err(EvalError::Diag(e)) => {
-                    self.diags.push(*e);
-                    None
-                }
-                Err(EvalError::Reported) => None,
+            let v = value_or_report(ev.eval_in(span.file, expr), &mut self.diags)?;
+            let site = Site {
+                file: span.file,
+                span: *span,
+                expr: Some(expr),
             };
+            return self.check_variable(d, decl, v, site);
         }
         if let Some((expr, span)) = decl.default {
             return match ev.eval_in(file, expr) {
