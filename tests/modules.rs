@@ -723,3 +723,10 @@ fn a_deploy_time_string_can_be_passed_to_a_string_input() {
         ));
     assert!(diags(&json).is_empty(), "{json:#}");
 }
+
+#[test]
+fn the_project_used_as_its_own_module_is_a_cycle() {
+    let t = project(&[("main.sls", "module \"me\" {\n  source = \"./\"\n}\n")]);
+    let json = check_dir(t.path());
+    assert_one(&json, "cycle", "module cycle: the project → ./");
+}

@@ -20,6 +20,9 @@ pub struct ModuleFiles {
 /// `module` block. `Err` is the message of a `source-not-found` diagnostic.
 pub trait ModuleLoader: Sync {
     fn load(&self, from: &Path, source: &str) -> Result<ModuleFiles, String>;
+    /// A directory as [`ModuleFiles::dir`] names it (canonical), to recognise the project's
+    /// own directory used as a module; `None` without a file system.
+    fn identify(&self, dir: &Path) -> Option<PathBuf>;
 }
 
 /// The loader of `slsc` itself: directories on disk.
@@ -34,9 +37,16 @@ impl ModuleLoader for NoDisk {
             "module \"{source}\": local modules need a project on disk (this project is in memory)"
         ))
     }
+    fn identify(&self, _dir: &Path) -> Option<PathBuf> {
+        None
+    }
 }
 
 impl ModuleLoader for DiskLoader {
+    fn identify(&self, dir: &Path) -> Option<PathBuf> {
+        std::fs::canonicalize(dir).ok()
+    }
+
     fn load(&self, from: &Path, source: &str) -> Result<ModuleFiles, String> {
         let dir = from.join(source);
         let shown = display_path(&dir);

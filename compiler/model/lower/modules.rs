@@ -39,6 +39,9 @@ pub struct ModuleCx<'l> {
     reads: Reads<'l>,
     /// The project directory: the top-level files' `./path` sources are relative to it.
     root_dir: PathBuf,
+    /// The project directory as the loader identifies module directories (a module that is
+    /// the project itself is a cycle).
+    root_key: Option<PathBuf>,
     /// The file id of the first instance file (the source map's length before lowering).
     first_file: FileId,
     /// The instances' files, in file id order (from `first_file`).
@@ -55,6 +58,7 @@ impl<'l> ModuleCx<'l> {
         ModuleCx {
             loader,
             reads: Reads::new(reader),
+            root_key: loader.identify(&root_dir),
             root_dir,
             first_file,
             files: Mutex::new(SourceMap::new()),
@@ -392,8 +396,7 @@ impl Lowerer<'_> {
 
     /// A module that uses itself (directly or through others) is a `cycle`, naming the chain.
     fn refuse_cycle(&mut self, call: &Call, code: &Code, source: &str, span: Span) -> bool {
-        let at_root = self.mcx.root_dir.canonicalize().ok();
-        let is_root = code.dir.is_some() && code.dir == at_root;
+        let is_root = code.dir.is_some() && code.dir == self.mcx.root_key;
         let pos = self.at.chain.iter().position(|(k, _)| *k == code.key);
         if pos.is_none() && !is_root && self.at.chain.len() < MAX_DEPTH {
             return false;
