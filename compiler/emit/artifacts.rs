@@ -222,6 +222,15 @@ pub fn layer_user(layer: &str) -> String {
     format!("layer:{layer}")
 }
 
+/// The block whose code an artifact user ([`Artifact::functions`]) packages: a function, or a
+/// layer ([`layer_user`]).
+pub fn user_block<'m>(model: &'m Model, user: &str) -> Option<&'m crate::model::Block> {
+    match user.strip_prefix("layer:") {
+        Some(l) => model.find(BlockKind::Layer, l),
+        None => model.find(BlockKind::Function, user),
+    }
+}
+
 /// The artifact a function's code lives in (looked up by function name, or a layer's by
 /// [`layer_user`]).
 pub fn key_for<'a>(artifacts: &'a [Artifact], function: &str) -> Option<&'a Artifact> {

@@ -71,13 +71,7 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
         Some((g, m)) => (m, g),
         None => (model, graph),
     };
-    let key = |f: &str| {
-        let block = match f.strip_prefix("layer:") {
-            Some(l) => model.find(crate::model::BlockKind::Layer, l),
-            None => model.find(crate::model::BlockKind::Function, f),
-        };
-        block.map(artifacts::placeholder_key)
-    };
+    let key = |f: &str| artifacts::user_block(model, f).map(artifacts::placeholder_key);
     let cfn = emit_cloudformation(model, graph, &key, true);
     let mut diags = names::diagnostics(&cfn.collisions, "logical ID");
     let t = &cfn.template;

@@ -97,10 +97,7 @@ pub struct Node {
 impl Node {
     /// `function.signup`, `http.api`, `schedule.nightly`, `module.billing.function.worker`.
     pub fn address(&self) -> String {
-        match &self.origin {
-            Some(o) => format!("{}.{}.{}", o.module, self.kind.as_str(), o.local),
-            None => format!("{}.{}", self.kind.as_str(), self.name),
-        }
+        crate::model::modules::address(self.origin.as_deref(), self.kind.as_str(), &self.name)
     }
     /// The name as written in its file (`worker` in a module instance).
     pub fn local_name(&self) -> &str {

@@ -234,10 +234,7 @@ impl Block {
     /// The block's address as written: `function.api`, or `module.billing.function.worker`
     /// for a block of a module instance.
     pub fn addr(&self) -> String {
-        match &self.origin {
-            Some(o) => format!("{}.{}.{}", o.module, self.kind.as_str(), o.local),
-            None => format!("{}.{}", self.kind.as_str(), self.name),
-        }
+        modules::address(self.origin.as_deref(), self.kind.as_str(), &self.name)
     }
     pub fn is_set(&self, name: &str) -> bool {
         self.attrs.get(name).is_some_and(|a| !a.defaulted)

@@ -51,6 +51,15 @@ pub struct Origin {
     pub local: String,
 }
 
+/// A block's address as written: `function.api`, or `module.billing.function.worker` for a
+/// block of a module instance (`name` is then the model's prefixed name, not shown).
+pub fn address(origin: Option<&Origin>, kind: &str, name: &str) -> String {
+    match origin {
+        Some(o) => format!("{}.{kind}.{}", o.module, o.local),
+        None => format!("{kind}.{name}"),
+    }
+}
+
 /// What `module.NAME` evaluates to.
 #[derive(Debug, Clone)]
 pub enum ModuleValue {

@@ -85,7 +85,7 @@ fn raw_resource(r: &Block, diags: &mut Vec<Diagnostic>) {
     }
     if let Some(t) = type_of(cfn).filter(|t| !is_cfn_type(t)) {
         diags.push(
-            Diagnostic::error("invalid-value", r.span_of("cloudformation"), format!("\"{t}\" is not a CloudFormation resource type"))
+            Diagnostic::error("invalid-value", type_span(r, "cloudformation"), format!("\"{t}\" is not a CloudFormation resource type"))
                 .with_help("types are `AWS::SERVICE::RESOURCE` (e.g. \"AWS::Kinesis::Stream\") or `Custom::NAME`"),
         );
     }
@@ -93,7 +93,7 @@ fn raw_resource(r: &Block, diags: &mut Vec<Diagnostic>) {
         diags.push(
             Diagnostic::error(
                 "invalid-value",
-                r.span_of("terraform"),
+                type_span(r, "terraform"),
                 format!("\"{t}\" is not a resource type of the AWS provider"),
             )
             .with_help("types are `aws_…` (e.g. \"aws_kinesis_stream\")"),
@@ -117,6 +117,11 @@ fn raw_resource(r: &Block, diags: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// Where a raw resource body's `type` was written (the body, when it was not a literal).
+fn type_span(r: &Block, body: &str) -> Span {
+    r.attr(body).map_or(r.header, |a| a.field_span("type"))
 }
 
 /// `AWS::Service::Resource` or `Custom::Name`.

@@ -923,7 +923,8 @@ fn validate_lambda_authorizer(t: &Block, diags: &mut Vec<Diagnostic>) {
     let Some(a) = t.get("authorizer") else {
         return;
     };
-    let span = t.attrs["authorizer"].span;
+    // The `identity` list when the authorizer was written as an object literal.
+    let span = t.attrs["authorizer"].field_span("identity");
     let sources = a.get("identity").map(Value::as_list).unwrap_or_default();
     for s in sources.iter().filter_map(Value::as_str) {
         let ok = [
