@@ -218,23 +218,32 @@ fn deploy_time_references(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Tag values some kinds refuse though others take them: (kind, what the value has, the
-/// service, whether a value is refused, the fix).
-const REFUSED_TAG_VALUES: &[(BlockKind, &str, &str, fn(&str) -> bool, &str)] = &[
-    (
-        BlockKind::Alarm,
-        "an empty value",
-        "CloudWatch alarms",
-        str::is_empty,
-        "give the tag a value, or tag only the resources that need it (`tags` in the block)",
-    ),
-    (
-        BlockKind::Stream,
-        "a value over 255 characters",
-        "Kinesis streams",
-        |v| v.chars().count() > 255,
-        "shorten the value to 255 characters",
-    ),
+/// Tag values one kind refuses though others take them.
+struct RefusedTagValue {
+    kind: BlockKind,
+    /// What the value has: "an empty value".
+    what: &'static str,
+    /// Who refuses it: "CloudWatch alarms".
+    service: &'static str,
+    refused: fn(&str) -> bool,
+    help: &'static str,
+}
+
+const REFUSED_TAG_VALUES: &[RefusedTagValue] = &[
+    RefusedTagValue {
+        kind: BlockKind::Alarm,
+        what: "an empty value",
+        service: "CloudWatch alarms",
+        refused: str::is_empty,
+        help: "give the tag a value, or tag only the resources that need it (`tags` in the block)",
+    },
+    RefusedTagValue {
+        kind: BlockKind::Stream,
+        what: "a value over 255 characters",
+        service: "Kinesis streams",
+        refused: |v| v.chars().count() > 255,
+        help: "shorten the value to 255 characters",
+    },
 ];
 
 /// Tag values a kind refuses (alarms: empty ones; Kinesis streams: over 255 characters), in a
@@ -253,7 +262,9 @@ fn refused_tag_values(model: &Model, diags: &mut Vec<Diagnostic>) {
             .map(|(k, _)| (k.clone(), a.field_span(k)))
             .collect()
     };
-    for &(kind, what, service, is_refused, help) in REFUSED_TAG_VALUES {
+    for r in REFUSED_TAG_VALUES {
+        let (kind, what, service, is_refused, help) =
+            (r.kind, r.what, r.service, r.refused, r.help);
         for b in model.of_kind(kind) {
             for (k, span) in refused(b, is_refused) {
                 diags.push(
