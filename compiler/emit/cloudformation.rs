@@ -46,6 +46,7 @@ fn render(pieces: &[Piece]) -> J {
             Piece::AccountId => s.push_str("${AWS::AccountId}"),
             Piece::UrlSuffix => s.push_str("${AWS::URLSuffix}"),
             Piece::ApiId => s.push_str("${HttpApi}"),
+            Piece::WebsocketApiId => s.push_str("${WebsocketApi}"),
             Piece::TableStreamArn(t) => s.push_str(&format!("${{{}Table.StreamArn}}", pascal(t))),
             Piece::LayerArn(l) => s.push_str(&format!("${{{}}}", block_id(BlockKind::Layer, l))),
             Piece::Raw(r, a) => s.push_str(&match a.as_str() {
@@ -834,10 +835,10 @@ impl<'a> Emitter<'a> {
     }
 
     /// The resources of every trigger (one helper per source kind), then the HTTP API when a
-    /// trigger is an HTTP route.
+    /// trigger is an HTTP route and the WebSocket API when one is a WebSocket route.
     fn triggers(&mut self) {
         let model = self.model;
-        let mut api = false;
+        let (mut api, mut websocket) = (false, false);
         for t in model.of_kind(BlockKind::Trigger) {
             self.owner = Some(t);
             let Some(src) = model.trigger_sources.get(&t.name).cloned() else {
@@ -856,6 +857,10 @@ impl<'a> Emitter<'a> {
                     api = true;
                     self.http_trigger(&w, &method, &path);
                 }
+                TriggerSource::Websocket(key) => {
+                    websocket = true;
+                    self.websocket_trigger(&w, &key);
+                }
                 TriggerSource::Schedule(expr) => self.schedule_trigger(&w, &expr),
                 TriggerSource::Queue(q) => self.queue_trigger(&w, &q),
                 TriggerSource::Database(d) => self.database_trigger(&w, &d),
@@ -868,6 +873,116 @@ impl<'a> Emitter<'a> {
         if api {
             self.http_api();
         }
+        if websocket {
+            self.websocket_api();
+        }
+    }
+
+    /// A WebSocket route: the Lambda integration, the route (authorized on `$connect` alone)
+    /// and the permission for API Gateway to invoke the function.
+    fn websocket_trigger(&mut self, w: &Wiring, key: &str) {
+        let tid = &w.tid;
+        let uri = format!(
+            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{}.Arn}}/invocations",
+            function_id(&w.f)
+        );
+        self.add(
+            format!("{tid}Integration"),
+            json!({"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
+                "ApiId": {"Ref": "WebsocketApi"},
+                "IntegrationType": "AWS_PROXY",
+                "IntegrationUri": {"Fn::Sub": uri},
+            }}),
+        );
+        let mut route = json!({
+            "ApiId": {"Ref": "WebsocketApi"},
+            "RouteKey": key,
+            "Target": {"Fn::Sub": format!("integrations/${{{tid}Integration}}")},
+            "AuthorizationType": "NONE",
+        });
+        match w.t.str("auth") {
+            Some("iam") => route["AuthorizationType"] = json!("AWS_IAM"),
+            Some("lambda") => {
+                self.websocket_authorizer(w);
+                route["AuthorizationType"] = json!("CUSTOM");
+                route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
+            }
+            _ => {}
+        }
+        self.add(
+            format!("{tid}Route"),
+            json!({"Type": "AWS::ApiGatewayV2::Route", "Properties": route}),
+        );
+        let source = format!(
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{WebsocketApi}}{}",
+            sub_escape(&shared::websocket_source_path(key))
+        );
+        self.permission(
+            format!("{tid}Permission"),
+            &w.f,
+            "apigateway.amazonaws.com",
+            sub(source),
+        );
+    }
+
+    /// The Lambda (request) authorizer of a `$connect` route with `auth = "lambda"`: run once
+    /// per connection, answering with an IAM policy (no cache, no simple responses).
+    fn websocket_authorizer(&mut self, w: &Wiring) {
+        let Some(a) = shared::lambda_authorizer(w.t) else {
+            return;
+        };
+        let id = format!("{}Authorizer", w.tid);
+        let uri = format!(
+            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{}.Arn}}/invocations",
+            function_id(&a.function)
+        );
+        let mut p = json!({
+            "ApiId": {"Ref": "WebsocketApi"},
+            "AuthorizerType": "REQUEST",
+            "Name": format!("{}-{}", self.model.stage, w.t.name),
+            "AuthorizerUri": {"Fn::Sub": uri},
+        });
+        if !a.identity.is_empty() {
+            p["IdentitySource"] = json!(a.identity);
+        }
+        self.add(
+            id.clone(),
+            json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": p}),
+        );
+        let source = format!(
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{WebsocketApi}}/authorizers/${{{id}}}"
+        );
+        self.permission(
+            format!("{}AuthorizerPermission", w.tid),
+            &a.function,
+            "apigateway.amazonaws.com",
+            json!({"Fn::Sub": source}),
+        );
+    }
+
+    /// The WebSocket API shared by the WebSocket triggers, its stage (named after the app's
+    /// stage, deployed on every change) and its URL output.
+    fn websocket_api(&mut self) {
+        self.owner = None;
+        let model = self.model;
+        self.add(
+            "WebsocketApi".into(),
+            json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": {
+                "Name": shared::websocket_api_name(model),
+                "ProtocolType": "WEBSOCKET",
+                "RouteSelectionExpression": crate::model::websocket::route_selection(model),
+                "Tags": tags_map(model),
+            }}),
+        );
+        self.add(
+            "WebsocketApiStage".into(),
+            json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "WebsocketApi"}, "StageName": model.stage, "AutoDeploy": true, "Tags": tags_map(model)}}),
+        );
+        self.output_owners.push(("WebsocketApiUrl".into(), None));
+        self.outputs.insert(
+            "WebsocketApiUrl".into(),
+            json!({"Description": "The WebSocket API's URL", "Value": render(&shared::websocket_url_pieces("wss", &model.stage))}),
+        );
     }
 
     /// An HTTP route: the Lambda integration, the route (with its authorizer) and the permission

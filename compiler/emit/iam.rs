@@ -3,7 +3,7 @@
 //! This is data, shared by the CloudFormation and Terraform emitters and documented in
 //! `docs/iam.md` (a test checks every action against AWS's IAM action list). A function's
 //! statements are derived only from the graph: its data edges (reads, writes, sends, invokes,
-//! on_failure), the trigger edges that need the function's role (queue polling, stream reading),
+//! on_failure, manages_connections), the trigger edges that need the function's role (queue polling, stream reading),
 //! its `secret()`/`ssm()` values, its own log group, and `tracing`/`vpc`. slsc never generates an
 //! `*` action; `"Resource": "*"` appears only for X-Ray and EC2 network interfaces, which have
 //! no resource-level permissions.
@@ -29,6 +29,8 @@ pub enum Arn {
     /// A Kinesis data stream (by physical name).
     Stream(String),
     LogGroup(String),
+    /// The connections of the WebSocket API's stage (by stage name).
+    Connections(String),
     Secret(String),
     Parameter(String),
     /// No resource-level permissions (X-Ray, EC2 network interfaces).
@@ -99,6 +101,7 @@ pub const KINESIS_READ: &[&str] = &[
 pub const LOGS_WRITE: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
 pub const SECRET_READ: &[&str] = &["secretsmanager:GetSecretValue"];
 pub const SSM_READ: &[&str] = &["ssm:GetParameter"];
+pub const MANAGE_CONNECTIONS: &[&str] = &["execute-api:ManageConnections"];
 pub const XRAY: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
 pub const VPC: &[&str] = &[
     "ec2:AssignPrivateIpAddresses",
@@ -211,6 +214,12 @@ pub const TABLE: &[Grant] = &[
         target: "own log group",
         actions: LOGS_WRITE,
         arn: "log-group:/aws/lambda/FUNCTION:*",
+    },
+    Grant {
+        edge: "manages_connections = true",
+        target: "WebSocket API connections",
+        actions: MANAGE_CONNECTIONS,
+        arn: "API_ID/STAGE/*/@connections/* (execute-api)",
     },
     Grant {
         edge: "tracing = true",
@@ -334,6 +343,12 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
                 &mut out,
                 KINESIS_PUT,
                 vec![Arn::Stream(phys(BlockKind::Stream))],
+                None,
+            ),
+            (EdgeKind::Manages, NodeKind::Websocket) => push(
+                &mut out,
+                MANAGE_CONNECTIONS,
+                vec![Arn::Connections(model.stage.clone())],
                 None,
             ),
             _ => {}

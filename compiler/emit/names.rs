@@ -6,8 +6,8 @@
 use crate::diagnostics::Diagnostic;
 use crate::model::Block;
 
-/// The block a name is emitted for; `None` for what slsc adds on its own (the shared HTTP API,
-/// its stage and its URL output).
+/// The block a name is emitted for; `None` for what slsc adds on its own (the shared HTTP and
+/// WebSocket APIs, their stages and their URL outputs).
 pub type Owner<'m> = Option<&'m Block>;
 
 /// A name emitted for two owners.
@@ -40,7 +40,7 @@ pub fn adjacent<'m, 'a>(sorted: impl Iterator<Item = (&'a str, Owner<'m>)>) -> V
 fn describe(o: Owner) -> String {
     match o {
         Some(b) => b.addr(),
-        None => "slsc's shared HTTP API".to_string(),
+        None => "slsc's shared HTTP or WebSocket API".to_string(),
     }
 }
 

@@ -21,6 +21,8 @@ pub enum Piece {
     UrlSuffix,
     /// The shared HTTP API's id.
     ApiId,
+    /// The shared WebSocket API's id.
+    WebsocketApiId,
     /// The stream ARN of a table (by block name).
     TableStreamArn(String),
     /// An attribute of a raw resource (by block name): `arn` or `id`.
@@ -76,6 +78,14 @@ pub fn arn_pieces(a: &Arn) -> Option<Vec<Piece>> {
             vec![t(format!("log-group:/aws/lambda/{f}:*"))],
         ]
         .concat(),
+        Arn::Connections(stage) => [
+            arn_head("execute-api", true),
+            vec![
+                Piece::WebsocketApiId,
+                t(format!("/{stage}/*/@connections/*")),
+            ],
+        ]
+        .concat(),
         Arn::Secret(s) => [
             arn_head("secretsmanager", true),
             vec![t(format!("secret:{s}-??????"))],
@@ -113,6 +123,20 @@ pub fn http_url_pieces() -> Vec<Piece> {
     ]
 }
 
+/// The WebSocket API's stage URL: `wss://` for clients (`websocket.url`), `https://` for
+/// posting to connections (`websocket.endpoint`).
+pub fn websocket_url_pieces(scheme: &str, stage: &str) -> Vec<Piece> {
+    vec![
+        t(format!("{scheme}://")),
+        Piece::WebsocketApiId,
+        t(".execute-api."),
+        Piece::Region,
+        t("."),
+        Piece::UrlSuffix,
+        t(format!("/{stage}")),
+    ]
+}
+
 /// A queue's URL.
 pub fn queue_url_pieces(queue: &str) -> Vec<Piece> {
     vec![
@@ -135,6 +159,8 @@ pub fn deploy_pieces(model: &Model, parts: &[Part]) -> Vec<Piece> {
             // The function receives the secret's name or the parameter's path.
             Part::Secret(n) | Part::Ssm(n) => v.push(t(n.clone())),
             Part::HttpUrl => v.extend(http_url_pieces()),
+            Part::WebsocketUrl => v.extend(websocket_url_pieces("wss", &model.stage)),
+            Part::WebsocketEndpoint => v.extend(websocket_url_pieces("https", &model.stage)),
             Part::Aws(a) => v.push(match a {
                 AwsValue::AccountId => Piece::AccountId,
                 AwsValue::Partition => Piece::Partition,
@@ -277,6 +303,20 @@ pub fn route_source_path(method: &str, path: &str) -> String {
     format!("/*/{m}{}", p.join("/"))
 }
 
+/// The source path of a WebSocket route in the invoke permission's ARN (`/STAGE/ROUTE KEY`,
+/// any stage): the route key when it is plain text, else any route of the API.
+pub fn websocket_source_path(key: &str) -> String {
+    let plain = key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "$_-.".contains(c));
+    format!("/*/{}", if plain { key } else { "*" })
+}
+
+/// The WebSocket API's name.
+pub fn websocket_api_name(model: &Model) -> String {
+    format!("{}-{}-websocket", model.app.name, model.stage)
+}
+
 /// A Kinesis data stream's settings, as both targets write them.
 pub struct StreamSettings {
     /// `ON_DEMAND`, or `PROVISIONED` with `shards`.
@@ -346,6 +386,8 @@ pub fn lambda_authorizer(t: &Block) -> Option<LambdaAuthorizer> {
             .iter()
             .filter_map(|v| v.as_str().map(str::to_string))
             .collect(),
+        // A WebSocket authorizer reads nothing unless told (no cache needs a key).
+        None if t.is_set("websocket") => Vec::new(),
         None => vec![crate::model::validate::AUTHORIZER_IDENTITY.to_string()],
     };
     Some(LambdaAuthorizer {

@@ -44,6 +44,7 @@ fn render(model: &Model, pieces: &[Piece]) -> J {
                 s.push_str(&format!("${{{addr}.{a}}}"));
             }
             Piece::ApiId => s.push_str("${aws_apigatewayv2_api.http.id}"),
+            Piece::WebsocketApiId => s.push_str("${aws_apigatewayv2_api.websocket.id}"),
             Piece::TableStreamArn(t) => {
                 s.push_str(&format!("${{aws_dynamodb_table.{t}.stream_arn}}"))
             }
@@ -766,10 +767,11 @@ impl<'a> Emitter<'a> {
     }
 
     /// The resources of every trigger (one helper per source kind, as in the CloudFormation
-    /// emitter), then the HTTP API when a trigger is an HTTP route.
+    /// emitter), then the HTTP API when a trigger is an HTTP route and the WebSocket API when one
+    /// is a WebSocket route.
     fn triggers(&mut self) {
         let model = self.model;
-        let mut api = false;
+        let (mut api, mut websocket) = (false, false);
         for t in model.of_kind(BlockKind::Trigger) {
             self.owner = Some(t);
             let Some(src) = model.trigger_sources.get(&t.name).cloned() else {
@@ -784,6 +786,10 @@ impl<'a> Emitter<'a> {
                     api = true;
                     self.http_trigger(&w, &method, &path);
                 }
+                TriggerSource::Websocket(key) => {
+                    websocket = true;
+                    self.websocket_trigger(&w, &key);
+                }
                 TriggerSource::Schedule(expr) => self.schedule_trigger(&w, &expr),
                 TriggerSource::Queue(q) => self.queue_trigger(&w, &q),
                 TriggerSource::Database(d) => self.database_trigger(&w, &d),
@@ -796,6 +802,93 @@ impl<'a> Emitter<'a> {
         if api {
             self.http_api();
         }
+        if websocket {
+            self.websocket_api();
+        }
+    }
+
+    /// A WebSocket route: the Lambda integration, the route (authorized on `$connect` alone)
+    /// and the permission for API Gateway to invoke the function.
+    fn websocket_trigger(&mut self, w: &Wiring, key: &str) {
+        let n = w.name();
+        self.add(
+            "aws_apigatewayv2_integration",
+            n,
+            json!({"api_id": "${aws_apigatewayv2_api.websocket.id}", "integration_type": "AWS_PROXY", "integration_uri": format!("${{aws_lambda_function.{}.invoke_arn}}", w.f)}),
+        );
+        let mut route = json!({
+            "api_id": "${aws_apigatewayv2_api.websocket.id}",
+            "route_key": tf_escape(key),
+            "target": format!("integrations/${{aws_apigatewayv2_integration.{n}.id}}"),
+            "authorization_type": "NONE",
+        });
+        match w.t.str("auth") {
+            Some("iam") => route["authorization_type"] = json!("AWS_IAM"),
+            Some("lambda") => {
+                self.websocket_authorizer(w);
+                route["authorization_type"] = json!("CUSTOM");
+                route["authorizer_id"] = json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
+            }
+            _ => {}
+        }
+        self.add("aws_apigatewayv2_route", n, route);
+        let source = format!(
+            "${{aws_apigatewayv2_api.websocket.execution_arn}}{}",
+            tf_escape(&shared::websocket_source_path(key))
+        );
+        self.permission(n, &w.f, "apigateway.amazonaws.com", json!(source));
+    }
+
+    /// The Lambda (request) authorizer of a `$connect` route with `auth = "lambda"`.
+    fn websocket_authorizer(&mut self, w: &Wiring) {
+        let Some(a) = shared::lambda_authorizer(w.t) else {
+            return;
+        };
+        let n = w.name();
+        let mut p = json!({
+            "api_id": "${aws_apigatewayv2_api.websocket.id}",
+            "authorizer_type": "REQUEST",
+            "name": format!("{}-{}", self.model.stage, n),
+            "authorizer_uri": format!("${{aws_lambda_function.{}.invoke_arn}}", a.function),
+        });
+        if !a.identity.is_empty() {
+            p["identity_sources"] =
+                json!(a.identity.iter().map(|s| tf_escape(s)).collect::<Vec<_>>());
+        }
+        self.add("aws_apigatewayv2_authorizer", n, p);
+        let source = format!(
+            "${{aws_apigatewayv2_api.websocket.execution_arn}}/authorizers/${{aws_apigatewayv2_authorizer.{n}.id}}"
+        );
+        self.permission(
+            &format!("{n}-authorizer"),
+            &a.function,
+            "apigateway.amazonaws.com",
+            json!(source),
+        );
+    }
+
+    /// The WebSocket API shared by the WebSocket triggers, its stage and its URL output.
+    fn websocket_api(&mut self) {
+        self.owner = None;
+        let model = self.model;
+        self.add(
+            "aws_apigatewayv2_api",
+            "websocket",
+            json!({
+                "name": shared::websocket_api_name(model),
+                "protocol_type": "WEBSOCKET",
+                "route_selection_expression": tf_escape(crate::model::websocket::route_selection(model)),
+            }),
+        );
+        self.add(
+            "aws_apigatewayv2_stage",
+            "websocket",
+            json!({"api_id": "${aws_apigatewayv2_api.websocket.id}", "name": model.stage, "auto_deploy": true}),
+        );
+        self.outputs.insert(
+            "websocket-api-url".into(),
+            json!({"description": "The WebSocket API's URL", "value": render(model, &shared::websocket_url_pieces("wss", &model.stage))}),
+        );
     }
 
     /// An HTTP route: the Lambda integration, the route (with its authorizer) and the permission

@@ -42,6 +42,8 @@ pub enum NodeKind {
     Layer,
     /// The shared HTTP API (name `api`).
     Http,
+    /// The shared WebSocket API (name `api`).
+    Websocket,
     /// A schedule trigger (named after the trigger).
     Schedule,
 }
@@ -71,6 +73,7 @@ impl NodeKind {
             NodeKind::Stream => "stream",
             NodeKind::Layer => "layer",
             NodeKind::Http => "http",
+            NodeKind::Websocket => "websocket",
             NodeKind::Schedule => "schedule",
         }
     }
@@ -119,6 +122,8 @@ pub enum EdgeKind {
     Trigger,
     Watch,
     DeadLetter,
+    /// A function posts to (and may close) the WebSocket API's connections.
+    Manages,
 }
 
 impl EdgeKind {
@@ -132,6 +137,7 @@ impl EdgeKind {
             EdgeKind::Trigger => "triggers",
             EdgeKind::Watch => "watches",
             EdgeKind::DeadLetter => "dead_letter",
+            EdgeKind::Manages => "manages_connections",
         }
     }
     /// Edges that can cause a function to run.
@@ -156,6 +162,7 @@ impl EdgeKind {
             EdgeKind::Trigger => format!("{from} triggers {to}"),
             EdgeKind::Watch => format!("{from} watches {to}"),
             EdgeKind::DeadLetter => format!("{from} moves failed messages to {to}"),
+            EdgeKind::Manages => format!("{from} posts to the connections of {to}"),
         }
     }
 }
@@ -182,7 +189,7 @@ pub struct Graph {
     pub instances: Vec<(String, String)>,
 }
 
-/// The name of the shared HTTP API's node.
+/// The name of the shared HTTP API's node (and of the WebSocket API's).
 pub const HTTP_API: &str = "api";
 
 impl Graph {
@@ -209,6 +216,11 @@ impl Graph {
             match model.trigger_sources.get(&t.name) {
                 Some(TriggerSource::Http { .. }) if g.node(NodeKind::Http, HTTP_API).is_none() => {
                     g.add_node(NodeKind::Http, HTTP_API, t.span_of("http"));
+                }
+                Some(TriggerSource::Websocket(_))
+                    if g.node(NodeKind::Websocket, HTTP_API).is_none() =>
+                {
+                    g.add_node(NodeKind::Websocket, HTTP_API, t.span_of("websocket"));
                 }
                 Some(TriggerSource::Schedule(_)) => {
                     let n = g.add_node(NodeKind::Schedule, &t.name, t.name_span);
@@ -238,6 +250,13 @@ impl Graph {
                         g.add_edge(from, to, kind, a.item_span(i), prefix, None, None);
                     }
                 }
+            }
+            if let (Some(true), Some(to)) = (
+                f.bool("manages_connections"),
+                g.node(NodeKind::Websocket, HTTP_API),
+            ) {
+                let span = f.span_of("manages_connections");
+                g.add_edge(from, to, EdgeKind::Manages, span, None, None, None);
             }
             if let Some(addr) = f.reference("on_failure") {
                 if let Some(to) = g.node(NodeKind::from_ref(addr.kind), &addr.name) {
@@ -304,6 +323,10 @@ impl Graph {
                 TriggerSource::Http { .. } => {
                     (self.node(NodeKind::Http, HTTP_API), t.span_of("http"))
                 }
+                TriggerSource::Websocket(_) => (
+                    self.node(NodeKind::Websocket, HTTP_API),
+                    t.span_of("websocket"),
+                ),
                 TriggerSource::Schedule(_) => (
                     self.node(NodeKind::Schedule, &t.name),
                     t.span_of("schedule"),
@@ -330,7 +353,9 @@ impl Graph {
                 filter,
             );
             // A Lambda authorizer: the API invokes its function for each request of the route.
-            if let (TriggerSource::Http { .. }, Some(a)) = (src, t.get("authorizer")) {
+            if let (TriggerSource::Http { .. } | TriggerSource::Websocket(_), Some(a)) =
+                (src, t.get("authorizer"))
+            {
                 let auth = a
                     .get("function")
                     .and_then(Value::as_ref_addr)

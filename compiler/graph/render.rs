@@ -26,6 +26,7 @@ fn colour(kind: NodeKind) -> &'static str {
         NodeKind::Stream => "#8dd3c7",
         NodeKind::Layer => "#ffffb3",
         NodeKind::Http => "#d9d9d9",
+        NodeKind::Websocket => "#cfcfe8",
         NodeKind::Schedule => "#e0e0e0",
     }
 }
@@ -109,7 +110,7 @@ pub fn dot(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Resource => "component",
                 NodeKind::Stream => "cds",
                 NodeKind::Layer => "tab",
-                NodeKind::Http => "ellipse",
+                NodeKind::Http | NodeKind::Websocket => "ellipse",
                 NodeKind::Schedule => "note",
             };
             let _ = writeln!(
@@ -178,7 +179,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
                 NodeKind::Resource => format!("[[\"{label}\"]]"),
                 NodeKind::Stream => format!("[/\"{label}\"\\]"),
                 NodeKind::Layer => format!("[\"{label}\"]"),
-                NodeKind::Http => format!("((\"{label}\"))"),
+                NodeKind::Http | NodeKind::Websocket => format!("((\"{label}\"))"),
                 NodeKind::Schedule => format!("([\"{label}\"])"),
             };
             let _ = writeln!(out, "{indent}{}{shape}:::{}", id(n), node.kind.as_str());
@@ -213,6 +214,7 @@ pub fn mermaid(g: &Graph, loops: &BTreeSet<EdgeIndex>) -> String {
         NodeKind::Stream,
         NodeKind::Layer,
         NodeKind::Http,
+        NodeKind::Websocket,
         NodeKind::Schedule,
     ] {
         let _ = writeln!(

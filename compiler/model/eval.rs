@@ -795,6 +795,27 @@ impl<'a> Evaluator<'a> {
                 }
                 Ok(Value::Deploy(vec![Part::HttpUrl]))
             }
+            "websocket" => {
+                let part = match attr.as_str() {
+                    "url" => Part::WebsocketUrl,
+                    "endpoint" => Part::WebsocketEndpoint,
+                    _ => {
+                        let s =
+                            suggest(&attr, ["url", "endpoint"]).map(|s| format!("websocket.{s}"));
+                        return Err(unresolved(
+                            head_span,
+                            &format!("websocket.{attr}"),
+                            "the shared WebSocket API has `url` (wss://, for clients) and `endpoint` (https://, for posting to connections)",
+                            s,
+                            &attr,
+                        ));
+                    }
+                };
+                if ops.len() > 1 {
+                    return Err(deploy_time_error(span, "cannot index into"));
+                }
+                Ok(Value::Deploy(vec![part]))
+            }
             kind_name => self.block_ref(root, kind_name, &attr, ops, span, head_span),
         }
     }

@@ -110,7 +110,7 @@ pub fn policy_keywords() -> impl Iterator<Item = &'static str> {
 }
 
 /// The names an expression may start with: `var`, `local`, `app`, `module`, the referenceable
-/// kinds, `http` (the shared API) and `aws` (the account and partition).
+/// kinds, `http` and `websocket` (the shared APIs) and `aws` (the account and partition).
 pub fn roots() -> Vec<&'static str> {
     let mut roots = vec!["var", "local", "app", "module"];
     roots.extend(
@@ -120,6 +120,7 @@ pub fn roots() -> Vec<&'static str> {
             .map(|k| k.keyword),
     );
     roots.push("http");
+    roots.push("websocket");
     roots.push("aws");
     roots
 }

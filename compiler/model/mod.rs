@@ -25,6 +25,7 @@ mod syntax_store;
 pub mod target_checks;
 pub mod validate;
 pub mod value;
+pub mod websocket;
 
 use crate::diagnostics::{FileId, Span};
 use hcl_edit::structure::{Block as HclBlock, BlockLabel};
@@ -256,6 +257,9 @@ pub enum TriggerSource {
         method: String,
         path: String,
     },
+    /// A route of the shared WebSocket API: `$connect`, `$disconnect`, `$default` or a custom
+    /// route key.
+    Websocket(String),
     Schedule(String),
     Queue(String),
     Database(String),

@@ -81,7 +81,9 @@ impl Model {
                 TriggerSource::Bucket(n) => name_of(K::Bucket, n),
                 TriggerSource::Topic(n) => name_of(K::Topic, n),
                 TriggerSource::Alarm(n) => name_of(K::Alarm, n),
-                TriggerSource::Http { .. } | TriggerSource::Schedule(_) => {}
+                TriggerSource::Http { .. }
+                | TriggerSource::Websocket(_)
+                | TriggerSource::Schedule(_) => {}
             }
         }
         m.blocks

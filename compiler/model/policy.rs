@@ -28,7 +28,7 @@
 //! set `policy/NAME` to allow, warn or deny like any rule.
 
 use super::eval::{value_or_report, EvalError, Evaluator};
-use super::{sp, value, Block, BlockKind, Model, Part, TriggerSource, Value};
+use super::{sp, value, Block, BlockKind, Model, Part, Value};
 use crate::diagnostics::{Diagnostic, FileId, Severity, Span};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block as HclBlock, Structure};
@@ -377,19 +377,6 @@ fn plain(v: &Value) -> Value {
     }
 }
 
-fn source_kind(s: &TriggerSource) -> &'static str {
-    match s {
-        TriggerSource::Http { .. } => "http",
-        TriggerSource::Schedule(_) => "schedule",
-        TriggerSource::Queue(_) => "queue",
-        TriggerSource::Database(_) => "database",
-        TriggerSource::Stream(_) => "stream",
-        TriggerSource::Bucket(_) => "bucket",
-        TriggerSource::Topic(_) => "topic",
-        TriggerSource::Alarm(_) => "alarm",
-    }
-}
-
 /// `self` for a block.
 pub fn self_value(model: &Model, b: &Block) -> Value {
     let mut o: IndexMap<String, Value> = IndexMap::new();
@@ -400,7 +387,7 @@ pub fn self_value(model: &Model, b: &Block) -> Value {
             model
                 .trigger_sources
                 .get(&b.name)
-                .map(|s| Value::String(source_kind(s).into()))
+                .map(|s| Value::String(s.kind_name().into()))
                 .unwrap_or(Value::Null),
         );
     }

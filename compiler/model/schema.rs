@@ -199,6 +199,7 @@ pub fn app() -> Vec<AttrSpec> {
         d("log_retention", Ty::NumEnum(LOG_RETENTION_DAYS), n(30.0)),
         d("cors", Ty::Cors, Value::Bool(false)),
         d("source_root", Ty::Str, s(".")),
+        a("websocket_route_selection", Ty::Str),
     ]
 }
 
@@ -268,6 +269,7 @@ pub fn function() -> Vec<AttrSpec> {
         a("architecture", ARCH),
         a("tracing", Ty::Bool),
         a("description", Ty::Str),
+        a("manages_connections", Ty::Bool),
         tags(),
     ]
 }
@@ -394,6 +396,7 @@ pub fn trigger() -> Vec<AttrSpec> {
     vec![
         req("function", Ty::Ref(&[RefKind::Function])),
         a("http", Ty::Str),
+        a("websocket", Ty::Str),
         a("schedule", Ty::Str),
         a(
             "source",

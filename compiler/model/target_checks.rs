@@ -175,13 +175,15 @@ fn deploy_parts(b: &Block) -> Vec<(&Part, Span)> {
     out
 }
 
-/// `http.url` needs the shared HTTP API (emitted only when a trigger has an `http` route), and
+/// `http.url` needs the shared HTTP API (emitted only when a trigger has an `http` route),
+/// `websocket.*` the WebSocket API (a trigger with a `websocket` route), and
 /// `database.X.stream_arn` needs the table's stream.
 fn deploy_time_references(model: &Model, diags: &mut Vec<Diagnostic>) {
     let has_api = model
         .trigger_sources
         .values()
         .any(|s| matches!(s, TriggerSource::Http { .. }));
+    let has_websocket = super::websocket::has_api(model);
     for b in &model.blocks {
         for (part, span) in deploy_parts(b) {
             match part {
@@ -192,6 +194,14 @@ fn deploy_time_references(model: &Model, diags: &mut Vec<Diagnostic>) {
                         "`http.url` is the URL of the shared HTTP API, but no trigger has an `http` route, so there is no API",
                     )
                     .with_help("add a trigger with `http = \"GET /path\"`, or remove the reference"),
+                ),
+                Part::WebsocketUrl | Part::WebsocketEndpoint if !has_websocket => diags.push(
+                    Diagnostic::error(
+                        "unresolved-reference",
+                        span,
+                        format!("`{}` belongs to the shared WebSocket API, but no trigger has a `websocket` route, so there is no API", part.text().trim_start_matches("${").trim_end_matches('}')),
+                    )
+                    .with_help("add a trigger with `websocket = \"$connect\"`, or remove the reference"),
                 ),
                 Part::Attr(addr, attr) if addr.kind == RefKind::Database && attr == "stream_arn" => {
                     let Some(t) = model.find(BlockKind::Database, &addr.name) else {

@@ -40,6 +40,9 @@ fn trigger_source(t: &Block) -> Option<TriggerSource> {
             path: p.to_string(),
         });
     }
+    if let Some(k) = t.str("websocket") {
+        found.push(TriggerSource::Websocket(k.to_string()));
+    }
     if let Some(s) = t.str("schedule") {
         found.push(TriggerSource::Schedule(s.to_string()));
     }
@@ -66,6 +69,7 @@ impl TriggerSource {
     pub fn kind_name(&self) -> &'static str {
         match self {
             TriggerSource::Http { .. } => "http",
+            TriggerSource::Websocket(_) => "websocket",
             TriggerSource::Schedule(_) => "schedule",
             TriggerSource::Queue(_) => "queue",
             TriggerSource::Database(_) => "database",
@@ -79,6 +83,7 @@ impl TriggerSource {
     pub fn extras(&self) -> &'static [&'static str] {
         match self {
             TriggerSource::Http { .. } => &["auth", "jwt", "authorizer"],
+            TriggerSource::Websocket(_) => &["auth", "authorizer"],
             TriggerSource::Schedule(_) => &["input"],
             TriggerSource::Queue(_) => &[
                 "batch_size",
@@ -329,6 +334,7 @@ pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnost
         }
     }
     validate_routes(model, diags);
+    super::websocket::validate(model, diags);
     validate_bucket_filters(model, diags);
     validate_collisions(model, diags);
     super::physical::validate(model, diags);
@@ -779,6 +785,7 @@ fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
     validate_trigger_extras(t, src, diags);
     match src {
         TriggerSource::Http { .. } => validate_http_trigger(t, diags),
+        TriggerSource::Websocket(key) => super::websocket::validate_trigger(t, key, diags),
         TriggerSource::Schedule(expr) => validate_schedule_trigger(t, expr, diags),
         TriggerSource::Queue(_) => validate_queue_trigger(t, diags),
         TriggerSource::Database(_) | TriggerSource::Stream(_) => validate_stream_trigger(t, diags),
@@ -787,20 +794,23 @@ fn validate_trigger(model: &Model, t: &Block, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Exactly one of `http`, `schedule` and `source` is written; reports none or several (a
+/// The attributes that name a trigger's source: exactly one is written.
+const SOURCE_KEYS: [&str; 4] = ["http", "websocket", "schedule", "source"];
+
+/// Exactly one of `http`, `websocket`, `schedule` and `source` is written; reports none or several (a
 /// source that failed to evaluate was already reported).
 fn has_one_source(t: &Block, diags: &mut Vec<Diagnostic>) -> bool {
-    let written: Vec<(&str, Span)> = ["http", "schedule", "source"]
+    let written: Vec<(&str, Span)> = SOURCE_KEYS
         .into_iter()
         .filter(|k| t.attrs.contains_key(k))
         .map(|k| (k, t.attrs[k].key_span))
         .collect();
     if written.is_empty() {
         // A source that failed to evaluate was already reported.
-        if !["http", "schedule", "source"].iter().any(|k| t.written(k)) && t.written("function") {
+        if !SOURCE_KEYS.iter().any(|k| t.written(k)) && t.written("function") {
             diags.push(
                 Diagnostic::error("invalid-trigger", t.header, format!("trigger \"{}\" has no source", t.name))
-                    .with_help("add exactly one of `http = \"POST /path\"`, `schedule = \"rate(1 hour)\"` or `source = queue.NAME` (or database/bucket/topic/alarm)"),
+                    .with_help("add exactly one of `http = \"POST /path\"`, `websocket = \"$connect\"`, `schedule = \"rate(1 hour)\"` or `source = queue.NAME` (or database/bucket/topic/alarm)"),
             );
         }
         return false;
@@ -825,7 +835,7 @@ fn has_one_source(t: &Block, diags: &mut Vec<Diagnostic>) -> bool {
 /// The attributes written besides `function` and the source must be extras the source allows.
 fn validate_trigger_extras(t: &Block, src: &TriggerSource, diags: &mut Vec<Diagnostic>) {
     for (k, a) in &t.attrs {
-        if a.defaulted || ["function", "http", "schedule", "source"].contains(&k.as_str()) {
+        if a.defaulted || k == "function" || SOURCE_KEYS.contains(&k.as_str()) {
             continue;
         }
         if !src.extras().contains(&k.as_str()) {
@@ -872,7 +882,7 @@ fn validate_http_trigger(t: &Block, diags: &mut Vec<Diagnostic>) {
                 .with_help("a route is \"METHOD /path\", e.g. \"GET /orders/{id}\", or \"$default\" (what no other route matches); methods: GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY"),
         );
     }
-    validate_lambda_authorizer(t, diags);
+    validate_lambda_authorizer(t, &HTTP_IDENTITY, diags);
     let auth = t.str("auth");
     if auth == Some("jwt") && !t.written("jwt") {
         diags.push(
@@ -899,9 +909,33 @@ pub const AUTHORIZER_TTL: f64 = 300.0;
 /// The identity source of a Lambda authorizer unless `identity` says.
 pub const AUTHORIZER_IDENTITY: &str = "$request.header.Authorization";
 
+/// The identity sources an HTTP API's Lambda authorizer can read.
+const HTTP_IDENTITY: IdentitySources = IdentitySources {
+    prefixes: &[
+        "$request.header.",
+        "$request.querystring.",
+        "$context.",
+        "$stageVariables.",
+    ],
+    help: "identity sources are \"$request.header.NAME\", \"$request.querystring.NAME\", \"$context.NAME\" or \"$stageVariables.NAME\"",
+    cached: true,
+};
+
+/// What an API's Lambda authorizer reads its identity from (the HTTP API and the WebSocket API
+/// spell request parameters differently), and whether it caches answers.
+pub(super) struct IdentitySources {
+    pub prefixes: &'static [&'static str],
+    pub help: &'static str,
+    pub cached: bool,
+}
+
 /// `authorizer = { function, … }` given exactly when `auth = "lambda"`; identity sources are
 /// request parameters, required when results are cached.
-fn validate_lambda_authorizer(t: &Block, diags: &mut Vec<Diagnostic>) {
+pub(super) fn validate_lambda_authorizer(
+    t: &Block,
+    identity: &IdentitySources,
+    diags: &mut Vec<Diagnostic>,
+) {
     let lambda = t.str("auth") == Some("lambda");
     if lambda && !t.written("authorizer") {
         diags.push(
@@ -927,20 +961,23 @@ fn validate_lambda_authorizer(t: &Block, diags: &mut Vec<Diagnostic>) {
     let span = t.attrs["authorizer"].field_span("identity");
     let sources = a.get("identity").map(Value::as_list).unwrap_or_default();
     for s in sources.iter().filter_map(Value::as_str) {
-        let ok = [
-            "$request.header.",
-            "$request.querystring.",
-            "$context.",
-            "$stageVariables.",
-        ]
-        .iter()
-        .any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.is_empty()));
+        let ok = identity
+            .prefixes
+            .iter()
+            .any(|p| s.strip_prefix(p).is_some_and(|rest| !rest.is_empty()));
         if !ok {
             diags.push(
-                Diagnostic::error("invalid-value", span, format!("\"{s}\" is not an identity source"))
-                    .with_help("identity sources are \"$request.header.NAME\", \"$request.querystring.NAME\", \"$context.NAME\" or \"$stageVariables.NAME\""),
+                Diagnostic::error(
+                    "invalid-value",
+                    span,
+                    format!("\"{s}\" is not an identity source"),
+                )
+                .with_help(identity.help),
             );
         }
+    }
+    if !identity.cached {
+        return;
     }
     let ttl = a
         .get("ttl")

@@ -75,6 +75,10 @@ pub enum Part {
     Attr(Addr, String),
     /// `http.url`, the shared HTTP API's URL.
     HttpUrl,
+    /// `websocket.url`, the `wss://` URL clients connect to.
+    WebsocketUrl,
+    /// `websocket.endpoint`, the `https://` URL functions post to connected clients through.
+    WebsocketEndpoint,
     /// `secret("name")`: a Secrets Manager secret's name.
     Secret(String),
     /// `ssm("/path")`: a Parameter Store parameter's name.
@@ -90,6 +94,8 @@ impl Part {
             Part::Lit(s) => s.clone(),
             Part::Attr(a, attr) => format!("${{{a}.{attr}}}"),
             Part::HttpUrl => "${http.url}".to_string(),
+            Part::WebsocketUrl => "${websocket.url}".to_string(),
+            Part::WebsocketEndpoint => "${websocket.endpoint}".to_string(),
             Part::Secret(s) => format!("${{secret(\"{s}\")}}"),
             Part::Ssm(s) => format!("${{ssm(\"{s}\")}}"),
             Part::Aws(v) => format!("${{aws.{}}}", v.name()),

@@ -277,8 +277,8 @@ impl Owners {
     pub fn owner(&self, target: Target, type_: &str, id: &str) -> String {
         let cands = candidates(target, type_, id);
         for (kind, key) in &cands {
-            if *kind == "http" {
-                return "http.api".to_string();
+            if *kind == "http" || *kind == "websocket" {
+                return format!("{kind}.api");
             }
             if let Some(a) = self.map.get(&(*kind, key.clone())) {
                 return a.clone();
@@ -339,7 +339,12 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
             "AWS::ApiGatewayV2::Integration" => push("trigger", strip("Integration")),
             "AWS::ApiGatewayV2::Authorizer" => push("trigger", strip("Authorizer")),
             "AWS::ApiGatewayV2::Api" | "AWS::ApiGatewayV2::Stage" => {
-                push("http", Some("api".into()))
+                let api = if id.starts_with("Websocket") {
+                    "websocket"
+                } else {
+                    "http"
+                };
+                push(api, Some("api".into()))
             }
             // A raw resource may have any type (even one slsc emits for its own blocks).
             _ => {}
@@ -375,7 +380,12 @@ fn candidates(target: Target, type_: &str, id: &str) -> Vec<(&'static str, Strin
                 | "aws_apigatewayv2_integration"
                 | "aws_apigatewayv2_authorizer" => push("trigger", block),
                 "aws_apigatewayv2_api" | "aws_apigatewayv2_stage" => {
-                    push("http", Some("api".into()))
+                    let api = if name == "websocket" {
+                        "websocket"
+                    } else {
+                        "http"
+                    };
+                    push(api, Some("api".into()))
                 }
                 _ => {}
             }

@@ -1,4 +1,5 @@
-//! `http-timeout`: a function behind the HTTP API with a timeout API Gateway will not wait for.
+//! `http-timeout`: a function behind the HTTP or WebSocket API with a timeout API Gateway will
+//! not wait for.
 
 use crate::checks::{Check, Ctx, Level, Rule};
 use crate::model::value::fmt_number;
@@ -9,13 +10,14 @@ pub const RULE: Rule = Rule {
     name: "http-timeout",
     level: Level::Warn,
     hard: false,
-    summary: "A function behind an `http` trigger has a timeout over 30 s (API Gateway stops waiting at 30 s).",
+    summary: "A function behind an `http` or `websocket` trigger has a timeout over 30 s (API Gateway stops waiting at 30 s).",
     doc: r#"
 ## What it does
-Flags functions triggered by an `http` route whose `timeout` is over 30 seconds.
+Flags functions triggered by an `http` route or a `websocket` route whose `timeout` is over 30
+seconds.
 
 ## Why is this bad?
-The HTTP API's integration timeout is 30 seconds at most: the client gets a 503 while the
+The HTTP API's integration timeout is 30 seconds at most (a WebSocket API's, 29 seconds): the client gets a 503 while the
 function keeps running (and billing) for the rest of its timeout.
 
 ## Example
@@ -49,9 +51,9 @@ fn check(cx: &mut Ctx) {
     let mut routes: std::collections::BTreeMap<&str, Vec<&crate::model::Block>> =
         Default::default();
     for (t, src) in model.triggers() {
-        let TriggerSource::Http { .. } = src else {
+        if !matches!(src, TriggerSource::Http { .. } | TriggerSource::Websocket(_)) {
             continue;
-        };
+        }
         if let Some(f) = t.reference("function") {
             routes.entry(f.name.as_str()).or_default().push(t);
         }
@@ -71,15 +73,24 @@ fn check(cx: &mut Ctx) {
             &RULE,
             span,
             format!(
-                "function.{} has a {} s timeout but serves an HTTP route: API Gateway gives up after 30 s",
+                "function.{} has a {} s timeout but serves {}: API Gateway gives up after 30 s",
                 f.name,
-                fmt_number(timeout)
+                fmt_number(timeout),
+                if triggers.iter().any(|t| t.is_set("http")) {
+                    "an HTTP route"
+                } else {
+                    "a WebSocket route"
+                }
             ),
         );
         for t in triggers {
+            let (key, what) = match t.is_set("websocket") {
+                true => ("websocket", "WebSocket messages"),
+                false => ("http", "HTTP requests"),
+            };
             d.labels.push(crate::diagnostics::Label {
-                span: t.span_of("http"),
-                message: format!("trigger \"{}\" routes HTTP requests to it", t.name),
+                span: t.span_of(key),
+                message: format!("trigger \"{}\" routes {what} to it", t.name),
             });
         }
         d.help =
