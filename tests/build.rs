@@ -190,6 +190,11 @@ fn signup() -> &'static Value {
     template_of(&T, || example_dir("signup"))
 }
 
+fn chat() -> &'static Value {
+    static T: OnceLock<Value> = OnceLock::new();
+    template_of(&T, || example_dir("chat"))
+}
+
 fn webhooks() -> &'static Value {
     static T: OnceLock<Value> = OnceLock::new();
     template_of(&T, || example_dir("webhooks"))
@@ -259,6 +264,10 @@ fn log_arn(phys: &str) -> String {
 }
 fn secret_arn(name: &str) -> String {
     format!("{P}:secretsmanager:{RA}:secret:{name}-??????")
+}
+/// The connections of the WebSocket API's stage (`manages_connections = true`).
+fn connections_arn(stage: &str) -> String {
+    format!("{P}:execute-api:{RA}:${{WebsocketApi}}/{stage}/*/@connections/*")
 }
 fn parameter_arn(path: &str) -> String {
     format!("{P}:ssm:{RA}:parameter/{}", path.trim_start_matches('/'))
@@ -477,6 +486,13 @@ impl Expect {
     fn xray(self) -> Self {
         self.grant(XRAY, &["*".to_string()], None)
     }
+    fn manages_connections(self, stage: &str) -> Self {
+        self.grant(
+            &["execute-api:ManageConnections"],
+            &[connections_arn(stage)],
+            None,
+        )
+    }
     fn vpc(self) -> Self {
         self.grant(VPC, &["*".to_string()], None)
     }
@@ -621,6 +637,24 @@ fn iam_webhooks() {
             Expect::new(app, "notify")
                 .sends_queue("notify_failures")
                 .secret("webhooks/github-status-token"),
+        ],
+        true,
+    );
+}
+
+#[test]
+fn iam_chat() {
+    let app = "chat-dev";
+    assert_roles(
+        chat(),
+        &[
+            // The authorizer reads its signing key and nothing else.
+            Expect::new(app, "authorize").secret("chat/token-signing-key"),
+            Expect::new(app, "connections").writes_table("connections"),
+            // Posts to this stage's connections alone; writes to forget the gone ones.
+            Expect::new(app, "broadcast")
+                .writes_table("connections")
+                .manages_connections("dev"),
         ],
         true,
     );
@@ -899,6 +933,13 @@ fn invariant_violations(t: &Value, app: &str, retention: u64) -> Vec<String> {
                 "secretsmanager" => g.resource.ends_with("-??????") && !g.resource.contains('*'),
                 "ssm" => g.resource.contains(":parameter/") && !g.resource.contains('*'),
                 "logs" => g.resource == log_arn(&name),
+                // The connections of the app's own WebSocket API's stage.
+                "execute-api" => {
+                    let rest = g.resource.split(":${WebsocketApi}/").nth(1).unwrap_or("");
+                    rest.split_once('/').is_some_and(|(stage, path)| {
+                        !stage.contains('*') && path == "*/@connections/*"
+                    })
+                }
                 "dynamodb" => {
                     let rest = g.resource.split(":table/").nth(1).unwrap_or("");
                     let table = rest.split('/').next().unwrap_or("");
@@ -1124,11 +1165,25 @@ fn invariant_violations(t: &Value, app: &str, retention: u64) -> Vec<String> {
     }
     for (id, i) in of_type(t, "AWS::ApiGatewayV2::Integration") {
         let f = &i["Properties"]["IntegrationUri"];
+        // The HTTP API takes the function's ARN; the WebSocket API its invocation URI.
+        let function = match f["Fn::GetAtt"][0].as_str() {
+            Some(fid) => fid.to_string(),
+            None => s(f)
+                .split("/functions/${")
+                .nth(1)
+                .and_then(|r| r.strip_suffix(".Arn}/invocations"))
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let api = match i["Properties"]["ApiId"]["Ref"].as_str() {
+            Some("WebsocketApi") => "${WebsocketApi}/",
+            _ => "${HttpApi}/",
+        };
         let ok = of_type(t, "AWS::Lambda::Permission").iter().any(|(_, p)| {
             let p = &p["Properties"];
-            p["FunctionName"] == json!({"Ref": f["Fn::GetAtt"][0]})
+            p["FunctionName"] == json!({"Ref": function})
                 && p["Principal"] == "apigateway.amazonaws.com"
-                && s(&p["SourceArn"]).contains("${HttpApi}/")
+                && s(&p["SourceArn"]).contains(api)
         });
         if !ok {
             v.push(format!("{id}: API Gateway may not invoke {f}"));
@@ -1147,6 +1202,9 @@ fn invariant_violations(t: &Value, app: &str, retention: u64) -> Vec<String> {
             Some("JWT") => p["AuthorizerId"]["Ref"]
                 .as_str()
                 .is_some_and(|a| res(t, a)["Properties"]["AuthorizerType"] == "JWT"),
+            Some("CUSTOM") => p["AuthorizerId"]["Ref"]
+                .as_str()
+                .is_some_and(|a| res(t, a)["Properties"]["AuthorizerType"] == "REQUEST"),
             _ => false,
         };
         if !ok {
@@ -1405,6 +1463,11 @@ fn invariants_signup() {
 }
 
 #[test]
+fn invariants_chat() {
+    assert_invariants(chat(), "chat-dev", 14);
+}
+
+#[test]
 fn invariants_webhooks() {
     assert_invariants(webhooks(), "webhooks-dev", 30);
 }
@@ -1417,7 +1480,7 @@ fn invariants_shop() {
 #[test]
 fn every_example_has_an_iam_and_invariant_test() {
     // A new example must be added to the tests above (and gets a golden file).
-    assert_eq!(examples(), ["media", "signup", "webhooks"]);
+    assert_eq!(examples(), ["chat", "media", "signup", "webhooks"]);
 }
 
 #[test]

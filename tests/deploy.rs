@@ -920,6 +920,26 @@ trigger "clicks" {
   parallelization = 2
   on_failure      = queue.failed
 }
+
+function "chat" {
+  handler             = "index.handler"
+  source              = "src"
+  concurrency         = 2
+  manages_connections = true
+  environment         = { CALLBACK = websocket.endpoint }
+}
+
+trigger "chat_connect" {
+  function   = function.chat
+  websocket  = "$connect"
+  auth       = "lambda"
+  authorizer = { function = function.authorize, identity = ["route.request.querystring.token"] }
+}
+
+trigger "chat_message" {
+  function  = function.chat
+  websocket = "sendMessage"
+}
 "#,
     )
     .unwrap();

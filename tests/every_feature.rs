@@ -198,6 +198,7 @@ app "every" {
   environment   = { LOG_LEVEL = "info", PAGE_SIZE = 100, DRY_RUN = false }
   log_retention = 14
   source_root   = "."
+  websocket_route_selection = "$request.body.type"
   cors = {
     origins = [local.site_origin]
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -509,6 +510,18 @@ function "subscriber" {
   concurrency = 2
 }
 
+function "chat" {
+  description         = "the WebSocket API: answers connected clients"
+  handler             = "index.handler"
+  source              = "src/node"
+  concurrency         = 2
+  manages_connections = true
+  environment = {
+    CALLBACK_URL = websocket.endpoint
+    PUBLIC_URL   = "${websocket.url}?v=1"
+  }
+}
+
 function "scheduler" {
   handler     = "example.Handler::handleRequest"
   artifact    = "dist/java.zip"
@@ -591,6 +604,34 @@ trigger "fallback" {
     ttl              = "5m"
     simple_responses = false
   }
+}
+
+trigger "chat_connect" {
+  function   = function.chat
+  websocket  = "$connect"
+  auth       = "lambda"
+  authorizer = { function = function.worker, identity = ["route.request.querystring.token"] }
+}
+
+trigger "chat_disconnect" {
+  function  = function.chat
+  websocket = "$disconnect"
+  auth      = "none"
+}
+
+trigger "chat_message" {
+  function  = function.chat
+  websocket = "sendMessage"
+}
+
+trigger "chat_default" {
+  function  = function.chat
+  websocket = "$default"
+}
+
+trigger "chat_ping" {
+  function  = function.chat
+  websocket = "ping"
 }
 
 trigger "nightly" {
@@ -917,6 +958,7 @@ fn trigger_sources() -> Vec<TriggerSource> {
                 method: "GET".into(),
                 path: "/".into(),
             }),
+            ("websocket", _) => out.push(TriggerSource::Websocket(String::new())),
             ("schedule", _) => out.push(TriggerSource::Schedule(String::new())),
             ("source", Ty::Ref(kinds)) => {
                 for k in *kinds {
@@ -1012,7 +1054,13 @@ fn needs(today: &str) -> BTreeSet<Need> {
             out.insert(Need::Deploy(format!("{}.{a}", k.as_str())));
         }
     }
-    for d in ["http.url", "secret()", "ssm()"] {
+    for d in [
+        "http.url",
+        "websocket.url",
+        "websocket.endpoint",
+        "secret()",
+        "ssm()",
+    ] {
         out.insert(Need::Deploy(d.to_string()));
     }
     for a in slsc::model::AwsValue::ALL {
@@ -1077,6 +1125,8 @@ fn uses(c: &slsc::Compilation, out: &mut BTreeSet<Need>) {
                     let d = match p {
                         Part::Attr(a, attr) => format!("{}.{attr}", a.kind.as_str()),
                         Part::HttpUrl => "http.url".into(),
+                        Part::WebsocketUrl => "websocket.url".into(),
+                        Part::WebsocketEndpoint => "websocket.endpoint".into(),
                         Part::Secret(_) => "secret()".into(),
                         Part::Ssm(_) => "ssm()".into(),
                         Part::Aws(a) => format!("aws.{}", a.name()),

@@ -81,6 +81,7 @@ fn every_resource_has_its_block_as_owner() {
             let model = c.model.as_ref().unwrap();
             let mut blocks: BTreeSet<String> = model.blocks.iter().map(|b| b.addr()).collect();
             blocks.insert("http.api".into());
+            blocks.insert("websocket.api".into());
             for (id, r) in &snap.resources {
                 assert!(
                     blocks.contains(&r.owner),

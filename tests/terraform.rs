@@ -383,6 +383,16 @@ const PARTITION: &str = "{partition}";
 const ACCOUNT: &str = "{account}";
 const URL_SUFFIX: &str = "{url_suffix}";
 const HTTP_API: &str = "{http_api}";
+const WEBSOCKET_API: &str = "{websocket_api}";
+
+/// The id of the shared API a resource (CloudFormation logical ID or Terraform name) is.
+fn api_id(name: &str) -> &'static str {
+    if name.eq_ignore_ascii_case("websocket") || name == "WebsocketApi" {
+        WEBSOCKET_API
+    } else {
+        HTTP_API
+    }
+}
 
 fn function_arn(region: &str, name: &str) -> String {
     format!("arn:{PARTITION}:lambda:{region}:{ACCOUNT}:function:{name}")
@@ -414,8 +424,15 @@ fn rule_arn(region: &str, name: &str) -> String {
 fn log_group_arn(region: &str, name: &str) -> String {
     format!("arn:{PARTITION}:logs:{region}:{ACCOUNT}:log-group:{name}")
 }
-fn execution_arn(region: &str) -> String {
-    format!("arn:{PARTITION}:execute-api:{region}:{ACCOUNT}:{HTTP_API}")
+fn execution_arn(region: &str, api: &str) -> String {
+    format!("arn:{PARTITION}:execute-api:{region}:{ACCOUNT}:{api}")
+}
+/// A function's invocation URI, as API Gateway integrations name it.
+fn invoke_arn(region: &str, function: &str) -> String {
+    format!(
+        "arn:{PARTITION}:apigateway:{region}:lambda:path/2015-03-31/functions/{}/invocations",
+        function_arn(region, function)
+    )
 }
 fn role_of(function: &str) -> String {
     format!("{{role of {function}}}")
@@ -681,7 +698,7 @@ impl<'a> Cfn<'a> {
             "AWS::DynamoDB::Table" => self.prop(id, "TableName"),
             "AWS::Logs::LogGroup" => self.prop(id, "LogGroupName"),
             "AWS::Events::Rule" => self.prop(id, "Name"),
-            "AWS::ApiGatewayV2::Api" => HTTP_API.into(),
+            "AWS::ApiGatewayV2::Api" => api_id(id).into(),
             "AWS::ApiGatewayV2::Authorizer" => format!("{{authorizer {}}}", self.prop(id, "Name")),
             "AWS::ApiGatewayV2::Integration" => {
                 format!("{{integration {}}}", self.prop(id, "IntegrationUri"))
@@ -1223,7 +1240,7 @@ fn cfn_facts(t: &Value, region: &str) -> Facts {
                 f.add(
                     "http api",
                     c.s(&p["Name"]),
-                    json!({"protocol": c.v(&p["ProtocolType"]), "cors": cors, "tags": cfn_tags(&p["Tags"], &c)}),
+                    json!({"protocol": c.v(&p["ProtocolType"]), "route_selection": c.v(&p["RouteSelectionExpression"]), "cors": cors, "tags": cfn_tags(&p["Tags"], &c)}),
                 );
             }
             "AWS::ApiGatewayV2::Stage" => f.add(
@@ -1447,8 +1464,9 @@ impl<'a> Tf<'a> {
             }
             ("aws_cloudwatch_event_rule", "arn") => rule_arn(r, &s("name")),
             ("aws_cloudwatch_event_rule", "name" | "id") => s("name"),
-            ("aws_apigatewayv2_api", "id") => HTTP_API.into(),
-            ("aws_apigatewayv2_api", "execution_arn") => execution_arn(r),
+            ("aws_apigatewayv2_api", "id") => api_id(name).into(),
+            ("aws_apigatewayv2_api", "execution_arn") => execution_arn(r, api_id(name)),
+            ("aws_lambda_function", "invoke_arn") => invoke_arn(r, &s("function_name")),
             ("aws_apigatewayv2_integration", "id") => {
                 format!("{{integration {}}}", s("integration_uri"))
             }
@@ -2015,7 +2033,7 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
         f.add(
             "http api",
             t.s(&b["name"]),
-            json!({"protocol": t.v(&b["protocol_type"]), "cors": cors, "tags": t.tags(b)}),
+            json!({"protocol": t.v(&b["protocol_type"]), "route_selection": t.v(&b["route_selection_expression"]), "cors": cors, "tags": t.tags(b)}),
         );
     }
     for (n, b) in t.all("aws_apigatewayv2_stage") {

@@ -215,6 +215,7 @@ impl Gen<'_> {
                     }
                     format!("[{}]", l.join(", "))
                 }),
+                "manages_connections" => (keep && p.has_websocket).then(|| g.rng.chance(0.7).to_string()),
                 "vpc" => g.rng.chance(0.2).then(|| {
                     "{\n    subnet_ids         = [\"subnet-0a1b2c3d\", \"subnet-0a1b2c3d4e5f60718\"]\n    security_group_ids = [\"sg-0a1b2c3d4e5f60718\"]\n  }".to_string()
                 }),
@@ -444,6 +445,7 @@ impl Gen<'_> {
         let tr = &p.triggers[t];
         let (src_attr, src_val, src_kind) = match &tr.src {
             Src::Http(r) => ("http", hcl_str(r), "http"),
+            Src::Websocket(k) => ("websocket", hcl_str(k), "websocket"),
             Src::Schedule(s) => ("schedule", hcl_str(s), "schedule"),
             Src::Queue(q) => ("source", format!("queue.{}", p.queues[*q].0), "queue"),
             Src::Db(d) => ("source", format!("database.{}", p.dbs[*d].0), "database"),
@@ -464,7 +466,13 @@ impl Gen<'_> {
             }
             _ => false,
         };
-        let auth = *self.rng.pick(&["none", "iam", "jwt", "lambda", ""]);
+        // A WebSocket API authorizes $connect alone, by IAM or a Lambda authorizer.
+        let websocket = matches!(tr.src, Src::Websocket(_));
+        let auth = match tr.src {
+            Src::Websocket("$connect") => *self.rng.pick(&["none", "iam", "lambda", ""]),
+            Src::Websocket(_) => *self.rng.pick(&["none", ""]),
+            _ => *self.rng.pick(&["none", "iam", "jwt", "lambda", ""]),
+        };
         let mut batch = 0;
         let func = tr.func;
         let header = format!("trigger {}", hcl_str(&tr.name));
@@ -494,6 +502,13 @@ impl Gen<'_> {
                 "authorizer" => (auth == "lambda").then(|| {
                     let f = &p.funcs[g.rng.below(p.funcs.len() as u64) as usize].name;
                     let mut v = format!("{{ function = function.{f}");
+                    if websocket {
+                        if g.rng.chance(0.5) {
+                            v.push_str(", identity = [\"route.request.header.Auth\"]");
+                        }
+                        v.push_str(" }");
+                        return v;
+                    }
                     if g.rng.chance(0.5) {
                         v.push_str(", identity = [\"$request.header.Authorization\", \"$request.querystring.key\"]");
                     }

@@ -155,6 +155,8 @@ const WORDS: &[&str] = &[
 #[derive(Clone)]
 enum Src {
     Http(String),
+    /// A WebSocket route key.
+    Websocket(&'static str),
     Schedule(String),
     Queue(usize),
     Db(usize),
@@ -202,6 +204,7 @@ struct Plan {
     outputs: Vec<String>,
     variables: Vec<String>,
     has_http: bool,
+    has_websocket: bool,
 }
 
 pub struct Gen<'c> {
@@ -418,6 +421,7 @@ impl<'c> Gen<'c> {
             outputs: Vec::new(),
             variables: Vec::new(),
             has_http: false,
+            has_websocket: false,
         };
         self.plan_triggers(&mut plan, room(64));
         for d in 0..plan.dbs.len() {
@@ -444,7 +448,7 @@ impl<'c> Gen<'c> {
         let mut routes = BTreeSet::new();
         for _ in 0..self.rng.range(0, 7) {
             let func = self.rng.below(p.funcs.len() as u64) as usize;
-            let kinds: Vec<u8> = (0..8u8)
+            let kinds: Vec<u8> = (0..9u8)
                 .filter(|k| match k {
                     2 => !p.queues.is_empty(),
                     3 => !p.dbs.is_empty(),
@@ -478,6 +482,20 @@ impl<'c> Gen<'c> {
                     Src::Topic(*self.rng.pick(&std))
                 }
                 6 => Src::Alarm(self.rng.below(p.alarms.len() as u64) as usize),
+                8 => {
+                    let key = *self.rng.pick(&[
+                        "$connect",
+                        "$disconnect",
+                        "$default",
+                        "sendMessage",
+                        "ping",
+                    ]);
+                    if !routes.insert(format!("websocket {key}")) {
+                        continue;
+                    }
+                    p.has_websocket = true;
+                    Src::Websocket(key)
+                }
                 _ => Src::Kinesis(self.rng.below(p.kinesis.len() as u64) as usize),
             };
             if let Src::Db(i) = src {
@@ -637,6 +655,10 @@ impl<'c> Gen<'c> {
                 "environment" => self.environment(p, None),
                 "tags" => self.tags(),
                 "source_root" => "\".\"".into(),
+                "websocket_route_selection" => {
+                    let options = ["$request.body.action", "$request.body.route"];
+                    hcl_str(self.rng.pick(&options))
+                }
                 "cors" => self.cors(),
                 _ => self.attr_value("app", spec),
             };
@@ -803,6 +825,10 @@ impl<'c> Gen<'c> {
         if p.has_http {
             options.push("http.url".into());
         }
+        if p.has_websocket {
+            options.push("websocket.url".into());
+            options.push("websocket.endpoint".into());
+        }
         if options.is_empty() {
             return None;
         }
@@ -938,6 +964,7 @@ pub fn extras_of(src: &str) -> &'static [&'static str] {
             method: String::new(),
             path: String::new(),
         },
+        "websocket" => T::Websocket(String::new()),
         "schedule" => T::Schedule(String::new()),
         "queue" => T::Queue(String::new()),
         "database" => T::Database(String::new()),
