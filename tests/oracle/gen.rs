@@ -657,7 +657,8 @@ impl<'c> Gen<'c> {
                 "source_root" => "\".\"".into(),
                 "websocket_route_selection" => {
                     let options = ["$request.body.action", "$request.body.route"];
-                    hcl_str(self.rng.pick(&options))
+                    let picked: &&str = self.rng.pick(&options);
+                    hcl_str(picked)
                 }
                 "cors" => self.cors(),
                 _ => self.attr_value("app", spec),

@@ -51,7 +51,10 @@ fn check(cx: &mut Ctx) {
     let mut routes: std::collections::BTreeMap<&str, Vec<&crate::model::Block>> =
         Default::default();
     for (t, src) in model.triggers() {
-        if !matches!(src, TriggerSource::Http { .. } | TriggerSource::Websocket(_)) {
+        if !matches!(
+            src,
+            TriggerSource::Http { .. } | TriggerSource::Websocket(_)
+        ) {
             continue;
         }
         if let Some(f) = t.reference("function") {
