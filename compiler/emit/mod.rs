@@ -8,6 +8,7 @@
 pub mod artifacts;
 pub mod cloudformation;
 pub mod iam;
+pub mod logical_ids;
 pub mod names;
 pub mod package_filter;
 pub mod shared;
@@ -74,6 +75,7 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
     let key = |f: &str| artifacts::user_block(model, f).map(artifacts::placeholder_key);
     let cfn = emit_cloudformation(model, graph, &key, true);
     let mut diags = names::diagnostics(&cfn.collisions, "logical ID");
+    diags.extend(cfn.rename_diagnostics);
     let t = &cfn.template;
     let template = checks::Template {
         resources: t.resources,
@@ -141,6 +143,7 @@ pub fn build_with(
         Target::CloudFormation => {
             let t = emit_cloudformation(model, graph, &key, false);
             diags = names::diagnostics(&t.collisions, "logical ID");
+            diags.extend(t.rename_diagnostics);
             let t = t.template;
             resources = t.resources;
             let template = checks::Template {

@@ -200,6 +200,7 @@ pub fn app() -> Vec<AttrSpec> {
         d("cors", Ty::Cors, Value::Bool(false)),
         d("source_root", Ty::Str, s(".")),
         a("websocket_route_selection", Ty::Str),
+        a("logical_ids", map(Ty::Str)),
     ]
 }
 

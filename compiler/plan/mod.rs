@@ -222,6 +222,8 @@ impl Plan {
 #[derive(Debug, Default, Clone)]
 pub struct Owners {
     map: BTreeMap<(&'static str, String), String>,
+    /// `app.logical_ids`: an ID emitted instead of slsc's own → the block that owns it.
+    renamed: BTreeMap<String, String>,
 }
 
 impl Owners {
@@ -262,7 +264,54 @@ impl Owners {
             };
             map.insert((kind, key), b.addr());
         }
-        Owners { map }
+        let mut o = Owners {
+            map,
+            renamed: BTreeMap::new(),
+        };
+        // `app.logical_ids`: a renamed resource belongs to the block its own ID names.
+        if target == Target::CloudFormation {
+            if let Some(crate::model::Value::Object(ids)) = model.app.get("logical_ids") {
+                let pairs: Vec<(String, String)> = ids
+                    .iter()
+                    .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                    .collect();
+                for (from, to) in pairs {
+                    if let Some(owner) = o.owner_of_any_type(&from) {
+                        o.renamed.insert(to, owner);
+                    }
+                }
+            }
+        }
+        o
+    }
+
+    /// The block that owns slsc's logical ID `id`, whatever the resource's type.
+    fn owner_of_any_type(&self, id: &str) -> Option<String> {
+        const TYPES: [&str; 18] = [
+            "AWS::Lambda::Function",
+            "AWS::IAM::Role",
+            "AWS::Logs::LogGroup",
+            "AWS::Lambda::EventInvokeConfig",
+            "AWS::SQS::Queue",
+            "AWS::DynamoDB::Table",
+            "AWS::Kinesis::Stream",
+            "AWS::Lambda::LayerVersion",
+            "AWS::S3::Bucket",
+            "AWS::CloudWatch::Alarm",
+            "AWS::SNS::Topic",
+            "AWS::SNS::Subscription",
+            "AWS::Lambda::Permission",
+            "AWS::Events::Rule",
+            "AWS::Lambda::EventSourceMapping",
+            "AWS::ApiGatewayV2::Route",
+            "AWS::ApiGatewayV2::Integration",
+            "AWS::ApiGatewayV2::Authorizer",
+        ];
+        TYPES
+            .iter()
+            .flat_map(|t| candidates(Target::CloudFormation, t, id))
+            .chain(candidates(Target::CloudFormation, "", id))
+            .find_map(|(kind, key)| self.map.get(&(kind, key)).cloned())
     }
 
     /// Adds the entries of `other` that this one lacks.
@@ -270,11 +319,17 @@ impl Owners {
         for (k, v) in &other.map {
             self.map.entry(k.clone()).or_insert_with(|| v.clone());
         }
+        for (k, v) in &other.renamed {
+            self.renamed.entry(k.clone()).or_insert_with(|| v.clone());
+        }
     }
 
     /// The owner of a resource: the first candidate (kind, key) a block answers to, else the
     /// first candidate spelled as an address.
     pub fn owner(&self, target: Target, type_: &str, id: &str) -> String {
+        if let Some(a) = self.renamed.get(id) {
+            return a.clone();
+        }
         let cands = candidates(target, type_, id);
         for (kind, key) in &cands {
             if *kind == "http" || *kind == "websocket" {
