@@ -29,6 +29,7 @@ pub mod driver;
 pub mod emit;
 pub mod fmt;
 pub mod graph;
+pub mod import;
 pub mod init;
 pub mod model;
 pub mod naming;

@@ -134,6 +134,23 @@ enum Command {
     Init(InitArgs),
     /// Rewrite .sls files in the canonical layout (indentation, aligned `=`).
     Fmt(FmtArgs),
+    /// Turn a Serverless Framework serverless.yml into a .sls project (and IMPORT.md).
+    Import(ImportArgs),
+}
+
+#[derive(Args)]
+struct ImportArgs {
+    /// The serverless.yml (v3/v4, AWS provider).
+    file: PathBuf,
+    /// Where to write the project (default: serverless.yml's directory).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Exit 1 when something did not map (the report is not empty).
+    #[arg(long)]
+    strict: bool,
+    /// Pin "today" (YYYY-MM-DD) for runtime decisions; also SLSC_TODAY.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    today: Option<String>,
 }
 
 #[derive(Args)]
@@ -815,6 +832,72 @@ fn fmt(args: &FmtArgs) -> ExitCode {
     }
 }
 
+fn import(args: &ImportArgs) -> ExitCode {
+    let today = args
+        .today
+        .clone()
+        .or_else(|| std::env::var("SLSC_TODAY").ok())
+        .unwrap_or_else(slsc::model::runtimes::system_today);
+    if !slsc::model::runtimes::valid_date(&today) {
+        return usage_error(&format!("--today {today}: expected a date as YYYY-MM-DD"));
+    }
+    let dir = args
+        .file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let out = args.out.clone().unwrap_or_else(|| dir.to_path_buf());
+    let shown = slsc::syntax::display_path(&args.file);
+    let imported = match slsc::import::import(&args.file, &out, &today) {
+        Ok(i) => i,
+        Err(slsc::import::ImportError::Read(e)) => return usage_error(&e),
+        Err(e) => {
+            eprintln!("error: {shown}:{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let report = slsc::import::markdown(&imported, &shown);
+    let mut files = imported.files.clone();
+    files.push(("IMPORT.md".to_string(), report));
+    for (rel, _) in &files {
+        let path = out.join(rel);
+        if path.exists() {
+            return usage_error(&format!(
+                "{} exists: not overwriting it (import into an empty directory with --out)",
+                path.display()
+            ));
+        }
+    }
+    if let Err(e) = std::fs::create_dir_all(&out) {
+        return usage_error(&format!("cannot create {}: {e}", out.display()));
+    }
+    for (rel, text) in &files {
+        let path = out.join(rel);
+        if let Err(e) = std::fs::write(&path, text) {
+            return usage_error(&format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    for l in slsc::import::lines(&imported, &shown) {
+        eprintln!("{l}");
+    }
+    let s = &imported.summary;
+    eprintln!(
+        "imported {} of {} functions and {} of {} events into {} ({} finding(s): see {}); next: `slsc check {}`",
+        s.functions_mapped,
+        s.functions,
+        s.events_mapped,
+        s.events,
+        slsc::syntax::display_path(&out),
+        imported.findings.len(),
+        slsc::syntax::display_path(&out.join("IMPORT.md")),
+        slsc::syntax::display_path(&out),
+    );
+    if args.strict && !imported.findings.is_empty() {
+        return ExitCode::from(1);
+    }
+    ExitCode::SUCCESS
+}
+
 fn init(args: &InitArgs) -> ExitCode {
     let dir = &args.dir;
     if let Ok(rd) = std::fs::read_dir(dir) {
@@ -940,6 +1023,7 @@ fn main() -> ExitCode {
         Command::Outputs(args) => outputs(args),
         Command::Explain(args) => explain(args),
         Command::Init(args) => init(args),
+        Command::Import(args) => import(args),
         Command::Fmt(args) => fmt(args),
     }
 }

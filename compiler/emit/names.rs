@@ -37,10 +37,13 @@ pub fn adjacent<'m, 'a>(sorted: impl Iterator<Item = (&'a str, Owner<'m>)>) -> V
     out
 }
 
-fn describe(o: Owner) -> String {
+fn describe(o: Owner, name: &str) -> String {
     match o {
         Some(b) => b.addr(),
-        None => "slsc's shared HTTP or WebSocket API".to_string(),
+        None if name.to_ascii_lowercase().starts_with("websocket") => {
+            "slsc's shared WebSocket API".to_string()
+        }
+        None => "slsc's shared HTTP API".to_string(),
     }
 }
 
@@ -59,7 +62,7 @@ pub fn diagnostics(collisions: &[Collision], what: &str) -> Vec<Diagnostic> {
             at.name_span,
             format!(
                 "{} and {} would both emit the {what} `{}`: one would overwrite the other",
-                describe(other),
+                describe(other, &c.name),
                 at.addr(),
                 c.name
             ),

@@ -294,7 +294,9 @@ mod tests {
 
     #[test]
     fn scalars_are_typed_and_positions_kept() {
-        let n = parse("service: users\nprovider:\n  memorySize: 512\n  tracing: true\n  stage: '1'\n").unwrap();
+        let n =
+            parse("service: users\nprovider:\n  memorySize: 512\n  tracing: true\n  stage: '1'\n")
+                .unwrap();
         assert_eq!(n.get("service").unwrap().as_str(), Some("users"));
         let p = n.get("provider").unwrap();
         assert_eq!(p.get("memorySize").unwrap().value, Yaml::Int(512));
@@ -309,9 +311,18 @@ mod tests {
         let n = parse("a: !Ref Users\nb: !GetAtt Users.Arn\nc: !Join ['', [x, !Ref Y]]\n").unwrap();
         assert_eq!(
             n.get("a").unwrap().value,
-            Yaml::Tagged("Ref".into(), Box::new(Node { value: Yaml::Str("Users".into()), line: 1, col: 4 }))
+            Yaml::Tagged(
+                "Ref".into(),
+                Box::new(Node {
+                    value: Yaml::Str("Users".into()),
+                    line: 1,
+                    col: 4
+                })
+            )
         );
-        let Yaml::Tagged(t, inner) = &n.get("c").unwrap().value else { panic!() };
+        let Yaml::Tagged(t, inner) = &n.get("c").unwrap().value else {
+            panic!()
+        };
         assert_eq!(t, "Join");
         assert_eq!(inner.items().len(), 2);
     }
