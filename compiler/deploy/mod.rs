@@ -682,7 +682,10 @@ pub fn deploy(c: &Compilation, opts: &DeployOptions) -> Result<Deployed, Failure
         // (`REVIEW_IN_PROGRESS`; a concurrent first deploy fails to create it).
         let before = stack_version(aws, &stack).await?;
         let name = request::change_set_name(std::time::SystemTime::now(), std::process::id());
-        let req = request::ChangeSetRequest::new(&stack, &name, kind, &url, &bucket);
+        let mut req = request::ChangeSetRequest::new(&stack, &name, kind, &url, &bucket);
+        if !request::declares_artifact_bucket(&template) {
+            req.parameters.clear();
+        }
         create_change_set(aws, &req).await?;
         let version = if before.is_empty() {
             stack_version(aws, &stack).await?

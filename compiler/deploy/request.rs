@@ -237,6 +237,14 @@ impl ChangeSetRequest {
     }
 }
 
+/// Whether the template declares the `ArtifactBucket` parameter (a template without code has
+/// none, and CloudFormation refuses a parameter the template does not declare).
+pub fn declares_artifact_bucket(template: &[u8]) -> bool {
+    serde_json::from_slice::<J>(template)
+        .ok()
+        .is_some_and(|t| t.pointer("/Parameters/ArtifactBucket").is_some())
+}
+
 /// Whether a FAILED change set only means "nothing to change" (AWS's wording, also moto's).
 pub fn is_empty_change_set(reason: &str) -> bool {
     reason.contains("didn't contain changes") || reason.contains("No updates are to be performed")

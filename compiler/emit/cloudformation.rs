@@ -322,8 +322,14 @@ pub fn emit<'m>(
         text.push_str(",\n  \"Outputs\": ");
         write_sorted(&J::Object(std::mem::take(&mut e.outputs)), 1, &mut text);
     }
-    text.push_str(",\n  \"Parameters\": ");
-    write_sorted(&parameters, 1, &mut text);
+    // The artifact bucket is a parameter only where code is read from it (functions, layers):
+    // an unused parameter is refused by cfn-lint (W2001); deploy passes it only when declared.
+    let code = model.of_kind(BlockKind::Function).next().is_some()
+        || model.of_kind(BlockKind::Layer).next().is_some();
+    if code {
+        text.push_str(",\n  \"Parameters\": ");
+        write_sorted(&parameters, 1, &mut text);
+    }
     text.push_str(",\n  \"Resources\": ");
     e.resources.sort_by(|a, b| a.0.cmp(&b.0));
     let mut collisions = names::adjacent(e.resources.iter().map(|r| (r.0.as_str(), r.2)));

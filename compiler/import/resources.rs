@@ -101,7 +101,13 @@ pub fn blocks(cx: &mut Cx) -> Vec<Block> {
             "bucket" => bucket(cx, &mut b, props, &key),
             "stream" => stream(cx, &mut b, props, &key),
             _ => {
-                raw(cx, &mut b, v, type_, &key);
+                if !raw(cx, &mut b, v, type_, &key) {
+                    // A raw resource missing a property would be refused by CloudFormation.
+                    cx.finding(k, &key, format!("the {type_} is not imported: a property names something the project does not declare (above)"), "declare what it references, then add it as a `resource` block");
+                    cx.logical.remove(id);
+                    cx.adopt.retain(|_, v| v != id);
+                    continue;
+                }
                 Vec::new()
             }
         };
@@ -389,15 +395,17 @@ fn stream<'n>(cx: &mut Cx, b: &mut Block, props: Option<&'n Node>, key: &str) ->
     left
 }
 
-/// A raw resource: type and properties as written (references resolved).
-fn raw(cx: &mut Cx, b: &mut Block, v: &Node, type_: &str, key: &str) {
+/// A raw resource: type and properties as written (references resolved); false when a
+/// property cannot be written.
+fn raw(cx: &mut Cx, b: &mut Block, v: &Node, type_: &str, key: &str) -> bool {
     let mut body = vec![("type".to_string(), H::str(type_))];
     if let Some(p) = v.get("Properties") {
         let mut props = Vec::new();
         for (k, pv) in p.entries() {
             let Some(name) = k.as_str() else { continue };
-            if let Some(x) = cx.value(pv, &format!("{key}.Properties.{name}"), true) {
-                props.push((name.to_string(), x));
+            match cx.value(pv, &format!("{key}.Properties.{name}"), true) {
+                Some(x) => props.push((name.to_string(), x)),
+                None => return false,
             }
         }
         body.push(("properties".into(), H::Obj(props)));
@@ -429,6 +437,7 @@ fn raw(cx: &mut Cx, b: &mut Block, v: &Node, type_: &str, key: &str) {
     if !deps.is_empty() {
         b.set("depends_on", H::List(deps));
     }
+    true
 }
 
 /// `resources.Outputs` → `output` blocks.
