@@ -96,6 +96,7 @@ impl Cx<'_> {
             ("queue", None) => "url",
             ("topic", None) => "arn",
             ("resource", None) => "id",
+            ("layer", None) => "arn",
             (_, Some("Arn")) => "arn",
             ("database", Some("StreamArn")) => "stream_arn",
             ("queue", Some("QueueName")) | ("topic", Some("TopicName")) => "name",

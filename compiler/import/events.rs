@@ -343,7 +343,7 @@ fn lambda(
     if !sources.is_empty() {
         o.push(("identity".into(), H::List(sources)));
     }
-    if let Some(s) = ttl.and_then(Node::as_f64) {
+    if let Some(s) = ttl.and_then(|n| cx.number(n, at)) {
         o.push(("ttl".into(), H::num(s.min(3600.0))));
     }
     t.set("auth", H::str("lambda"));
@@ -432,7 +432,10 @@ fn sqs(cx: &mut Cx, v: &Node, at: &str, t: &mut Block) -> bool {
         ("maximumBatchingWindow", "batch_window"),
         ("maximumConcurrency", "max_concurrency"),
     ] {
-        if let Some(n) = v.get(from).and_then(Node::as_f64) {
+        if let Some(n) = v
+            .get(from)
+            .and_then(|n| cx.number(n, &format!("{at}.{from}")))
+        {
             t.set(to, H::num(n));
         }
     }
@@ -465,7 +468,10 @@ fn stream(cx: &mut Cx, v: &Node, at: &str, t: &mut Block) -> bool {
         ("batchWindow", "batch_window"),
         ("parallelizationFactor", "parallelization"),
     ] {
-        if let Some(n) = v.get(from).and_then(Node::as_f64) {
+        if let Some(n) = v
+            .get(from)
+            .and_then(|n| cx.number(n, &format!("{at}.{from}")))
+        {
             t.set(to, H::num(n));
         }
     }
@@ -503,14 +509,42 @@ fn s3(cx: &mut Cx, v: &Node, at: &str, t: &mut Block) -> bool {
                 t.set("source", H::expr(format!("bucket.{b}")));
                 return s3_filters(cx, v, at, t);
             }
-            _ => {
+            Some((k, _)) if k != "var" && k != "local" => {
                 cx.finding(
                     bucket_node,
                     at,
-                    "the bucket's name is computed when Serverless runs",
+                    "the bucket is named by a reference slsc cannot follow",
                     "declare the bucket and set `source`",
                 );
                 return false;
+            }
+            _ => {
+                // A name from a variable: the bucket is declared with it (its logical ID in
+                // the deployed stack depends on the value, so it is not adopted).
+                let Some(text) = cx.text(bucket_node, at) else {
+                    return false;
+                };
+                let name = super::unique("bucket", |n| {
+                    cx.logical
+                        .values()
+                        .any(|t| t.kind == "bucket" && t.name == n)
+                });
+                let mut b = Block::new("bucket", Some(&name));
+                b.set_noted(
+                    "name",
+                    text,
+                    "the bucket the Serverless Framework created for the s3 event",
+                );
+                cx.logical.insert(
+                    format!("S3Bucket{name}"),
+                    Target {
+                        kind: "bucket",
+                        name: name.clone(),
+                    },
+                );
+                cx.extra.push(b);
+                t.set("source", H::expr(format!("bucket.{name}")));
+                return s3_filters(cx, v, at, t);
             }
         }
     };

@@ -138,17 +138,8 @@ fn function(cx: &mut Cx, key: &str, name: &str, f: &Node, source: &str) -> Block
         ("maximumRetryAttempts", "retries"),
     ] {
         if let Some(n) = f.get(from) {
-            match n
-                .as_f64()
-                .or_else(|| cx.plain(n, from).and_then(|s| s.parse().ok()))
-            {
-                Some(v) => b.set(to, H::num(v)),
-                None => cx.finding(
-                    n,
-                    &format!("{at}.{from}"),
-                    "not a number slsc can read at import time",
-                    format!("set `{to}` by hand"),
-                ),
+            if let Some(v) = cx.number(n, &format!("{at}.{from}")) {
+                b.set(to, H::num(v));
             }
         }
     }
@@ -158,7 +149,7 @@ fn function(cx: &mut Cx, key: &str, name: &str, f: &Node, source: &str) -> Block
         .and_then(|p| p.get("reservedConcurrency"))
     {
         if !b.has("concurrency") {
-            if let Some(v) = n.as_f64() {
+            if let Some(v) = cx.number(n, "provider.reservedConcurrency") {
                 b.set("concurrency", H::num(v));
             }
         }

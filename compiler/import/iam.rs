@@ -209,10 +209,19 @@ fn statements(cx: &mut Cx, list: &Node, at: &str, blocks: &[Block], out: &mut Gr
 /// resource part is a declared block's `name`.
 fn block_of(h: &H, blocks: &[Block]) -> Option<(String, String)> {
     if let H::Str(t) = h {
-        if let [super::hcl::Seg::Expr { expr, .. }] = t.0.as_slice() {
+        use super::hcl::Seg;
+        // `kind.name.arn`, alone or followed by a sub-resource the block's grants cover.
+        let sub = match t.0.as_slice() {
+            [Seg::Expr { expr, .. }] => Some((expr, "")),
+            [Seg::Expr { expr, .. }, Seg::Text(rest)] => Some((expr, rest.as_str())),
+            _ => None,
+        };
+        if let Some((expr, rest)) = sub {
             let mut p = expr.split('.');
             let (k, n, a) = (p.next()?, p.next()?, p.next()?);
-            return (a == "arn" || a == "stream_arn").then(|| (k.to_string(), n.to_string()));
+            let covered = ["", "/*", "/index/*", "/stream/*"].contains(&rest);
+            return (covered && (a == "arn" || a == "stream_arn"))
+                .then(|| (k.to_string(), n.to_string()));
         }
     }
     let mut text = String::new();

@@ -263,6 +263,25 @@ impl<'a> Cx<'a> {
         }
     }
 
+    /// A number, variables resolved; `None` with a finding when it is not one at import time.
+    pub fn number(&mut self, n: &Node, key: &str) -> Option<f64> {
+        if let Some(v) = n.as_f64() {
+            return Some(v);
+        }
+        let v = self
+            .plain(n, key)
+            .and_then(|s| s.trim().parse::<f64>().ok());
+        if v.is_none() {
+            self.finding(
+                n,
+                key,
+                "not a number slsc can read at import time",
+                "write the number by hand",
+            );
+        }
+        v
+    }
+
     /// The plain text of a value, with the stage, region and service as imported.
     pub fn plain(&mut self, n: &Node, key: &str) -> Option<String> {
         match n.value {
@@ -371,12 +390,15 @@ pub fn import(yml: &Path, out: &Path, today: &str) -> Result<Imported, ImportErr
     let mut cx = Cx::new(&doc, dir);
     cx.today = today.to_string();
     let source = relative(out, dir);
+    // What other blocks refer to first: the service, stage and region, then every logical ID.
+    provider::identity(&mut cx);
+    functions::register(&mut cx);
+    resources::register(&mut cx);
     let mut p = Project {
         app: provider::app(&mut cx, &source),
         ..Default::default()
     };
-    functions::register(&mut cx);
-    resources::register(&mut cx);
+
     p.resources = resources::blocks(&mut cx);
     p.functions = functions::blocks(&mut cx, &source);
     p.resources.append(&mut cx.extra);

@@ -49,6 +49,35 @@ fn default_of(cx: &mut Cx, n: &Node, key: &str) -> Option<String> {
     None
 }
 
+/// The service, stage and region as imported (before any block: names and lookups use them).
+pub fn identity(cx: &mut Cx) {
+    let doc = cx.doc;
+    let p = doc.get("provider");
+    if let Some(n) = doc.get("service") {
+        let n = n.get("name").unwrap_or(n);
+        if let Some(s) = n.scalar_text().filter(|s| !s.contains("${")) {
+            cx.service = s;
+        }
+    }
+    let get = |k: &str| p.and_then(|p| p.get(k)).and_then(Node::scalar_text);
+    let pick = |v: Option<String>| -> Option<String> {
+        let s = v?;
+        if !s.contains("${") {
+            return Some(s);
+        }
+        let inner = s.strip_prefix("${")?.strip_suffix('}')?;
+        let f = inner.rsplit(',').next()?.trim();
+        let q = f.trim_matches(['\'', '"']);
+        (q.len() + 2 == f.len()).then(|| q.to_string())
+    };
+    if let Some(s) = pick(get("stage")) {
+        cx.stage = s;
+    }
+    if let Some(r) = pick(get("region")) {
+        cx.region = r;
+    }
+}
+
 /// The `app` block.
 pub fn app(cx: &mut Cx, source: &str) -> Block {
     let doc = cx.doc;
@@ -147,18 +176,8 @@ fn function_defaults(cx: &mut Cx, p: &Node, app: &mut Block) {
         ("logRetentionInDays", "log_retention"),
     ] {
         if let Some(n) = p.get(from) {
-            if let Some(v) = n
-                .as_f64()
-                .or_else(|| cx.plain(n, from).and_then(|s| s.parse().ok()))
-            {
+            if let Some(v) = cx.number(n, &format!("provider.{from}")) {
                 app.set(to, H::num(v));
-            } else {
-                cx.finding(
-                    n,
-                    &format!("provider.{from}"),
-                    "not a number slsc can read at import time",
-                    format!("set `{to}` in the app block"),
-                );
             }
         }
     }
@@ -220,7 +239,10 @@ pub fn cors(cx: &mut Cx, c: &Node) -> Option<H> {
             o.push((to.to_string(), v));
         }
     }
-    if let Some(m) = c.get("maxAge").and_then(Node::as_f64) {
+    if let Some(m) = c
+        .get("maxAge")
+        .and_then(|n| cx.number(n, "provider.httpApi.cors.maxAge"))
+    {
         o.push(("max_age".into(), H::num(m)));
     }
     for (k, _) in c.entries() {

@@ -248,7 +248,7 @@ fn table<'n>(cx: &mut Cx, b: &mut Block, props: Option<&'n Node>, key: &str) -> 
         ] {
             let v = t
                 .and_then(|t| t.get(from))
-                .and_then(Node::as_f64)
+                .and_then(|n| cx.number(n, key))
                 .unwrap_or(1.0);
             b.set(to, H::num(v));
         }
@@ -351,7 +351,7 @@ fn queue<'n>(cx: &mut Cx, b: &mut Block, props: Option<&'n Node>, key: &str) -> 
                 "declare it as a `queue` and set `dead_letter`",
             ),
         }
-        if let Some(m) = r.get("maxReceiveCount").and_then(Node::as_f64) {
+        if let Some(m) = r.get("maxReceiveCount").and_then(|n| cx.number(n, key)) {
             b.set("max_receives", H::num(m));
         }
         left.retain(|(_, k)| k != "RedrivePolicy");
@@ -386,7 +386,7 @@ fn stream<'n>(cx: &mut Cx, b: &mut Block, props: Option<&'n Node>, key: &str) ->
     );
     if let Some(h) = props
         .and_then(|p| p.get("RetentionPeriodHours"))
-        .and_then(Node::as_f64)
+        .and_then(|n| cx.number(n, key))
     {
         b.set("retention", H::num(h * 3600.0));
         left.retain(|(_, k)| k != "RetentionPeriodHours");

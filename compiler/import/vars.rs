@@ -74,6 +74,12 @@ fn is_serverless(inner: &str) -> bool {
     SOURCES.iter().any(|p| t.starts_with(p)) || t.starts_with('\'') || t.starts_with('"')
 }
 
+/// The text of a quoted source (`'dev'`, `"dev"`).
+fn quoted_text(src: &str) -> Option<&str> {
+    let q = |c: char| src.strip_prefix(c).and_then(|r| r.strip_suffix(c));
+    q('\'').or_else(|| q('"'))
+}
+
 /// Splits `a, b, 'c, d'` at the top-level commas.
 fn sources(inner: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -206,6 +212,18 @@ impl Cx<'_> {
             }
         };
         let srcs = sources(&inner);
+        // `${env:KEY, 'default'}`: a variable with that default.
+        if let [env, fallback] = srcs.as_slice() {
+            if let (Some(name), Some(d)) = (env.strip_prefix("env:"), quoted_text(fallback)) {
+                let description = format!("was ${{{inner}}}");
+                if let Some((v, _)) = self.variables.iter().find(|(_, (_, d))| *d == description) {
+                    return Resolved::Tpl(Tpl::expr(format!("var.{v}"), false));
+                }
+                let v = super::unique(&snake(name), |n| self.variables.contains_key(n));
+                self.variables.insert(v.clone(), (H::str(d), description));
+                return Resolved::Tpl(Tpl::expr(format!("var.{v}"), false));
+            }
+        }
         for (i, src) in srcs.iter().enumerate() {
             let fallback = srcs.get(i + 1).is_some();
             if let Some(r) = self.source(src, at, key, fallback) {
