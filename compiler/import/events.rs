@@ -14,10 +14,10 @@ pub fn triggers(cx: &mut Cx, key: &str, fname: &str, events: &Node) -> Vec<Block
     let mut out = Vec::new();
     for (i, ev) in events.items().iter().enumerate() {
         let at = format!("functions.{key}.events[{i}]");
-        let Some((kind, v)) = ev
+        let Some((kind, key_node, v)) = ev
             .entries()
             .first()
-            .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), v))
+            .map(|(k, v)| (k.as_str().unwrap_or_default().to_string(), k, v))
         else {
             cx.finding(
                 ev,
@@ -45,7 +45,7 @@ pub fn triggers(cx: &mut Cx, key: &str, fname: &str, events: &Node) -> Vec<Block
             "websocket" => websocket(cx, v, &at, &mut t),
             other => {
                 cx.finding(
-                    v,
+                    key_node,
                     &at,
                     format!("`{other}` events have no slsc trigger"),
                     unsupported_help(other),

@@ -333,8 +333,8 @@ fn extras(cx: &mut Cx, f: &Node, at: &str, b: &mut Block) {
     if let Some(d) = f.get("destinations") {
         if let Some(of) = d.get("onFailure") {
             let arn = of.get("arn").unwrap_or(of);
-            match cx.value(arn, &format!("{at}.destinations.onFailure"), true) {
-                Some(H::Str(t)) => match t.0.as_slice() {
+            if let Some(H::Str(t)) = cx.value(arn, &format!("{at}.destinations.onFailure"), true) {
+                match t.0.as_slice() {
                     [super::hcl::Seg::Expr { expr, .. }]
                         if expr.ends_with(".arn")
                             && (expr.starts_with("queue.") || expr.starts_with("topic.")) =>
@@ -350,8 +350,7 @@ fn extras(cx: &mut Cx, f: &Node, at: &str, b: &mut Block) {
                         "the failure destination is not one of the file's queues or topics",
                         "declare it and set `on_failure`",
                     ),
-                },
-                _ => {}
+                }
             }
         }
         if d.get("onSuccess").is_some() {

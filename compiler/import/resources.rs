@@ -112,7 +112,7 @@ pub fn blocks(cx: &mut Cx) -> Vec<Block> {
             }
         };
         for (n, prop) in unmapped {
-            cx.finding(n, &format!("{key}.Properties.{prop}"), format!("`{prop}` of {type_} is not modelled by slsc's `{}` block", target.kind), format!("drop it, or declare the resource as a raw `resource` block to keep it (and move it with `moved`)"));
+            cx.finding(n, &format!("{key}.Properties.{prop}"), format!("`{prop}` of {type_} is not modelled by slsc's `{}` block", target.kind), "drop it, or declare the resource as a raw `resource` block to keep it (and move it with `moved`)");
         }
         for (dk, dn) in v.entries() {
             let dkey = dk.as_str().unwrap_or_default();
