@@ -400,6 +400,7 @@ pub fn import(yml: &Path, out: &Path, today: &str) -> Result<Imported, ImportErr
     };
 
     p.resources = resources::blocks(&mut cx);
+    p.resources.extend(resources::deployment_bucket(&mut cx));
     p.functions = functions::blocks(&mut cx, &source);
     p.resources.append(&mut cx.extra);
     if cx.plaintext_secrets {

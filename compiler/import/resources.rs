@@ -440,6 +440,40 @@ fn raw(cx: &mut Cx, b: &mut Block, v: &Node, type_: &str, key: &str) -> bool {
     true
 }
 
+/// The bucket the Serverless Framework deploys its artifacts to (`ServerlessDeploymentBucket`,
+/// unless `provider.deploymentBucket` names another): kept as a raw resource under its logical
+/// ID, so that switching a deployed stack to slsc deletes nothing (docs/migrating.md).
+pub fn deployment_bucket(cx: &mut Cx) -> Option<Block> {
+    let p = cx.doc.get("provider")?;
+    if p.get("deploymentBucket").is_some() {
+        return None;
+    }
+    let mut b = Block::new("resource", Some("serverless_deployment_bucket"));
+    b.comments.push("the Serverless Framework's deployment bucket, kept so that switching the stack deletes nothing: remove this block and its `logical_ids` entry once the bucket is empty (docs/migrating.md)".into());
+    let sse = H::Obj(vec![(
+        "ServerSideEncryptionConfiguration".into(),
+        H::List(vec![H::Obj(vec![(
+            "ServerSideEncryptionByDefault".into(),
+            H::Obj(vec![("SSEAlgorithm".into(), H::str("AES256"))]),
+        )])]),
+    )]);
+    b.set(
+        "cloudformation",
+        H::Obj(vec![
+            ("type".into(), H::str("AWS::S3::Bucket")),
+            (
+                "properties".into(),
+                H::Obj(vec![("BucketEncryption".into(), sse)]),
+            ),
+        ]),
+    );
+    cx.adopt.insert(
+        "ServerlessDeploymentBucketResource".into(),
+        "ServerlessDeploymentBucket".into(),
+    );
+    Some(b)
+}
+
 /// `resources.Outputs` → `output` blocks.
 pub fn outputs(cx: &mut Cx) -> Vec<Block> {
     let Some(o) = cx.doc.get("resources").and_then(|r| r.get("Outputs")) else {
