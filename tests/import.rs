@@ -15,9 +15,7 @@ use common::TODAY;
 use std::path::{Path, PathBuf};
 
 fn corpus_dir() -> PathBuf {
-    std::env::var_os("SLSC_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| common::root().join("../shared/corpus/serverless-examples"))
+    common::serverless::corpus_dir()
 }
 
 /// Every serverless.yml of the corpus, sorted (`None` when the corpus is not there: a failure
@@ -519,4 +517,118 @@ fn every_imported_corpus_project_builds_and_passes_cfn_lint() {
     let findings: serde_json::Value =
         serde_json::from_slice(&o.stdout).expect("cfn-lint prints JSON");
     assert_eq!(findings, serde_json::json!([]), "{findings:#}");
+}
+
+/// The kinds a template's resources count as, for comparing Serverless's template with slsc's:
+/// functions, data stores and triggers, by kind.
+fn kinds(t: &serde_json::Value) -> std::collections::BTreeMap<&'static str, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        let p = &r["Properties"];
+        let kind = match r["Type"].as_str().unwrap_or_default() {
+            // Serverless's own custom-resource function (existing S3 buckets) is not the user's.
+            "AWS::Lambda::Function" if !id.starts_with("Custom") => "function",
+            "AWS::DynamoDB::Table" => "table",
+            "AWS::SQS::Queue" => "queue",
+            "AWS::SNS::Topic" => "topic",
+            "AWS::Kinesis::Stream" => "stream",
+            "AWS::S3::Bucket" if id != "ServerlessDeploymentBucket" => "bucket",
+            "AWS::ApiGateway::Method" if p["HttpMethod"] != "OPTIONS" => "route",
+            "AWS::ApiGatewayV2::Route" => "route",
+            "AWS::Events::Rule" => "schedule",
+            "AWS::Lambda::EventSourceMapping" => "mapping",
+            "AWS::SNS::Subscription" => "subscription",
+            "AWS::Lambda::Permission" if p["Principal"] == "s3.amazonaws.com" => "s3",
+            // Serverless's custom resource that configures an `existing` bucket's events.
+            "Custom::S3" => "s3",
+            _ => continue,
+        };
+        // Serverless writes a topic's subscriptions inside the topic.
+        if kind == "topic" {
+            let subs = p["Subscription"].as_array().map_or(0, Vec::len);
+            if subs > 0 {
+                *out.entry("subscription").or_insert(0) += subs;
+            }
+        }
+        *out.entry(kind).or_insert(0) += 1;
+    }
+    out
+}
+
+/// The trigger kind of an event the import reported as not mapped: a finding about the event
+/// itself (`functions.f.events[0].iot`), not about one of its keys.
+fn unmapped_kind(key: &str) -> Option<&'static str> {
+    let event = key.split(".events[").nth(1)?.split_once("].")?.1;
+    if event.contains('.') {
+        return None;
+    }
+    Some(match event {
+        "http" | "httpApi" | "websocket" => "route",
+        "schedule" | "eventBridge" => "schedule",
+        "sqs" | "stream" => "mapping",
+        "sns" => "subscription",
+        "s3" => "s3",
+        _ => return None,
+    })
+}
+
+/// Round trip with the real Serverless Framework: on a sample of the corpus that packages
+/// offline, the imported project's CloudFormation has the functions, triggers and data stores
+/// (by kind and count) of `serverless package`'s own — less what the import reported as not
+/// mapped, plus the buckets of `existing` s3 events (which slsc declares, with a finding).
+#[test]
+fn imported_projects_have_what_serverless_packages() {
+    if corpus().is_none() {
+        return;
+    }
+    let Some(_) = common::serverless::bin_or_skip() else {
+        return;
+    };
+    let mut problems = Vec::new();
+    let sample = common::serverless::PACKAGED_SAMPLE
+        .iter()
+        .map(|s| (s, false))
+        .chain(
+            common::serverless::PACKAGED_WITHOUT_PLUGINS
+                .iter()
+                .take(3)
+                .map(|s| (s, true)),
+        );
+    for (name, without_plugins) in sample {
+        let dir = corpus_dir().join(name);
+        let theirs = if without_plugins {
+            common::serverless::package_without_plugins(&dir)
+        } else {
+            common::serverless::package(&dir)
+        };
+        let theirs = match theirs {
+            Ok(t) => t,
+            Err(e) => panic!("{name}: serverless package failed: {e}"),
+        };
+        let tmp = Temp::new("roundtrip");
+        let imp = slsc::import::import(&dir.join("serverless.yml"), tmp.path(), TODAY).unwrap();
+        for (rel, text) in &imp.files {
+            std::fs::write(tmp.path().join(rel), text).unwrap();
+        }
+        let ours = common::build::main_json(tmp.path(), "cloudformation");
+        let mut want = kinds(&theirs);
+        for f in &imp.findings {
+            if let Some(k) = unmapped_kind(&f.key) {
+                if !f.key.ends_with(".existing") {
+                    if let Some(n) = want.get_mut(k) {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+            }
+            if f.key.ends_with(".s3.existing") {
+                *want.entry("bucket").or_insert(0) += 1;
+            }
+        }
+        want.retain(|_, n| *n > 0);
+        let got = kinds(&ours);
+        if got != want {
+            problems.push(format!("{name}: serverless {want:?}, slsc {got:?}"));
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -10,6 +10,7 @@ pub mod fixtures;
 pub mod moto;
 pub mod plan;
 pub mod python;
+pub mod serverless;
 pub mod temp;
 
 use serde_json::Value;

@@ -8,19 +8,26 @@
 //! except under CI (`CI` set), where it panics.
 //!
 //! What `serverless package` needs to run offline, as [`package`] sets it up:
-//! - A clean environment: fake credentials (it signs nothing when packaging, but the AWS provider
-//!   wants some), the region, `HOME` in the scratch directory (it writes `~/.serverlessrc` and
-//!   `~/.serverless/`), `SLS_TELEMETRY_DISABLED` and `SLS_NOTIFICATIONS_MODE=off` (otherwise it
-//!   posts to `sp-notifications-and-metrics-v1.serverless-platform.com` on every run),
-//!   `SLS_DISABLE_AUTO_UPDATE`. None of the host's `AWS_*`/`SLS_*`/`SERVERLESS_*` variables.
+//! - A clean environment ([`envs`]; none of the host's variables but `PATH` and `TMPDIR`): fake
+//!   credentials (packaging signs nothing, but the AWS provider wants some), the region, `HOME`
+//!   in the scratch directory (it writes `~/.serverlessrc` and `~/.serverless/`),
+//!   `SLS_TELEMETRY_DISABLED=1` and `SLS_NOTIFICATIONS_MODE=off` (without them every run posts to
+//!   `sp-notifications-and-metrics-v1.serverless-platform.com`), `SLS_DISABLE_AUTO_UPDATE=1`.
+//!   Packaging calls AWS only for what cannot work offline anyway (a `layers:` entry makes it ask
+//!   CloudFormation for the last deployed layer's hash; `${ssm:…}`, `${cf:…}`, `${s3:…}`,
+//!   `${aws:accountId}` resolve through AWS): `HTTPS_PROXY` points at a closed local port and
+//!   retries are off, so such a run fails in ~2 s instead of retrying for ~25 s or hanging.
 //! - At least one file to zip: with only `serverless.yml` it fails ("No file matches include /
-//!   exclude patterns"), and a `package.artifact` must exist. The corpus holds only the
-//!   configuration, so [`package`] writes stubs (see [`write_stubs`]). The stubs' contents are
-//!   hashed into the `…LambdaVersion<hash>` logical IDs: those are not comparable anyway.
-//! - No `plugins:` that are not installed (no flag skips them: only help and plugin-independent
-//!   commands tolerate a missing plugin), no `org:` (the dashboard plugin then wants a login),
-//!   no `${ssm:…}`, `${cf:…}`, `${s3:…}`, `${aws:accountId}` (they call AWS), no container
-//!   images (they run docker).
+//!   exclude patterns"), and a `package.artifact` must exist; handler files are not checked.
+//!   The corpus holds only the configuration, so [`package`] writes stubs ([`write_stubs`]).
+//! - No `plugins:` that are not installed (no flag or variable skips them: only help and the
+//!   plugin-independent commands tolerate a missing plugin), no `org:` (the dashboard plugin
+//!   then wants a login), no container images (they need a Dockerfile and docker).
+//!
+//! What differs between two runs on the same service: the `ApiGatewayDeployment<epoch ms>`
+//! logical ID (REST APIs) and the artifacts' `S3Key` (`serverless/SERVICE/dev/<epoch ms>-<ISO
+//! date>/…`). The `…LambdaVersion<hash>` and `WebsocketsDeployment<hash>` IDs are stable but hash
+//! the (stub) code and the template: not comparable with another compiler's.
 
 use super::temp::Temp;
 use serde_json::Value;
@@ -31,9 +38,10 @@ use std::time::{Duration, Instant};
 /// The pinned version (`SERVERLESS_VERSION` in `.ci/run`: bump both together).
 pub const VERSION: &str = "3.40.0";
 
-/// Where the corpus of Serverless Framework services lives (`SLSC_SERVERLESS_CORPUS` overrides
-/// it): the serverless/examples repository, read in place, never copied into this repository.
-pub const CORPUS: &str = "/work/shared/corpus/serverless-examples";
+/// Where the corpus of Serverless Framework services lives, relative to the repository
+/// (`SLSC_CORPUS` overrides it): the serverless/examples repository, read in place, never copied
+/// into this repository.
+pub const CORPUS: &str = "../shared/corpus/serverless-examples";
 
 /// How long one `serverless package` may take (about 3 s alone; more on a loaded machine).
 pub const TIMEOUT: Duration = Duration::from_secs(120);
@@ -42,20 +50,57 @@ pub const TIMEOUT: Duration = Duration::from_secs(120);
 pub const STAGE: &str = "dev";
 pub const REGION: &str = "us-east-1";
 
-/// Corpus services (directories under [`corpus_dir`]) that package offline with serverless
-/// [`VERSION`] (docs/serverless-package-corpus.md has all of them). Together they cover `http`
-/// (REST API, with CORS, a Lambda authorizer and a shared API), `httpApi`, `websocket` (with an
-/// authorizer), `schedule`, `sns`, `s3` (new and existing bucket), `stream` (Kinesis and
-/// DynamoDB), `sqs`, `iot`, `cloudwatchLog`, `alexaSkill`, and DynamoDB tables, an S3 bucket and
-/// an SNS topic in `resources`.
-pub const PACKAGED_SAMPLE: &[&str] = &[];
+/// Corpus services (directories under [`corpus_dir`]) that [`package`] packages offline with
+/// serverless [`VERSION`] (docs/serverless-package-corpus.md lists all 89 AWS services). Together
+/// they cover `http` (REST API: CORS, path parameters, a TOKEN authorizer), `httpApi`,
+/// `websocket` (with a REQUEST authorizer), `schedule` (cron and rate), `sns`, `s3` (a new bucket,
+/// and an `existing: true` one through serverless's Custom::S3), `stream` (Kinesis), `iot`, and
+/// DynamoDB tables and an S3 bucket policy in `resources`. The corpus has no `sqs` event that
+/// packages as it is: see [`PACKAGED_WITHOUT_PLUGINS`].
+pub const PACKAGED_SAMPLE: &[&str] = &[
+    "aws-node",
+    "aws-node-rest-api-with-dynamodb",
+    "aws-node-auth0-cognito-custom-authorizers-api",
+    "aws-node-http-api",
+    "aws-python-http-api-with-dynamodb",
+    "aws-node-websockets-authorizers",
+    "aws-node-scheduled-cron",
+    "aws-node-text-analysis-via-sns-post-processing",
+    "aws-node-ses-receive-email-body",
+    "aws-golang-s3-file-replicator",
+    "aws-golang-stream-kinesis-to-elasticsearch",
+    "aws-node-iot-event",
+];
 
-/// The corpus directory (`SLSC_SERVERLESS_CORPUS`, else [`CORPUS`]).
+/// Corpus services that package offline with [`package_without_plugins`] and not with
+/// [`package`]: their plugins only build code, run locally or add commands
+/// (serverless-webpack, serverless-plugin-typescript, serverless-esbuild,
+/// serverless-python-requirements without `layer`, serverless-offline, serverless-dynamodb-local,
+/// serverless-plugin-optimize, serverless-hooks-plugin, the single-page-app example's plugin), so
+/// the template is the one the plugins would give but for the code. Among them the corpus's only
+/// `sqs` event (`aws-node-typescript-sqs-standard`, an SQS queue in `resources` too).
+pub const PACKAGED_WITHOUT_PLUGINS: &[&str] = &[
+    "aws-node-dynamic-image-resizer",
+    "aws-node-rest-api-typescript",
+    "aws-node-rest-api-with-dynamodb-and-offline",
+    "aws-node-serve-dynamic-html-via-http-endpoint",
+    "aws-node-signed-uploads",
+    "aws-node-single-page-app-via-cloudfront",
+    "aws-node-typescript-nest",
+    "aws-node-typescript-sqs-standard",
+    "aws-python-http-api-with-pynamodb",
+    "aws-python-line-echo-bot",
+    "aws-python-rest-api-with-faunadb",
+    "aws-python-rest-api-with-pynamodb",
+    "aws-ruby-line-bot",
+];
+
+/// The corpus directory (`SLSC_CORPUS`, else [`CORPUS`] next to the repository).
 pub fn corpus_dir() -> PathBuf {
-    std::env::var_os("SLSC_SERVERLESS_CORPUS")
+    std::env::var_os("SLSC_CORPUS")
         .filter(|p| !p.is_empty())
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(CORPUS))
+        .unwrap_or_else(|| super::root().join(CORPUS))
 }
 
 /// The `serverless` executable, checked to be [`VERSION`]: `SLSC_SERVERLESS`, else
@@ -117,14 +162,37 @@ pub fn bin_or_skip() -> Option<PathBuf> {
 /// (in a fresh scratch directory, with [`write_stubs`] added) and returns the parsed
 /// `.serverless/cloudformation-template-update-stack.json`. The error carries its output.
 pub fn package(service_dir: &Path) -> Result<Value, String> {
+    package_copy(service_dir, false)
+}
+
+/// [`package`] on a copy whose configuration has no top-level `plugins:` and whose
+/// `service: {name: X}` (the object notation v3 refuses) is `service: X`: for the services of
+/// [`PACKAGED_WITHOUT_PLUGINS`], whose plugins only build code, run locally or add commands, so
+/// that the template is what it would be with them.
+pub fn package_without_plugins(service_dir: &Path) -> Result<Value, String> {
+    package_copy(service_dir, true)
+}
+
+fn package_copy(service_dir: &Path, without_plugins: bool) -> Result<Value, String> {
     let bin = serverless_bin()?;
     let name = service_dir
         .file_name()
         .ok_or_else(|| format!("{} has no directory name", service_dir.display()))?;
     let scratch = Temp::new("serverless");
     let dir = scratch.path().join(name);
-    copy_dir(service_dir, &dir)
-        .map_err(|e| format!("cannot copy {} to {}: {e}", service_dir.display(), dir.display()))?;
+    copy_dir(service_dir, &dir).map_err(|e| {
+        format!(
+            "cannot copy {} to {}: {e}",
+            service_dir.display(),
+            dir.display()
+        )
+    })?;
+    if without_plugins {
+        let config = config_file(&dir)
+            .ok_or_else(|| format!("{} has no serverless.yml", service_dir.display()))?;
+        let text = std::fs::read_to_string(&config).map_err(|e| e.to_string())?;
+        std::fs::write(&config, strip_plugins(&text)).map_err(|e| e.to_string())?;
+    }
     write_stubs(&dir).map_err(|e| format!("cannot write stubs in {}: {e}", dir.display()))?;
     let home = scratch.path().join("home");
     std::fs::create_dir_all(&home).map_err(|e| e.to_string())?;
@@ -163,14 +231,23 @@ pub fn package(service_dir: &Path) -> Result<Value, String> {
                 TIMEOUT.as_secs()
             ))
         }
-        Some(s) if !s.success() => return Err(format!("{what} failed ({s}); its output:\n{output}")),
+        Some(s) if !s.success() => {
+            return Err(format!("{what} failed ({s}); its output:\n{output}"))
+        }
         Some(_) => {}
     }
     let template = dir.join(".serverless/cloudformation-template-update-stack.json");
-    let text = std::fs::read_to_string(&template)
-        .map_err(|e| format!("{what} wrote no {} ({e}); its output:\n{output}", template.display()))?;
+    let text = std::fs::read_to_string(&template).map_err(|e| {
+        format!(
+            "{what} wrote no {} ({e}); its output:\n{output}",
+            template.display()
+        )
+    })?;
     serde_json::from_str(&text).map_err(|e| format!("{}: {e}", template.display()))
 }
+
+/// A proxy address where nothing listens (TCP port 1 on the loopback).
+const DEAD_PROXY: &str = "http://127.0.0.1:1";
 
 /// The whole environment of a run (the host's is cleared): `PATH` (for `#!/usr/bin/env node`)
 /// and `TMPDIR` are kept.
@@ -191,11 +268,19 @@ pub fn envs(home: &Path) -> Vec<(&'static str, String)> {
         ),
         (
             "AWS_SHARED_CREDENTIALS_FILE",
-            home.join("no-aws-credentials").to_string_lossy().into_owned(),
+            home.join("no-aws-credentials")
+                .to_string_lossy()
+                .into_owned(),
         ),
         ("SLS_TELEMETRY_DISABLED", "1".into()),
         ("SLS_NOTIFICATIONS_MODE", "off".into()),
         ("SLS_DISABLE_AUTO_UPDATE", "1".into()),
+        // A call to AWS (a layer's DescribeStacks) fails at once: through a proxy nothing listens
+        // on, not retried (serverless retries 4 times, ~5 s apart, by default), 10 s at most.
+        ("HTTPS_PROXY", DEAD_PROXY.into()),
+        ("HTTP_PROXY", DEAD_PROXY.into()),
+        ("SLS_AWS_REQUEST_MAX_RETRIES", "0".into()),
+        ("AWS_CLIENT_TIMEOUT", "10000".into()),
         ("NO_COLOR", "1".into()),
     ];
     for keep in ["PATH", "TMPDIR"] {
@@ -320,6 +405,36 @@ pub fn write_stubs(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
+/// `text` (a serverless.yml) without its top-level `plugins:` entry, and with `service:` followed
+/// by an indented `name: X` turned into `service: X` (line-based).
+pub fn strip_plugins(text: &str) -> String {
+    let top_level = |l: &str| !l.is_empty() && !l.starts_with([' ', '\t', '#', '-']);
+    let mut out = Vec::new();
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
+        if line.starts_with("plugins:") {
+            while lines.peek().is_some_and(|l| !top_level(l)) {
+                lines.next();
+            }
+            continue;
+        }
+        if line.trim_end() == "service:" {
+            let name = lines
+                .peek()
+                .and_then(|l| l.starts_with([' ', '\t']).then(|| l.trim_start()))
+                .and_then(|l| l.strip_prefix("name:"))
+                .map(|n| n.trim().to_string());
+            if let Some(name) = name {
+                lines.next();
+                out.push(format!("service: {name}"));
+                continue;
+            }
+        }
+        out.push(line.to_string());
+    }
+    out.join("\n") + "\n"
+}
+
 /// The plain scalar of a `key: value` line (indented or in a list item), unquoted, without a
 /// trailing comment; `None` for another key, an empty value, a flow or block value, or one with
 /// a `${…}` variable.
@@ -332,7 +447,10 @@ fn yaml_value(line: &str, key: &str) -> Option<String> {
     }
     .trim()
     .trim_matches(|c| c == '"' || c == '\'');
-    if value.is_empty() || value.contains("${") || value.starts_with(['{', '[', '|', '>', '&', '*', '!']) {
+    if value.is_empty()
+        || value.contains("${")
+        || value.starts_with(['{', '[', '|', '>', '&', '*', '!'])
+    {
         return None;
     }
     Some(value.to_string())
