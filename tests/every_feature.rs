@@ -199,6 +199,7 @@ app "every" {
   log_retention = 14
   source_root   = "."
   websocket_route_selection = "$request.body.type"
+  logical_ids               = { ReportsBucket = "ReportsArchiveBucket" }
   cors = {
     origins = [local.site_origin]
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
