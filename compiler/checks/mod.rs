@@ -203,6 +203,20 @@ pub struct Template<'a> {
     pub bytes: usize,
     /// (role logical ID, size in bytes of its inline policy).
     pub policy_sizes: &'a [(String, usize)],
+    /// When the application is split into nested stacks (emit/stacks.rs): each stack's size,
+    /// the root first. Empty for one stack.
+    pub stacks: &'a [StackSize],
+}
+
+/// The size of one stack of a split application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackSize {
+    /// `root`, or the nested stack's logical ID.
+    pub name: String,
+    pub resources: usize,
+    pub bytes: usize,
+    pub parameters: usize,
+    pub outputs: usize,
 }
 
 /// What an output rule sees.

@@ -12,6 +12,7 @@ pub mod logical_ids;
 pub mod names;
 pub mod package_filter;
 pub mod shared;
+pub mod stacks;
 pub mod terraform;
 
 use crate::checks;
@@ -73,17 +74,93 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
         None => (model, graph),
     };
     let key = |f: &str| artifacts::user_block(model, f).map(artifacts::placeholder_key);
-    let cfn = emit_cloudformation(model, graph, &key, true);
-    let mut diags = names::diagnostics(&cfn.collisions, "logical ID");
-    diags.extend(cfn.rename_diagnostics);
-    let t = &cfn.template;
+    cloudformation_output(model, graph, &key, cloudformation::Mode::Measure).diagnostics
+}
+
+/// The CloudFormation output: one template, or — when it would exceed a stack's limits, or
+/// `app.nested_stacks` asks — a root template and nested ones (emit/stacks.rs); its files
+/// (empty when measuring), resource count and diagnostics (collisions, `logical_ids`, the output
+/// rules).
+struct CfnOutput {
+    files: Vec<(String, Vec<Vec<u8>>)>,
+    resources: usize,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn cloudformation_output(
+    model: &crate::model::Model,
+    graph: &crate::graph::Graph,
+    key: &(dyn Fn(&str) -> Option<String> + Sync),
+    mode: cloudformation::Mode,
+) -> CfnOutput {
+    use checks::rules::template_limits::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};
+    let t = emit_cloudformation(model, graph, key, mode);
+    let mut diagnostics = names::diagnostics(&t.collisions, "logical ID");
+    diagnostics.extend(t.rename_diagnostics);
+    let one = t.template;
+    let split = model.app.is_set("nested_stacks")
+        || model.app.is_set("data_stacks")
+        || one.resources > MAX_RESOURCES
+        || one.bytes > MAX_TEMPLATE_BYTES;
+    if !split {
+        let template = checks::Template {
+            resources: one.resources,
+            bytes: one.bytes,
+            policy_sizes: &one.policy_sizes,
+            stacks: &[],
+        };
+        diagnostics.extend(checks::run_output(model, &template));
+        let files = match mode {
+            cloudformation::Mode::Measure => Vec::new(),
+            _ => vec![(
+                "template.json".to_string(),
+                one.pieces.into_iter().map(String::into_bytes).collect(),
+            )],
+        };
+        return CfnOutput {
+            files,
+            resources: one.resources,
+            diagnostics,
+        };
+    }
+    let policy_sizes = one.policy_sizes;
+    let kept = emit_cloudformation(model, graph, key, cloudformation::Mode::Keep)
+        .kept
+        .expect("Keep mode keeps the resources");
+    let s = stacks::split(model, kept);
+    let mut sizes = vec![checks::StackSize {
+        name: "root".into(),
+        resources: s.root_resources,
+        bytes: s.root.len(),
+        parameters: 1,
+        outputs: s.root_outputs,
+    }];
+    sizes.extend(s.nested.iter().map(|x| checks::StackSize {
+        name: x.id.clone(),
+        resources: x.resources,
+        bytes: x.text.len(),
+        parameters: x.parameters,
+        outputs: x.outputs,
+    }));
+    let resources = s.root_resources + s.nested.iter().map(|x| x.resources).sum::<usize>();
     let template = checks::Template {
-        resources: t.resources,
-        bytes: t.bytes,
-        policy_sizes: &t.policy_sizes,
+        resources,
+        bytes: sizes.iter().map(|x| x.bytes).sum(),
+        policy_sizes: &policy_sizes,
+        stacks: &sizes,
     };
-    diags.extend(checks::run_output(model, &template));
-    diags
+    diagnostics.extend(checks::run_output(model, &template));
+    let mut files = vec![("template.json".to_string(), vec![s.root.into_bytes()])];
+    files.extend(
+        s.nested
+            .into_iter()
+            .map(|x| (x.file, vec![x.text.into_bytes()])),
+    );
+    CfnOutput {
+        files,
+        resources,
+        diagnostics,
+    }
 }
 
 /// Builds a compiled project. `Err` carries the diagnostics that stop the build (errors).
@@ -137,25 +214,14 @@ pub fn build_with(
         .collect();
     let key = |f: &str| artifacts::key_for(&arts, f).map(|a| a.key.clone());
     let mut files = Vec::new();
-    let mut diags;
+    let diags;
     let resources;
     match target {
         Target::CloudFormation => {
-            let t = emit_cloudformation(model, graph, &key, false);
-            diags = names::diagnostics(&t.collisions, "logical ID");
-            diags.extend(t.rename_diagnostics);
-            let t = t.template;
-            resources = t.resources;
-            let template = checks::Template {
-                resources,
-                bytes: t.bytes,
-                policy_sizes: &t.policy_sizes,
-            };
-            diags.extend(checks::run_output(model, &template));
-            files.push((
-                "template.json".to_string(),
-                t.pieces.into_iter().map(String::into_bytes).collect(),
-            ));
+            let out = cloudformation_output(model, graph, &key, cloudformation::Mode::Write);
+            diags = out.diagnostics;
+            resources = out.resources;
+            files.extend(out.files);
         }
         Target::Terraform => {
             let artifact = |f: &str| {
@@ -217,17 +283,15 @@ fn emit_cloudformation<'m>(
     model: &'m crate::model::Model,
     graph: &'m crate::graph::Graph,
     key: &'m (dyn Fn(&str) -> Option<String> + Sync),
-    measure_only: bool,
+    mode: cloudformation::Mode,
 ) -> cloudformation::Emitted<'m> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("slsc-emit".into())
-            .spawn_scoped(scope, || {
-                cloudformation::emit(model, graph, key, measure_only)
-            })
+            .spawn_scoped(scope, || cloudformation::emit(model, graph, key, mode))
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
-    .unwrap_or_else(|_| cloudformation::emit(model, graph, key, measure_only))
+    .unwrap_or_else(|_| cloudformation::emit(model, graph, key, mode))
 }
 
 /// Renamed blocks (`moved`) are emitted under their old names: same logical IDs, addresses and

@@ -201,6 +201,8 @@ pub fn app() -> Vec<AttrSpec> {
         d("source_root", Ty::Str, s(".")),
         a("websocket_route_selection", Ty::Str),
         a("logical_ids", map(Ty::Str)),
+        a("nested_stacks", Ty::Int { min: 1, max: 100 }),
+        a("data_stacks", Ty::Int { min: 1, max: 100 }),
     ]
 }
 

@@ -33,9 +33,18 @@ pub const MAX_RESOURCES: usize = 500;
 pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
 pub const MAX_INLINE_POLICY_BYTES: usize = 10 * 1024;
 
+/// CloudFormation's limits per stack of a split application.
+pub const MAX_PARAMETERS: usize = 200;
+pub const MAX_OUTPUTS: usize = 200;
+
 fn check(cx: &mut OutputCtx) {
     let t = cx.template;
     let app = &cx.model.app;
+    if !t.stacks.is_empty() {
+        stacks(cx);
+        policies(cx);
+        return;
+    }
     let resources = t.resources;
     if resources > MAX_RESOURCES {
         cx.report(
@@ -54,6 +63,40 @@ fn check(cx: &mut OutputCtx) {
         )
         .help = Some("split the application into several projects (one stack each)".into());
     }
+    policies(cx);
+}
+
+/// Each stack of a split application within CloudFormation's limits.
+fn stacks(cx: &mut OutputCtx) {
+    let app = &cx.model.app;
+    for s in cx.template.stacks {
+        for (what, n, max) in [
+            ("resources", s.resources, MAX_RESOURCES),
+            ("bytes", s.bytes, MAX_TEMPLATE_BYTES),
+            ("parameters", s.parameters, MAX_PARAMETERS),
+            ("outputs", s.outputs, MAX_OUTPUTS),
+        ] {
+            if n > max {
+                let help = if s.name == "root" {
+                    "the root holds the stateful resources, alarms and shared APIs: split the application into several projects"
+                } else {
+                    "raise `app.nested_stacks` (it moves functions between nested stacks: plan it) or split the application"
+                };
+                cx.report(
+                    &RULE,
+                    app.header,
+                    format!("the {} stack has {n} {what}; CloudFormation allows {max}", s.name),
+                )
+                .help = Some(help.into());
+            }
+        }
+    }
+}
+
+/// Each role's inline policy within IAM's limit.
+fn policies(cx: &mut OutputCtx) {
+    let t = cx.template;
+    let app = &cx.model.app;
     for (role, size) in t.policy_sizes {
         if *size <= MAX_INLINE_POLICY_BYTES {
             continue;
