@@ -44,6 +44,9 @@ pub struct Resource {
     /// The resource's JSON (CloudFormation: the object with `Type`, `Properties`…; Terraform:
     /// the resource's attribute object), parsed from `raw` when first needed.
     body: std::sync::OnceLock<J>,
+    /// The nested stack the resource is in (`FunctionStack03`), `None` for the root or a
+    /// one-stack application (emit/stacks.rs).
+    pub stack: Option<Box<str>>,
 }
 
 impl Resource {
@@ -53,6 +56,7 @@ impl Resource {
             owner,
             raw: None,
             body: std::sync::OnceLock::from(body),
+            stack: None,
         }
     }
 
@@ -62,6 +66,7 @@ impl Resource {
             owner,
             raw: Some(raw),
             body: std::sync::OnceLock::new(),
+            stack: None,
         }
     }
 
@@ -516,26 +521,24 @@ impl Snapshot {
         let mut s = match target {
             // The template's resources are kept as text (a tree is built only for those that
             // differ): a 10,000-function template is 35 MB of text, several times that as trees.
+            // A split application's nested templates are read too: each resource once, with the
+            // stack it is in (the stacks themselves are not compared: their contents are).
             Target::CloudFormation => {
-                #[derive(serde::Deserialize)]
-                struct Template<'a> {
-                    #[serde(rename = "Resources", borrow)]
-                    resources: BTreeMap<String, &'a serde_json::value::RawValue>,
-                }
-                #[derive(serde::Deserialize)]
-                struct Typed<'a> {
-                    #[serde(rename = "Type", borrow)]
-                    type_: std::borrow::Cow<'a, str>,
-                }
-                let t: Template = serde_json::from_slice(&bytes)
-                    .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
                 let mut resources = BTreeMap::new();
-                for (id, raw) in t.resources {
-                    let typed: Typed = serde_json::from_str(raw.get())
-                        .map_err(|e| format!("{id} in the emitted {name}: {e}"))?;
-                    let type_ = typed.type_.into_owned();
-                    let owner = owners.owner(target, &type_, &id);
-                    resources.insert(id, Resource::from_raw(type_, owner, raw.get().into()));
+                cloudformation_resources(&bytes, name, None, &owners, &mut resources)?;
+                for (file, chunks) in &built.files {
+                    if let Some(rest) =
+                        file.strip_prefix(&format!("{}/", crate::emit::stacks::NESTED_DIR))
+                    {
+                        let stack = rest.split('-').next().unwrap_or(rest);
+                        cloudformation_resources(
+                            &chunks.concat(),
+                            file,
+                            Some(stack),
+                            &owners,
+                            &mut resources,
+                        )?;
+                    }
                 }
                 Snapshot {
                     target,
@@ -709,6 +712,42 @@ pub(crate) fn loss_sentence(store: &str) -> &'static str {
 }
 
 /// Compares two snapshots of the same target.
+/// The resources of one CloudFormation template of a build (kept as text), with the stack it
+/// is (`None`: the root); nested-stack resources themselves are left out.
+fn cloudformation_resources(
+    bytes: &[u8],
+    name: &str,
+    stack: Option<&str>,
+    owners: &Owners,
+    out: &mut BTreeMap<String, Resource>,
+) -> Result<(), String> {
+    #[derive(serde::Deserialize)]
+    struct Template<'a> {
+        #[serde(rename = "Resources", borrow)]
+        resources: BTreeMap<String, &'a serde_json::value::RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Typed<'a> {
+        #[serde(rename = "Type", borrow)]
+        type_: std::borrow::Cow<'a, str>,
+    }
+    let t: Template = serde_json::from_slice(bytes)
+        .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
+    for (id, raw) in t.resources {
+        let typed: Typed = serde_json::from_str(raw.get())
+            .map_err(|e| format!("{id} in the emitted {name}: {e}"))?;
+        let type_ = typed.type_.into_owned();
+        if type_ == "AWS::CloudFormation::Stack" {
+            continue;
+        }
+        let owner = owners.owner(Target::CloudFormation, &type_, &id);
+        let mut r = Resource::from_raw(type_, owner, raw.get().into());
+        r.stack = stack.map(Into::into);
+        out.insert(id, r);
+    }
+    Ok(())
+}
+
 pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
     let target = head.target;
     // A resource that refers to a replaced one may change (or be replaced) too: compare again
@@ -742,6 +781,20 @@ pub fn diff(base: &Snapshot, head: &Snapshot) -> Plan {
         base_edges: base.edges.clone(),
         head_edges: head.edges.clone(),
     }
+}
+
+/// A resource that changes stack (emit/stacks.rs): CloudFormation deletes it from one stack
+/// and creates it in the other — a replacement, data loss for what stores data.
+fn moved(b: &Resource, h: &Resource, store: &Option<String>, c: &mut Change) {
+    let name = |s: &Option<Box<str>>| s.as_deref().unwrap_or("root").to_string();
+    c.action = Action::Replace;
+    c.data_loss = store.is_some();
+    c.notes.push(format!(
+        "moves from the {} stack to the {} stack: CloudFormation deletes it from one and creates it in the other (a named resource's create fails while the old one exists)",
+        name(&b.stack),
+        name(&h.stack)
+    ));
+    c.fix = Some("keep the partition: pin `app.nested_stacks` and `app.data_stacks` to the counts the deployed application has; to move it anyway, use a CloudFormation stack refactor".to_string());
 }
 
 /// Compares every resource (only those on both sides with `updates_only`), knowing which are
@@ -839,6 +892,7 @@ fn compare_all(
                     }
                 }
             }
+            (Some(b), Some(h)) if b.stack != h.stack => moved(b, h, &store, &mut c),
             (Some(b), Some(h)) => {
                 if !update(target, rule, b, h, replaced, &mut c) {
                     continue;
