@@ -313,8 +313,7 @@ pub fn stack_snapshot(
             .unwrap_or_default();
         match deployed_template(aws, stack).await? {
             Some(t) => {
-                let snap = Snapshot::from_document(Target::CloudFormation, &t, &owners)
-                    .map_err(Failure::usage)?;
+                let snap = deployed_snapshot(aws, stack, &t, &owners).await?;
                 Ok((snap, format!("stack {stack} ({region})")))
             }
             None => Ok((
@@ -947,12 +946,60 @@ async fn local_plan(
         .map(|m| Owners::of_model(m, Target::CloudFormation))
         .unwrap_or_default();
     let base = match &base {
-        Some(t) => {
-            Snapshot::from_document(Target::CloudFormation, t, &owners).map_err(Failure::usage)?
-        }
+        Some(t) => deployed_snapshot(aws, stack, t, &owners).await?,
         None => Snapshot::empty(Target::CloudFormation),
     };
     Ok((plan::diff(&base, head), owners))
+}
+
+/// The snapshot of a deployed stack from its template, with the resources of its nested stacks
+/// (each read from the nested stack the root's `AWS::CloudFormation::Stack` resource made).
+async fn deployed_snapshot(
+    aws: &Aws,
+    stack: &str,
+    template: &J,
+    owners: &Owners,
+) -> Result<Snapshot, Failure> {
+    let mut snap =
+        Snapshot::from_document(Target::CloudFormation, template, owners).map_err(Failure::usage)?;
+    for (id, t) in nested_templates(aws, stack, template).await? {
+        snap.add_nested(&id, &t, owners).map_err(Failure::usage)?;
+    }
+    Ok(snap)
+}
+
+/// The templates of a deployed root's nested stacks: (the root's logical ID, template).
+async fn nested_templates(aws: &Aws, stack: &str, template: &J) -> Result<Vec<(String, J)>, Failure> {
+    let mut out = Vec::new();
+    let nested: Vec<String> = template
+        .get("Resources")
+        .and_then(J::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r.get("Type").and_then(J::as_str) == Some("AWS::CloudFormation::Stack"))
+        .map(|(id, _)| id.clone())
+        .collect();
+    for id in nested {
+        let res = aws
+            .cfn
+            .describe_stack_resource()
+            .stack_name(stack)
+            .logical_resource_id(&id)
+            .send()
+            .await
+            .map_err(|e| Failure::usage(format!("cannot read nested stack {id} of {stack}: {}", sdk_message(&e))))?;
+        let Some(physical) = res
+            .stack_resource_detail()
+            .and_then(|d| d.physical_resource_id())
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        if let Some(t) = deployed_template(aws, &physical).await? {
+            out.push((id, t));
+        }
+    }
+    Ok(out)
 }
 
 /// Uploads the artifacts the bucket does not have yet; returns (uploaded, already there).
@@ -962,10 +1009,13 @@ async fn upload_artifacts(
     built: &Built,
 ) -> Result<(usize, usize), Failure> {
     let (mut uploaded, mut skipped) = (0, 0);
+    // The artifacts, and a split application's nested templates (the root's `TemplateURL`s
+    // name them under the same keys in the artifact bucket).
+    let nested = format!("{}/", crate::emit::stacks::NESTED_DIR);
     for (key, chunks) in built
         .files
         .iter()
-        .filter(|(k, _)| k.starts_with("artifacts/"))
+        .filter(|(k, _)| k.starts_with("artifacts/") || k.starts_with(&nested))
     {
         if upload_once(aws, bucket, key, chunks.concat()).await? {
             uploaded += 1;
@@ -1090,7 +1140,15 @@ pub fn destroy(
                 "stack {stack} is busy ({status}): wait for the running operation to finish"
             )));
         }
-        let template = deployed_template(aws, &stack).await?.unwrap_or(J::Null);
+        let mut template = deployed_template(aws, &stack).await?.unwrap_or(J::Null);
+        // What the nested stacks hold is deleted with them: counted as the root's.
+        for (_, t) in nested_templates(aws, &stack, &template).await? {
+            if let (Some(J::Object(all)), Some(J::Object(more))) =
+                (template.get_mut("Resources"), t.get("Resources"))
+            {
+                all.extend(more.clone());
+            }
+        }
         let (kept, lost) = request::destroy_effects(&template);
         for k in &kept {
             eprintln!("kept (retained, no longer managed): {k}");

@@ -562,6 +562,16 @@ impl Snapshot {
         Snapshot::from_owned_document(target, doc.clone(), owners)
     }
 
+    /// Adds the resources of a nested stack's template (`stack`: its logical ID in the root).
+    pub fn add_nested(&mut self, stack: &str, doc: &J, owners: &Owners) -> Result<(), String> {
+        let nested = Snapshot::from_document(self.target, doc, owners)?;
+        for (id, mut r) in nested.resources {
+            r.stack = Some(stack.into());
+            self.resources.insert(id, r);
+        }
+        Ok(())
+    }
+
     /// [`Snapshot::from_document`], taking the document (no copy of a large template).
     pub fn from_owned_document(
         target: Target,
@@ -577,6 +587,10 @@ impl Snapshot {
                 };
                 for (id, r) in rs {
                     let type_ = r.get("Type").and_then(J::as_str).unwrap_or("").to_string();
+                    // Nested stacks are compared by their contents (`add_nested`).
+                    if type_ == "AWS::CloudFormation::Stack" {
+                        continue;
+                    }
                     let owner = owners.owner(target, &type_, &id);
                     resources.insert(id, Resource::new(type_, owner, r));
                 }
