@@ -966,7 +966,11 @@ fn a_split_application_uploads_its_nested_templates_and_deploys_the_root() {
     };
     let dir = env.tmp.path().join("split");
     std::fs::create_dir_all(dir.join("src")).unwrap();
-    std::fs::write(dir.join("src/index.js"), "exports.handler = async () => ({});\n").unwrap();
+    std::fs::write(
+        dir.join("src/index.js"),
+        "exports.handler = async () => ({});\n",
+    )
+    .unwrap();
     let mut src = String::from("app \"split\" {\n  region        = \"us-east-1\"\n  nested_stacks = 2\n}\n\nqueue \"jobs\" {}\n");
     for i in 0..4 {
         src.push_str(&format!(
@@ -982,26 +986,38 @@ fn a_split_application_uploads_its_nested_templates_and_deploys_the_root() {
     let built = env.tmp.path().join("split-built");
     let b = common::build::run_build(p, "cloudformation", Some(&built), env.tmp.path());
     assert_eq!(code(&b), Some(0), "{}", stderr(&b));
-    let root: Value = serde_json::from_slice(&std::fs::read(built.join("template.json")).unwrap()).unwrap();
+    let root: Value =
+        serde_json::from_slice(&std::fs::read(built.join("template.json")).unwrap()).unwrap();
     let mut named = Vec::new();
     for (id, r) in root["Resources"].as_object().unwrap() {
         if r["Type"] == "AWS::CloudFormation::Stack" {
             let url = r["Properties"]["TemplateURL"]["Fn::Sub"].as_str().unwrap();
             let key = url.split(".${AWS::URLSuffix}/").nth(1).unwrap().to_string();
-            assert!(url.starts_with("https://${ArtifactBucket}.s3."), "{id}: {url}");
+            assert!(
+                url.starts_with("https://${ArtifactBucket}.s3."),
+                "{id}: {url}"
+            );
             named.push(key);
         }
     }
     assert!(named.len() >= 2, "{named:?}");
     let uploaded = env.moto.list_objects(BUCKET);
     for key in &named {
-        assert!(uploaded.contains(key), "{key} not uploaded: {uploaded:?}\n{}", stderr(&o));
+        assert!(
+            uploaded.contains(key),
+            "{key} not uploaded: {uploaded:?}\n{}",
+            stderr(&o)
+        );
         let body = env.moto.get_object(BUCKET, key).unwrap();
         let local = std::fs::read(built.join(key)).unwrap();
         assert_eq!(body, local, "{key}: the uploaded template is the built one");
     }
     let requests = env.change_set_requests();
     assert_eq!(requests.len(), 1, "one change set, for the root");
-    let url = requests[0].iter().find(|(k, _)| k == "TemplateURL").map(|(_, v)| v.clone()).unwrap_or_default();
+    let url = requests[0]
+        .iter()
+        .find(|(k, _)| k == "TemplateURL")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     assert!(url.contains("/templates/split-dev-"), "{url}");
 }

@@ -10,7 +10,8 @@
 //! `SLSC_EVERY_FEATURE_OUT=DIR`, the test also writes each generated project to
 //! `DIR/<name>/project/` and its CloudFormation build to `DIR/<name>/cloudformation/`.
 //!
-//! A second, tiny project covers what one app cannot hold twice (`cors = true`).
+//! A second, tiny project covers what one app cannot hold twice (`cors = true`) and the
+//! nested stacks (`nested_stacks`, `data_stacks`: it is split).
 
 mod common;
 
@@ -838,7 +839,9 @@ pub fn cors_true_project() -> GenProject {
 # object form).
 
 app "cors" {
-  cors = true
+  cors          = true
+  nested_stacks = 2
+  data_stacks   = 1
 }
 
 function "hello" {

@@ -960,8 +960,8 @@ async fn deployed_snapshot(
     template: &J,
     owners: &Owners,
 ) -> Result<Snapshot, Failure> {
-    let mut snap =
-        Snapshot::from_document(Target::CloudFormation, template, owners).map_err(Failure::usage)?;
+    let mut snap = Snapshot::from_document(Target::CloudFormation, template, owners)
+        .map_err(Failure::usage)?;
     for (id, t) in nested_templates(aws, stack, template).await? {
         snap.add_nested(&id, &t, owners).map_err(Failure::usage)?;
     }
@@ -969,7 +969,11 @@ async fn deployed_snapshot(
 }
 
 /// The templates of a deployed root's nested stacks: (the root's logical ID, template).
-async fn nested_templates(aws: &Aws, stack: &str, template: &J) -> Result<Vec<(String, J)>, Failure> {
+async fn nested_templates(
+    aws: &Aws,
+    stack: &str,
+    template: &J,
+) -> Result<Vec<(String, J)>, Failure> {
     let mut out = Vec::new();
     let nested: Vec<String> = template
         .get("Resources")
@@ -987,7 +991,12 @@ async fn nested_templates(aws: &Aws, stack: &str, template: &J) -> Result<Vec<(S
             .logical_resource_id(&id)
             .send()
             .await
-            .map_err(|e| Failure::usage(format!("cannot read nested stack {id} of {stack}: {}", sdk_message(&e))))?;
+            .map_err(|e| {
+                Failure::usage(format!(
+                    "cannot read nested stack {id} of {stack}: {}",
+                    sdk_message(&e)
+                ))
+            })?;
         let Some(physical) = res
             .stack_resource_detail()
             .and_then(|d| d.physical_resource_id())

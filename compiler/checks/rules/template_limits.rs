@@ -11,20 +11,25 @@ pub const RULE: Rule = Rule {
     name: "template-limits",
     level: Level::Deny,
     hard: true,
-    summary: "A CloudFormation template would exceed 500 resources, 1 MB, or a role's inline policy 10 KB.",
+    summary: "A CloudFormation stack would exceed 500 resources, 1 MB, 200 parameters or outputs, or a role's inline policy 10 KB.",
     doc: r#"
 ## What it does
-Measures the emitted CloudFormation template: more than 500 resources, more than 1 MB of JSON,
-or an IAM role whose inline policy exceeds 10 KB.
+Measures the emitted CloudFormation: an application too large for one stack is split into
+nested stacks (docs/cloudformation.md, "Nested stacks"), and each stack is checked — more than
+500 resources, more than 1 MB of JSON, more than 200 parameters or outputs — as is every IAM
+role's inline policy (10 KB at most).
 
 ## Why is this bad?
 CloudFormation refuses such a template at deploy time, after the build looked fine.
 
 ## Example
-An application with 200 functions, each with a role, a log group and a trigger.
+An application with 10,000 functions and `nested_stacks = 4`: each function stack would hold
+about 12,000 resources.
 
 ## Use instead
-Split the application into several projects (one stack each), or narrow grants.
+Raise `app.nested_stacks` (or `app.data_stacks`) — it moves units between stacks: plan it — or
+split the application into several projects; narrow the grants of a role whose policy is too
+large.
 "#,
 };
 
