@@ -110,16 +110,23 @@ fn a_block_of_100000_attributes_and_many_blocks_check() {
         text.push_str(&format!("topic \"t{i}\" {{}}\n"));
     }
     let (status, diags, json) = check("many-blocks", &text);
-    // Thousands of topics nothing uses: one `unused-resource` each, and CloudFormation's limits
-    // (resources, template size) as `template-limits` errors.
-    assert_eq!(status, Some(1));
+    // Thousands of topics nothing uses: one `unused-resource` each. 10,000 fit in nested data
+    // stacks (docs/cloudformation.md); 100,000 need more stacks than the root can hold:
+    // `template-limits`.
     let mut codes: Vec<&str> = diags.iter().map(|d| d["code"].as_str().unwrap()).collect();
     codes.dedup();
-    assert_eq!(codes, ["template-limits", "unused-resource"]);
-    assert_eq!(json["errors"], 2);
+    if full() {
+        assert_eq!(status, Some(1));
+        assert_eq!(codes, ["template-limits", "unused-resource"]);
+    } else {
+        assert_eq!(status, Some(0), "{codes:?}");
+        assert_eq!(codes, ["unused-resource"]);
+        assert_eq!(json["errors"], 0);
+    }
     assert_eq!(json["warnings"], n);
     // JSON lists 5,000 of one code and counts the rest.
-    assert_eq!(diags.len(), 2 + 5_000);
+    let errors = if full() { 2 } else { 0 };
+    assert_eq!(diags.len(), errors + 5_000);
     let left = &json["left_out"];
     assert_eq!(left[0]["code"], "unused-resource", "{left:#}");
     assert_eq!(left[0]["count"], n - 5_000);

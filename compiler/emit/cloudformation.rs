@@ -229,6 +229,8 @@ pub struct Emitted<'m> {
     pub collisions: Vec<Collision<'m>>,
     /// With [`Mode::Keep`]: the resources and outputs as values.
     pub kept: Option<Kept<'m>>,
+    /// Every resource's logical ID and the block that emitted it (`None`: a shared API).
+    pub owners: Vec<(String, Owner<'m>)>,
     /// The mistakes of `app.logical_ids` (keys that name no emitted resource, invalid IDs).
     pub rename_diagnostics: Vec<crate::diagnostics::Diagnostic>,
 }
@@ -355,6 +357,11 @@ pub fn emit<'m>(
             outputs,
         }
     });
+    let owners: Vec<(String, Owner)> = e
+        .resources
+        .iter()
+        .map(|(id, _, o)| (id.clone(), *o))
+        .collect();
     let resources = e.resources.len();
     let mut pieces = Vec::with_capacity(resources + 2);
     if e.resources.is_empty() {
@@ -383,6 +390,7 @@ pub fn emit<'m>(
         },
         collisions,
         kept,
+        owners,
         rename_diagnostics,
     }
 }

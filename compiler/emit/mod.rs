@@ -50,6 +50,24 @@ pub struct Built {
     /// With `--explain-artifacts`: per artifact (key, functions), every path considered and why
     /// it was left out (`None`: packaged).
     pub explained: Vec<ExplainedArtifact>,
+    /// Each emitted resource (CloudFormation logical ID, Terraform address) and the address of
+    /// the block that emitted it, as the emitter recorded it: the plan reads owners from here,
+    /// never from a name.
+    pub owners: std::collections::BTreeMap<String, String>,
+}
+
+/// The address of an emitted resource's owner: its block, or the shared API it belongs to.
+fn owner_address(owner: names::Owner, id: &str) -> String {
+    match owner {
+        Some(b) => b.addr(),
+        None if id.to_ascii_lowercase().starts_with("websocket")
+            || id.starts_with("aws_apigatewayv2_api.websocket")
+            || id.starts_with("aws_apigatewayv2_stage.websocket") =>
+        {
+            "websocket.api".to_string()
+        }
+        None => "http.api".to_string(),
+    }
 }
 
 /// Runs the output rules (`template-limits`) and the name-collision check on the CloudFormation
@@ -85,6 +103,7 @@ struct CfnOutput {
     files: Vec<(String, Vec<Vec<u8>>)>,
     resources: usize,
     diagnostics: Vec<Diagnostic>,
+    owners: std::collections::BTreeMap<String, String>,
 }
 
 fn cloudformation_output(
@@ -95,6 +114,11 @@ fn cloudformation_output(
 ) -> CfnOutput {
     use checks::rules::template_limits::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};
     let t = emit_cloudformation(model, graph, key, mode);
+    let owners = t
+        .owners
+        .iter()
+        .map(|(id, o)| (id.clone(), owner_address(*o, id)))
+        .collect();
     let mut diagnostics = names::diagnostics(&t.collisions, "logical ID");
     diagnostics.extend(t.rename_diagnostics);
     let one = t.template;
@@ -121,6 +145,7 @@ fn cloudformation_output(
             files,
             resources: one.resources,
             diagnostics,
+            owners,
         };
     }
     let policy_sizes = one.policy_sizes;
@@ -160,6 +185,7 @@ fn cloudformation_output(
         files,
         resources,
         diagnostics,
+        owners,
     }
 }
 
@@ -191,6 +217,18 @@ pub fn build_with(
         )]);
     };
     let renamed = renamed(model);
+    // Renamed blocks are emitted under their identity (old) names; owners are reported under
+    // the names as written.
+    let written: std::collections::HashMap<String, String> = match &renamed {
+        Some((_, m)) => m
+            .blocks
+            .iter()
+            .zip(&model.blocks)
+            .map(|(old, new)| (old.addr(), new.addr()))
+            .filter(|(a, b)| a != b)
+            .collect(),
+        None => Default::default(),
+    };
     let (model, graph) = match &renamed {
         Some((g, m)) => (m, g),
         None => (model, graph),
@@ -216,11 +254,13 @@ pub fn build_with(
     let mut files = Vec::new();
     let diags;
     let resources;
+    let owners;
     match target {
         Target::CloudFormation => {
             let out = cloudformation_output(model, graph, &key, cloudformation::Mode::Write);
             diags = out.diagnostics;
             resources = out.resources;
+            owners = out.owners;
             files.extend(out.files);
         }
         Target::Terraform => {
@@ -230,6 +270,11 @@ pub fn build_with(
             let tf = terraform::emit(model, graph, &artifact);
             diags = names::diagnostics(&tf.collisions, "Terraform address");
             resources = tf.resources;
+            owners = tf
+                .owners
+                .iter()
+                .map(|(a, o)| (a.clone(), owner_address(*o, a)))
+                .collect();
             files.push((
                 "main.tf.json".to_string(),
                 tf.chunks.into_iter().map(String::into_bytes).collect(),
@@ -249,6 +294,13 @@ pub fn build_with(
         resources,
         artifacts: n_artifacts,
         explained,
+        owners: owners
+            .into_iter()
+            .map(|(id, a)| {
+                let a = written.get(&a).cloned().unwrap_or(a);
+                (id, a)
+            })
+            .collect(),
     })
 }
 

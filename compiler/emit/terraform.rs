@@ -210,6 +210,9 @@ pub struct Emitted<'m> {
     pub chunks: Vec<String>,
     pub resources: usize,
     pub collisions: Vec<Collision<'m>>,
+    /// Every address emitted (resources and outputs) and the block that emitted it (`None`: a
+    /// shared API).
+    pub owners: std::collections::HashMap<String, Owner<'m>>,
 }
 
 /// Emits `main.tf.json`. `artifact` gives a function's zip (relative file name, base64 sha256).
@@ -271,6 +274,7 @@ pub fn emit<'m>(
         chunks,
         resources: e.count,
         collisions: e.collisions,
+        owners: e.owners,
     }
 }
 

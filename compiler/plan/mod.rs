@@ -227,8 +227,9 @@ impl Plan {
 #[derive(Debug, Default, Clone)]
 pub struct Owners {
     map: BTreeMap<(&'static str, String), String>,
-    /// `app.logical_ids`: an ID emitted instead of slsc's own → the block that owns it.
-    renamed: BTreeMap<String, String>,
+    /// Resources whose owner is known exactly: recorded by the emitter (`Built::owners`), or
+    /// renamed with `app.logical_ids` (the ID emitted instead of slsc's own).
+    exact: BTreeMap<String, String>,
 }
 
 impl Owners {
@@ -271,7 +272,7 @@ impl Owners {
         }
         let mut o = Owners {
             map,
-            renamed: BTreeMap::new(),
+            exact: BTreeMap::new(),
         };
         // `app.logical_ids`: a renamed resource belongs to the block its own ID names.
         if target == Target::CloudFormation {
@@ -282,10 +283,19 @@ impl Owners {
                     .collect();
                 for (from, to) in pairs {
                     if let Some(owner) = o.owner_of_any_type(&from) {
-                        o.renamed.insert(to, owner);
+                        o.exact.insert(to, owner);
                     }
                 }
             }
+        }
+        o
+    }
+
+    /// These owners, with every resource the emitter recorded (`Built::owners`) known exactly.
+    pub fn with_emitted(&self, emitted: &BTreeMap<String, String>) -> Owners {
+        let mut o = self.clone();
+        for (id, addr) in emitted {
+            o.exact.insert(id.clone(), addr.clone());
         }
         o
     }
@@ -324,15 +334,15 @@ impl Owners {
         for (k, v) in &other.map {
             self.map.entry(k.clone()).or_insert_with(|| v.clone());
         }
-        for (k, v) in &other.renamed {
-            self.renamed.entry(k.clone()).or_insert_with(|| v.clone());
+        for (k, v) in &other.exact {
+            self.exact.entry(k.clone()).or_insert_with(|| v.clone());
         }
     }
 
     /// The owner of a resource: the first candidate (kind, key) a block answers to, else the
     /// first candidate spelled as an address.
     pub fn owner(&self, target: Target, type_: &str, id: &str) -> String {
-        if let Some(a) = self.renamed.get(id) {
+        if let Some(a) = self.exact.get(id) {
             return a.clone();
         }
         let cands = candidates(target, type_, id);
@@ -524,6 +534,8 @@ impl Snapshot {
             // A split application's nested templates are read too: each resource once, with the
             // stack it is in (the stacks themselves are not compared: their contents are).
             Target::CloudFormation => {
+                // Owners as the emitter recorded them (a name is read only for what it did not).
+                let owners = owners.with_emitted(&built.owners);
                 let mut resources = BTreeMap::new();
                 cloudformation_resources(&bytes, name, None, &owners, &mut resources)?;
                 for (file, chunks) in &built.files {
@@ -549,7 +561,7 @@ impl Snapshot {
             Target::Terraform => {
                 let doc: J = serde_json::from_slice(&bytes)
                     .map_err(|e| format!("the emitted {name} does not parse: {e}"))?;
-                Snapshot::from_owned_document(target, doc, &owners)?
+                Snapshot::from_owned_document(target, doc, &owners.with_emitted(&built.owners))?
             }
         };
         s.edges = owner_edges(c);
