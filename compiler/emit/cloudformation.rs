@@ -345,18 +345,7 @@ pub fn emit<'m>(
     let mut outputs: Vec<&(String, Owner)> = rest.output_owners.iter().collect();
     outputs.sort_by(|a, b| a.0.cmp(&b.0));
     collisions.extend(names::adjacent(outputs.iter().map(|o| (o.0.as_str(), o.1))));
-    let kept = kept_outputs.map(|outputs| {
-        let mut values = std::mem::take(&mut e.kept);
-        values.sort_by(|a, b| a.0.cmp(&b.0));
-        Kept {
-            resources: values
-                .into_iter()
-                .zip(&e.resources)
-                .map(|((id, v), (_, _, owner))| (id, v, *owner))
-                .collect(),
-            outputs,
-        }
-    });
+    let kept = kept_outputs.map(|outputs| keep(std::mem::take(&mut e.kept), &e.resources, outputs));
     let owners: Vec<(String, Owner)> = e
         .resources
         .iter()
@@ -392,6 +381,24 @@ pub fn emit<'m>(
         kept,
         owners,
         rename_diagnostics,
+    }
+}
+
+/// The kept values with their owners (`resources` is sorted by logical ID, as the values
+/// become).
+fn keep<'m>(
+    mut values: Vec<(String, J)>,
+    resources: &[(String, String, Owner<'m>)],
+    outputs: Map<String, J>,
+) -> Kept<'m> {
+    values.sort_by(|a, b| a.0.cmp(&b.0));
+    Kept {
+        resources: values
+            .into_iter()
+            .zip(resources)
+            .map(|((id, v), (_, _, owner))| (id, v, *owner))
+            .collect(),
+        outputs,
     }
 }
 

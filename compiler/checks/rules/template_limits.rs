@@ -90,7 +90,10 @@ fn stacks(cx: &mut OutputCtx) {
                 cx.report(
                     &RULE,
                     app.header,
-                    format!("the {} stack has {n} {what}; CloudFormation allows {max}", s.name),
+                    format!(
+                        "the {} stack has {n} {what}; CloudFormation allows {max}",
+                        s.name
+                    ),
                 )
                 .help = Some(help.into());
             }
