@@ -430,6 +430,14 @@ pub(super) fn template_head(model: &Model, outputs: Map<String, J>) -> String {
     text
 }
 
+/// A function's invocation URI, as API Gateway integrations and authorizers name it.
+fn invocation_uri(function: &str) -> J {
+    sub(format!(
+        "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{}.Arn}}/invocations",
+        function_id(function)
+    ))
+}
+
 /// A trigger being emitted, with the function it invokes.
 struct Wiring<'m> {
     t: &'m Block,
@@ -987,16 +995,12 @@ impl<'a> Emitter<'a> {
     /// and the permission for API Gateway to invoke the function.
     fn websocket_trigger(&mut self, w: &Wiring, key: &str) {
         let tid = &w.tid;
-        let uri = format!(
-            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{}.Arn}}/invocations",
-            function_id(&w.f)
-        );
         self.add(
             format!("{tid}Integration"),
             json!({"Type": "AWS::ApiGatewayV2::Integration", "Properties": {
                 "ApiId": {"Ref": "WebsocketApi"},
                 "IntegrationType": "AWS_PROXY",
-                "IntegrationUri": {"Fn::Sub": uri},
+                "IntegrationUri": invocation_uri(&w.f),
             }}),
         );
         let mut route = json!({
@@ -1008,7 +1012,7 @@ impl<'a> Emitter<'a> {
         match w.t.str("auth") {
             Some("iam") => route["AuthorizationType"] = json!("AWS_IAM"),
             Some("lambda") => {
-                self.websocket_authorizer(w);
+                self.lambda_authorizer(w, "WebsocketApi");
                 route["AuthorizationType"] = json!("CUSTOM");
                 route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
             }
@@ -1027,41 +1031,6 @@ impl<'a> Emitter<'a> {
             &w.f,
             "apigateway.amazonaws.com",
             sub(source),
-        );
-    }
-
-    /// The Lambda (request) authorizer of a `$connect` route with `auth = "lambda"`: run once
-    /// per connection, answering with an IAM policy (no cache, no simple responses).
-    fn websocket_authorizer(&mut self, w: &Wiring) {
-        let Some(a) = shared::lambda_authorizer(w.t) else {
-            return;
-        };
-        let id = format!("{}Authorizer", w.tid);
-        let uri = format!(
-            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{}.Arn}}/invocations",
-            function_id(&a.function)
-        );
-        let mut p = json!({
-            "ApiId": {"Ref": "WebsocketApi"},
-            "AuthorizerType": "REQUEST",
-            "Name": format!("{}-{}", self.model.stage, w.t.name),
-            "AuthorizerUri": {"Fn::Sub": uri},
-        });
-        if !a.identity.is_empty() {
-            p["IdentitySource"] = json!(a.identity);
-        }
-        self.add(
-            id.clone(),
-            json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": p}),
-        );
-        let source = format!(
-            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{WebsocketApi}}/authorizers/${{{id}}}"
-        );
-        self.permission(
-            format!("{}AuthorizerPermission", w.tid),
-            &a.function,
-            "apigateway.amazonaws.com",
-            json!({"Fn::Sub": source}),
         );
     }
 
@@ -1116,7 +1085,7 @@ impl<'a> Emitter<'a> {
                 route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
             }
             Some("lambda") => {
-                self.lambda_authorizer(w);
+                self.lambda_authorizer(w, "HttpApi");
                 route["AuthorizationType"] = json!("CUSTOM");
                 route["AuthorizerId"] = json!({"Ref": format!("{tid}Authorizer")});
             }
@@ -1150,26 +1119,25 @@ impl<'a> Emitter<'a> {
         );
     }
 
-    /// The Lambda (request) authorizer of a route with `auth = "lambda"`, and the permission
-    /// for API Gateway to invoke its function.
-    fn lambda_authorizer(&mut self, w: &Wiring) {
+    /// The Lambda (request) authorizer of a route with `auth = "lambda"` on `api` (`HttpApi`,
+    /// or `WebsocketApi`: its `$connect`, answered with an IAM policy, never cached), and the
+    /// permission for API Gateway to invoke its function.
+    fn lambda_authorizer(&mut self, w: &Wiring, api: &str) {
         let Some(a) = shared::lambda_authorizer(w.t) else {
             return;
         };
         let id = format!("{}Authorizer", w.tid);
-        let uri = format!(
-            "arn:${{AWS::Partition}}:apigateway:${{AWS::Region}}:lambda:path/2015-03-31/functions/${{{}.Arn}}/invocations",
-            function_id(&a.function)
-        );
         let mut p = json!({
-            "ApiId": {"Ref": "HttpApi"},
+            "ApiId": {"Ref": api},
             "AuthorizerType": "REQUEST",
             "Name": format!("{}-{}", self.model.stage, w.t.name),
-            "AuthorizerUri": {"Fn::Sub": uri},
-            "AuthorizerPayloadFormatVersion": "2.0",
-            "EnableSimpleResponses": a.simple_responses,
-            "AuthorizerResultTtlInSeconds": a.ttl,
+            "AuthorizerUri": invocation_uri(&a.function),
         });
+        if api == "HttpApi" {
+            p["AuthorizerPayloadFormatVersion"] = json!("2.0");
+            p["EnableSimpleResponses"] = json!(a.simple_responses);
+            p["AuthorizerResultTtlInSeconds"] = json!(a.ttl);
+        }
         if !a.identity.is_empty() {
             p["IdentitySource"] = json!(a.identity);
         }
@@ -1178,7 +1146,7 @@ impl<'a> Emitter<'a> {
             json!({"Type": "AWS::ApiGatewayV2::Authorizer", "Properties": p}),
         );
         let source = format!(
-            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{HttpApi}}/authorizers/${{{id}}}"
+            "arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{{api}}}/authorizers/${{{id}}}"
         );
         self.permission(
             format!("{}AuthorizerPermission", w.tid),

@@ -79,35 +79,13 @@ impl Renames {
     }
     /// `${Id}` and `${Id.Attr}` in an `Fn::Sub` string (`${!…}` is literal text).
     fn sub(&self, s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[i..]);
-                return out;
-            };
-            let inner = &after[..end];
-            let (id, attr) = match inner.split_once('.') {
-                Some((id, attr)) => (id, Some(attr)),
-                None => (inner, None),
-            };
-            out.push_str("${");
-            if inner.starts_with('!') {
-                out.push_str(inner);
-            } else {
-                out.push_str(self.id(id));
-                if let Some(a) = attr {
-                    out.push('.');
-                    out.push_str(a);
-                }
-            }
-            out.push('}');
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        out
+        super::shared::map_sub(s, |id, attr| {
+            let new = self.map.get(id)?;
+            Some(match attr {
+                Some(a) => format!("{new}.{a}"),
+                None => new.clone(),
+            })
+        })
     }
 }
 

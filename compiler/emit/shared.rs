@@ -303,6 +303,37 @@ pub fn route_source_path(method: &str, path: &str) -> String {
     format!("/*/{m}{}", p.join("/"))
 }
 
+/// Rewrites the `${…}` references of an `Fn::Sub` string: `f(id, attr)` gives the new inside
+/// of `${id}` / `${id.attr}`, or `None` to keep it; `${!…}` (literal text) is left alone.
+pub fn map_sub(s: &str, mut f: impl FnMut(&str, Option<&str>) -> Option<String>) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[i..]);
+            return out;
+        };
+        let inner = &after[..end];
+        let (id, attr) = match inner.split_once('.') {
+            Some((a, b)) => (a, Some(b)),
+            None => (inner, None),
+        };
+        let new = if inner.starts_with('!') {
+            None
+        } else {
+            f(id, attr)
+        };
+        out.push_str("${");
+        out.push_str(new.as_deref().unwrap_or(inner));
+        out.push('}');
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The source path of a WebSocket route in the invoke permission's ARN (`/STAGE/ROUTE KEY`,
 /// any stage): the route key when it is plain text, else any route of the API.
 pub fn websocket_source_path(key: &str) -> String {

@@ -256,47 +256,19 @@ impl Wiring<'_> {
 
     /// `${X}` / `${X.Attr}` to another stack, in an `Fn::Sub` string of stack `at`.
     fn sub(&mut self, at: Place, s: &str) -> String {
-        let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 2..];
-            let Some(end) = after.find('}') else {
-                out.push_str(&rest[i..]);
-                return out;
-            };
-            let inner = &after[..end];
-            let (id, attr) = match inner.split_once('.') {
-                Some((a, b)) => (a, Some(b)),
-                None => (inner, None),
-            };
-            let crossed = if inner.starts_with('!') || inner.starts_with("AWS::") {
-                None
-            } else {
-                self.value_in(at, id, attr)
-            };
-            match crossed {
-                Some(J::Object(o)) if o.contains_key("Ref") => {
-                    out.push_str(&format!("${{{}}}", o["Ref"].as_str().unwrap_or_default()));
-                }
-                Some(J::Object(o)) if o.contains_key("Fn::GetAtt") => {
-                    let a = &o["Fn::GetAtt"];
-                    out.push_str(&format!(
-                        "${{{}.{}}}",
-                        a[0].as_str().unwrap_or_default(),
-                        a[1].as_str().unwrap_or_default()
-                    ));
-                }
-                _ => {
-                    out.push_str("${");
-                    out.push_str(inner);
-                    out.push('}');
-                }
+        super::shared::map_sub(s, |id, attr| {
+            if id.starts_with("AWS::") {
+                return None;
             }
-            rest = &after[end + 1..];
-        }
-        out.push_str(rest);
-        out
+            match self.value_in(at, id, attr)? {
+                J::Object(o) if o.contains_key("Ref") => Some(o["Ref"].as_str()?.to_string()),
+                J::Object(o) => {
+                    let a = o.get("Fn::GetAtt")?;
+                    Some(format!("{}.{}", a[0].as_str()?, a[1].as_str()?))
+                }
+                _ => None,
+            }
+        })
     }
 
     /// `DependsOn` entries to other stacks: to a nested stack (from the root: depend on the

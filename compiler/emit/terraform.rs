@@ -829,7 +829,7 @@ impl<'a> Emitter<'a> {
         match w.t.str("auth") {
             Some("iam") => route["authorization_type"] = json!("AWS_IAM"),
             Some("lambda") => {
-                self.websocket_authorizer(w);
+                self.lambda_authorizer(w, "websocket");
                 route["authorization_type"] = json!("CUSTOM");
                 route["authorizer_id"] = json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
             }
@@ -841,34 +841,6 @@ impl<'a> Emitter<'a> {
             tf_escape(&shared::websocket_source_path(key))
         );
         self.permission(n, &w.f, "apigateway.amazonaws.com", json!(source));
-    }
-
-    /// The Lambda (request) authorizer of a `$connect` route with `auth = "lambda"`.
-    fn websocket_authorizer(&mut self, w: &Wiring) {
-        let Some(a) = shared::lambda_authorizer(w.t) else {
-            return;
-        };
-        let n = w.name();
-        let mut p = json!({
-            "api_id": "${aws_apigatewayv2_api.websocket.id}",
-            "authorizer_type": "REQUEST",
-            "name": format!("{}-{}", self.model.stage, n),
-            "authorizer_uri": format!("${{aws_lambda_function.{}.invoke_arn}}", a.function),
-        });
-        if !a.identity.is_empty() {
-            p["identity_sources"] =
-                json!(a.identity.iter().map(|s| tf_escape(s)).collect::<Vec<_>>());
-        }
-        self.add("aws_apigatewayv2_authorizer", n, p);
-        let source = format!(
-            "${{aws_apigatewayv2_api.websocket.execution_arn}}/authorizers/${{aws_apigatewayv2_authorizer.{n}.id}}"
-        );
-        self.permission(
-            &format!("{n}-authorizer"),
-            &a.function,
-            "apigateway.amazonaws.com",
-            json!(source),
-        );
     }
 
     /// The WebSocket API shared by the WebSocket triggers, its stage and its URL output.
@@ -917,7 +889,7 @@ impl<'a> Emitter<'a> {
                 route["authorizer_id"] = json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
             }
             Some("lambda") => {
-                self.lambda_authorizer(w);
+                self.lambda_authorizer(w, "http");
                 route["authorization_type"] = json!("CUSTOM");
                 route["authorizer_id"] = json!(format!("${{aws_apigatewayv2_authorizer.{n}.id}}"));
             }
@@ -933,27 +905,30 @@ impl<'a> Emitter<'a> {
 
     /// The Lambda (request) authorizer of a route with `auth = "lambda"`, and the permission
     /// for API Gateway to invoke its function.
-    fn lambda_authorizer(&mut self, w: &Wiring) {
+    fn lambda_authorizer(&mut self, w: &Wiring, api: &str) {
         let Some(a) = shared::lambda_authorizer(w.t) else {
             return;
         };
         let n = w.name();
         let mut p = json!({
-            "api_id": "${aws_apigatewayv2_api.http.id}",
+            "api_id": format!("${{aws_apigatewayv2_api.{api}.id}}"),
             "authorizer_type": "REQUEST",
             "name": format!("{}-{}", self.model.stage, n),
             "authorizer_uri": format!("${{aws_lambda_function.{}.invoke_arn}}", a.function),
-            "authorizer_payload_format_version": "2.0",
-            "enable_simple_responses": a.simple_responses,
-            "authorizer_result_ttl_in_seconds": a.ttl,
         });
+        // A WebSocket authorizer answers with an IAM policy and caches nothing.
+        if api == "http" {
+            p["authorizer_payload_format_version"] = json!("2.0");
+            p["enable_simple_responses"] = json!(a.simple_responses);
+            p["authorizer_result_ttl_in_seconds"] = json!(a.ttl);
+        }
         if !a.identity.is_empty() {
             p["identity_sources"] =
                 json!(a.identity.iter().map(|s| tf_escape(s)).collect::<Vec<_>>());
         }
         self.add("aws_apigatewayv2_authorizer", n, p);
         let source = format!(
-            "${{aws_apigatewayv2_api.http.execution_arn}}/authorizers/${{aws_apigatewayv2_authorizer.{n}.id}}"
+            "${{aws_apigatewayv2_api.{api}.execution_arn}}/authorizers/${{aws_apigatewayv2_authorizer.{n}.id}}"
         );
         self.permission(
             &format!("{n}-authorizer"),
