@@ -33,7 +33,7 @@ use crate::plan::{self, render, Owners, Snapshot};
 use aws_credential_types::provider::ProvideCredentials;
 use request::{StackKind, Terminal};
 use serde_json::Value as J;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
@@ -476,6 +476,8 @@ async fn wait_change_set(
 struct Event {
     id: String,
     logical_id: String,
+    /// The physical ID (for a nested stack: the stack whose events to follow too).
+    physical: String,
     type_: String,
     status: String,
     reason: String,
@@ -496,6 +498,7 @@ async fn events(aws: &Aws, stack: &str) -> Result<Vec<Event>, Failure> {
         .map(|e| Event {
             id: e.event_id().unwrap_or_default().to_string(),
             logical_id: e.logical_resource_id().unwrap_or_default().to_string(),
+            physical: e.physical_resource_id().unwrap_or_default().to_string(),
             type_: e.resource_type().unwrap_or_default().to_string(),
             status: e
                 .resource_status()
@@ -520,22 +523,40 @@ async fn follow(
     let until = tokio::time::Instant::now() + timeout;
     let mut delay = Duration::from_millis(250);
     let mut failures = Vec::new();
+    // The nested stacks seen in the root's events: their events are followed too, each line
+    // prefixed with the nested stack's logical ID (progress per nested stack).
+    let mut nested: BTreeMap<String, String> = BTreeMap::new();
     loop {
         let status = stack_status(aws, stack).await?;
         // A deleted stack cannot be described by name any more: that is DELETE_COMPLETE.
         let status = status.unwrap_or_else(|| "DELETE_COMPLETE".to_string());
         if status != "DELETE_COMPLETE" || operation != request::Operation::Delete {
-            for e in events(aws, stack).await.unwrap_or_default() {
+            let mut all: Vec<(String, Event)> = events(aws, stack)
+                .await
+                .unwrap_or_default()
+                .into_iter()
+                .map(|e| (String::new(), e))
+                .collect();
+            for (_, e) in &all {
+                if e.type_ == "AWS::CloudFormation::Stack" && e.logical_id != stack && !e.physical.is_empty() {
+                    nested.insert(e.logical_id.clone(), e.physical.clone());
+                }
+            }
+            for (id, physical) in &nested {
+                let more = events(aws, physical).await.unwrap_or_default();
+                all.extend(more.into_iter().filter(|e| e.physical != *physical).map(|e| (format!("{id}/"), e)));
+            }
+            for (prefix, e) in all {
                 if !seen.insert(e.id.clone()) {
                     continue;
                 }
-                let mut line = format!("  {:<28} {} ({})", e.status, e.logical_id, e.type_);
+                let mut line = format!("  {:<28} {prefix}{} ({})", e.status, e.logical_id, e.type_);
                 if !e.reason.is_empty() {
                     line.push_str(&format!(": {}", e.reason));
                 }
                 eprintln!("{line}");
                 if e.status.ends_with("_FAILED") && !e.reason.is_empty() {
-                    failures.push(format!("{} ({}): {}", e.logical_id, e.type_, e.reason));
+                    failures.push(format!("{prefix}{} ({}): {}", e.logical_id, e.type_, e.reason));
                 }
             }
         }
