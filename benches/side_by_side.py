@@ -589,8 +589,13 @@ class Bench:
             self.info["serverless_yml_bytes"] = len(sf_files["serverless.yml"].encode())
 
     def after_warmup(self, peers: bool) -> None:
+        # A split application (nested stacks): the root's resources but its stacks, and every
+        # nested template's.
         t = json.loads((self.sls_out / "template.json").read_text())
-        self.info["slsc_resources"] = len(t["Resources"])
+        count = sum(1 for r in t["Resources"].values() if r.get("Type") != "AWS::CloudFormation::Stack")
+        for nested in sorted((self.sls_out / "nested").glob("*.json")):
+            count += len(json.loads(nested.read_text())["Resources"])
+        self.info["slsc_resources"] = count
         if peers:
             src = self.sf_dir / ".serverless" / "cloudformation-template-update-stack.json"
             self.lint_template.parent.mkdir(parents=True, exist_ok=True)
