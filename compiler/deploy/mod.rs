@@ -538,13 +538,20 @@ async fn follow(
                 .map(|e| (String::new(), e))
                 .collect();
             for (_, e) in &all {
-                if e.type_ == "AWS::CloudFormation::Stack" && e.logical_id != stack && !e.physical.is_empty() {
+                if e.type_ == "AWS::CloudFormation::Stack"
+                    && e.logical_id != stack
+                    && !e.physical.is_empty()
+                {
                     nested.insert(e.logical_id.clone(), e.physical.clone());
                 }
             }
             for (id, physical) in &nested {
                 let more = events(aws, physical).await.unwrap_or_default();
-                all.extend(more.into_iter().filter(|e| e.physical != *physical).map(|e| (format!("{id}/"), e)));
+                all.extend(
+                    more.into_iter()
+                        .filter(|e| e.physical != *physical)
+                        .map(|e| (format!("{id}/"), e)),
+                );
             }
             for (prefix, e) in all {
                 if !seen.insert(e.id.clone()) {
@@ -556,7 +563,10 @@ async fn follow(
                 }
                 eprintln!("{line}");
                 if e.status.ends_with("_FAILED") && !e.reason.is_empty() {
-                    failures.push(format!("{prefix}{} ({}): {}", e.logical_id, e.type_, e.reason));
+                    failures.push(format!(
+                        "{prefix}{} ({}): {}",
+                        e.logical_id, e.type_, e.reason
+                    ));
                 }
             }
         }
