@@ -632,3 +632,59 @@ fn imported_projects_have_what_serverless_packages() {
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// Mutants of every corpus file (a line deleted, duplicated or cut, a `:` dropped, a tag
+/// added, the text truncated): the import never panics — each is an import or an error with a
+/// position — and what imports still checks without a crash.
+#[test]
+fn mutated_serverless_files_never_crash_the_import() {
+    let Some(files) = corpus() else { return };
+    let mut seed: u64 = 0x5eed_1234_abcd_0001;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n.max(1) as u64) as usize
+    };
+    let tmp = Temp::new("mutants");
+    let mut count = 0;
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for k in 0..6 {
+            let i = next(lines.len());
+            let mut l: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
+            match k {
+                0 if !l.is_empty() => {
+                    l.remove(i);
+                }
+                1 if !l.is_empty() => l.insert(i, l[i].clone()),
+                2 if !l.is_empty() => {
+                    let cut = l[i]
+                        .char_indices()
+                        .map(|(p, _)| p)
+                        .nth(next(l[i].len() + 1))
+                        .unwrap_or(0);
+                    l[i].truncate(cut);
+                }
+                3 if !l.is_empty() => l[i] = l[i].replacen(':', "", 1),
+                4 if !l.is_empty() => l[i] = format!("{} !Ref", l[i]),
+                _ => {
+                    let chars: Vec<char> = text.chars().collect();
+                    l = vec![chars[..next(chars.len())].iter().collect()];
+                }
+            }
+            let dir = tmp.path().join(format!("m{count}"));
+            std::fs::create_dir_all(&dir).unwrap();
+            let yml = dir.join("serverless.yml");
+            std::fs::write(&yml, l.join("\n")).unwrap();
+            let out = dir.join("out");
+            std::fs::create_dir_all(&out).unwrap();
+            if let Ok(imp) = slsc::import::import(&yml, &out, TODAY) {
+                let _ = check_imported(&imp, &out);
+            }
+            count += 1;
+        }
+    }
+    assert!(count > 500, "{count} mutants");
+}

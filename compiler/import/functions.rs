@@ -212,7 +212,9 @@ fn physical_name(cx: &mut Cx, key: &str, name: &str, f: &Node, b: &mut Block) {
     if full.len() > 64 {
         // Lambda refuses it (and so did the Serverless deploy): the service part is shortened.
         let over = full.len() - 64;
-        service.truncate(service.len().saturating_sub(over));
+        // By characters: the service's name may hold any (the result is checked as a name).
+        let keep = service.chars().count().saturating_sub(over);
+        service = service.chars().take(keep).collect();
         cx.finding(f, &format!("functions.{key}"), format!("the name Serverless gives this function, `{full}`, is {} characters: Lambda allows 64", full.len()), format!("imported as `{service}-{}-{key}`; choose a shorter `name` if you prefer", cx.stage));
     }
     let mut t = super::hcl::Tpl::text(format!("{service}-"));
