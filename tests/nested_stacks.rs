@@ -400,3 +400,23 @@ fn terraform_is_never_split_and_small_apps_stay_one_template() {
     let small = build(&dir.join("small"), &app(20, "", ""));
     assert_eq!(small.keys().collect::<Vec<_>>(), ["template.json"]);
 }
+
+/// The issue's own wording: adding one function to a 2,000-function application (counts
+/// derived, not pinned — 2,000 and 2,001 functions need the same) moves no other resource.
+#[test]
+fn adding_one_function_to_two_thousand_moves_nothing_else() {
+    let tmp = Temp::new("nested-2000");
+    let dir = tmp.path();
+    let base = placement(&build(dir, &app(2000, "", "")));
+    let add = format!(
+        "\nfunction \"extra\" {{\n  handler     = \"index.handler\"\n  source      = \"src\"\n  concurrency = 1\n}}\n{}",
+        trigger(0, "extra").replace("\"t0\"", "\"t_extra\"").replace("GET /r0", "GET /extra")
+    );
+    let after = placement(&build(dir, &app(2000, "", &add)));
+    assert_eq!(moved(&base, &after, &[]), Vec::<String>::new());
+    assert_eq!(
+        after.len(),
+        base.len() + 6,
+        "the function, its role, log group, route, integration and permission"
+    );
+}

@@ -12,7 +12,8 @@
 //! - **Function stack** of a function unit = `FunctionStackNN` with `NN - 1 = fnv1a64(address)
 //!   mod N`, where `address` is the block's address as written (`function.api`,
 //!   `module.billing.function.worker`) and `N` is `app.nested_stacks`, or, when it is not set,
-//!   the smallest power of two that keeps each stack near [`TARGET_RESOURCES`] resources.
+//!   the smallest power of two that keeps each stack near [`TARGET_RESOURCES`] resources —
+//!   doubled while a stack would pass [`ROOM`] parameters or outputs.
 //! - **Data stack** of a data unit = `DataStackNN`, likewise with `M` = `app.data_stacks` (or
 //!   derived the same way from the data units' resources); buckets have stacks of their own,
 //!   `BucketStackNN` (same rule). Stateful resources are never in a function stack, so no
@@ -315,6 +316,9 @@ impl Wiring<'_> {
 
 /// Splits the resources of a [`Kept`] emission into the root, the function stacks and the
 /// data stacks.
+///
+/// Unpinned counts also grow (doubling) until every stack passes fewer than [`ROOM`] parameters
+/// and outputs: a data stack read by many function stacks has an output per value they read.
 pub fn split(model: &Model, kept: Kept) -> Split {
     let count = |f: Family| {
         kept.resources
@@ -327,17 +331,41 @@ pub fn split(model: &Model, kept: Kept) -> Split {
         count(Family::Data),
         count(Family::Bucket),
     );
-    let nf = stack_count(model, "nested_stacks", cf);
-    let nd = if cd == 0 {
-        0
-    } else {
-        stack_count(model, "data_stacks", cd)
-    };
-    let nb = if cb == 0 {
-        0
-    } else {
-        stack_count(model, "data_stacks", cb)
-    };
+    let mut nf = stack_count(model, "nested_stacks", cf);
+    let derived = |n: usize, c: usize| if c == 0 { 0 } else { n };
+    let mut nd = derived(stack_count(model, "data_stacks", cd), cd);
+    let mut nb = derived(stack_count(model, "data_stacks", cb), cb);
+    let (pin_f, pin_d) = (
+        model.app.is_set("nested_stacks"),
+        model.app.is_set("data_stacks"),
+    );
+    for _ in 0..8 {
+        let s = split_with(model, &kept, nf, nd, nb);
+        let crowded = |prefix: &str| {
+            s.nested
+                .iter()
+                .any(|x| x.id.starts_with(prefix) && (x.parameters >= ROOM || x.outputs >= ROOM))
+        };
+        let (f, d, b) = (
+            crowded("FunctionStack") && !pin_f,
+            crowded("DataStack") && !pin_d,
+            crowded("BucketStack") && !pin_d,
+        );
+        if !(f || d || b) {
+            return s;
+        }
+        nf *= if f { 2 } else { 1 };
+        nd *= if d { 2 } else { 1 };
+        nb *= if b { 2 } else { 1 };
+    }
+    split_with(model, &kept, nf, nd, nb)
+}
+
+/// The parameters or outputs a derived stack count leaves room for (CloudFormation allows 200).
+pub const ROOM: usize = 180;
+
+/// [`split`] with the counts given.
+fn split_with(model: &Model, kept: &Kept, nf: usize, nd: usize, nb: usize) -> Split {
     let ids = nested_ids(nf, nd, nb);
     let n = nf + nd + nb;
     let mut place = BTreeMap::new();
@@ -362,7 +390,8 @@ pub fn split(model: &Model, kept: Kept) -> Split {
     };
     let mut root: Map<String, J> = Map::new();
     let mut nested: Vec<Map<String, J>> = vec![Map::new(); n];
-    for (id, mut r, _) in kept.resources {
+    for (id, r, _) in &kept.resources {
+        let (id, mut r) = (id.clone(), r.clone());
         let at = place[&id];
         w.rewrite(at, &mut r);
         w.depends_on(at, &mut r);
@@ -371,7 +400,7 @@ pub fn split(model: &Model, kept: Kept) -> Split {
             Place::Nested(i) => nested[i].insert(id, r),
         };
     }
-    let mut outputs = kept.outputs;
+    let mut outputs = kept.outputs.clone();
     for v in outputs.values_mut() {
         w.rewrite(Place::Root, v);
     }
