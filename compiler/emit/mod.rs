@@ -56,20 +56,6 @@ pub struct Built {
     pub owners: std::collections::BTreeMap<String, String>,
 }
 
-/// The address of an emitted resource's owner: its block, or the shared API it belongs to.
-fn owner_address(owner: names::Owner, id: &str) -> String {
-    match owner {
-        Some(b) => b.addr(),
-        None if id.to_ascii_lowercase().starts_with("websocket")
-            || id.starts_with("aws_apigatewayv2_api.websocket")
-            || id.starts_with("aws_apigatewayv2_stage.websocket") =>
-        {
-            "websocket.api".to_string()
-        }
-        None => "http.api".to_string(),
-    }
-}
-
 /// Runs the output rules (`template-limits`) and the name-collision check on the CloudFormation
 /// template `build` would emit, without packaging or writing anything (artifact keys are
 /// [`artifacts::placeholder_key`]s of the real keys' length): what `check` adds so that a project
@@ -117,7 +103,7 @@ fn cloudformation_output(
     let owners = t
         .owners
         .iter()
-        .map(|(id, o)| (id.clone(), owner_address(*o, id)))
+        .map(|(id, o)| (id.clone(), names::owner_address(*o, id)))
         .collect();
     let mut diagnostics = names::diagnostics(&t.collisions, "logical ID");
     diagnostics.extend(t.rename_diagnostics);
@@ -273,7 +259,7 @@ pub fn build_with(
             owners = tf
                 .owners
                 .iter()
-                .map(|(a, o)| (a.clone(), owner_address(*o, a)))
+                .map(|(a, o)| (a.clone(), names::owner_address(*o, a)))
                 .collect();
             files.push((
                 "main.tf.json".to_string(),

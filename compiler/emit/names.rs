@@ -75,3 +75,31 @@ pub fn diagnostics(collisions: &[Collision], what: &str) -> Vec<Diagnostic> {
     }
     out
 }
+
+/// The address of an emitted resource's owner: its block, or the shared API it belongs to.
+pub fn owner_address(owner: Owner, id: &str) -> String {
+    match owner {
+        Some(b) => b.addr(),
+        None if id.to_ascii_lowercase().starts_with("websocket")
+            || id.starts_with("aws_apigatewayv2_api.websocket")
+            || id.starts_with("aws_apigatewayv2_stage.websocket") =>
+        {
+            "websocket.api".to_string()
+        }
+        None => "http.api".to_string(),
+    }
+}
+
+/// The owners of a template's resources, as the template's `Metadata.slsc.owners` records them
+/// (`{"function.api": ["ApiFunction", "ApiFunctionRole", …]}`): the plan reads a deployed
+/// resource's block from there, never from its name.
+pub fn owners_metadata<'a>(
+    resources: impl Iterator<Item = (&'a str, Owner<'a>)>,
+) -> serde_json::Value {
+    let mut by: std::collections::BTreeMap<String, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for (id, o) in resources {
+        by.entry(owner_address(o, id)).or_default().insert(id);
+    }
+    serde_json::json!({"slsc": {"owners": by}})
+}

@@ -597,13 +597,19 @@ impl Snapshot {
                     Some(J::Object(rs)) => rs,
                     _ => return Err("the template has no Resources object".to_string()),
                 };
+                // The owners slsc recorded in the template (a template it did not write, or
+                // wrote before it recorded them, has its owners read from the names).
+                let recorded = recorded_owners(&doc);
                 for (id, r) in rs {
                     let type_ = r.get("Type").and_then(J::as_str).unwrap_or("").to_string();
                     // Nested stacks are compared by their contents (`add_nested`).
                     if type_ == "AWS::CloudFormation::Stack" {
                         continue;
                     }
-                    let owner = owners.owner(target, &type_, &id);
+                    let owner = recorded
+                        .get(&id)
+                        .cloned()
+                        .unwrap_or_else(|| owners.owner(target, &type_, &id));
                     resources.insert(id, Resource::new(type_, owner, r));
                 }
             }
@@ -738,6 +744,19 @@ pub(crate) fn loss_sentence(store: &str) -> &'static str {
 }
 
 /// Compares two snapshots of the same target.
+/// `Metadata.slsc.owners` of a CloudFormation template: logical ID → the block's address.
+fn recorded_owners(doc: &J) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(J::Object(by)) = doc.pointer("/Metadata/slsc/owners") {
+        for (addr, ids) in by {
+            for id in ids.as_array().into_iter().flatten().filter_map(J::as_str) {
+                out.insert(id.to_string(), addr.clone());
+            }
+        }
+    }
+    out
+}
+
 /// The resources of one CloudFormation template of a build (kept as text), with the stack it
 /// is (`None`: the root); nested-stack resources themselves are left out.
 fn cloudformation_resources(
