@@ -552,39 +552,28 @@ fn s3(cx: &mut Cx, v: &Node, at: &str, t: &mut Block) -> bool {
     let name = match cx.logical.get(&id) {
         Some(t) => t.name.clone(),
         None => {
-            let name = super::unique(&snake(&bucket), |n| {
-                cx.logical
-                    .values()
-                    .any(|t| t.kind == "bucket" && t.name == n)
-            });
-            let mut b = Block::new("bucket", Some(&name));
             let text = cx
                 .text(bucket_node, at)
                 .unwrap_or_else(|| H::str(bucket.clone()));
-            b.set_noted(
-                "name",
-                text,
-                "the bucket the Serverless Framework created for the s3 event",
-            );
-            if v.get("existing").and_then(Node::as_bool) == Some(true) {
-                b.comments
-                    .push("existing: the bucket was created outside the stack".into());
+            let existing = v.get("existing").and_then(Node::as_bool) == Some(true);
+            if existing {
                 cx.finding(v, &format!("{at}.existing"), "the bucket exists outside the stack, and slsc manages the buckets it triggers from", "import the bucket into the stack first (a CloudFormation IMPORT change set), or keep this trigger outside slsc");
-            } else {
-                let own = format!("{}Bucket", pascal(&name));
-                if own != id {
-                    cx.adopt.insert(own, id.clone());
-                }
             }
-            cx.logical.insert(
+            let what = "the bucket the Serverless Framework created for the s3 event";
+            let r = EventResource {
+                kind: "bucket",
+                suffix: "Bucket",
                 id,
-                Target {
-                    kind: "bucket",
-                    name: name.clone(),
-                },
-            );
-            cx.extra.push(b);
-            name
+                base: &bucket,
+                text,
+                what,
+            };
+            event_resource(
+                cx,
+                r,
+                !existing,
+                existing.then_some("existing: the bucket was created outside the stack"),
+            )
         }
     };
     t.set("source", H::expr(format!("bucket.{name}")));
@@ -651,31 +640,17 @@ fn sns(cx: &mut Cx, v: &Node, at: &str, t: &mut Block) -> bool {
             match cx.logical.get(&id) {
                 Some(t) => t.name.clone(),
                 None => {
-                    let block = super::unique(&snake(&name), |n| {
-                        cx.logical
-                            .values()
-                            .any(|t| t.kind == "topic" && t.name == n)
-                    });
-                    let mut b = Block::new("topic", Some(&block));
                     let text = cx.text(tn, at).unwrap_or_else(|| H::str(name.clone()));
-                    b.set_noted(
-                        "name",
-                        text,
-                        "the topic the Serverless Framework created for the sns event",
-                    );
-                    let own = format!("{}Topic", pascal(&block));
-                    if own != id {
-                        cx.adopt.insert(own, id.clone());
-                    }
-                    cx.logical.insert(
+                    let what = "the topic the Serverless Framework created for the sns event";
+                    let r = EventResource {
+                        kind: "topic",
+                        suffix: "Topic",
                         id,
-                        Target {
-                            kind: "topic",
-                            name: block.clone(),
-                        },
-                    );
-                    cx.extra.push(b);
-                    block
+                        base: &name,
+                        text,
+                        what,
+                    };
+                    event_resource(cx, r, true, None)
                 }
             }
         }
@@ -687,6 +662,45 @@ fn sns(cx: &mut Cx, v: &Node, at: &str, t: &mut Block) -> bool {
         }
     }
     true
+}
+
+/// A block the Serverless Framework creates for an event (an `s3` event's bucket, an `sns`
+/// event's topic), under its logical ID in the deployed stack.
+struct EventResource<'a> {
+    kind: &'static str,
+    /// slsc's logical-ID suffix for the kind.
+    suffix: &'static str,
+    /// Serverless's logical ID (`S3BucketUploads`, `SNSTopicOrders`).
+    id: String,
+    /// The physical name the block name is made from.
+    base: &'a str,
+    /// The `name` attribute.
+    text: H,
+    /// The comment on `name`.
+    what: &'static str,
+}
+
+/// Declares an [`EventResource`] (adopting its logical ID when `adopt`); its block name.
+fn event_resource(cx: &mut Cx, r: EventResource, adopt: bool, comment: Option<&str>) -> String {
+    let name = super::unique(&snake(r.base), |n| {
+        cx.logical.values().any(|t| t.kind == r.kind && t.name == n)
+    });
+    let mut b = Block::new(r.kind, Some(&name));
+    b.comments.extend(comment.map(str::to_string));
+    b.set_noted("name", r.text, r.what);
+    let own = format!("{}{}", pascal(&name), r.suffix);
+    if adopt && own != r.id {
+        cx.adopt.insert(own, r.id.clone());
+    }
+    cx.logical.insert(
+        r.id,
+        Target {
+            kind: r.kind,
+            name: name.clone(),
+        },
+    );
+    cx.extra.push(b);
+    name
 }
 
 /// A `websocket` event.
