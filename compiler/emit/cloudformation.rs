@@ -187,7 +187,7 @@ struct Emitter<'a> {
     /// Keeping each resource's JSON value (for nested stacks: `stacks.rs` partitions them)
     /// instead of rendering it.
     keep: bool,
-    kept: Vec<(String, J)>,
+    kept: Vec<(String, J, Owner<'a>)>,
     /// The bytes of the entries dropped so.
     measured: usize,
 }
@@ -254,7 +254,7 @@ pub fn emit<'m>(
         model,
         graph,
         resources: Vec::new(),
-        owner: None,
+        owner: Owner::HTTP_API,
         scratch: String::new(),
         policy_sizes: Vec::new(),
         outputs: Map::new(),
@@ -326,16 +326,7 @@ pub fn emit<'m>(
     e.originals.append(&mut rest.originals);
     e.kept.append(&mut rest.kept);
     e.policy_sizes.append(&mut rest.policy_sizes);
-    let rename_diagnostics = if renames.is_empty() {
-        Vec::new()
-    } else {
-        super::logical_ids::diagnostics(model, e.originals.iter().map(String::as_str))
-    };
-    if !renames.is_empty() {
-        for v in rest.outputs.values_mut() {
-            renames.rewrite(v);
-        }
-    }
+    let rename_diagnostics = renames.finish(model, &e.originals, &mut rest.outputs);
     let mut measured = e.measured + rest.measured;
     let kept_outputs = (mode == Mode::Keep).then(|| rest.outputs.clone());
     let metadata = names::owners_metadata(e.resources.iter().map(|(id, _, o)| (id.as_str(), *o)));
@@ -346,7 +337,11 @@ pub fn emit<'m>(
     let mut outputs: Vec<&(String, Owner)> = rest.output_owners.iter().collect();
     outputs.sort_by(|a, b| a.0.cmp(&b.0));
     collisions.extend(names::adjacent(outputs.iter().map(|o| (o.0.as_str(), o.1))));
-    let kept = kept_outputs.map(|outputs| keep(std::mem::take(&mut e.kept), &e.resources, outputs));
+    let kept = kept_outputs.map(|outputs| {
+        let mut resources = std::mem::take(&mut e.kept);
+        resources.sort_by(|a, b| a.0.cmp(&b.0));
+        Kept { resources, outputs }
+    });
     let owners: Vec<(String, Owner)> = e
         .resources
         .iter()
@@ -382,24 +377,6 @@ pub fn emit<'m>(
         kept,
         owners,
         rename_diagnostics,
-    }
-}
-
-/// The kept values with their owners (`resources` is sorted by logical ID, as the values
-/// become).
-fn keep<'m>(
-    mut values: Vec<(String, J)>,
-    resources: &[(String, String, Owner<'m>)],
-    outputs: Map<String, J>,
-) -> Kept<'m> {
-    values.sort_by(|a, b| a.0.cmp(&b.0));
-    Kept {
-        resources: values
-            .into_iter()
-            .zip(resources)
-            .map(|((id, v), (_, _, owner))| (id, v, *owner))
-            .collect(),
-        outputs,
     }
 }
 
@@ -474,7 +451,7 @@ impl<'a> Emitter<'a> {
         }
         if self.keep {
             self.resources.push((id.clone(), String::new(), self.owner));
-            self.kept.push((id, r));
+            self.kept.push((id, r, self.owner));
             return;
         }
         // The entry as it appears in `Resources` (`    "Id": {…},\n`), rendered into a reused
@@ -500,7 +477,7 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         let retention = model.app.num("log_retention").unwrap_or(30.0);
         for &f in functions {
-            self.owner = Some(f);
+            self.owner = Owner::Block(f);
             let id = function_id(&f.name);
             let fname = model.physical_name(BlockKind::Function, &f.name);
             let stmts = iam::statements(model, self.graph, f);
@@ -636,7 +613,7 @@ impl<'a> Emitter<'a> {
     fn queues(&mut self) {
         let model = self.model;
         for q in model.of_kind(BlockKind::Queue) {
-            self.owner = Some(q);
+            self.owner = Owner::Block(q);
             let fifo = q.bool("fifo") == Some(true);
             let mut p = json!({
                 "QueueName": model.physical_name(BlockKind::Queue, &q.name),
@@ -667,7 +644,7 @@ impl<'a> Emitter<'a> {
     fn tables(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Database) {
-            self.owner = Some(t);
+            self.owner = Owner::Block(t);
             let keys = shared::table_keys(t);
             let key_schema = |h: &shared::Key, r: &Option<shared::Key>| {
                 let mut ks = vec![json!({"AttributeName": h.name, "KeyType": "HASH"})];
@@ -723,7 +700,7 @@ impl<'a> Emitter<'a> {
     fn buckets(&mut self) {
         let model = self.model;
         for b in model.of_kind(BlockKind::Bucket) {
-            self.owner = Some(b);
+            self.owner = Owner::Block(b);
             let mut p = json!({
                 "BucketName": render(&shared::bucket_name_pieces(&model.bucket_name(&b.name))),
                 "PublicAccessBlockConfiguration": {
@@ -776,7 +753,7 @@ impl<'a> Emitter<'a> {
     fn layers(&mut self) {
         let model = self.model;
         for l in model.of_kind(BlockKind::Layer) {
-            self.owner = Some(l);
+            self.owner = Owner::Block(l);
             let key = (self.keys)(&super::artifacts::layer_user(&l.name)).unwrap_or_default();
             let mut p = json!({
                 "LayerName": model.physical_name(BlockKind::Layer, &l.name),
@@ -805,7 +782,7 @@ impl<'a> Emitter<'a> {
     fn streams(&mut self) {
         let model = self.model;
         for s in model.of_kind(BlockKind::Stream) {
-            self.owner = Some(s);
+            self.owner = Owner::Block(s);
             let st = shared::stream_settings(s);
             let mut p = json!({
                 "Name": model.physical_name(BlockKind::Stream, &s.name),
@@ -832,7 +809,7 @@ impl<'a> Emitter<'a> {
     fn raw_resources(&mut self) {
         let model = self.model;
         for r in model.of_kind(BlockKind::Resource) {
-            self.owner = Some(r);
+            self.owner = Owner::Block(r);
             let Some(body) = r.get("cloudformation") else {
                 continue;
             };
@@ -862,7 +839,7 @@ impl<'a> Emitter<'a> {
     fn topics(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Topic) {
-            self.owner = Some(t);
+            self.owner = Owner::Block(t);
             let mut p = json!({"TopicName": model.physical_name(BlockKind::Topic, &t.name), "Tags": tags_list(model, Some(t))});
             if t.bool("fifo") == Some(true) {
                 p["FifoTopic"] = json!(true);
@@ -877,7 +854,7 @@ impl<'a> Emitter<'a> {
     fn alarms(&mut self) {
         let model = self.model;
         for a in model.of_kind(BlockKind::Alarm) {
-            self.owner = Some(a);
+            self.owner = Owner::Block(a);
             let id = format!("{}Alarm", pascal(&a.name));
             let Some(metric) = shared::alarm_metric(model, a) else {
                 continue;
@@ -956,7 +933,7 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         let (mut api, mut websocket) = (false, false);
         for t in model.of_kind(BlockKind::Trigger) {
-            self.owner = Some(t);
+            self.owner = Owner::Block(t);
             let Some(src) = model.trigger_sources.get(&t.name).cloned() else {
                 continue;
             };
@@ -1040,7 +1017,7 @@ impl<'a> Emitter<'a> {
     /// The WebSocket API shared by the WebSocket triggers, its stage (named after the app's
     /// stage, deployed on every change) and its URL output.
     fn websocket_api(&mut self) {
-        self.owner = None;
+        self.owner = Owner::WEBSOCKET_API;
         let model = self.model;
         self.add(
             "WebsocketApi".into(),
@@ -1055,7 +1032,8 @@ impl<'a> Emitter<'a> {
             "WebsocketApiStage".into(),
             json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "WebsocketApi"}, "StageName": model.stage, "AutoDeploy": true, "Tags": tags_map(model)}}),
         );
-        self.output_owners.push(("WebsocketApiUrl".into(), None));
+        self.output_owners
+            .push(("WebsocketApiUrl".into(), Owner::WEBSOCKET_API));
         self.outputs.insert(
             "WebsocketApiUrl".into(),
             json!({"Description": "The WebSocket API's URL", "Value": render(&shared::websocket_url_pieces("wss", &model.stage))}),
@@ -1318,7 +1296,7 @@ impl<'a> Emitter<'a> {
 
     /// The HTTP API shared by the HTTP triggers, its default stage and its URL output.
     fn http_api(&mut self) {
-        self.owner = None;
+        self.owner = Owner::HTTP_API;
         let model = self.model;
         let mut p = json!({
             "Name": format!("{}-{}", model.app.name, model.stage),
@@ -1336,7 +1314,8 @@ impl<'a> Emitter<'a> {
             "HttpApiStage".into(),
             json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApi"}, "StageName": "$default", "AutoDeploy": true, "Tags": tags_map(model)}}),
         );
-        self.output_owners.push(("HttpApiUrl".into(), None));
+        self.output_owners
+            .push(("HttpApiUrl".into(), Owner::HTTP_API));
         self.outputs.insert(
             "HttpApiUrl".into(),
             json!({"Description": "The HTTP API's URL", "Value": sub("https://${HttpApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}".into())}),
@@ -1355,13 +1334,13 @@ impl<'a> Emitter<'a> {
     fn outputs(&mut self) {
         let model = self.model;
         for o in model.of_kind(BlockKind::Output) {
-            self.owner = Some(o);
+            self.owner = Owner::Block(o);
             let Some(v) = o.get("value") else { continue };
             let mut out = json!({"Value": string_value(model, v)});
             if let Some(d) = o.str("description") {
                 out["Description"] = json!(d);
             }
-            self.output_owners.push((pascal(&o.name), Some(o)));
+            self.output_owners.push((pascal(&o.name), Owner::Block(o)));
             self.outputs.insert(pascal(&o.name), out);
         }
     }

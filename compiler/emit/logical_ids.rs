@@ -77,6 +77,21 @@ impl Renames {
             _ => {}
         }
     }
+    /// Once every resource is added: the outputs' references follow the renames, and the
+    /// mistakes of the map (`originals`: every logical ID before renaming).
+    pub fn finish(
+        &self,
+        model: &Model,
+        originals: &[String],
+        outputs: &mut serde_json::Map<String, J>,
+    ) -> Vec<Diagnostic> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        outputs.values_mut().for_each(|v| self.rewrite(v));
+        diagnostics(model, originals.iter().map(String::as_str))
+    }
+
     /// `${Id}` and `${Id.Attr}` in an `Fn::Sub` string (`${!…}` is literal text).
     fn sub(&self, s: &str) -> String {
         super::shared::map_sub(s, |id, attr| {

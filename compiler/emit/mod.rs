@@ -99,19 +99,23 @@ fn cloudformation_output(
     mode: cloudformation::Mode,
 ) -> CfnOutput {
     use checks::rules::template_limits::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};
-    let t = emit_cloudformation(model, graph, key, mode);
+    // Pinned stack counts split at any size: the values are kept from the start (one emission).
+    let pinned = model.app.is_set("nested_stacks") || model.app.is_set("data_stacks");
+    let first = if pinned {
+        cloudformation::Mode::Keep
+    } else {
+        mode
+    };
+    let t = emit_cloudformation(model, graph, key, first);
     let owners = t
         .owners
         .iter()
-        .map(|(id, o)| (id.clone(), names::owner_address(*o, id)))
+        .map(|(id, o)| (id.clone(), o.address()))
         .collect();
     let mut diagnostics = names::diagnostics(&t.collisions, "logical ID");
     diagnostics.extend(t.rename_diagnostics);
     let one = t.template;
-    let split = model.app.is_set("nested_stacks")
-        || model.app.is_set("data_stacks")
-        || one.resources > MAX_RESOURCES
-        || one.bytes > MAX_TEMPLATE_BYTES;
+    let split = pinned || one.resources > MAX_RESOURCES || one.bytes > MAX_TEMPLATE_BYTES;
     if !split {
         let template = checks::Template {
             resources: one.resources,
@@ -135,9 +139,14 @@ fn cloudformation_output(
         };
     }
     let policy_sizes = one.policy_sizes;
-    let kept = emit_cloudformation(model, graph, key, cloudformation::Mode::Keep)
-        .kept
-        .expect("Keep mode keeps the resources");
+    // Over a limit: emitted again, keeping the values this time (a large application pays for
+    // two emissions rather than every build holding every value).
+    let kept = match t.kept {
+        Some(k) => k,
+        None => emit_cloudformation(model, graph, key, cloudformation::Mode::Keep)
+            .kept
+            .expect("Keep mode keeps the resources"),
+    };
     let s = stacks::split(model, kept);
     let mut sizes = vec![checks::StackSize {
         name: "root".into(),
@@ -259,7 +268,7 @@ pub fn build_with(
             owners = tf
                 .owners
                 .iter()
-                .map(|(a, o)| (a.clone(), names::owner_address(*o, a)))
+                .map(|(a, o)| (a.clone(), o.address()))
                 .collect();
             files.push((
                 "main.tf.json".to_string(),

@@ -6,9 +6,40 @@
 use crate::diagnostics::Diagnostic;
 use crate::model::Block;
 
-/// The block a name is emitted for; `None` for what slsc adds on its own (the shared HTTP and
-/// WebSocket APIs, their stages and their URL outputs).
-pub type Owner<'m> = Option<&'m Block>;
+/// Who a name is emitted for: a block, or one of the shared APIs slsc adds on its own (with
+/// their stages and URL outputs) — the emitter says which, so no owner is read from a name.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner<'m> {
+    Block(&'m Block),
+    /// `http.api` or `websocket.api`.
+    Api(&'static str),
+}
+
+impl<'m> Owner<'m> {
+    pub const HTTP_API: Owner<'static> = Owner::Api("http.api");
+    pub const WEBSOCKET_API: Owner<'static> = Owner::Api("websocket.api");
+
+    pub fn block(self) -> Option<&'m Block> {
+        match self {
+            Owner::Block(b) => Some(b),
+            Owner::Api(_) => None,
+        }
+    }
+    /// The owner's address: the block's (`function.api`), or the API's.
+    pub fn address(self) -> String {
+        match self {
+            Owner::Block(b) => b.addr(),
+            Owner::Api(a) => a.to_string(),
+        }
+    }
+    fn describe(self) -> String {
+        match self {
+            Owner::Block(b) => b.addr(),
+            Owner::Api("websocket.api") => "slsc's shared WebSocket API".to_string(),
+            Owner::Api(_) => "slsc's shared HTTP API".to_string(),
+        }
+    }
+}
 
 /// A name emitted for two owners.
 pub struct Collision<'m> {
@@ -37,24 +68,14 @@ pub fn adjacent<'m, 'a>(sorted: impl Iterator<Item = (&'a str, Owner<'m>)>) -> V
     out
 }
 
-fn describe(o: Owner, name: &str) -> String {
-    match o {
-        Some(b) => b.addr(),
-        None if name.to_ascii_lowercase().starts_with("websocket") => {
-            "slsc's shared WebSocket API".to_string()
-        }
-        None => "slsc's shared HTTP API".to_string(),
-    }
-}
-
 /// The `name-collision` diagnostics of a target's collisions: at the user's block (the later one
 /// when both are), with a label at the other.
 pub fn diagnostics(collisions: &[Collision], what: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for c in collisions {
-        let (at, other) = match (c.first, c.second) {
+        let (at, other) = match (c.first.block(), c.second.block()) {
             (_, Some(b)) => (b, c.first),
-            (Some(a), None) => (a, None),
+            (Some(a), None) => (a, c.second),
             (None, None) => continue,
         };
         let mut d = Diagnostic::error(
@@ -62,32 +83,18 @@ pub fn diagnostics(collisions: &[Collision], what: &str) -> Vec<Diagnostic> {
             at.name_span,
             format!(
                 "{} and {} would both emit the {what} `{}`: one would overwrite the other",
-                describe(other, &c.name),
+                other.describe(),
                 at.addr(),
                 c.name
             ),
         )
         .with_help("names slsc derives add a suffix to the block's name (`…Topic`, `…Notify1`, `HttpApiUrl`): rename one of the blocks");
-        if let Some(o) = other {
+        if let Some(o) = other.block() {
             d = d.with_label(o.name_span, "the other block");
         }
         out.push(d);
     }
     out
-}
-
-/// The address of an emitted resource's owner: its block, or the shared API it belongs to.
-pub fn owner_address(owner: Owner, id: &str) -> String {
-    match owner {
-        Some(b) => b.addr(),
-        None if id.to_ascii_lowercase().starts_with("websocket")
-            || id.starts_with("aws_apigatewayv2_api.websocket")
-            || id.starts_with("aws_apigatewayv2_stage.websocket") =>
-        {
-            "websocket.api".to_string()
-        }
-        None => "http.api".to_string(),
-    }
 }
 
 /// The owners of a template's resources, as the template's `Metadata.slsc.owners` records them
@@ -99,7 +106,7 @@ pub fn owners_metadata<'a>(
     let mut by: std::collections::BTreeMap<String, std::collections::BTreeSet<&str>> =
         Default::default();
     for (id, o) in resources {
-        by.entry(owner_address(o, id)).or_default().insert(id);
+        by.entry(o.address()).or_default().insert(id);
     }
     serde_json::json!({"slsc": {"owners": by}})
 }

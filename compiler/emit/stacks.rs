@@ -123,7 +123,7 @@ enum Family {
 }
 
 fn family(model: &Model, owner: Owner) -> Option<Family> {
-    let b = owner?;
+    let b = owner.block()?;
     Some(match b.kind {
         _ if unit_function(model, owner).is_some() => Family::Function,
         BlockKind::Bucket => Family::Bucket,
@@ -134,7 +134,7 @@ fn family(model: &Model, owner: Owner) -> Option<Family> {
 /// The function a resource's unit belongs to: its owner when that is a function, the invoked
 /// function when it is a trigger.
 fn unit_function(model: &Model, owner: Owner) -> Option<String> {
-    let b = owner?;
+    let b = owner.block()?;
     match b.kind {
         BlockKind::Function => Some(b.addr()),
         BlockKind::Trigger => {
@@ -375,8 +375,10 @@ fn split_with(model: &Model, kept: &Kept, nf: usize, nd: usize, nb: usize) -> Sp
                 let addr = unit_function(model, *owner).expect("a function unit");
                 Place::Nested(stack_of(&addr, nf))
             }
-            (Some(Family::Data), Some(b)) => Place::Nested(nf + stack_of(&b.addr(), nd)),
-            (Some(Family::Bucket), Some(b)) => Place::Nested(nf + nd + stack_of(&b.addr(), nb)),
+            (Some(Family::Data), Owner::Block(b)) => Place::Nested(nf + stack_of(&b.addr(), nd)),
+            (Some(Family::Bucket), Owner::Block(b)) => {
+                Place::Nested(nf + nd + stack_of(&b.addr(), nb))
+            }
             _ => Place::Root,
         };
         place.insert(id.clone(), p);

@@ -228,7 +228,7 @@ pub fn emit<'m>(
         outputs: Map::new(),
         artifact,
         count: 0,
-        owner: None,
+        owner: Owner::HTTP_API,
         owners: Default::default(),
         collisions: Vec::new(),
     };
@@ -379,7 +379,7 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         let retention = model.app.num("log_retention").unwrap_or(30.0);
         for f in model.of_kind(BlockKind::Function) {
-            self.owner = Some(f);
+            self.owner = Owner::Block(f);
             let n = f.name.as_str();
             let fname = model.physical_name(BlockKind::Function, n);
             let stmts = iam::statements(model, self.graph, f);
@@ -480,7 +480,7 @@ impl<'a> Emitter<'a> {
     fn queues(&mut self) {
         let model = self.model;
         for q in model.of_kind(BlockKind::Queue) {
-            self.owner = Some(q);
+            self.owner = Owner::Block(q);
             let mut p = json!({
                 "name": model.physical_name(BlockKind::Queue, &q.name),
                 "visibility_timeout_seconds": num(q.num("visibility_timeout").unwrap_or(30.0)),
@@ -505,7 +505,7 @@ impl<'a> Emitter<'a> {
     fn tables(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Database) {
-            self.owner = Some(t);
+            self.owner = Owner::Block(t);
             let keys = shared::table_keys(t);
             let provisioned = t.str("billing") == Some("provisioned");
             let gsis: Vec<J> = keys
@@ -557,7 +557,7 @@ impl<'a> Emitter<'a> {
     fn buckets(&mut self) {
         let model = self.model;
         for b in model.of_kind(BlockKind::Bucket) {
-            self.owner = Some(b);
+            self.owner = Owner::Block(b);
             let n = b.name.as_str();
             let mut p = json!({
                 "bucket": render(model, &shared::bucket_name_pieces(&model.bucket_name(n))),
@@ -613,7 +613,7 @@ impl<'a> Emitter<'a> {
     fn layers(&mut self) {
         let model = self.model;
         for l in model.of_kind(BlockKind::Layer) {
-            self.owner = Some(l);
+            self.owner = Owner::Block(l);
             let (file, hash) =
                 (self.artifact)(&super::artifacts::layer_user(&l.name)).unwrap_or_default();
             let mut p = json!({
@@ -638,7 +638,7 @@ impl<'a> Emitter<'a> {
     fn streams(&mut self) {
         let model = self.model;
         for s in model.of_kind(BlockKind::Stream) {
-            self.owner = Some(s);
+            self.owner = Owner::Block(s);
             let st = shared::stream_settings(s);
             let mut p = json!({
                 "name": model.physical_name(BlockKind::Stream, &s.name),
@@ -664,7 +664,7 @@ impl<'a> Emitter<'a> {
     fn raw_resources(&mut self) {
         let model = self.model;
         for r in model.of_kind(BlockKind::Resource) {
-            self.owner = Some(r);
+            self.owner = Owner::Block(r);
             let Some(body) = r.get("terraform") else {
                 continue;
             };
@@ -686,7 +686,7 @@ impl<'a> Emitter<'a> {
     fn topics(&mut self) {
         let model = self.model;
         for t in model.of_kind(BlockKind::Topic) {
-            self.owner = Some(t);
+            self.owner = Owner::Block(t);
             let mut p = json!({"name": model.physical_name(BlockKind::Topic, &t.name)});
             if t.bool("fifo") == Some(true) {
                 p["fifo_topic"] = json!(true);
@@ -698,7 +698,7 @@ impl<'a> Emitter<'a> {
     fn alarms(&mut self) {
         let model = self.model;
         for a in model.of_kind(BlockKind::Alarm) {
-            self.owner = Some(a);
+            self.owner = Owner::Block(a);
             let n = a.name.as_str();
             let Some(metric) = shared::alarm_metric(model, a) else {
                 continue;
@@ -777,7 +777,7 @@ impl<'a> Emitter<'a> {
         let model = self.model;
         let (mut api, mut websocket) = (false, false);
         for t in model.of_kind(BlockKind::Trigger) {
-            self.owner = Some(t);
+            self.owner = Owner::Block(t);
             let Some(src) = model.trigger_sources.get(&t.name).cloned() else {
                 continue;
             };
@@ -845,7 +845,7 @@ impl<'a> Emitter<'a> {
 
     /// The WebSocket API shared by the WebSocket triggers, its stage and its URL output.
     fn websocket_api(&mut self) {
-        self.owner = None;
+        self.owner = Owner::WEBSOCKET_API;
         let model = self.model;
         self.add(
             "aws_apigatewayv2_api",
@@ -1080,7 +1080,7 @@ impl<'a> Emitter<'a> {
 
     /// The HTTP API shared by the HTTP triggers, its default stage and its URL output.
     fn http_api(&mut self) {
-        self.owner = None;
+        self.owner = Owner::HTTP_API;
         let model = self.model;
         let mut p =
             json!({"name": format!("{}-{}", model.app.name, model.stage), "protocol_type": "HTTP"});
@@ -1107,7 +1107,7 @@ impl<'a> Emitter<'a> {
     fn outputs(&mut self) {
         let model = self.model;
         for o in model.of_kind(BlockKind::Output) {
-            self.owner = Some(o);
+            self.owner = Owner::Block(o);
             let Some(v) = o.get("value") else { continue };
             let mut out = json!({"value": string_value(model, v)});
             if let Some(d) = o.str("description") {
