@@ -32,21 +32,16 @@ const CONSUMED: [&str; 21] = [
     "reservedConcurrency",
 ];
 
-/// The default a `${opt:stage, 'dev'}`-style value falls back to (the value itself when it is
-/// plain text).
-fn default_of(cx: &mut Cx, n: &Node, key: &str) -> Option<String> {
-    let s = n.scalar_text()?;
+/// The value a `${opt:stage, 'dev'}`-style setting falls back to (the text itself when it has
+/// no variable); `None` when the fallback is not a quoted value.
+fn fallback(s: &str) -> Option<String> {
     if !s.contains("${") {
-        return Some(s);
+        return Some(s.to_string());
     }
     let inner = s.strip_prefix("${")?.strip_suffix('}')?;
-    let fallback = inner.rsplit(',').next()?.trim();
-    let q = fallback.trim_matches(['\'', '"']);
-    if q.len() + 2 == fallback.len() {
-        return Some(q.to_string());
-    }
-    let _ = (cx, key);
-    None
+    let f = inner.rsplit(',').next()?.trim();
+    let q = f.trim_matches(['\'', '"']);
+    (q.len() + 2 == f.len()).then(|| q.to_string())
 }
 
 /// The service, stage and region as imported (before any block: names and lookups use them).
@@ -59,21 +54,15 @@ pub fn identity(cx: &mut Cx) {
             cx.service = s;
         }
     }
-    let get = |k: &str| p.and_then(|p| p.get(k)).and_then(Node::scalar_text);
-    let pick = |v: Option<String>| -> Option<String> {
-        let s = v?;
-        if !s.contains("${") {
-            return Some(s);
-        }
-        let inner = s.strip_prefix("${")?.strip_suffix('}')?;
-        let f = inner.rsplit(',').next()?.trim();
-        let q = f.trim_matches(['\'', '"']);
-        (q.len() + 2 == f.len()).then(|| q.to_string())
+    let get = |k: &str| {
+        p.and_then(|p| p.get(k))
+            .and_then(Node::scalar_text)
+            .and_then(|s| fallback(&s))
     };
-    if let Some(s) = pick(get("stage")) {
+    if let Some(s) = get("stage") {
         cx.stage = s;
     }
-    if let Some(r) = pick(get("region")) {
+    if let Some(r) = get("region") {
         cx.region = r;
     }
 }
@@ -102,20 +91,23 @@ pub fn app(cx: &mut Cx, source: &str) -> Block {
     }
     for (k, dflt) in [("region", "us-east-1"), ("stage", "dev")] {
         let v = match p.get(k) {
-            Some(n) => default_of(cx, n, &format!("provider.{k}")).unwrap_or_else(|| {
-                let how = if k == "stage" {
-                    ", or pass `--stage`"
-                } else {
-                    ""
-                };
-                cx.finding(
-                    n,
-                    &format!("provider.{k}"),
-                    format!("the {k} is computed when Serverless runs"),
-                    format!("set `{k}` in the app block (now \"{dflt}\"){how}"),
-                );
-                dflt.into()
-            }),
+            Some(n) => n
+                .scalar_text()
+                .and_then(|s| fallback(&s))
+                .unwrap_or_else(|| {
+                    let how = if k == "stage" {
+                        ", or pass `--stage`"
+                    } else {
+                        ""
+                    };
+                    cx.finding(
+                        n,
+                        &format!("provider.{k}"),
+                        format!("the {k} is computed when Serverless runs"),
+                        format!("set `{k}` in the app block (now \"{dflt}\"){how}"),
+                    );
+                    dflt.into()
+                }),
             None => dflt.into(),
         };
         if k == "region" {

@@ -170,27 +170,9 @@ impl Cx<'_> {
     /// A string whose variables must resolve to plain text (a key used for a lookup).
     fn literal(&mut self, s: &str, at: &Node, key: &str) -> Option<String> {
         match self.string(s, at, key) {
-            Resolved::Tpl(t) => self.known_text(&t),
+            Resolved::Tpl(t) => self.known(&t),
             Resolved::Node(n) => n.scalar_text(),
         }
-    }
-
-    /// The text of a template whose expressions are the stage, region or service (their values
-    /// as imported).
-    fn known_text(&self, t: &Tpl) -> Option<String> {
-        let mut s = String::new();
-        for seg in &t.0 {
-            match seg {
-                Seg::Text(x) => s.push_str(x),
-                Seg::Expr { expr, .. } => s.push_str(match expr.as_str() {
-                    "app.stage" => &self.stage,
-                    "app.region" => &self.region,
-                    "app.name" => &self.service,
-                    _ => return None,
-                }),
-            }
-        }
-        Some(s)
     }
 
     /// One `${…}`: the first of its sources that resolves.
