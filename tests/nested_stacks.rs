@@ -420,3 +420,38 @@ fn adding_one_function_to_two_thousand_moves_nothing_else() {
         "the function, its role, log group, route, integration and permission"
     );
 }
+
+/// A pinned count too small for the application: `template-limits` at the `nested_stacks`
+/// attribute that sizes the stacks, naming the stack and the limit.
+#[test]
+fn a_stack_over_a_limit_is_reported_at_the_count_that_sizes_it() {
+    let src = app(150, "  nested_stacks       = 1\n", "");
+    let tmp = Temp::new("nested-limit");
+    std::fs::create_dir_all(tmp.path().join("src")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("layer")).unwrap();
+    std::fs::write(tmp.path().join("src/index.js"), "").unwrap();
+    std::fs::write(tmp.path().join("layer/util.js"), "").unwrap();
+    std::fs::write(tmp.path().join("main.sls"), &src).unwrap();
+    let o = common::slsc(&["check", ".", "--format", "json"], tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "template-limits")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    assert!(
+        d["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("the FunctionStack01 stack has"),
+        "{d:#}"
+    );
+    let line = src
+        .lines()
+        .position(|l| l.contains("nested_stacks"))
+        .unwrap()
+        + 1;
+    assert_eq!(d["line"], line as u64, "{d:#}");
+}

@@ -82,14 +82,22 @@ fn stacks(cx: &mut OutputCtx) {
             ("outputs", s.outputs, MAX_OUTPUTS),
         ] {
             if n > max {
-                let help = if s.name == "root" {
-                    "the root holds the stateful resources, alarms and shared APIs: split the application into several projects"
+                // At the count that sizes the stack (the app block when it is not written).
+                let (attr, help) = if s.name == "root" {
+                    ("", "the root holds the shared APIs, the outputs and one resource per nested stack: split the application into several projects")
+                } else if s.name.starts_with("FunctionStack") {
+                    ("nested_stacks", "raise `app.nested_stacks` (it moves functions between stacks: plan it) or split the application")
                 } else {
-                    "raise `app.nested_stacks` (it moves functions between nested stacks: plan it) or split the application"
+                    ("data_stacks", "raise `app.data_stacks` (it moves tables, queues and buckets between stacks: plan it) or split the application")
+                };
+                let span = if attr.is_empty() {
+                    app.header
+                } else {
+                    app.span_of(attr)
                 };
                 cx.report(
                     &RULE,
-                    app.header,
+                    span,
                     format!(
                         "the {} stack has {n} {what}; CloudFormation allows {max}",
                         s.name
