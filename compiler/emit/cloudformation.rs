@@ -14,6 +14,7 @@
 use super::iam::{self, Arn, Statement};
 use super::logical_ids::Renames;
 use super::names::{self, Collision, Owner};
+use super::resources::{self, sorted, write_sorted, Document, Resource};
 use super::shared::{self, Piece};
 use crate::graph::Graph;
 use crate::model::value::fmt_number;
@@ -164,16 +165,12 @@ const PARALLEL_EMIT_MIN_FUNCTIONS: usize = 256;
 struct Emitter<'a> {
     model: &'a Model,
     graph: &'a Graph,
-    /// (logical ID, the resource's entry in `Resources`, already serialised at its indentation
-    /// and followed by `,\n`): each resource's JSON value lives only while it is written, so a
-    /// 10,000-function template never exists as one JSON tree in memory.
-    resources: Vec<(String, String, Owner<'a>)>,
+    /// The resources emitted so far (the emitted-resource model, emit/resources.rs).
+    resources: Vec<Resource<'a>>,
     /// The block whose resources are being emitted.
     owner: Owner<'a>,
-    /// The buffer each entry is rendered in.
+    /// The buffer each value is rendered in.
     scratch: String,
-    /// Compact size of each role's inline policy, by logical ID.
-    policy_sizes: Vec<(String, usize)>,
     outputs: Map<String, J>,
     /// The owner of each output.
     output_owners: Vec<(String, Owner<'a>)>,
@@ -182,89 +179,42 @@ struct Emitter<'a> {
     renames: std::sync::Arc<Renames>,
     /// With renames: every logical ID added, before renaming (to report unknown keys).
     originals: Vec<String>,
-    /// Measuring (`slsc check`): entries are rendered to count their bytes, then dropped.
-    measure_only: bool,
-    /// Keeping each resource's JSON value (for nested stacks: `stacks.rs` partitions them)
-    /// instead of rendering it.
-    keep: bool,
-    kept: Vec<(String, J, Owner<'a>)>,
-    /// The bytes of the entries dropped so.
-    measured: usize,
 }
 
-/// An emitted template.
-pub struct Template {
-    /// The template's text in pieces (written one after the other; never concatenated, so a
-    /// large template is not held twice).
-    pub pieces: Vec<String>,
-    /// The template's size in bytes (also when measuring, when `pieces` holds no resources).
-    pub bytes: usize,
-    pub resources: usize,
-    /// (role logical ID, size in bytes of its inline policy as compact JSON).
-    pub policy_sizes: Vec<(String, usize)>,
-}
-
-/// How [`emit`] produces the template.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Rendered text (`build`).
-    Write,
-    /// Sizes only (`check`).
-    Measure,
-    /// Each resource's JSON value, in [`Emitted::kept`] (nested stacks).
-    Keep,
-}
-
-/// The resources of a [`Mode::Keep`] emission: (logical ID, value, owning block), sorted by
-/// logical ID, and the outputs.
-pub struct Kept<'m> {
-    pub resources: Vec<(String, J, Owner<'m>)>,
-    pub outputs: Map<String, J>,
-}
-
-/// An emitted template, and the names two blocks would both have emitted (the template is
-/// not valid when there are any).
+/// The emitted resources of a CloudFormation application (sorted by logical ID), its outputs,
+/// and the names two blocks would both have emitted (the output is not valid when there are
+/// any). [`template`] writes them as one template; stacks.rs as nested stacks.
 pub struct Emitted<'m> {
-    pub template: Template,
+    pub resources: Vec<Resource<'m>>,
+    pub outputs: Map<String, J>,
     pub collisions: Vec<Collision<'m>>,
-    /// With [`Mode::Keep`]: the resources and outputs as values.
-    pub kept: Option<Kept<'m>>,
-    /// Every resource's logical ID and the block that emitted it (`None`: a shared API).
-    pub owners: Vec<(String, Owner<'m>)>,
     /// The mistakes of `app.logical_ids` (keys that name no emitted resource, invalid IDs).
     pub rename_diagnostics: Vec<crate::diagnostics::Diagnostic>,
 }
 
-/// Emits the template. `code_key` gives the S3 key of a function's artifact.
+/// Emits the application's resources. `code_key` gives the S3 key of a function's artifact.
 pub fn emit<'m>(
     model: &'m Model,
     graph: &'m Graph,
     code_key: &'m (dyn Fn(&str) -> Option<String> + Sync),
-    mode: Mode,
 ) -> Emitted<'m> {
-    let measure_only = mode == Mode::Measure;
     let renames = std::sync::Arc::new(Renames::of(model));
     let new = || Emitter {
         renames: renames.clone(),
         originals: Vec::new(),
-        measure_only,
-        keep: mode == Mode::Keep,
-        kept: Vec::new(),
-        measured: 0,
         model,
         graph,
         resources: Vec::new(),
         owner: Owner::HTTP_API,
         scratch: String::new(),
-        policy_sizes: Vec::new(),
         outputs: Map::new(),
         output_owners: Vec::new(),
         keys: code_key,
     };
     // The functions (most of the template) are split in two: the later part is emitted on
     // another thread while this one emits the earlier part and then every other kind. The
-    // resources and policy sizes are put together in the order one thread would have produced
-    // them, so the output never depends on the split.
+    // resources are put together in the order one thread would have produced them, so the
+    // output never depends on the split.
     let functions: Vec<&'m Block> = model.of_kind(BlockKind::Function).collect();
     let split =
         if functions.len() >= PARALLEL_EMIT_MIN_FUNCTIONS && crate::syntax::worker_threads() > 1 {
@@ -316,68 +266,52 @@ pub fn emit<'m>(
     };
     if let Some(o) = &mut others {
         e.originals.append(&mut o.originals);
-        e.kept.append(&mut o.kept);
         e.resources.append(&mut o.resources);
-        e.policy_sizes.append(&mut o.policy_sizes);
-        e.measured += o.measured;
     }
     drop(others);
     e.resources.append(&mut rest.resources);
     e.originals.append(&mut rest.originals);
-    e.kept.append(&mut rest.kept);
-    e.policy_sizes.append(&mut rest.policy_sizes);
     let rename_diagnostics = renames.finish(model, &e.originals, &mut rest.outputs);
-    let mut measured = e.measured + rest.measured;
-    let kept_outputs = (mode == Mode::Keep).then(|| rest.outputs.clone());
-    let metadata = names::owners_metadata(e.resources.iter().map(|(id, _, o)| (id.as_str(), *o)));
-    let mut text = template_head(model, std::mem::take(&mut rest.outputs), metadata);
-    text.push_str(",\n  \"Resources\": ");
-    e.resources.sort_by(|a, b| a.0.cmp(&b.0));
-    let mut collisions = names::adjacent(e.resources.iter().map(|r| (r.0.as_str(), r.2)));
+    e.resources.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut collisions = resources::collisions(&e.resources);
     let mut outputs: Vec<&(String, Owner)> = rest.output_owners.iter().collect();
     outputs.sort_by(|a, b| a.0.cmp(&b.0));
     collisions.extend(names::adjacent(outputs.iter().map(|o| (o.0.as_str(), o.1))));
-    let kept = kept_outputs.map(|outputs| {
-        let mut resources = std::mem::take(&mut e.kept);
-        resources.sort_by(|a, b| a.0.cmp(&b.0));
-        Kept { resources, outputs }
-    });
-    let owners: Vec<(String, Owner)> = e
-        .resources
-        .iter()
-        .map(|(id, _, o)| (id.clone(), *o))
-        .collect();
-    let resources = e.resources.len();
-    let mut pieces = Vec::with_capacity(resources + 2);
-    if e.resources.is_empty() {
-        text.push_str("{}\n}\n");
-        pieces.push(text);
-    } else {
-        text.push_str("{\n");
-        pieces.push(text);
-        // Each entry already ends with the separator; the last one must not.
-        if let Some((_, last, _)) = e.resources.last_mut() {
-            if measure_only {
-                measured -= 2;
-            } else if mode == Mode::Write {
-                last.truncate(last.len() - 2);
-            }
-        }
-        pieces.extend(e.resources.into_iter().map(|(_, entry, _)| entry));
-        pieces.push("\n  }\n}\n".to_string());
-    }
     Emitted {
-        template: Template {
-            bytes: pieces.iter().map(String::len).sum::<usize>() + measured,
-            pieces,
-            resources,
-            policy_sizes: e.policy_sizes,
-        },
+        resources: e.resources,
+        outputs: rest.outputs,
         collisions,
-        kept,
-        owners,
         rename_diagnostics,
     }
+}
+
+/// The application as one template (consumes the resources: each entry's text becomes a piece
+/// of the document).
+pub fn template(model: &Model, emitted: Emitted) -> Document {
+    let metadata =
+        names::owners_metadata(emitted.resources.iter().map(|r| (r.id.as_str(), r.owner)));
+    let head = template_head(model, emitted.outputs, metadata);
+    let entries = emitted
+        .resources
+        .into_iter()
+        .map(|r| (r.id, r.text))
+        .collect();
+    resources::document(head, "Resources", entries, 1)
+}
+
+/// The size in bytes of [`template`], without writing it.
+pub fn template_bytes(model: &Model, emitted: &Emitted) -> usize {
+    let metadata =
+        names::owners_metadata(emitted.resources.iter().map(|r| (r.id.as_str(), r.owner)));
+    let head = template_head(model, emitted.outputs.clone(), metadata);
+    let entries: usize = emitted
+        .resources
+        .iter()
+        .map(|r| r.text.len() + r.id.len() + ",\n    \"\": ".len())
+        .sum();
+    // `,\n  "Resources": {` … `\n  }\n}\n`; an escaped ID would be longer (none is: IDs are
+    // alphanumeric).
+    head.len() + ",\n  \"Resources\": {".len() + entries + "\n  }\n}\n".len()
 }
 
 /// The template's top level before `Resources`, keys in sorted order as `to_text` would write
@@ -444,33 +378,8 @@ impl<'a> Emitter<'a> {
             self.originals.push(id);
             renamed
         };
-        if r.get("Type").and_then(J::as_str) == Some("AWS::IAM::Role") {
-            if let Some(doc) = r.pointer("/Properties/Policies/0/PolicyDocument") {
-                self.policy_sizes.push((id.clone(), json_len(doc)));
-            }
-        }
-        if self.keep {
-            self.resources.push((id.clone(), String::new(), self.owner));
-            self.kept.push((id, r, self.owner));
-            return;
-        }
-        // The entry as it appears in `Resources` (`    "Id": {…},\n`), rendered into a reused
-        // buffer and then copied into a string of exactly its size: the 50,000 entries of a
-        // large template are most of the build's memory, so no growth slack is kept.
-        let scratch = &mut self.scratch;
-        scratch.clear();
-        scratch.push_str("    ");
-        push_json_str(scratch, &id);
-        scratch.push_str(": ");
-        write_sorted(&r, 2, scratch);
-        scratch.push_str(",\n");
-        let entry = if self.measure_only {
-            self.measured += scratch.len();
-            String::new()
-        } else {
-            scratch.as_str().to_owned()
-        };
-        self.resources.push((id, entry, self.owner));
+        let r = Resource::cloudformation(id, self.owner, &r, &mut self.scratch);
+        self.resources.push(r);
     }
 
     fn functions(&mut self, functions: &[&'a Block]) {
@@ -1356,112 +1265,5 @@ fn merge(a: &mut J, b: J) {
         for (k, v) in b {
             a.insert(k, v);
         }
-    }
-}
-
-/// Sorts every object's keys (for byte-identical output).
-pub fn sorted(v: J) -> J {
-    match v {
-        J::Object(m) => {
-            let mut entries: Vec<(String, J)> = m.into_iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            J::Object(entries.into_iter().map(|(k, v)| (k, sorted(v))).collect())
-        }
-        J::Array(a) => J::Array(a.into_iter().map(sorted).collect()),
-        other => other,
-    }
-}
-
-/// Serialises a template: sorted keys, two-space indentation, a final newline — the same text
-/// as `serde_json::to_string_pretty` of the key-sorted value, written without copying it.
-pub fn to_text(t: J) -> String {
-    let mut out = String::with_capacity(1 << 16);
-    write_sorted(&t, 0, &mut out);
-    out.push('\n');
-    out
-}
-
-pub(super) fn write_sorted(v: &J, indent: usize, out: &mut String) {
-    let pad = |out: &mut String, n: usize| {
-        for _ in 0..n {
-            out.push_str("  ");
-        }
-    };
-    match v {
-        J::Object(m) if m.is_empty() => out.push_str("{}"),
-        J::Object(m) => {
-            // serde_json's maps are sorted B-trees unless a crate in the build turns on its
-            // `preserve_order`; then the keys are sorted here.
-            let mut entries: Vec<(&String, &J)> = m.iter().collect();
-            if !entries.is_sorted_by_key(|e| e.0) {
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-            }
-            out.push_str("{\n");
-            for (i, (k, v)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
-                }
-                pad(out, indent + 1);
-                push_json_str(out, k);
-                out.push_str(": ");
-                write_sorted(v, indent + 1, out);
-            }
-            out.push('\n');
-            pad(out, indent);
-            out.push('}');
-        }
-        J::Array(a) if a.is_empty() => out.push_str("[]"),
-        J::Array(a) => {
-            out.push_str("[\n");
-            for (i, v) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
-                }
-                pad(out, indent + 1);
-                write_sorted(v, indent + 1, out);
-            }
-            out.push('\n');
-            pad(out, indent);
-            out.push(']');
-        }
-        J::String(s) => push_json_str(out, s),
-        J::Number(n) => {
-            use std::fmt::Write as _;
-            let _ = write!(out, "{n}");
-        }
-        J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        J::Null => out.push_str("null"),
-    }
-}
-
-/// The length of `v` as compact JSON, without writing it anywhere.
-fn json_len(v: &J) -> usize {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    serde_json::to_writer(&mut c, v).expect("JSON values serialise");
-    c.0
-}
-
-/// `s` as a JSON string, without an allocation when nothing needs escaping (almost always).
-fn push_json_str(out: &mut String, s: &str) {
-    // No early exit: the loop vectorises, and almost every string is checked to its end.
-    let escape = s
-        .bytes()
-        .fold(false, |e, c| e | (c < 0x20) | (c == b'"') | (c == b'\\'));
-    if escape {
-        out.push_str(&serde_json::to_string(s).expect("strings serialise"));
-    } else {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
     }
 }

@@ -11,6 +11,7 @@ pub mod iam;
 pub mod logical_ids;
 pub mod names;
 pub mod package_filter;
+pub mod resources;
 pub mod shared;
 pub mod stacks;
 pub mod terraform;
@@ -78,7 +79,7 @@ pub fn measure(c: &Compilation) -> Vec<Diagnostic> {
         None => (model, graph),
     };
     let key = |f: &str| artifacts::user_block(model, f).map(artifacts::placeholder_key);
-    cloudformation_output(model, graph, &key, cloudformation::Mode::Measure).diagnostics
+    cloudformation_output(model, graph, &key, false).diagnostics
 }
 
 /// The CloudFormation output: one template, or — when it would exceed a stack's limits, or
@@ -96,69 +97,52 @@ fn cloudformation_output(
     model: &crate::model::Model,
     graph: &crate::graph::Graph,
     key: &(dyn Fn(&str) -> Option<String> + Sync),
-    mode: cloudformation::Mode,
+    write: bool,
 ) -> CfnOutput {
     use checks::rules::template_limits::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};
-    // Pinned stack counts split at any size: the values are kept from the start (one emission).
-    let pinned = model.app.is_set("nested_stacks") || model.app.is_set("data_stacks");
-    let first = if pinned {
-        cloudformation::Mode::Keep
-    } else {
-        mode
-    };
-    let t = emit_cloudformation(model, graph, key, first);
-    let owners = t
-        .owners
-        .iter()
-        .map(|(id, o)| (id.clone(), o.address()))
-        .collect();
+    let mut t = emit_cloudformation(model, graph, key);
+    let owners = resources::owners(&t.resources);
+    let policy_sizes = resources::policy_sizes(&t.resources);
     let mut diagnostics = names::diagnostics(&t.collisions, "logical ID");
-    diagnostics.extend(t.rename_diagnostics);
-    let one = t.template;
-    let split = pinned || one.resources > MAX_RESOURCES || one.bytes > MAX_TEMPLATE_BYTES;
-    if !split {
+    let rename_diagnostics = std::mem::take(&mut t.rename_diagnostics);
+    diagnostics.extend(rename_diagnostics);
+    let count = t.resources.len();
+    let bytes = cloudformation::template_bytes(model, &t);
+    // Pinned stack counts split at any size.
+    let pinned = model.app.is_set("nested_stacks") || model.app.is_set("data_stacks");
+    if !(pinned || count > MAX_RESOURCES || bytes > MAX_TEMPLATE_BYTES) {
         let template = checks::Template {
-            resources: one.resources,
-            bytes: one.bytes,
-            policy_sizes: &one.policy_sizes,
+            resources: count,
+            bytes,
+            policy_sizes: &policy_sizes,
             stacks: &[],
         };
         diagnostics.extend(checks::run_output(model, &template));
-        let files = match mode {
-            cloudformation::Mode::Measure => Vec::new(),
-            _ => vec![(
-                "template.json".to_string(),
-                one.pieces.into_iter().map(String::into_bytes).collect(),
-            )],
+        let files = if write {
+            let doc = cloudformation::template(model, t);
+            vec![("template.json".to_string(), doc.into_chunks())]
+        } else {
+            Vec::new()
         };
         return CfnOutput {
             files,
-            resources: one.resources,
+            resources: count,
             diagnostics,
             owners,
         };
     }
-    let policy_sizes = one.policy_sizes;
-    // Over a limit: emitted again, keeping the values this time (a large application pays for
-    // two emissions rather than every build holding every value).
-    let kept = match t.kept {
-        Some(k) => k,
-        None => emit_cloudformation(model, graph, key, cloudformation::Mode::Keep)
-            .kept
-            .expect("Keep mode keeps the resources"),
-    };
-    let s = stacks::split(model, kept);
+    let s = stacks::split(model, t);
     let mut sizes = vec![checks::StackSize {
         name: "root".into(),
         resources: s.root_resources,
-        bytes: s.root.len(),
+        bytes: s.root.bytes(),
         parameters: 1,
         outputs: s.root_outputs,
     }];
     sizes.extend(s.nested.iter().map(|x| checks::StackSize {
         name: x.id.clone(),
         resources: x.resources,
-        bytes: x.text.len(),
+        bytes: x.doc.bytes(),
         parameters: x.parameters,
         outputs: x.outputs,
     }));
@@ -170,12 +154,13 @@ fn cloudformation_output(
         stacks: &sizes,
     };
     diagnostics.extend(checks::run_output(model, &template));
-    let mut files = vec![("template.json".to_string(), vec![s.root.into_bytes()])];
-    files.extend(
-        s.nested
-            .into_iter()
-            .map(|x| (x.file, vec![x.text.into_bytes()])),
-    );
+    let files = if write {
+        let mut files = vec![("template.json".to_string(), s.root.into_chunks())];
+        files.extend(s.nested.into_iter().map(|x| (x.file, x.doc.into_chunks())));
+        files
+    } else {
+        Vec::new()
+    };
     CfnOutput {
         files,
         resources,
@@ -252,7 +237,7 @@ pub fn build_with(
     let owners;
     match target {
         Target::CloudFormation => {
-            let out = cloudformation_output(model, graph, &key, cloudformation::Mode::Write);
+            let out = cloudformation_output(model, graph, &key, true);
             diags = out.diagnostics;
             resources = out.resources;
             owners = out.owners;
@@ -265,11 +250,7 @@ pub fn build_with(
             let tf = terraform::emit(model, graph, &artifact);
             diags = names::diagnostics(&tf.collisions, "Terraform address");
             resources = tf.resources;
-            owners = tf
-                .owners
-                .iter()
-                .map(|(a, o)| (a.clone(), o.address()))
-                .collect();
+            owners = tf.owners;
             files.push((
                 "main.tf.json".to_string(),
                 tf.chunks.into_iter().map(String::into_bytes).collect(),
@@ -330,15 +311,14 @@ fn emit_cloudformation<'m>(
     model: &'m crate::model::Model,
     graph: &'m crate::graph::Graph,
     key: &'m (dyn Fn(&str) -> Option<String> + Sync),
-    mode: cloudformation::Mode,
 ) -> cloudformation::Emitted<'m> {
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("slsc-emit".into())
-            .spawn_scoped(scope, || cloudformation::emit(model, graph, key, mode))
+            .spawn_scoped(scope, || cloudformation::emit(model, graph, key))
             .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
     })
-    .unwrap_or_else(|_| cloudformation::emit(model, graph, key, mode))
+    .unwrap_or_else(|_| cloudformation::emit(model, graph, key))
 }
 
 /// Renamed blocks (`moved`) are emitted under their old names: same logical IDs, addresses and

@@ -303,34 +303,45 @@ pub fn route_source_path(method: &str, path: &str) -> String {
     format!("/*/{m}{}", p.join("/"))
 }
 
+/// The pieces of an `Fn::Sub` string, in order: text, and each `${…}` as its inside — `(id,
+/// attr)` for `${id}` / `${id.attr}`, `None` for `${!…}` (literal text) — with the inside as
+/// written. An unclosed `${` is text.
+pub fn sub_parts<'s>(s: &'s str, mut f: impl FnMut(&'s str, Option<(&'s str, Option<&'s str>)>)) {
+    let mut rest = s;
+    while let Some(i) = rest.find("${") {
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else { break };
+        f(&rest[..i], None);
+        let inner = &after[..end];
+        let reference = (!inner.starts_with('!')).then(|| match inner.split_once('.') {
+            Some((a, b)) => (a, Some(b)),
+            None => (inner, None),
+        });
+        // The inside, passed as text when it is literal.
+        match reference {
+            Some(r) => f(inner, Some(r)),
+            None => f(&rest[i..i + 2 + end + 1], None),
+        }
+        rest = &after[end + 1..];
+    }
+    f(rest, None);
+}
+
 /// Rewrites the `${…}` references of an `Fn::Sub` string: `f(id, attr)` gives the new inside
 /// of `${id}` / `${id.attr}`, or `None` to keep it; `${!…}` (literal text) is left alone.
 pub fn map_sub(s: &str, mut f: impl FnMut(&str, Option<&str>) -> Option<String>) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find("${") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 2..];
-        let Some(end) = after.find('}') else {
-            out.push_str(&rest[i..]);
-            return out;
-        };
-        let inner = &after[..end];
-        let (id, attr) = match inner.split_once('.') {
-            Some((a, b)) => (a, Some(b)),
-            None => (inner, None),
-        };
-        let new = if inner.starts_with('!') {
-            None
-        } else {
-            f(id, attr)
-        };
-        out.push_str("${");
-        out.push_str(new.as_deref().unwrap_or(inner));
-        out.push('}');
-        rest = &after[end + 1..];
-    }
-    out.push_str(rest);
+    sub_parts(s, |text, reference| match reference {
+        None => out.push_str(text),
+        Some((id, attr)) => {
+            out.push_str("${");
+            match f(id, attr) {
+                Some(new) => out.push_str(&new),
+                None => out.push_str(text),
+            }
+            out.push('}');
+        }
+    });
     out
 }
 
@@ -652,5 +663,30 @@ pub fn table_keys(t: &Block) -> TableKeys {
         range,
         indexes,
         attributes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sub_strings_are_rewritten_reference_by_reference() {
+        let s = "arn:${AWS::Partition}:x:${Api}/${Fn.Arn}/${!Literal}/${open";
+        let out = map_sub(s, |id, attr| match (id, attr) {
+            ("Api", None) => Some("Renamed".into()),
+            ("Fn", Some(a)) => Some(format!("Other.{a}")),
+            _ => None,
+        });
+        assert_eq!(
+            out,
+            "arn:${AWS::Partition}:x:${Renamed}/${Other.Arn}/${!Literal}/${open"
+        );
+        let mut seen = Vec::new();
+        sub_parts(s, |_, r| seen.extend(r));
+        assert_eq!(
+            seen,
+            [("AWS::Partition", None), ("Api", None), ("Fn", Some("Arn"))]
+        );
     }
 }

@@ -26,6 +26,13 @@
 //!   the stacks they are in) would make the stacks depend on each other: that is reported
 //!   (`template-limits`) instead of emitted.
 //!
+//! ## How it is computed
+//! From the emitted-resource model (emit/resources.rs) alone: each resource's owner gives its
+//! unit and stack; its references (`Ref`, `Fn::GetAtt`, `${…}`, `DependsOn`, read when it was
+//! emitted) give what crosses stacks — so trying a doubled count reads no value. Writing then
+//! takes each resource's text as emitted, and parses and re-renders only the resources whose
+//! references cross a stack.
+//!
 //! ## Invariants (tests/nested_stacks.rs proves them)
 //! 1. A stateful resource is always in a data stack: no change to functions moves it.
 //! 2. With `N` and `M` fixed, a unit's stack depends only on its own address: adding, removing
@@ -41,12 +48,13 @@
 //!    `DependsOn` across stacks becomes a dependency on the nested stack.
 //! 5. Terraform has no such limit: its output is never split.
 
-use super::cloudformation::{sorted, template_head, to_text, Kept};
+use super::cloudformation::{template_head, Emitted};
 use super::names::Owner;
+use super::resources::{document, Document, Resource};
 use crate::model::{BlockKind, Model};
 use serde_json::{json, Map, Value as J};
 use sha2::Digest;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// The resources a nested stack is sized for when `app.nested_stacks` is not set (CloudFormation
 /// allows 500; the rest is room to grow without doubling).
@@ -62,7 +70,7 @@ pub struct Nested {
     pub id: String,
     /// The build output file and S3 key: `nested/NestedStack03-<sha256 prefix>.json`.
     pub file: String,
-    pub text: String,
+    pub doc: Document,
     pub resources: usize,
     pub parameters: usize,
     pub outputs: usize,
@@ -70,7 +78,7 @@ pub struct Nested {
 
 /// A split application: the root template and the nested ones.
 pub struct Split {
-    pub root: String,
+    pub root: Document,
     pub root_resources: usize,
     pub root_outputs: usize,
     pub nested: Vec<Nested>,
@@ -169,51 +177,116 @@ fn local_value(id: &str, attr: Option<&str>) -> J {
     }
 }
 
-/// The state of the split while references are rewritten.
-struct Wiring<'p> {
-    place: &'p BTreeMap<String, Place>,
-    ids: &'p [String],
+/// Where every resource goes, and what crosses between stacks: computed from the resources'
+/// owners and references alone (no value is read), so trying another stack count is cheap.
+struct Layout<'p> {
+    place: HashMap<&'p str, Place>,
+    ids: Vec<String>,
     /// Per nested stack: parameter name → its value in the root.
     params: Vec<BTreeMap<String, J>>,
     /// Per nested stack: output name → its value in that stack.
     outputs: Vec<BTreeMap<String, J>>,
-    /// Per nested stack: the root resources it must wait for.
+    /// Per nested stack: the root resources or nested stacks it must wait for.
     waits: Vec<BTreeSet<String>>,
 }
 
-impl Wiring<'_> {
+impl<'p> Layout<'p> {
+    fn new(resources: &'p [Resource], units: &[Unit], counts: [usize; 3]) -> Self {
+        let [nf, nd, nb] = counts;
+        let n = nf + nd + nb;
+        let place = resources
+            .iter()
+            .zip(units)
+            .map(|(r, u)| (r.id.as_str(), place_of(u, counts)))
+            .collect();
+        let mut l = Layout {
+            place,
+            ids: nested_ids(nf, nd, nb),
+            params: vec![BTreeMap::new(); n],
+            outputs: vec![BTreeMap::new(); n],
+            waits: vec![BTreeSet::new(); n],
+        };
+        for r in resources {
+            let at = l.place_of(&r.id);
+            for (id, attr) in &r.refs {
+                l.cross(at, id, attr.as_deref());
+            }
+            for d in &r.depends_on {
+                l.wait(at, d);
+            }
+        }
+        l
+    }
+
     fn place_of(&self, id: &str) -> Place {
         // Parameters of the root (`ArtifactBucket`) and anything unknown live in the root.
         self.place.get(id).copied().unwrap_or(Place::Root)
     }
 
-    /// The expression, in stack `at`, for a value of `id` (`attr` for `GetAtt`); `None` when
-    /// it is local.
-    fn value_in(&mut self, at: Place, id: &str, attr: Option<&str>) -> Option<J> {
+    /// Records a value of `id` (`attr` for `GetAtt`) used in stack `at`: a parameter of `at`
+    /// and, when it lives in a nested stack, an output of that stack.
+    fn cross(&mut self, at: Place, id: &str, attr: Option<&str>) {
+        let from = self.place_of(id);
+        if from == at {
+            return;
+        }
+        let name = crossing_name(id, attr);
+        if let Place::Nested(j) = from {
+            self.outputs[j].insert(name.clone(), local_value(id, attr));
+        }
+        if let Place::Nested(i) = at {
+            let in_root = self.in_root(from, id, attr);
+            self.params[i].insert(name, in_root);
+        }
+    }
+
+    /// The expression in the root for a value of `id` that lives in `from`.
+    fn in_root(&self, from: Place, id: &str, attr: Option<&str>) -> J {
+        match from {
+            Place::Root => local_value(id, attr),
+            Place::Nested(j) => {
+                json!({"Fn::GetAtt": [self.ids[j], format!("Outputs.{}", crossing_name(id, attr))]})
+            }
+        }
+    }
+
+    /// A `DependsOn` entry of a resource in a nested stack on another stack: the nested stack
+    /// waits for it (in the root: the dependency is on the nested stack, see [`Layout::depends_on`]).
+    fn wait(&mut self, at: Place, id: &str) {
+        match (at, self.place_of(id)) {
+            (a, b) if a == b => {}
+            (Place::Nested(i), Place::Root) => {
+                self.waits[i].insert(id.to_string());
+            }
+            (Place::Nested(i), Place::Nested(j)) => {
+                let stack = self.ids[j].clone();
+                self.waits[i].insert(stack);
+            }
+            _ => {}
+        }
+    }
+
+    /// Whether a resource refers to anything outside its own stack (its value is rewritten).
+    fn crosses(&self, r: &Resource) -> bool {
+        let at = self.place_of(&r.id);
+        r.refs.iter().any(|(id, _)| self.place_of(id) != at)
+            || r.depends_on.iter().any(|d| self.place_of(d) != at)
+    }
+
+    /// The expression, in stack `at`, for a value of `id`; `None` when it is local.
+    fn value_in(&self, at: Place, id: &str, attr: Option<&str>) -> Option<J> {
         let from = self.place_of(id);
         if from == at {
             return None;
         }
-        let name = crossing_name(id, attr);
-        // In the root: an output of the nested stack that has it.
-        let in_root = match from {
-            Place::Root => local_value(id, attr),
-            Place::Nested(j) => {
-                self.outputs[j].insert(name.clone(), local_value(id, attr));
-                json!({"Fn::GetAtt": [self.ids[j], format!("Outputs.{name}")]})
-            }
-        };
         Some(match at {
-            Place::Root => in_root,
-            Place::Nested(i) => {
-                self.params[i].insert(name.clone(), in_root);
-                json!({"Ref": name})
-            }
+            Place::Root => self.in_root(from, id, attr),
+            Place::Nested(_) => json!({"Ref": crossing_name(id, attr)}),
         })
     }
 
     /// Rewrites every reference of a value that lives in `at` to another stack.
-    fn rewrite(&mut self, at: Place, v: &mut J) {
+    fn rewrite(&self, at: Place, v: &mut J) {
         match v {
             J::Object(o) => {
                 if let Some(new) = self.reference(at, o) {
@@ -222,10 +295,15 @@ impl Wiring<'_> {
                 }
                 for (k, x) in o.iter_mut() {
                     match (k.as_str(), &mut *x) {
-                        ("Fn::Sub", J::String(s)) => *s = self.sub(at, s),
+                        ("DependsOn", _) => {}
+                        ("Fn::Sub", J::String(s)) => *s = self.sub(at, s, &[]),
                         ("Fn::Sub", J::Array(a)) => {
+                            let vars: Vec<String> = match a.get(1) {
+                                Some(J::Object(m)) => m.keys().cloned().collect(),
+                                _ => Vec::new(),
+                            };
                             if let Some(J::String(s)) = a.first_mut() {
-                                *s = self.sub(at, s);
+                                *s = self.sub(at, s, &vars);
                             }
                             a.iter_mut().skip(1).for_each(|x| self.rewrite(at, x));
                         }
@@ -239,7 +317,7 @@ impl Wiring<'_> {
     }
 
     /// A `Ref`/`Fn::GetAtt` object to another stack, as its value in `at`.
-    fn reference(&mut self, at: Place, o: &Map<String, J>) -> Option<J> {
+    fn reference(&self, at: Place, o: &Map<String, J>) -> Option<J> {
         if o.len() != 1 {
             return None;
         }
@@ -255,10 +333,11 @@ impl Wiring<'_> {
         }
     }
 
-    /// `${X}` / `${X.Attr}` to another stack, in an `Fn::Sub` string of stack `at`.
-    fn sub(&mut self, at: Place, s: &str) -> String {
+    /// `${X}` / `${X.Attr}` to another stack, in an `Fn::Sub` string of stack `at` (not the
+    /// `Fn::Sub`'s own variables).
+    fn sub(&self, at: Place, s: &str, vars: &[String]) -> String {
         super::shared::map_sub(s, |id, attr| {
-            if id.starts_with("AWS::") {
+            if id.starts_with("AWS::") || vars.iter().any(|v| v == id) {
                 return None;
             }
             match self.value_in(at, id, attr)? {
@@ -272,34 +351,25 @@ impl Wiring<'_> {
         })
     }
 
-    /// `DependsOn` entries to other stacks: to a nested stack (from the root: depend on the
-    /// nested stack; from a nested stack: the root's nested-stack resource waits instead).
-    fn depends_on(&mut self, at: Place, r: &mut J) {
-        let Some(d) = r.get_mut("DependsOn") else {
+    /// `DependsOn` entries to other stacks: from the root, on the nested stack; from a nested
+    /// stack, dropped (the root's nested-stack resource waits instead: [`Layout::wait`]).
+    fn depends_on(&self, at: Place, r: &mut J) {
+        let Some(d) = r.get("DependsOn") else {
             return;
         };
-        let list: Vec<String> = match d {
-            J::String(s) => vec![s.clone()],
-            J::Array(a) => a
-                .iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect(),
+        let list: Vec<&str> = match d {
+            J::String(s) => vec![s.as_str()],
+            J::Array(a) => a.iter().filter_map(J::as_str).collect(),
             _ => return,
         };
         let mut kept = BTreeSet::new();
         for id in list {
-            match (at, self.place_of(&id)) {
+            match (at, self.place_of(id)) {
                 (a, b) if a == b => {
-                    kept.insert(id);
+                    kept.insert(id.to_string());
                 }
-                (_, Place::Nested(j)) if at == Place::Root => {
+                (Place::Root, Place::Nested(j)) => {
                     kept.insert(self.ids[j].clone());
-                }
-                (Place::Nested(i), Place::Root) => {
-                    self.waits[i].insert(id);
-                }
-                (Place::Nested(i), Place::Nested(j)) => {
-                    self.waits[i].insert(self.ids[j].clone());
                 }
                 _ => {}
             }
@@ -312,18 +382,52 @@ impl Wiring<'_> {
             r["DependsOn"] = json!(kept.into_iter().collect::<Vec<_>>());
         }
     }
+
+    /// Whether a nested stack of a family passes [`ROOM`] parameters or outputs.
+    fn crowded(&self, prefix: &str) -> bool {
+        self.ids.iter().enumerate().any(|(i, id)| {
+            id.starts_with(prefix)
+                && (self.params[i].len() >= ROOM || self.outputs[i].len() >= ROOM)
+        })
+    }
 }
 
-/// Splits the resources of a [`Kept`] emission into the root, the function stacks and the
-/// data stacks.
+/// A resource's unit: its family and the address its stack is hashed from (`None`: the root).
+type Unit = Option<(Family, String)>;
+
+fn unit_of(model: &Model, owner: Owner) -> Unit {
+    let f = family(model, owner)?;
+    let addr = match f {
+        Family::Function => unit_function(model, owner)?,
+        _ => owner.block()?.addr(),
+    };
+    Some((f, addr))
+}
+
+/// The stack of a resource of this unit, with `[function, data, bucket]` stack counts.
+fn place_of(unit: &Unit, [nf, nd, nb]: [usize; 3]) -> Place {
+    match unit {
+        Some((Family::Function, a)) => Place::Nested(stack_of(a, nf)),
+        Some((Family::Data, a)) => Place::Nested(nf + stack_of(a, nd)),
+        Some((Family::Bucket, a)) => Place::Nested(nf + nd + stack_of(a, nb)),
+        None => Place::Root,
+    }
+}
+
+/// Splits an emitted application into the root, the function stacks and the data stacks.
 ///
 /// Unpinned counts also grow (doubling) until every stack passes fewer than [`ROOM`] parameters
 /// and outputs: a data stack read by many function stacks has an output per value they read.
-pub fn split(model: &Model, kept: Kept) -> Split {
+pub fn split(model: &Model, emitted: Emitted) -> Split {
+    let units: Vec<Unit> = emitted
+        .resources
+        .iter()
+        .map(|r| unit_of(model, r.owner))
+        .collect();
     let count = |f: Family| {
-        kept.resources
+        units
             .iter()
-            .filter(|(_, _, o)| family(model, *o) == Some(f))
+            .filter(|u| matches!(u, Some((x, _)) if *x == f))
             .count()
     };
     let (cf, cd, cb) = (
@@ -339,148 +443,171 @@ pub fn split(model: &Model, kept: Kept) -> Split {
         model.app.is_set("nested_stacks"),
         model.app.is_set("data_stacks"),
     );
-    for _ in 0..8 {
-        let s = split_with(model, &kept, nf, nd, nb);
-        let crowded = |prefix: &str| {
-            s.nested
-                .iter()
-                .any(|x| x.id.starts_with(prefix) && (x.parameters >= ROOM || x.outputs >= ROOM))
-        };
+    let mut tries = 0;
+    let layout = loop {
+        let l = Layout::new(&emitted.resources, &units, [nf, nd, nb]);
         let (f, d, b) = (
-            crowded("FunctionStack") && !pin_f,
-            crowded("DataStack") && !pin_d,
-            crowded("BucketStack") && !pin_d,
+            l.crowded("FunctionStack") && !pin_f,
+            l.crowded("DataStack") && !pin_d,
+            l.crowded("BucketStack") && !pin_d,
         );
-        if !(f || d || b) {
-            return s;
+        tries += 1;
+        if !(f || d || b) || tries == 8 {
+            break (l.ids, l.params, l.outputs, l.waits, [nf, nd, nb]);
         }
         nf *= if f { 2 } else { 1 };
         nd *= if d { 2 } else { 1 };
         nb *= if b { 2 } else { 1 };
-    }
-    split_with(model, &kept, nf, nd, nb)
+    };
+    write(model, emitted, &units, layout)
 }
 
 /// The parameters or outputs a derived stack count leaves room for (CloudFormation allows 200).
 pub const ROOM: usize = 180;
 
-/// [`split`] with the counts given.
-fn split_with(model: &Model, kept: &Kept, nf: usize, nd: usize, nb: usize) -> Split {
-    let ids = nested_ids(nf, nd, nb);
-    let n = nf + nd + nb;
-    let mut place = BTreeMap::new();
-    for (id, _, owner) in &kept.resources {
-        let p = match (family(model, *owner), owner) {
-            (Some(Family::Function), _) => {
-                let addr = unit_function(model, *owner).expect("a function unit");
-                Place::Nested(stack_of(&addr, nf))
-            }
-            (Some(Family::Data), Owner::Block(b)) => Place::Nested(nf + stack_of(&b.addr(), nd)),
-            (Some(Family::Bucket), Owner::Block(b)) => {
-                Place::Nested(nf + nd + stack_of(&b.addr(), nb))
-            }
-            _ => Place::Root,
-        };
-        place.insert(id.clone(), p);
-    }
-    let mut w = Wiring {
-        ids: &ids,
-        place: &place,
-        params: vec![BTreeMap::new(); n],
-        outputs: vec![BTreeMap::new(); n],
-        waits: vec![BTreeSet::new(); n],
+type Laid = (
+    Vec<String>,
+    Vec<BTreeMap<String, J>>,
+    Vec<BTreeMap<String, J>>,
+    Vec<BTreeSet<String>>,
+    [usize; 3],
+);
+
+/// Writes the templates of a layout: each resource's text as emitted, re-rendered only when it
+/// refers to another stack.
+fn write(
+    model: &Model,
+    emitted: Emitted,
+    units: &[Unit],
+    (ids, params, outputs, waits, counts): Laid,
+) -> Split {
+    let n = ids.len();
+    // The layout borrowed the resources' IDs; it is rebuilt on owned keys for writing, which
+    // consumes the resources.
+    let place: HashMap<String, Place> = emitted
+        .resources
+        .iter()
+        .zip(units)
+        .map(|(r, u)| (r.id.clone(), place_of(u, counts)))
+        .collect();
+    let l = Layout {
+        place: place.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
+        ids,
+        params,
+        outputs,
+        waits,
     };
-    let mut root: Map<String, J> = Map::new();
-    let mut nested: Vec<Map<String, J>> = vec![Map::new(); n];
-    for (id, r, _) in &kept.resources {
-        let (id, mut r) = (id.clone(), r.clone());
-        let at = place[&id];
-        w.rewrite(at, &mut r);
-        w.depends_on(at, &mut r);
-        match at {
-            Place::Root => root.insert(id, r),
-            Place::Nested(i) => nested[i].insert(id, r),
+    let mut root_entries: Vec<(String, String)> = Vec::new();
+    let mut nested: Vec<Vec<(String, String)>> = vec![Vec::new(); n];
+    let mut owners: Vec<Vec<(String, Owner)>> = vec![Vec::new(); n + 1];
+    let mut scratch = String::new();
+    for r in emitted.resources {
+        let at = l.place_of(&r.id);
+        let text = if l.crosses(&r) {
+            let mut v: J = serde_json::from_str(&r.text).expect("emitted text is JSON");
+            l.rewrite(at, &mut v);
+            l.depends_on(at, &mut v);
+            scratch.clear();
+            super::resources::write_sorted(&v, r.indent, &mut scratch);
+            scratch.clone()
+        } else {
+            r.text
         };
+        match at {
+            Place::Root => {
+                owners[n].push((r.id.clone(), r.owner));
+                root_entries.push((r.id, text));
+            }
+            Place::Nested(i) => {
+                owners[i].push((r.id.clone(), r.owner));
+                nested[i].push((r.id, text));
+            }
+        }
     }
-    let mut outputs = kept.outputs.clone();
-    for v in outputs.values_mut() {
-        w.rewrite(Place::Root, v);
+    let mut root_outputs = emitted.outputs;
+    for v in root_outputs.values_mut() {
+        l.rewrite(Place::Root, v);
     }
-    // References between nested stacks go through the root: a parameter whose root value is
-    // another nested stack's output (already recorded by `value_in`).
     let mut out = Split {
-        root: String::new(),
+        root: Document::default(),
         root_resources: 0,
-        root_outputs: outputs.len(),
+        root_outputs: root_outputs.len(),
         nested: Vec::new(),
     };
-    for (i, resources) in nested.into_iter().enumerate() {
-        if resources.is_empty() {
+    for (i, entries) in nested.into_iter().enumerate() {
+        if entries.is_empty() {
             continue;
         }
-        let owners = super::names::owners_metadata(
-            kept.resources
-                .iter()
-                .filter(|(id, _, _)| place[id] == Place::Nested(i))
-                .map(|(id, _, o)| (id.as_str(), *o)),
-        );
-        let (id, file, text) = nested_template(
+        let metadata =
+            super::names::owners_metadata(owners[i].iter().map(|(id, o)| (id.as_str(), *o)));
+        let resources = entries.len();
+        let (file, doc) = nested_template(
             model,
-            &ids[i],
-            &resources,
-            &w.params[i],
-            &w.outputs[i],
-            owners,
+            &l.ids[i],
+            entries,
+            &l.params[i],
+            &l.outputs[i],
+            metadata,
         );
-        let mut props = json!({
-            "TemplateURL": {"Fn::Sub": format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{file}")},
-        });
-        if !w.params[i].is_empty() {
-            props["Parameters"] = J::Object(w.params[i].clone().into_iter().collect());
-        }
-        // Explicit: a nested stack leaving the template is deleted (what it holds that must
-        // survive — tables, buckets, streams — carries its own `Retain`).
-        let mut r = json!({"Type": "AWS::CloudFormation::Stack", "Properties": props, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"});
-        if !w.waits[i].is_empty() {
-            r["DependsOn"] = json!(w.waits[i].iter().collect::<Vec<_>>());
-        }
-        root.insert(id.clone(), r);
+        root_entries.push((
+            l.ids[i].clone(),
+            stack_resource(&file, &l.params[i], &l.waits[i], &mut scratch),
+        ));
         out.nested.push(Nested {
-            id,
+            id: l.ids[i].clone(),
             file,
-            text,
-            resources: resources.len(),
-            parameters: w.params[i].len(),
-            outputs: w.outputs[i].len(),
+            doc,
+            resources,
+            parameters: l.params[i].len(),
+            outputs: l.outputs[i].len(),
         });
     }
-    out.root_resources = root.len();
-    let metadata = super::names::owners_metadata(
-        kept.resources
-            .iter()
-            .filter(|(id, _, _)| place[id] == Place::Root)
-            .map(|(id, _, o)| (id.as_str(), *o)),
-    );
-    out.root = root_template(&template_head(model, Map::new(), metadata), outputs, root);
+    root_entries.sort_by(|a, b| a.0.cmp(&b.0));
+    out.root_resources = root_entries.len();
+    let metadata = super::names::owners_metadata(owners[n].iter().map(|(id, o)| (id.as_str(), *o)));
+    let head = template_head(model, root_outputs, metadata);
+    out.root = document(head, "Resources", root_entries, 1);
     out
 }
 
-/// A nested stack's template, its root logical ID and its file (named by its content's hash,
-/// so a changed template is a new key and an unchanged one is not uploaded again).
+/// The root's `AWS::CloudFormation::Stack` resource of a nested stack, rendered.
+fn stack_resource(
+    file: &str,
+    params: &BTreeMap<String, J>,
+    waits: &BTreeSet<String>,
+    scratch: &mut String,
+) -> String {
+    let mut props = json!({
+        "TemplateURL": {"Fn::Sub": format!("https://${{ArtifactBucket}}.s3.${{AWS::Region}}.${{AWS::URLSuffix}}/{file}")},
+    });
+    if !params.is_empty() {
+        props["Parameters"] = J::Object(params.clone().into_iter().collect());
+    }
+    // Explicit: a nested stack leaving the template is deleted (what it holds that must
+    // survive — tables, buckets, streams — carries its own `Retain`).
+    let mut r = json!({"Type": "AWS::CloudFormation::Stack", "Properties": props, "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"});
+    if !waits.is_empty() {
+        r["DependsOn"] = json!(waits.iter().collect::<Vec<_>>());
+    }
+    scratch.clear();
+    super::resources::write_sorted(&r, 2, scratch);
+    scratch.clone()
+}
+
+/// A nested stack's template and its file (named by its content's hash, so a changed template
+/// is a new key and an unchanged one is not uploaded again).
 fn nested_template(
     model: &Model,
     id: &str,
-    resources: &Map<String, J>,
+    entries: Vec<(String, String)>,
     params: &BTreeMap<String, J>,
     outputs: &BTreeMap<String, J>,
     metadata: J,
-) -> (String, String, String) {
-    let id = id.to_string();
+) -> (String, Document) {
     let mut t = json!({
         "AWSTemplateFormatVersion": "2010-09-09",
         "Metadata": metadata,
         "Description": format!("{} ({}) — {id}, generated by slsc", model.app.name, model.stage),
-        "Resources": resources,
     });
     if !params.is_empty() {
         t["Parameters"] = J::Object(
@@ -498,26 +625,18 @@ fn nested_template(
                 .collect(),
         );
     }
-    let text = to_text(sorted(t));
-    let digest: [u8; 32] = sha2::Sha256::digest(text.as_bytes()).into();
-    let hash = crate::emit::artifacts::hex(&digest);
-    let file = format!("{NESTED_DIR}/{id}-{}.json", &hash[..16]);
-    (id, file, text)
-}
-
-/// The root template: the head written by the emitter (version, description, outputs,
-/// parameters) is rebuilt with the rewritten outputs and the root's resources.
-fn root_template(head: &str, outputs: Map<String, J>, resources: Map<String, J>) -> String {
-    let mut t: J = serde_json::from_str(&format!("{head}}}")).unwrap_or_else(|_| json!({}));
-    if outputs.is_empty() {
-        if let J::Object(o) = &mut t {
-            o.remove("Outputs");
-        }
-    } else {
-        t["Outputs"] = J::Object(outputs);
+    let mut head = String::new();
+    super::resources::write_sorted(&t, 0, &mut head);
+    // Without the closing `\n}`: the resources follow.
+    head.truncate(head.len() - 2);
+    let doc = document(head, "Resources", entries, 1);
+    let mut sha = sha2::Sha256::new();
+    for p in &doc.pieces {
+        sha.update(p.as_bytes());
     }
-    t["Resources"] = J::Object(resources);
-    to_text(sorted(t))
+    let digest: [u8; 32] = sha.finalize().into();
+    let hash = crate::emit::artifacts::hex(&digest);
+    (format!("{NESTED_DIR}/{id}-{}.json", &hash[..16]), doc)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@
 
 use super::iam::{self, Arn, Statement};
 use super::names::{Collision, Owner};
+use super::resources::{self, Document, Resource};
 use super::shared::{self, Piece};
 use crate::graph::Graph;
 use crate::model::value::fmt_number;
@@ -190,29 +191,25 @@ fn policy_text(model: &Model, stmts: &[Statement]) -> String {
 struct Emitter<'a> {
     model: &'a Model,
     graph: &'a Graph,
-    /// Resource type → name → the body, already rendered (sorted keys, indented for its place
-    /// in the document): the document is never one JSON tree, so emitting takes about the
-    /// output's size in memory, not ten times it.
-    resources: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// The resources emitted so far (the emitted-resource model, emit/resources.rs): each body
+    /// rendered when added, so the document is never one JSON tree.
+    resources: Vec<Resource<'a>>,
+    scratch: String,
     outputs: Map<String, J>,
     artifact: &'a dyn Fn(&str) -> Option<(String, String)>,
-    count: usize,
-    /// The block whose resources are being emitted, and the owner of every address emitted.
+    /// The block whose resources are being emitted.
     owner: Owner<'a>,
-    owners: std::collections::HashMap<String, Owner<'a>>,
-    collisions: Vec<Collision<'a>>,
 }
 
-/// The emitted `main.tf.json`, its resource count, and the addresses two blocks would both have
+/// The emitted `main.tf.json`, its resources, and the addresses two blocks would both have
 /// emitted (the output is not valid when there are any).
 pub struct Emitted<'m> {
     /// The document's text, in pieces (one per resource) to be written one after the other.
     pub chunks: Vec<String>,
     pub resources: usize,
     pub collisions: Vec<Collision<'m>>,
-    /// Every address emitted (resources and outputs) and the block that emitted it (`None`: a
-    /// shared API).
-    pub owners: std::collections::HashMap<String, Owner<'m>>,
+    /// Every resource address and the block that emitted it.
+    pub owners: std::collections::BTreeMap<String, String>,
 }
 
 /// Emits `main.tf.json`. `artifact` gives a function's zip (relative file name, base64 sha256).
@@ -224,13 +221,11 @@ pub fn emit<'m>(
     let mut e = Emitter {
         model,
         graph,
-        resources: Default::default(),
+        resources: Vec::new(),
+        scratch: String::new(),
         outputs: Map::new(),
         artifact,
-        count: 0,
         owner: Owner::HTTP_API,
-        owners: Default::default(),
-        collisions: Vec::new(),
     };
     e.functions();
     e.queues();
@@ -261,58 +256,60 @@ pub fn emit<'m>(
     if !e.outputs.is_empty() {
         doc["output"] = J::Object(e.outputs);
     }
-    e.collisions.sort_by(|a, b| a.name.cmp(&b.name));
-    let text = super::cloudformation::to_text(doc);
+    let mut resources = e.resources;
+    // By type, then name (the document's order); a stable sort keeps the emission order of an
+    // address emitted twice, so the first owner is the first block.
+    resources.sort_by(|a, b| (a.kind.as_str(), a.name()).cmp(&(b.kind.as_str(), b.name())));
+    let collisions = resources::collisions(&resources);
+    let owners = resources::owners(&resources);
+    let count = resources.len();
+    let text = resources::to_text(&doc);
     let mark = format!("\"{}\"", RESOURCES_MARK.replace('\0', "\\u0000"));
     let (head, tail) = text
         .split_once(&mark)
         .expect("the document holds the resources' mark");
-    let mut chunks = vec![head.to_string()];
-    resources_text(std::mem::take(&mut e.resources), &mut chunks);
-    chunks.push(tail.to_string());
+    let mut d = Document::default();
+    d.push(head.to_string());
+    let mut by_kind: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for r in resources {
+        let name = r.name().to_string();
+        match by_kind.last_mut() {
+            Some((k, v)) if *k == r.kind => v.push((name, r.text)),
+            _ => by_kind.push((r.kind, vec![(name, r.text)])),
+        }
+    }
+    resources_text(by_kind, &mut d);
+    d.push(tail.to_string());
     Emitted {
-        chunks,
-        resources: e.count,
-        collisions: e.collisions,
-        owners: e.owners,
+        chunks: d.pieces,
+        resources: count,
+        collisions,
+        owners,
     }
 }
 
 /// Where the resources go in the rendered document.
 const RESOURCES_MARK: &str = "\0resources";
 
-/// The `resource` object as `to_text` would render it at its place (indent 1): one chunk per
-/// resource, each body rendered when it was added.
-fn resources_text(
-    resources: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
-    chunks: &mut Vec<String>,
-) {
-    if resources.is_empty() {
-        chunks.push("{}".to_string());
+/// The `resource` object as `to_text` would render it at its place (indent 1): `{type: {name:
+/// body}}`, each body a piece of its own.
+fn resources_text(by_kind: Vec<(String, Vec<(String, String)>)>, d: &mut Document) {
+    if by_kind.is_empty() {
+        d.push("{}".to_string());
         return;
     }
-    // `,\n` before all but the first key; the key at its indentation.
-    let key = |open: &mut String, first: bool, pad: &str, k: &str| {
-        if !first {
+    let mut open = String::from("{\n");
+    for (i, (kind, named)) in by_kind.into_iter().enumerate() {
+        if i > 0 {
             open.push_str(",\n");
         }
-        open.push_str(pad);
-        open.push_str(&serde_json::to_string(k).expect("strings serialise"));
+        open.push_str("    ");
+        resources::push_json_str(&mut open, &kind);
         open.push_str(": ");
-    };
-    let mut open = String::from("{\n");
-    for (i, (ty, named)) in resources.into_iter().enumerate() {
-        key(&mut open, i == 0, "    ", &ty);
-        open.push_str("{\n");
-        for (j, (name, body)) in named.into_iter().enumerate() {
-            key(&mut open, j == 0, "      ", &name);
-            chunks.push(std::mem::take(&mut open));
-            chunks.push(body);
-        }
-        open.push_str("\n    }");
+        d.push(std::mem::take(&mut open));
+        d.object(named, 2);
     }
-    open.push_str("\n  }");
-    chunks.push(open);
+    d.text("\n  }");
 }
 
 /// A trigger being emitted, with the function it invokes.
@@ -335,29 +332,9 @@ impl Wiring<'_> {
 }
 
 impl<'a> Emitter<'a> {
-    /// Records who emits an address (or an output name), noting a second owner as a collision.
-    fn own(&mut self, address: String) {
-        match self.owners.entry(address) {
-            std::collections::hash_map::Entry::Occupied(o) => self.collisions.push(Collision {
-                name: o.key().clone(),
-                first: *o.get(),
-                second: self.owner,
-            }),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(self.owner);
-            }
-        }
-    }
-
     fn add(&mut self, ty: &str, name: &str, body: J) {
-        self.own(format!("{ty}.{name}"));
-        self.count += 1;
-        let mut text = String::new();
-        super::cloudformation::write_sorted(&body, 3, &mut text);
-        self.resources
-            .entry(ty.to_string())
-            .or_default()
-            .insert(name.to_string(), text);
+        let r = Resource::terraform(ty, name, self.owner, &body, &mut self.scratch);
+        self.resources.push(r);
     }
 
     fn fn_ref(name: &str, attr: &str) -> J {
@@ -968,9 +945,7 @@ impl<'a> Emitter<'a> {
         );
         let mut target = json!({"rule": format!("${{aws_cloudwatch_event_rule.{n}.name}}"), "target_id": "function", "arn": w.fn_arn()});
         if let Some(input) = w.t.get("input") {
-            target["input"] = json!(tf_escape(
-                &super::cloudformation::sorted(input.to_json()).to_string()
-            ));
+            target["input"] = json!(tf_escape(&resources::sorted(input.to_json()).to_string()));
         }
         self.add("aws_cloudwatch_event_target", n, target);
         self.permission(
@@ -1052,9 +1027,7 @@ impl<'a> Emitter<'a> {
         let n = w.name();
         let mut p = json!({"topic_arn": format!("${{aws_sns_topic.{topic}.arn}}"), "protocol": "lambda", "endpoint": w.fn_arn()});
         if let Some(filter) = w.t.get("filter") {
-            p["filter_policy"] = json!(tf_escape(
-                &super::cloudformation::sorted(filter.to_json()).to_string()
-            ));
+            p["filter_policy"] = json!(tf_escape(&resources::sorted(filter.to_json()).to_string()));
             p["filter_policy_scope"] = json!("MessageAttributes");
         }
         self.add("aws_sns_topic_subscription", n, p);
