@@ -322,8 +322,9 @@ struct GraphArgs {
 
 #[derive(Args)]
 struct ExplainArgs {
-    /// The rule's name, e.g. recursive-invocation (omit to list the rules), or std/NAME for a
-    /// stdlib module (`std` lists them).
+    /// The rule's name, e.g. recursive-invocation (omit to list the rules), std/NAME for a
+    /// stdlib module (`std` lists them), or `security` for the security defaults and the strict
+    /// profile.
     rule: Option<String>,
 }
 
@@ -969,6 +970,10 @@ fn explain(args: &ExplainArgs) -> ExitCode {
     {
         return explain_std(topic);
     }
+    if args.rule.as_deref() == Some("security") {
+        print!("{}", slsc::model::profile::explain());
+        return ExitCode::SUCCESS;
+    }
     let Some(name) = &args.rule else {
         for r in slsc::checks::RULES {
             println!(
@@ -981,6 +986,7 @@ fn explain(args: &ExplainArgs) -> ExitCode {
         }
         println!("\n* hard: AWS would refuse the result, so the level goes no lower than warn");
         println!("`slsc explain std` lists the stdlib modules");
+        println!("`slsc explain security` lists the security defaults and the strict profile");
         return ExitCode::SUCCESS;
     };
     match slsc::checks::rule(name) {

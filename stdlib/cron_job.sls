@@ -6,7 +6,9 @@
 # - the alarm goes off as soon as one run fails (the function's `errors` ≥ 1 within a minute)
 #   and e-mails `notify`; a scheduled job has no caller to notice a failure otherwise;
 # - `input` is sent to the handler as its event (a JSON object), so one handler can serve
-#   several jobs.
+#   several jobs;
+# - the schedule invokes the function asynchronously: a run that fails three times goes, with
+#   the error, to the failure queue (kept 14 days) instead of being dropped.
 #
 # Inputs:
 #   handler       string        required    the function's handler, e.g. "report.handler"
@@ -28,6 +30,7 @@
 #   function_name  string         deploy-time: the function's name
 #   function_arn   string         deploy-time: the function's ARN
 #   alarm_arn      string         deploy-time: the errors alarm's ARN
+#   failed_queue   ref(queue)     the queue of the runs that failed
 #
 # Example:
 #   module "nightly_report" {
@@ -115,6 +118,11 @@ function "job" {
   reads       = var.reads
   writes      = var.writes
   sends       = var.sends
+  on_failure  = queue.failed
+}
+
+queue "failed" {
+  retention = "14d"
 }
 
 trigger "schedule" {
@@ -144,4 +152,8 @@ output "function_arn" {
 
 output "alarm_arn" {
   value = alarm.errors.arn
+}
+
+output "failed_queue" {
+  value = queue.failed
 }

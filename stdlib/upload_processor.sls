@@ -6,8 +6,11 @@
 # - its results cannot trigger it again: the compiler proves it (`recursive-invocation`) as
 #   long as neither prefix starts with the other, and refuses the module otherwise;
 # - its IAM role may write `output_prefix*` only, not the uploads;
-# - the bucket blocks public access and is kept when it leaves the stack; the function has a
-#   concurrency limit, so a bulk upload cannot starve the account.
+# - the bucket blocks public access, is versioned (old versions expire after 30 days) and is
+#   kept when it leaves the stack; the function has a concurrency limit, so a bulk upload
+#   cannot starve the account;
+# - S3 invokes the function asynchronously: an upload it fails on three times goes, with the
+#   error, to the failure queue (kept 14 days) instead of being dropped.
 #
 # The bucket's name is in the function's environment as BUCKET_NAME, and OUTPUT_PREFIX says
 # where to write.
@@ -22,7 +25,7 @@
 #   memory         number       the app's     MB
 #   timeout        number       60            seconds
 #   concurrency    number       5             reserved concurrency of the function
-#   versioning     bool         false         keep every version of the bucket's objects
+#   versioning     bool         true          keep overwritten and deleted objects (30 days)
 #   environment    map(string)  {}            the function's environment (BUCKET_NAME and
 #                                             OUTPUT_PREFIX are added)
 #   reads          list(ref)    []            other tables and buckets the function reads
@@ -34,6 +37,7 @@
 #   bucket_name    string         deploy-time: the bucket's name
 #   function       ref(function)  the function
 #   function_name  string         deploy-time: the function's name
+#   failed_queue   ref(queue)     the queue of uploads the function failed on
 #
 # Example:
 #   module "thumbnails" {
@@ -98,7 +102,7 @@ variable "concurrency" {
 
 variable "versioning" {
   type    = bool
-  default = false
+  default = true
 }
 
 variable "environment" {
@@ -133,12 +137,17 @@ function "fn" {
   timeout     = var.timeout
   concurrency = var.concurrency
   environment = merge(var.environment, {
-    BUCKET_NAME   = bucket.files.name
-    OUTPUT_PREFIX = var.output_prefix
+      BUCKET_NAME   = bucket.files.name
+      OUTPUT_PREFIX = var.output_prefix
   })
-  reads  = concat([bucket.files], var.reads)
-  writes = concat([prefix(bucket.files, var.output_prefix)], var.writes)
-  sends  = var.sends
+  reads      = concat([bucket.files], var.reads)
+  writes     = concat([prefix(bucket.files, var.output_prefix)], var.writes)
+  sends      = var.sends
+  on_failure = queue.failed
+}
+
+queue "failed" {
+  retention = "14d"
 }
 
 trigger "uploads" {
@@ -163,4 +172,8 @@ output "function" {
 
 output "function_name" {
   value = function.fn.name
+}
+
+output "failed_queue" {
+  value = queue.failed
 }

@@ -556,11 +556,13 @@ fn iam_media() {
     assert_roles(
         media(),
         &[
-            // Reads uploads/ (its trigger's prefix), writes thumbs/ only, hands videos on.
+            // Reads uploads/ (its trigger's prefix), writes thumbs/ only, hands videos on;
+            // failed upload events go to its dead-letter queue.
             Expect::new(app, "thumbnail")
                 .reads_bucket("uploads", "uploads/")
                 .writes_bucket("uploads", "thumbs/")
                 .sends_queue("transcode.fifo")
+                .sends_queue("thumbnail_failures")
                 .publishes("media_ready")
                 .xray(),
             // Polls exactly its FIFO queue.
@@ -592,7 +594,8 @@ fn iam_signup() {
             Expect::new(app, "signup").writes_table("users"),
             Expect::new(app, "daily_report")
                 .reads_table("users")
-                .writes_bucket("reports", "daily/"),
+                .writes_bucket("reports", "daily/")
+                .sends_queue("ops_failures"),
             // The stream trigger: read the stream, send failed batches to the on_failure queue.
             Expect::new(app, "enqueue_welcome")
                 .sends_queue("welcome")
@@ -606,8 +609,11 @@ fn iam_signup() {
                     &["ses:SendEmail"],
                     &["arn:aws:ses:eu-west-1:123456789012:identity/example.com"],
                 ),
-            // Triggered through the alarm's topic; its queue URL is only a value, not a grant.
-            Expect::new(app, "backlog_alert").ssm("/signup/chat-webhook-url"),
+            // Triggered through the alarm's topic; its queue URL is only a value, not a grant;
+            // its dead-letter queue is.
+            Expect::new(app, "backlog_alert")
+                .ssm("/signup/chat-webhook-url")
+                .sends_queue("ops_failures"),
         ],
         true,
     );

@@ -67,11 +67,12 @@ fn derived_logical_ids_collide_with_user_blocks() {
     let d = one(&src, "name-collision", 13, 7, "`XAlarmTopic`");
     assert_eq!(d["labels"][0]["line"], 11, "labelled at the topic: {d:#}");
     // The alarm's first subscription is `XAlarmNotify1Subscription`, as is a topic trigger's.
+    // (The topic trigger makes `api` asynchronous: it keeps failed events in a queue.)
     let src = project(
-        "",
-        &format!("{alarm}\ntopic \"t\" {{}}\n\ntrigger \"x_alarm_notify1\" {{\n  function = function.api\n  source   = topic.t\n}}\n"),
+        "  dead_letter = queue.dl\n",
+        &format!("{alarm}\ntopic \"t\" {{}}\n\ntrigger \"x_alarm_notify1\" {{\n  function = function.api\n  source   = topic.t\n}}\n\nqueue \"dl\" {{}}\n"),
     );
-    one(&src, "name-collision", 19, 9, "`XAlarmNotify1Subscription`");
+    one(&src, "name-collision", 20, 9, "`XAlarmNotify1Subscription`");
     // The built-in output of the HTTP API.
     let src = project(
         "",

@@ -201,6 +201,8 @@ app "every" {
   source_root   = "."
   websocket_route_selection = "$request.body.type"
   logical_ids               = { ReportsBucket = "ReportsArchiveBucket" }
+  profile                   = "default"
+  api_access_logs           = true
   cors = {
     origins = [local.site_origin]
     methods = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -303,6 +305,7 @@ resource "jobs_activity_name" {
   delay              = "5s"
   dead_letter        = queue.jobs_dlq
   max_receives       = 3
+  kms_key            = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
   tags               = { queue = "jobs", team = "jobs-team" }
 }
 
@@ -325,16 +328,20 @@ queue "tasks_dlq" {
 queue "failures" {}
 
 topic "events" {
-  fifo = false
+  fifo      = false
+  encrypted = true
 }
 
 topic "audit" {
   name = "every-audit-${app.stage}.fifo"
-  fifo = true
-  tags = { retention = "7y" }
+  fifo    = true
+  kms_key = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+  tags    = { retention = "7y" }
 }
 
-topic "alerts" {}
+topic "alerts" {
+  encrypted = false # published by Lambda only: could be encrypted; covers `false`
+}
 
 database "users" {
   name           = "every-users-${app.stage}"
@@ -374,6 +381,7 @@ stream "clicks" {
   shards    = 2
   retention = "48h"
   encrypted = true
+  kms_key   = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
   retain    = true
 }
 
@@ -398,6 +406,7 @@ database "ledger" {
 database "archive" {
   partition_key = { name = "id", type = "number" }
   stream        = "old_image"
+  kms_key       = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
   indexes = {
     by_owner = {
       partition_key = { name = "owner", type = "string" }
@@ -406,8 +415,11 @@ database "archive" {
 }
 
 bucket "uploads" {
-  versioning = true
-  retain     = false
+  versioning         = true
+  keep_versions      = "90d"
+  retain             = false
+  kms_key            = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+  access_logs_bucket = "every-access-logs-123456789012"
 }
 
 bucket "reports" {
@@ -438,6 +450,8 @@ bucket "reports" {
   sends        = [queue.jobs, queue.tasks, topic.events, topic.audit, stream.clicks, stream.audit_log]
   invokes      = [function.worker]
   on_failure   = queue.failures
+  kms_key      = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+  code_signing_config = "arn:aws:lambda:eu-west-1:123456789012:code-signing-config:csc-0a1b2c3d4e5f60718"
   layers       = ["arn:aws:lambda:eu-west-1:123456789012:layer:shared-utils:3", layer.shared]
   permissions = [{
     actions   = ["ses:SendEmail", "ses:SendRawEmail"]
@@ -504,12 +518,14 @@ function "uploader" {
   concurrency = 4
   reads       = [prefix(bucket.uploads, "incoming/")]
   writes      = [bucket.reports]
+  dead_letter = queue.failures
 }
 
 function "subscriber" {
   handler     = "index.handler"
   source      = "src/node"
   concurrency = 2
+  dead_letter = topic.alerts
 }
 
 function "chat" {
@@ -531,6 +547,7 @@ function "scheduler" {
   memory      = 1024
   timeout     = "2m"
   concurrency = 1
+  on_failure  = queue.failures
 }
 
 function "pager" {
@@ -538,6 +555,7 @@ function "pager" {
   source      = "src/provided"
   runtime     = "provided.al2023"
   concurrency = 1
+  dead_letter = queue.failures
 }
 "#,
         ),
@@ -734,7 +752,7 @@ trigger "paged" {
         let threshold = if metric == "duration" { "1500.5" } else { "1" };
         writeln!(
             alarms,
-            "alarm \"{}\" {{\n  watch              = {}.{target}\n  metric             = \"{metric}\"\n  threshold          = {threshold}\n  period             = \"5m\"\n  evaluation_periods = 2\n  notify             = var.oncall\n  tags               = {{ severity = \"page\" }}\n}}\n",
+            "alarm \"{}\" {{\n  watch              = {}.{target}\n  metric             = \"{metric}\"\n  threshold          = {threshold}\n  period             = \"5m\"\n  evaluation_periods = 2\n  notify             = var.oncall\n  kms_key            = \"arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b\"\n  tags               = {{ severity = \"page\" }}\n}}\n",
             alarm_name(kind, metric),
             kind.as_str()
         )
@@ -839,7 +857,8 @@ pub fn cors_true_project() -> GenProject {
 # object form).
 
 app "cors" {
-  cors = true
+  cors            = true
+  api_access_logs = false
 }
 
 function "hello" {
@@ -912,6 +931,115 @@ trigger "produce" {
   function = function.producer
   http     = "POST /jobs"
   auth     = "iam"
+}
+"#,
+            ),
+            text(
+                "src/index.mjs",
+                "export const handler = async () => ({ statusCode: 200 });\n",
+            ),
+        ],
+    }
+}
+
+/// A small application under the strict profile (model/profile.rs): what it requires at the
+/// app, inherited by every block; checkov scans it in CI (docs/checkov.md).
+pub fn strict_project() -> GenProject {
+    GenProject {
+        name: "strict",
+        files: vec![
+            text(
+                "app.sls",
+                r#"# Generated by tests/every_feature.rs: the strict profile.
+
+app "payments" {
+  region              = "eu-west-1"
+  profile             = "strict"
+  kms_key             = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+  code_signing_config = "arn:aws:lambda:eu-west-1:123456789012:code-signing-config:csc-0a1b2c3d4e5f60718"
+  access_logs_bucket  = "payments-access-logs-123456789012"
+  vpc = {
+    subnet_ids         = ["subnet-0a1b2c3d4e5f60718", "subnet-0a1b2c3d4e5f60719"]
+    security_group_ids = ["sg-0a1b2c3d4e5f60718"]
+  }
+}
+
+database "payments" {
+  partition_key = { name = "payment_id", type = "string" }
+  stream        = "new_image"
+}
+
+bucket "receipts" {}
+
+queue "settle" {
+  dead_letter = queue.settle_failed
+}
+
+queue "settle_failed" {
+  retention = "14d"
+}
+
+queue "async_failed" {
+  retention = "14d"
+}
+
+topic "settled" {}
+
+stream "ledger" {}
+
+function "api" {
+  handler     = "index.handler"
+  source      = "src"
+  concurrency = 5
+  writes      = [database.payments]
+  sends       = [queue.settle]
+  environment = { TABLE = database.payments.name }
+}
+
+function "settler" {
+  handler     = "index.handler"
+  source      = "src"
+  concurrency = 2
+  reads       = [database.payments]
+  sends       = [topic.settled, stream.ledger]
+}
+
+function "receipt" {
+  handler     = "index.handler"
+  source      = "src"
+  concurrency = 2
+  writes      = [prefix(bucket.receipts, "pdf/")]
+  dead_letter = queue.async_failed
+}
+
+function "auditor" {
+  handler     = "index.handler"
+  source      = "src"
+  concurrency = 1
+  on_failure  = queue.async_failed
+}
+
+trigger "pay" {
+  function = function.api
+  http     = "POST /payments"
+  auth     = "iam"
+}
+
+trigger "settle" {
+  function = function.settler
+  source   = queue.settle
+}
+
+trigger "on_settled" {
+  function = function.receipt
+  source   = topic.settled
+}
+
+trigger "ledger" {
+  function          = function.auditor
+  source            = stream.ledger
+  starting_position = "trim_horizon"
+  on_failure        = queue.async_failed
 }
 "#,
             ),
@@ -1375,6 +1503,7 @@ fn the_every_feature_project_uses_every_attribute_and_value_of_the_registry() {
         every_feature_project(TODAY),
         cors_true_project(),
         nested_project(),
+        strict_project(),
     ];
     let mut used = BTreeSet::new();
     let mut types = BTreeSet::new();

@@ -134,11 +134,14 @@ const CREATED: &[(&str, &[&str], &[&str])] = &[
     (
         "bucket.review_photos",
         &["AWS::S3::Bucket"],
+        // Versioned by default, old versions expiring (docs/security.md).
         &[
             "aws_s3_bucket",
+            "aws_s3_bucket_lifecycle_configuration",
             "aws_s3_bucket_notification",
             "aws_s3_bucket_public_access_block",
             "aws_s3_bucket_server_side_encryption_configuration",
+            "aws_s3_bucket_versioning",
         ],
     ),
     (
@@ -631,8 +634,9 @@ fn update_of_every_kind() {
             (json!("expires_at"), json!("expiry"))
         );
         // bucket.uploads versioning true → false: CloudFormation drops the bucket's
-        // VersioningConfiguration; Terraform destroys the aws_s3_bucket_versioning resource
-        // (which suspends versioning), with no data loss.
+        // VersioningConfiguration (and LifecycleConfiguration); Terraform destroys the
+        // aws_s3_bucket_versioning resource (which suspends versioning) and the lifecycle
+        // configuration, with no data loss.
         if t == CF {
             assert_property(
                 &p,
@@ -644,13 +648,19 @@ fn update_of_every_kind() {
             );
             assert_eq!(p.changes().len(), rows.len(), "{}", p.listing());
         } else {
-            let v = p.change("aws_s3_bucket_versioning.uploads");
-            assert_eq!(
-                (&v["address"], &v["action"]),
-                (&json!("bucket.uploads"), &json!("delete"))
-            );
-            assert!(!flag(v, "data_loss"));
-            assert_eq!(p.changes().len(), rows.len() + 1, "{}", p.listing());
+            // With versioning goes the rule expiring old versions.
+            for id in [
+                "aws_s3_bucket_versioning.uploads",
+                "aws_s3_bucket_lifecycle_configuration.uploads",
+            ] {
+                let v = p.change(id);
+                assert_eq!(
+                    (&v["address"], &v["action"]),
+                    (&json!("bucket.uploads"), &json!("delete"))
+                );
+                assert!(!flag(v, "data_loss"));
+            }
+            assert_eq!(p.changes().len(), rows.len() + 2, "{}", p.listing());
             assert_untouched_id(&p, "aws_s3_bucket.uploads");
         }
         assert_eq!(p.blocks(), expected_blocks, "{}", p.listing());
@@ -687,9 +697,9 @@ fn tag_change_updates_every_tagged_resource_cloudformation() {
         assert!(!flag(c, "data_loss"));
     }
     assert_eq!(p.change("EventsTopic")["address"], "topic.events");
-    // Every tagged resource: 4 functions × 3, 3 queues, the table, the bucket, the topic, the
-    // alarm and its topic, the API and its stage, 2 mappings and a rule.
-    assert_eq!(p.summary("update"), 25, "{}", p.listing());
+    // Every tagged resource: 4 functions × 3, 4 queues, the table, the bucket, the topic, the
+    // alarm and its topic, the API, its stage and its access-log group, 2 mappings and a rule.
+    assert_eq!(p.summary("update"), 27, "{}", p.listing());
 }
 
 /// BUG: Terraform tags come from `provider.aws.default_tags`, which the plan never compares
@@ -1211,8 +1221,8 @@ fn stage_change_replaces_every_named_resource() {
         assert_eq!(p.summary("create") + p.summary("delete"), 0);
         assert_eq!(
             p.summary("data_loss"),
-            5,
-            "table, bucket, 3 queues:\n{}",
+            6,
+            "table, bucket, 4 queues:\n{}",
             p.listing()
         );
     }

@@ -1093,6 +1093,9 @@ fn cfn_facts(t: &Value, region: &str) -> Facts {
                         "public_access_block": public_access_block,
                         "encryption": encryption,
                         "versioning": c.v(&p["VersioningConfiguration"]["Status"]),
+                        "old_versions_days": c.v(&p["LifecycleConfiguration"]["Rules"][0]["NoncurrentVersionExpiration"]["NoncurrentDays"]),
+                        "abort_uploads_days": c.v(&p["LifecycleConfiguration"]["Rules"][0]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"]),
+                        "access_logs": json!([c.v(&p["LoggingConfiguration"]["DestinationBucketName"]), c.v(&p["LoggingConfiguration"]["LogFilePrefix"])]),
                         "retained": res["DeletionPolicy"] == "Retain",
                         "notifications": sorted_list(notifications),
                         "notifications_after_permissions": sorted_list(after),
@@ -1106,6 +1109,7 @@ fn cfn_facts(t: &Value, region: &str) -> Facts {
                 json!({
                     "fifo": or(&p["FifoTopic"], json!(false)),
                     "content_based_deduplication": or(&p["ContentBasedDeduplication"], json!(false)),
+                    "kms_key": c.v(&p["KmsMasterKeyId"]),
                     "tags": cfn_tags(&p["Tags"], &c),
                 }),
             ),
@@ -1789,6 +1793,8 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
         "aws_s3_bucket_public_access_block",
         "aws_s3_bucket_server_side_encryption_configuration",
         "aws_s3_bucket_versioning",
+        "aws_s3_bucket_lifecycle_configuration",
+        "aws_s3_bucket_logging",
         "aws_s3_bucket_notification",
     ] {
         for (n, b) in t.all(ty) {
@@ -1839,6 +1845,14 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
             .get("aws_s3_bucket_versioning")
             .map(|(_, p)| t.v(&block(&p["versioning_configuration"])["status"]))
             .unwrap_or(Value::Null);
+        let lifecycle = parts
+            .get("aws_s3_bucket_lifecycle_configuration")
+            .map(|(_, p)| p["rule"][0].clone())
+            .unwrap_or(Value::Null);
+        let access_logs = parts
+            .get("aws_s3_bucket_logging")
+            .map(|(_, p)| json!([t.v(&p["target_bucket"]), t.v(&p["target_prefix"])]))
+            .unwrap_or(json!([null, null]));
         let mut notifications = Vec::new();
         let mut after = Vec::new();
         if let Some((_, p)) = parts.get("aws_s3_bucket_notification") {
@@ -1869,6 +1883,9 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
                 "public_access_block": public_access_block,
                 "encryption": encryption,
                 "versioning": versioning,
+                "old_versions_days": t.v(&block(&lifecycle["noncurrent_version_expiration"])["noncurrent_days"]),
+                "abort_uploads_days": t.v(&block(&lifecycle["abort_incomplete_multipart_upload"])["days_after_initiation"]),
+                "access_logs": access_logs,
                 "retained": Tf::prevent_destroy(b),
                 "notifications": sorted_list(notifications),
                 "notifications_after_permissions": sorted_list(after),
@@ -1890,6 +1907,7 @@ fn tf_facts(doc: &Value, region: &str) -> Facts {
             json!({
                 "fifo": or(&b["fifo_topic"], json!(false)),
                 "content_based_deduplication": or(&b["content_based_deduplication"], json!(false)),
+                "kms_key": t.v(&b["kms_master_key_id"]),
                 "tags": t.tags(b),
             }),
         );

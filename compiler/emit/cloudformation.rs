@@ -384,7 +384,6 @@ impl<'a> Emitter<'a> {
 
     fn functions(&mut self, functions: &[&'a Block]) {
         let model = self.model;
-        let retention = model.app.num("log_retention").unwrap_or(30.0);
         for &f in functions {
             self.owner = Owner::Block(f);
             let id = function_id(&f.name);
@@ -408,18 +407,11 @@ impl<'a> Emitter<'a> {
                     }
                 }),
             );
-            self.add(
+            self.log_group(
                 format!("{id}LogGroup"),
-                json!({
-                    "Type": "AWS::Logs::LogGroup",
-                    "DeletionPolicy": "Delete",
-                    "UpdateReplacePolicy": "Delete",
-                    "Properties": {
-                        "LogGroupName": format!("/aws/lambda/{fname}"),
-                        "RetentionInDays": num(retention),
-                        "Tags": tags_list(model, Some(f)),
-                    }
-                }),
+                format!("/aws/lambda/{fname}"),
+                f.str("kms_key"),
+                tags_list(model, Some(f)),
             );
             let mut props = json!({
                 "FunctionName": fname,
@@ -477,6 +469,17 @@ impl<'a> Emitter<'a> {
                     "SecurityGroupIds": v.get("security_group_ids").map(Value::to_json).unwrap_or(json!([])),
                 });
             }
+            // The key encrypts environment variables: only with some (a key without them is a
+            // perpetual difference for Terraform; both targets agree).
+            if let (Some(k), Some(_)) = (f.str("kms_key"), props.get("Environment")) {
+                props["KmsKeyArn"] = json!(k);
+            }
+            if let Some(c) = f.str("code_signing_config") {
+                props["CodeSigningConfigArn"] = json!(c);
+            }
+            if let Some(d) = f.reference("dead_letter") {
+                props["DeadLetterConfig"] = json!({"TargetArn": self.target_arn(d)});
+            }
             self.add(
                 id.clone(),
                 json!({"Type": "AWS::Lambda::Function", "Properties": props}),
@@ -500,6 +503,20 @@ impl<'a> Emitter<'a> {
                 );
             }
         }
+    }
+
+    /// A log group with the app's retention (and a customer key when given). Deleted with the
+    /// stack: logs are not the application's data.
+    fn log_group(&mut self, id: String, name: String, kms_key: Option<&str>, tags: J) {
+        let retention = self.model.app.num("log_retention").unwrap_or(30.0);
+        let mut p = json!({"LogGroupName": name, "RetentionInDays": num(retention), "Tags": tags});
+        if let Some(k) = kms_key {
+            p["KmsKeyId"] = json!(k);
+        }
+        self.add(
+            id,
+            json!({"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete", "Properties": p}),
+        );
     }
 
     /// The ARN of a queue or topic destination.
@@ -529,9 +546,13 @@ impl<'a> Emitter<'a> {
                 "VisibilityTimeout": num(q.num("visibility_timeout").unwrap_or(30.0)),
                 "MessageRetentionPeriod": num(q.num("retention").unwrap_or(345_600.0)),
                 "DelaySeconds": num(q.num("delay").unwrap_or(0.0)),
-                "SqsManagedSseEnabled": true,
                 "Tags": tags_list(model, Some(q)),
             });
+            // A customer key, else SSE-SQS (model/profile.rs).
+            match q.str("kms_key") {
+                Some(k) => p["KmsMasterKeyId"] = json!(k),
+                None => p["SqsManagedSseEnabled"] = json!(true),
+            }
             if fifo {
                 p["FifoQueue"] = json!(true);
             }
@@ -586,6 +607,10 @@ impl<'a> Emitter<'a> {
                 "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": t.bool("point_in_time_recovery") != Some(false)},
                 "Tags": tags_list(model, Some(t)),
             });
+            if let Some(k) = t.str("kms_key") {
+                p["SSESpecification"] =
+                    json!({"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": k});
+            }
             if provisioned {
                 p["ProvisionedThroughput"] = throughput;
             }
@@ -623,6 +648,22 @@ impl<'a> Emitter<'a> {
             });
             if b.bool("versioning") == Some(true) {
                 p["VersioningConfiguration"] = json!({"Status": "Enabled"});
+                p["LifecycleConfiguration"] = json!({"Rules": [{
+                    "Id": "slsc-old-versions",
+                    "Status": "Enabled",
+                    "NoncurrentVersionExpiration": {"NoncurrentDays": num(shared::keep_versions_days(b))},
+                    "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                }]});
+            }
+            if let Some(k) = b.str("kms_key") {
+                p["BucketEncryption"] = json!({"ServerSideEncryptionConfiguration": [{
+                    "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": k},
+                    "BucketKeyEnabled": true,
+                }]});
+            }
+            if let Some(logs) = b.str("access_logs_bucket") {
+                p["LoggingConfiguration"] =
+                    json!({"DestinationBucketName": logs, "LogFilePrefix": format!("{}/", b.name)});
             }
             // Notifications to functions: the permission must exist first (DependsOn), and the
             // function ARN is a Sub so the bucket does not depend on the function's role.
@@ -753,6 +794,9 @@ impl<'a> Emitter<'a> {
             if t.bool("fifo") == Some(true) {
                 p["FifoTopic"] = json!(true);
             }
+            if let Some(k) = shared::encryption_key(t, shared::SNS_MANAGED_KEY) {
+                p["KmsMasterKeyId"] = json!(k);
+            }
             self.add(
                 format!("{}Topic", pascal(&t.name)),
                 json!({"Type": "AWS::SNS::Topic", "Properties": p}),
@@ -807,7 +851,14 @@ impl<'a> Emitter<'a> {
             let (notify, needs_topic) = shared::alarm_notifications(model, self.graph, a);
             if needs_topic {
                 let topic = format!("{id}Topic");
-                self.add(topic.clone(), json!({"Type": "AWS::SNS::Topic", "Properties": {"Tags": tags_list(model, Some(a))}}));
+                let mut tp = json!({"Tags": tags_list(model, Some(a))});
+                if let Some(k) = a.str("kms_key") {
+                    tp["KmsMasterKeyId"] = json!(k);
+                }
+                self.add(
+                    topic.clone(),
+                    json!({"Type": "AWS::SNS::Topic", "Properties": tp}),
+                );
                 for (i, addr) in notify.iter().enumerate() {
                     self.add(
                         format!("{id}Notify{}Subscription", i + 1),
@@ -937,10 +988,7 @@ impl<'a> Emitter<'a> {
                 "Tags": tags_map(model),
             }}),
         );
-        self.add(
-            "WebsocketApiStage".into(),
-            json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "WebsocketApi"}, "StageName": model.stage, "AutoDeploy": true, "Tags": tags_map(model)}}),
-        );
+        self.api_stage("websocket", "WebsocketApi", &model.stage);
         self.output_owners
             .push(("WebsocketApiUrl".into(), Owner::WEBSOCKET_API));
         self.outputs.insert(
@@ -1203,6 +1251,25 @@ impl<'a> Emitter<'a> {
         );
     }
 
+    /// A shared API's stage (`{api_id}Stage`), with its access logs when they are on
+    /// (`{api_id}AccessLogs`, a log group with the app's retention).
+    fn api_stage(&mut self, api: &str, api_id: &str, stage: &str) {
+        let model = self.model;
+        let mut p = json!({"ApiId": {"Ref": api_id}, "StageName": stage, "AutoDeploy": true, "Tags": tags_map(model)});
+        if let Some(group) = shared::api_access_log_group(model, api) {
+            let id = format!("{api_id}AccessLogs");
+            p["AccessLogSettings"] = json!({
+                "DestinationArn": {"Fn::GetAtt": [id, "Arn"]},
+                "Format": shared::api_access_log_format(api),
+            });
+            self.log_group(id, group, model.app.str("kms_key"), tags_list(model, None));
+        }
+        self.add(
+            format!("{api_id}Stage"),
+            json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": p}),
+        );
+    }
+
     /// The HTTP API shared by the HTTP triggers, its default stage and its URL output.
     fn http_api(&mut self) {
         self.owner = Owner::HTTP_API;
@@ -1219,10 +1286,7 @@ impl<'a> Emitter<'a> {
             "HttpApi".into(),
             json!({"Type": "AWS::ApiGatewayV2::Api", "Properties": p}),
         );
-        self.add(
-            "HttpApiStage".into(),
-            json!({"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "HttpApi"}, "StageName": "$default", "AutoDeploy": true, "Tags": tags_map(model)}}),
-        );
+        self.api_stage("http", "HttpApi", "$default");
         self.output_owners
             .push(("HttpApiUrl".into(), Owner::HTTP_API));
         self.outputs.insert(

@@ -103,6 +103,7 @@ pub const SECRET_READ: &[&str] = &["secretsmanager:GetSecretValue"];
 pub const SSM_READ: &[&str] = &["ssm:GetParameter"];
 pub const MANAGE_CONNECTIONS: &[&str] = &["execute-api:ManageConnections"];
 pub const XRAY: &[&str] = &["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+pub const KMS_USE: &[&str] = &["kms:Decrypt", "kms:GenerateDataKey"];
 pub const VPC: &[&str] = &[
     "ec2:AssignPrivateIpAddresses",
     "ec2:CreateNetworkInterface",
@@ -232,6 +233,12 @@ pub const TABLE: &[Grant] = &[
         target: "EC2 network interfaces",
         actions: VPC,
         arn: "* (no resource-level permissions)",
+    },
+    Grant {
+        edge: "any edge or trigger",
+        target: "a block with a customer `kms_key`",
+        actions: KMS_USE,
+        arn: "the key's ARN, as written",
     },
 ];
 
@@ -373,6 +380,10 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
             }
         }
     }
+    let keys = customer_keys(model, graph, f);
+    if !keys.is_empty() {
+        push(&mut out, KMS_USE, keys, None);
+    }
     if f.bool("tracing") == Some(true) {
         push(&mut out, XRAY, vec![Arn::Any], None);
     }
@@ -384,6 +395,39 @@ pub fn statements(model: &Model, graph: &Graph, f: &Block) -> Vec<Statement> {
     }
     user_permissions(model, f, &mut out);
     out
+}
+
+/// The customer-managed keys (`kms_key`) of the blocks a function uses or is triggered by: its
+/// role reads and writes their encrypted data (queues, topics, tables, streams, buckets).
+fn customer_keys(model: &Model, graph: &Graph, f: &Block) -> Vec<Arn> {
+    let Some(n) = graph.node(NodeKind::Function, &f.name) else {
+        return Vec::new();
+    };
+    let outgoing = graph.outgoing(n).into_iter().map(|(_, to, _)| to);
+    let incoming = graph
+        .incoming(n)
+        .into_iter()
+        .filter(|(_, _, e)| e.kind == EdgeKind::Trigger)
+        .map(|(_, from, _)| from);
+    let mut keys: Vec<Arn> = outgoing
+        .chain(incoming)
+        .filter_map(|i| {
+            let node = &graph.graph[i];
+            let kind = match node.kind {
+                NodeKind::Queue => BlockKind::Queue,
+                NodeKind::Topic => BlockKind::Topic,
+                NodeKind::Database => BlockKind::Database,
+                NodeKind::Stream => BlockKind::Stream,
+                NodeKind::Bucket => BlockKind::Bucket,
+                _ => return None,
+            };
+            let key = model.find(kind, &node.name)?.str("kms_key")?;
+            Some(Arn::Literal(key.to_string()))
+        })
+        .collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// What a function's triggers need from its role: polling queues, reading streams.

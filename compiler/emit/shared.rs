@@ -365,8 +365,9 @@ pub struct StreamSettings {
     pub mode: &'static str,
     pub shards: Option<f64>,
     pub retention_hours: f64,
-    /// The KMS key of server-side encryption (the AWS-managed one), unless turned off.
-    pub kms_key: Option<&'static str>,
+    /// The KMS key of server-side encryption (its `kms_key`, else the AWS-managed one),
+    /// unless turned off.
+    pub kms_key: Option<String>,
 }
 
 /// A stream block's settings.
@@ -380,8 +381,69 @@ pub fn stream_settings(s: &Block) -> StreamSettings {
         },
         shards,
         retention_hours: (s.num("retention").unwrap_or(86_400.0) / 3600.0).ceil(),
-        kms_key: (s.bool("encrypted") != Some(false)).then_some("alias/aws/kinesis"),
+        kms_key: encryption_key(s, "alias/aws/kinesis"),
     }
+}
+
+/// The key a topic or stream is encrypted with (model/profile.rs): its customer `kms_key`, else
+/// the service's AWS-managed key; none with `encrypted = false`.
+pub fn encryption_key(b: &Block, aws_managed: &str) -> Option<String> {
+    if b.bool("encrypted") == Some(false) {
+        return None;
+    }
+    Some(b.str("kms_key").unwrap_or(aws_managed).to_string())
+}
+
+/// The AWS-managed key of SNS (a topic's default; CloudWatch alarms cannot publish with it, so
+/// an alarm's own topic takes only a customer key: the alarm's `kms_key`).
+pub const SNS_MANAGED_KEY: &str = "alias/aws/sns";
+
+/// The access-log group of a shared API (`http` or `websocket`), when its requests are logged:
+/// the HTTP API unless `api_access_logs = false`; the WebSocket API under the strict profile
+/// only (API Gateway logs a WebSocket API only with an account-wide CloudWatch role).
+pub fn api_access_log_group(model: &Model, api: &str) -> Option<String> {
+    let on = match api {
+        "http" => model.app.bool("api_access_logs") != Some(false),
+        _ => crate::model::profile::strict(model),
+    };
+    on.then(|| format!("/aws/{api}-api/{}-{}", model.app.name, model.stage))
+}
+
+/// The access-log line of a shared API: JSON, one object per request (HTTP) or message
+/// (WebSocket), from API Gateway's `$context` variables.
+pub fn api_access_log_format(api: &str) -> String {
+    let fields: &[(&str, &str)] = match api {
+        "http" => &[
+            ("requestId", "$context.requestId"),
+            ("ip", "$context.identity.sourceIp"),
+            ("requestTime", "$context.requestTime"),
+            ("routeKey", "$context.routeKey"),
+            ("status", "$context.status"),
+            ("protocol", "$context.protocol"),
+            ("responseLength", "$context.responseLength"),
+            ("integrationError", "$context.integrationErrorMessage"),
+        ],
+        _ => &[
+            ("requestId", "$context.requestId"),
+            ("ip", "$context.identity.sourceIp"),
+            ("requestTime", "$context.requestTime"),
+            ("eventType", "$context.eventType"),
+            ("routeKey", "$context.routeKey"),
+            ("status", "$context.status"),
+            ("connectionId", "$context.connectionId"),
+        ],
+    };
+    let inner: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+        .collect();
+    format!("{{{}}}", inner.join(","))
+}
+
+/// The lifecycle of a versioned bucket: old versions expire after `keep_versions` days, and
+/// incomplete multipart uploads are aborted after 7 days.
+pub fn keep_versions_days(b: &Block) -> f64 {
+    (b.num("keep_versions").unwrap_or(2_592_000.0) / 86_400.0).ceil()
 }
 
 /// Whether a table, bucket or stream is kept when it leaves the stack (`retain`, whose default

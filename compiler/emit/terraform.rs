@@ -337,6 +337,41 @@ impl<'a> Emitter<'a> {
         self.resources.push(r);
     }
 
+    /// A log group with the app's retention (and a customer key when given).
+    fn log_group(
+        &mut self,
+        name: &str,
+        group: String,
+        kms_key: Option<&str>,
+        tags: Map<String, J>,
+    ) {
+        let retention = self.model.app.num("log_retention").unwrap_or(30.0);
+        let mut p = json!({"name": group, "retention_in_days": num(retention)});
+        if let Some(k) = kms_key {
+            p["kms_key_id"] = json!(tf_escape(k));
+        }
+        if !tags.is_empty() {
+            p["tags"] = J::Object(tags);
+        }
+        self.add("aws_cloudwatch_log_group", name, p);
+    }
+
+    /// A shared API's stage (`aws_apigatewayv2_stage.{api}`), with its access logs when they are
+    /// on (`aws_cloudwatch_log_group.{api}-access-logs`).
+    fn api_stage(&mut self, api: &str, stage: &str) {
+        let model = self.model;
+        let mut p = json!({"api_id": format!("${{aws_apigatewayv2_api.{api}.id}}"), "name": stage, "auto_deploy": true});
+        if let Some(group) = shared::api_access_log_group(model, api) {
+            let name = format!("{api}-access-logs");
+            p["access_log_settings"] = json!([{
+                "destination_arn": format!("${{aws_cloudwatch_log_group.{name}.arn}}"),
+                "format": tf_escape(&shared::api_access_log_format(api)),
+            }]);
+            self.log_group(&name, group, model.app.str("kms_key"), Map::new());
+        }
+        self.add("aws_apigatewayv2_stage", api, p);
+    }
+
     fn fn_ref(name: &str, attr: &str) -> J {
         json!(format!("${{aws_lambda_function.{name}.{attr}}}"))
     }
@@ -354,7 +389,6 @@ impl<'a> Emitter<'a> {
 
     fn functions(&mut self) {
         let model = self.model;
-        let retention = model.app.num("log_retention").unwrap_or(30.0);
         for f in model.of_kind(BlockKind::Function) {
             self.owner = Owner::Block(f);
             let n = f.name.as_str();
@@ -372,10 +406,11 @@ impl<'a> Emitter<'a> {
                 n,
                 json!({"name": "slsc", "role": format!("${{aws_iam_role.{n}.id}}"), "policy": policy_text(model, &stmts)}),
             );
-            self.add(
-                "aws_cloudwatch_log_group",
+            self.log_group(
                 n,
-                with_own_tags(json!({"name": format!("/aws/lambda/{fname}"), "retention_in_days": num(retention)}), f),
+                format!("/aws/lambda/{fname}"),
+                f.str("kms_key"),
+                own_tags(f),
             );
             let (file, hash) = (self.artifact)(n).unwrap_or_default();
             let mut p = json!({
@@ -429,6 +464,17 @@ impl<'a> Emitter<'a> {
                     "security_group_ids": string_list(model, v.get("security_group_ids")),
                 }]);
             }
+            // The key encrypts environment variables: only with some (without them, the
+            // provider reports a difference on every plan).
+            if let (Some(k), Some(_)) = (f.str("kms_key"), p.get("environment")) {
+                p["kms_key_arn"] = json!(tf_escape(k));
+            }
+            if let Some(c) = f.str("code_signing_config") {
+                p["code_signing_config_arn"] = json!(tf_escape(c));
+            }
+            if let Some(d) = f.reference("dead_letter") {
+                p["dead_letter_config"] = json!([{"target_arn": self.target_arn(d)}]);
+            }
             self.add("aws_lambda_function", n, with_own_tags(p, f));
             if f.str("recursion") == Some("allow") {
                 self.add(
@@ -463,8 +509,12 @@ impl<'a> Emitter<'a> {
                 "visibility_timeout_seconds": num(q.num("visibility_timeout").unwrap_or(30.0)),
                 "message_retention_seconds": num(q.num("retention").unwrap_or(345_600.0)),
                 "delay_seconds": num(q.num("delay").unwrap_or(0.0)),
-                "sqs_managed_sse_enabled": true,
             });
+            // A customer key, else SSE-SQS (model/profile.rs).
+            match q.str("kms_key") {
+                Some(k) => p["kms_master_key_id"] = json!(tf_escape(k)),
+                None => p["sqs_managed_sse_enabled"] = json!(true),
+            }
             if q.bool("fifo") == Some(true) {
                 p["fifo_queue"] = json!(true);
             }
@@ -507,6 +557,10 @@ impl<'a> Emitter<'a> {
                 "attribute": keys.attributes.iter().map(|(n, ty)| json!({"name": tf_escape(n), "type": ty})).collect::<Vec<_>>(),
                 "point_in_time_recovery": [{"enabled": t.bool("point_in_time_recovery") != Some(false)}],
             });
+            if let Some(k) = t.str("kms_key") {
+                p["server_side_encryption"] =
+                    json!([{"enabled": true, "kms_key_arn": tf_escape(k)}]);
+            }
             if let Some(r) = &keys.range {
                 p["range_key"] = json!(tf_escape(&r.name));
             }
@@ -551,16 +605,42 @@ impl<'a> Emitter<'a> {
                 n,
                 json!({"bucket": id, "block_public_acls": true, "block_public_policy": true, "ignore_public_acls": true, "restrict_public_buckets": true}),
             );
+            let sse = match b.str("kms_key") {
+                Some(k) => {
+                    json!({"apply_server_side_encryption_by_default": [{"sse_algorithm": "aws:kms", "kms_master_key_id": tf_escape(k)}], "bucket_key_enabled": true})
+                }
+                None => {
+                    json!({"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]})
+                }
+            };
             self.add(
                 "aws_s3_bucket_server_side_encryption_configuration",
                 n,
-                json!({"bucket": id, "rule": [{"apply_server_side_encryption_by_default": [{"sse_algorithm": "AES256"}]}]}),
+                json!({"bucket": id, "rule": [sse]}),
             );
             if b.bool("versioning") == Some(true) {
                 self.add(
                     "aws_s3_bucket_versioning",
                     n,
                     json!({"bucket": id, "versioning_configuration": [{"status": "Enabled"}]}),
+                );
+                self.add(
+                    "aws_s3_bucket_lifecycle_configuration",
+                    n,
+                    json!({"bucket": id, "rule": [{
+                        "id": "slsc-old-versions",
+                        "status": "Enabled",
+                        "filter": [{}],
+                        "noncurrent_version_expiration": [{"noncurrent_days": num(shared::keep_versions_days(b))}],
+                        "abort_incomplete_multipart_upload": [{"days_after_initiation": 7}],
+                    }], "depends_on": [format!("aws_s3_bucket_versioning.{n}")]}),
+                );
+            }
+            if let Some(logs) = b.str("access_logs_bucket") {
+                self.add(
+                    "aws_s3_bucket_logging",
+                    n,
+                    json!({"bucket": id, "target_bucket": tf_escape(logs), "target_prefix": format!("{n}/")}),
                 );
             }
             let mut configs = Vec::new();
@@ -668,6 +748,9 @@ impl<'a> Emitter<'a> {
             if t.bool("fifo") == Some(true) {
                 p["fifo_topic"] = json!(true);
             }
+            if let Some(k) = shared::encryption_key(t, shared::SNS_MANAGED_KEY) {
+                p["kms_master_key_id"] = json!(tf_escape(&k));
+            }
             self.add("aws_sns_topic", &t.name, with_own_tags(p, t));
         }
     }
@@ -718,7 +801,11 @@ impl<'a> Emitter<'a> {
             let (notify, needs_topic) = shared::alarm_notifications(model, self.graph, a);
             if needs_topic {
                 let topic = format!("{n}-alarm");
-                self.add("aws_sns_topic", &topic, with_own_tags(json!({}), a));
+                let mut tp = json!({});
+                if let Some(k) = a.str("kms_key") {
+                    tp["kms_master_key_id"] = json!(tf_escape(k));
+                }
+                self.add("aws_sns_topic", &topic, with_own_tags(tp, a));
                 for (i, addr) in notify.iter().enumerate() {
                     self.add(
                         "aws_sns_topic_subscription",
@@ -833,11 +920,7 @@ impl<'a> Emitter<'a> {
                 "route_selection_expression": tf_escape(crate::model::websocket::route_selection(model)),
             }),
         );
-        self.add(
-            "aws_apigatewayv2_stage",
-            "websocket",
-            json!({"api_id": "${aws_apigatewayv2_api.websocket.id}", "name": model.stage, "auto_deploy": true}),
-        );
+        self.api_stage("websocket", &model.stage);
         self.outputs.insert(
             "websocket-api-url".into(),
             json!({"description": "The WebSocket API's URL", "value": render(model, &shared::websocket_url_pieces("wss", &model.stage))}),
@@ -1066,11 +1149,7 @@ impl<'a> Emitter<'a> {
             p["cors_configuration"] = json!([cc]);
         }
         self.add("aws_apigatewayv2_api", "http", p);
-        self.add(
-            "aws_apigatewayv2_stage",
-            "http",
-            json!({"api_id": "${aws_apigatewayv2_api.http.id}", "name": "$default", "auto_deploy": true}),
-        );
+        self.api_stage("http", "$default");
         self.outputs.insert(
             "http-api-url".into(),
             json!({"description": "The HTTP API's URL", "value": render(model, &shared::http_url_pieces())}),

@@ -258,17 +258,14 @@ impl Graph {
                 let span = f.span_of("manages_connections");
                 g.add_edge(from, to, EdgeKind::Manages, span, None, None, None);
             }
-            if let Some(addr) = f.reference("on_failure") {
-                if let Some(to) = g.node(NodeKind::from_ref(addr.kind), &addr.name) {
-                    g.add_edge(
-                        from,
-                        to,
-                        EdgeKind::OnFailure,
-                        f.span_of("on_failure"),
-                        None,
-                        None,
-                        None,
-                    );
+            // A dead-letter target receives failed asynchronous events as an `on_failure`
+            // destination does: the same edge (grants, loops).
+            for attr in ["on_failure", "dead_letter"] {
+                if let Some(addr) = f.reference(attr) {
+                    if let Some(to) = g.node(NodeKind::from_ref(addr.kind), &addr.name) {
+                        let span = f.span_of(attr);
+                        g.add_edge(from, to, EdgeKind::OnFailure, span, None, None, None);
+                    }
                 }
             }
         }

@@ -18,6 +18,7 @@ pub mod moved;
 pub mod paths;
 pub mod physical;
 pub mod policy;
+pub mod profile;
 pub mod reads;
 pub mod runtimes;
 pub mod schema;

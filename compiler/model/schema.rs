@@ -203,7 +203,25 @@ pub fn app() -> Vec<AttrSpec> {
         a("logical_ids", map(Ty::Str)),
         a("nested_stacks", Ty::Int { min: 1, max: 100 }),
         a("data_stacks", Ty::Int { min: 1, max: 100 }),
+        // Security (docs/security.md): the profile, and the settings every block inherits.
+        d("profile", Ty::Enum(&["default", "strict"]), s("default")),
+        a("kms_key", Ty::Str),
+        vpc(),
+        a("code_signing_config", Ty::Str),
+        a("access_logs_bucket", Ty::Str),
+        d("api_access_logs", Ty::Bool, Value::Bool(true)),
     ]
+}
+
+/// A function's network: subnets and security groups (per function, or the app's for all).
+fn vpc() -> AttrSpec {
+    a(
+        "vpc",
+        Ty::Object(vec![
+            field("subnet_ids", list(Ty::Str), true),
+            field("security_group_ids", list(Ty::Str), true),
+        ]),
+    )
 }
 
 pub fn function() -> Vec<AttrSpec> {
@@ -256,13 +274,10 @@ pub fn function() -> Vec<AttrSpec> {
             list(Ty::StrOrRef(&[RefKind::Layer])),
             Value::List(vec![]),
         ),
-        a(
-            "vpc",
-            Ty::Object(vec![
-                field("subnet_ids", list(Ty::Str), true),
-                field("security_group_ids", list(Ty::Str), true),
-            ]),
-        ),
+        vpc(),
+        a("kms_key", Ty::Str),
+        a("code_signing_config", Ty::Str),
+        a("dead_letter", Ty::Ref(&[RefKind::Queue, RefKind::Topic])),
         d("retries", Ty::Int { min: 0, max: 2 }, n(2.0)),
         d(
             "recursion",
@@ -293,6 +308,7 @@ pub fn queue() -> Vec<AttrSpec> {
         d("delay", Ty::Duration { min: 0, max: 900 }, n(0.0)),
         a("dead_letter", Ty::Ref(&[RefKind::Queue])),
         a("max_receives", Ty::Int { min: 1, max: 1000 }),
+        a("kms_key", Ty::Str),
         tags(),
     ]
 }
@@ -334,6 +350,7 @@ pub fn database() -> Vec<AttrSpec> {
         d("indexes", map(index), Value::Object(IndexMap::new())),
         d("point_in_time_recovery", Ty::Bool, Value::Bool(true)),
         d("retain", Ty::Bool, Value::Bool(true)),
+        a("kms_key", Ty::Str),
         tags(),
     ]
 }
@@ -341,8 +358,18 @@ pub fn database() -> Vec<AttrSpec> {
 pub fn bucket() -> Vec<AttrSpec> {
     vec![
         physical_name(),
-        d("versioning", Ty::Bool, Value::Bool(false)),
+        d("versioning", Ty::Bool, Value::Bool(true)),
+        d(
+            "keep_versions",
+            Ty::Duration {
+                min: 86_400,
+                max: 315_360_000,
+            },
+            n(2_592_000.0),
+        ),
         d("retain", Ty::Bool, Value::Bool(true)),
+        a("kms_key", Ty::Str),
+        a("access_logs_bucket", Ty::Str),
         tags(),
     ]
 }
@@ -351,6 +378,8 @@ pub fn topic() -> Vec<AttrSpec> {
     vec![
         physical_name(),
         d("fifo", Ty::Bool, Value::Bool(false)),
+        d("encrypted", Ty::Bool, Value::Bool(true)),
+        a("kms_key", Ty::Str),
         tags(),
     ]
 }
@@ -389,6 +418,7 @@ pub fn alarm() -> Vec<AttrSpec> {
         ),
         d("evaluation_periods", Ty::Int { min: 1, max: 100 }, n(1.0)),
         d("notify", list(Ty::Str), Value::List(vec![])),
+        a("kms_key", Ty::Str),
         tags(),
     ]
 }
@@ -491,6 +521,7 @@ pub fn stream() -> Vec<AttrSpec> {
             n(86_400.0),
         ),
         d("encrypted", Ty::Bool, Value::Bool(true)),
+        a("kms_key", Ty::Str),
         d("retain", Ty::Bool, Value::Bool(false)),
         tags(),
     ]

@@ -115,6 +115,7 @@ impl TriggerSource {
 
 /// Fills in the defaults that depend on the app block or on other blocks.
 pub fn apply_defaults(model: &mut Model) {
+    super::profile::apply_profile(&mut model.app);
     let app = model.app.clone();
     // Trigger sources first: queue and table defaults depend on them.
     let mut sources = BTreeMap::new();
@@ -132,6 +133,7 @@ pub fn apply_defaults(model: &mut Model) {
     }
     let consumers = Consumers::of(model, &sources);
     for b in model.blocks.iter_mut() {
+        super::profile::inherit(b, &app);
         match b.kind {
             BlockKind::Queue => queue_defaults(b, &consumers),
             BlockKind::Database => database_defaults(b, &consumers),
@@ -340,6 +342,7 @@ pub fn validate(model: &mut Model, opts: &LowerOptions, diags: &mut Vec<Diagnost
     super::physical::validate(model, diags);
     validate_moved(model, diags);
     super::target_checks::validate(model, diags);
+    super::profile::validate(model, diags);
 }
 
 /// `source`/`artifact` that leaves the source root (model/paths.rs).

@@ -24,6 +24,7 @@ function "thumbnail" {
   memory      = 1024
   timeout     = 60
   concurrency = 20
+  dead_letter = queue.thumbnail_failures # uploads whose thumbnail failed three times
 
   reads  = [prefix(bucket.uploads, "uploads/")]
   writes = [prefix(bucket.uploads, "thumbs/")] # must not overlap the trigger's "uploads/"
@@ -35,4 +36,8 @@ function "thumbnail" {
     TRANSCODE_QUEUE_URL = queue.transcode.url
     TOPIC_ARN           = topic.media_ready.arn
   }
+}
+
+queue "thumbnail_failures" {
+  retention = "14d"
 }

@@ -15,6 +15,7 @@ function "daily_report" {
   timeout     = "5m"
   memory      = 512
   concurrency = 1 # never two reports at once
+  dead_letter = queue.ops_failures # a night whose report failed three times is kept
   reads       = [database.users]
   writes      = [prefix(bucket.reports, "daily/")]
 
@@ -55,10 +56,16 @@ function "backlog_alert" {
   handler     = "backlog_alert.handler"
   source      = "src"
   concurrency = 1
+  dead_letter = queue.ops_failures
 
   environment = {
     # A Slack-style incoming webhook URL is itself a credential: keep it in SSM.
     CHAT_WEBHOOK_PARAM = ssm("/signup/chat-webhook-url")
     QUEUE_URL          = queue.welcome.url
   }
+}
+
+# Asynchronous events (the nightly schedule, the backlog alarm) that failed three times.
+queue "ops_failures" {
+  retention = "14d"
 }

@@ -71,7 +71,8 @@ impl Gen<'_> {
             };
             let val = match self.rng.below(4) {
                 0 => self.rng.range(0, 99999).to_string(),
-                1 => hcl_str(&"v".repeat(256)),
+                // 256 characters: what every service but Kinesis takes.
+                1 if self.rng.chance(0.3) => hcl_str(&"v".repeat(256)),
                 2 if self.rng.chance(0.2) => "\"\"".into(),
                 _ if self.rng.chance(0.03) => self.text(8),
                 _ => hcl_str("a b_c.d:e/f=g+h-i@j"),
@@ -169,7 +170,8 @@ impl Gen<'_> {
             match attr {
                 "handler" => Some(hcl_str(handler)),
                 "runtime" => (runtime != p.app_runtime || keep).then(|| hcl_str(runtime)),
-                "source" => (!use_artifact && keep).then(|| hcl_str(g.rng.pick::<&str>(&["src", "./src", "src/"]))),
+                "source" => (!use_artifact && keep)
+                    .then(|| hcl_str(g.rng.pick::<&str>(&["src", "./src", "src/"]))),
                 "artifact" => use_artifact.then(|| hcl_str("dist/app.zip")),
                 "timeout" => f.timeout.map(|t| seconds_text(&mut g.rng, t)),
                 "concurrency" => g
@@ -190,10 +192,13 @@ impl Gen<'_> {
                     keep.then(|| g.refs(items, 3)).flatten()
                 }
                 "invokes" => {
-                    let items = p.funcs[i + 1..].iter().map(|f| format!("function.{}", f.name)).collect();
+                    let items = p.funcs[i + 1..]
+                        .iter()
+                        .map(|f| format!("function.{}", f.name))
+                        .collect();
                     keep.then(|| g.refs(items, 2)).flatten()
                 }
-                "on_failure" => {
+                "on_failure" | "dead_letter" => {
                     let items = g.sink_refs(p, i);
                     (keep && !items.is_empty()).then(|| g.rng.pick(&items).clone())
                 }
@@ -215,12 +220,16 @@ impl Gen<'_> {
                     }
                     format!("[{}]", l.join(", "))
                 }),
-                "manages_connections" => (keep && p.has_websocket).then(|| g.rng.chance(0.7).to_string()),
-                "vpc" => g.rng.chance(0.2).then(|| {
-                    "{\n    subnet_ids         = [\"subnet-0a1b2c3d\", \"subnet-0a1b2c3d4e5f60718\"]\n    security_group_ids = [\"sg-0a1b2c3d4e5f60718\"]\n  }".to_string()
-                }),
+                "manages_connections" => {
+                    (keep && p.has_websocket).then(|| g.rng.chance(0.7).to_string())
+                }
+                "vpc" => g.rng.chance(0.2).then(|| super::VPC.to_string()),
                 "description" => keep.then(|| {
-                    let n = if g.rng.chance(0.3) { 256 } else { g.rng.range(1, 60) as usize };
+                    let n = if g.rng.chance(0.3) {
+                        256
+                    } else {
+                        g.rng.range(1, 60) as usize
+                    };
                     g.text(n)
                 }),
                 "tags" => keep.then(|| g.tags()),

@@ -82,12 +82,18 @@ impl Coverage {
                 walk(&path, &a.ty, &mut out);
             }
         }
+        // A strict project must be written for it throughout (every asynchronous function with
+        // a failure destination, no default turned off): tests/every_feature.rs generates one.
+        out.remove("app.profile=strict");
         out
     }
     pub fn missing(&self) -> Vec<String> {
         Self::needed().difference(&self.0).cloned().collect()
     }
 }
+
+/// A VPC's subnets and security groups, as services accept their ids.
+pub const VPC: &str = "{\n    subnet_ids         = [\"subnet-0a1b2c3d\", \"subnet-0a1b2c3d4e5f60718\"]\n    security_group_ids = [\"sg-0a1b2c3d4e5f60718\"]\n  }";
 
 /// A generated project: files (path, bytes) and a one-line summary of its shape.
 pub struct Project {
@@ -213,6 +219,8 @@ pub struct Gen<'c> {
     today: &'static str,
     /// The type of each key attribute name used so far in the project's tables.
     key_types: std::collections::BTreeMap<&'static str, &'static str>,
+    /// The project's region (keys and code-signing configurations live in it).
+    region: &'static str,
 }
 
 fn hcl_str(s: &str) -> String {
@@ -254,6 +262,7 @@ impl<'c> Gen<'c> {
             cov,
             today,
             key_types: Default::default(),
+            region: "us-east-1",
         }
     }
 
@@ -559,6 +568,7 @@ impl<'c> Gen<'c> {
     /// A project from the seed.
     pub fn project(&mut self) -> Project {
         let mut p = self.plan();
+        self.region = p.region;
         let mut files: Vec<String> = vec![String::new(); self.rng.range(1, 3) as usize];
         let app = self.app_block(&mut p);
         files[0].push_str(&app);
@@ -863,6 +873,30 @@ impl<'c> Gen<'c> {
 
     /// The value of an attribute with no meaning-specific generator: from its type.
     fn attr_value(&mut self, kind: &str, spec: &AttrSpec) -> String {
+        // Security settings (model/profile.rs) take ARNs of the project's region.
+        match spec.name {
+            "kms_key" => {
+                return hcl_str(&format!(
+                    "arn:aws:kms:{}:123456789012:key/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+                    self.region
+                ))
+            }
+            "code_signing_config" => {
+                return hcl_str(&format!(
+                    "arn:aws:lambda:{}:123456789012:code-signing-config:csc-0a1b2c3d4e5f60718",
+                    self.region
+                ))
+            }
+            "access_logs_bucket" => return hcl_str("oracle-access-logs-123456789012"),
+            "vpc" => return VPC.to_string(),
+            // The strict profile needs the whole project written for it (tests/every_feature.rs
+            // generates one); generated projects use the default.
+            "profile" => {
+                self.saw(format!("{kind}.profile=default"));
+                return hcl_str("default");
+            }
+            _ => {}
+        }
         let path = format!("{kind}.{}", spec.name);
         self.of_type(&path, &spec.ty)
     }
@@ -923,9 +957,14 @@ impl<'c> Gen<'c> {
             }
             Ty::NumEnum(vs) => self.rng.pick(vs).to_string(),
             Ty::List(t) => {
-                let items: Vec<String> = (0..self.rng.range(0, 3))
+                let mut items: Vec<String> = (0..self.rng.range(0, 3))
                     .map(|_| self.of_type(path, t))
                     .collect();
+                // A list of enum values is a set (a layer's runtimes, architectures).
+                if matches!(**t, Ty::Enum(_)) {
+                    let mut seen = BTreeSet::new();
+                    items.retain(|v| seen.insert(v.clone()));
+                }
                 format!("[{}]", items.join(", "))
             }
             Ty::Map(t) => {
