@@ -28,6 +28,14 @@ pub struct Options {
     pub today: String,
     /// `--policy FILE_OR_DIR`, in order: files of `policy` blocks from outside the project.
     pub policies: Vec<PathBuf>,
+    /// The text of project files as an editor holds them (unsaved), by canonical path: read
+    /// instead of the file (`slsc lsp`); a path in the project directory that is not on disk is
+    /// a file of the project too.
+    pub overlays: std::collections::BTreeMap<PathBuf, String>,
+    /// Run the rules on the files without errors even when another file has one (`slsc lsp`:
+    /// a mistake being typed in one file does not hide the warnings of the others). Rule
+    /// findings are kept only for files with no error.
+    pub rules_despite_errors: bool,
 }
 
 /// The result of compiling a project.
@@ -95,14 +103,15 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
     // (tens of times the size of the source) of all files are never in memory at once (see
     // `model/syntax_store.rs`).
     let mut sources = SourceMap::default();
-    let (dir, files, mut parse_diags) = syntax::load_project_with(path, &mut sources, || {
-        let mut budget = KEEP_SYNTAX_BYTES / syntax::worker_threads();
-        move |pf: syntax::ParsedFile, len: usize| {
-            let keep = len <= budget;
-            budget = budget.saturating_sub(len);
-            model::prepare(pf.file, pf.body, keep)
-        }
-    })?;
+    let (dir, files, mut parse_diags) =
+        syntax::load_project_with(path, &mut sources, &opts.overlays, || {
+            let mut budget = KEEP_SYNTAX_BYTES / syntax::worker_threads();
+            move |pf: syntax::ParsedFile, len: usize| {
+                let keep = len <= budget;
+                budget = budget.saturating_sub(len);
+                model::prepare(pf.file, pf.body, keep)
+            }
+        })?;
     let var_file = match &opts.var_file {
         Some(f) => {
             let bytes = std::fs::read(f)
@@ -301,12 +310,26 @@ fn lower_parsed(
     let mut graph = None;
     let mut loop_edges = Default::default();
     if let Some(m) = &model {
-        if !all.iter().any(Diagnostic::is_error) {
+        let with_errors: std::collections::BTreeSet<diagnostics::FileId> = all
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.span.file)
+            .collect();
+        if with_errors.is_empty() {
             let g = graph::Graph::build(m);
             let checked = checks::run(m, &g, &lower_opts.today);
             all.extend(checked.diagnostics);
             loop_edges = checked.loop_edges;
             graph = Some(g);
+        } else if opts.rules_despite_errors {
+            let g = graph::Graph::build(m);
+            let checked = checks::run(m, &g, &lower_opts.today);
+            all.extend(
+                checked
+                    .diagnostics
+                    .into_iter()
+                    .filter(|d| !with_errors.contains(&d.span.file)),
+            );
         }
     }
     redact_var_values(&mut all, &opts.vars);

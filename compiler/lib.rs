@@ -31,6 +31,7 @@ pub mod fmt;
 pub mod graph;
 pub mod import;
 pub mod init;
+pub mod lsp;
 pub mod model;
 pub mod naming;
 pub mod output;

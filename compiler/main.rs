@@ -136,6 +136,15 @@ enum Command {
     Fmt(FmtArgs),
     /// Turn a Serverless Framework serverless.yml into a .sls project (and IMPORT.md).
     Import(ImportArgs),
+    /// Run the language server on stdin/stdout (for editors: docs/editors.md).
+    Lsp(LspArgs),
+}
+
+#[derive(Args)]
+struct LspArgs {
+    /// The date for date-dependent rules (YYYY-MM-DD; default: SLSC_TODAY or the system date).
+    #[arg(long)]
+    today: Option<String>,
 }
 
 #[derive(Args)]
@@ -431,6 +440,7 @@ fn options(p: &ProjectArgs) -> Result<slsc::Options, String> {
         var_file: p.var_file.clone(),
         today,
         policies: p.policies.clone(),
+        ..Default::default()
     })
 }
 
@@ -1031,5 +1041,13 @@ fn main() -> ExitCode {
         Command::Init(args) => init(args),
         Command::Import(args) => import(args),
         Command::Fmt(args) => fmt(args),
+        Command::Lsp(args) => {
+            let today = args
+                .today
+                .clone()
+                .or_else(|| std::env::var("SLSC_TODAY").ok())
+                .unwrap_or_default();
+            ExitCode::from(slsc::lsp::run(today) as u8)
+        }
     }
 }

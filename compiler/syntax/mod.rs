@@ -321,7 +321,8 @@ pub fn worker_threads() -> usize {
 
 /// Reads and parses every file of a project.
 pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Parsed), LoadError> {
-    let (dir, files, diagnostics) = load_project_with(path, sources, || |pf, _| pf)?;
+    let none = Default::default();
+    let (dir, files, diagnostics) = load_project_with(path, sources, &none, || |pf, _| pf)?;
     Ok((dir, Parsed { files, diagnostics }))
 }
 
@@ -333,6 +334,7 @@ pub fn load_project(path: &Path, sources: &mut SourceMap) -> Result<(PathBuf, Pa
 pub fn load_project_with<T, F, M>(
     path: &Path,
     sources: &mut SourceMap,
+    overlays: &std::collections::BTreeMap<PathBuf, String>,
     each: M,
 ) -> Result<(PathBuf, Vec<T>, Vec<Diagnostic>), LoadError>
 where
@@ -340,12 +342,38 @@ where
     F: FnMut(ParsedFile, usize) -> T,
     M: Fn() -> F + Sync,
 {
-    let (dir, files) = project_files(path)?;
+    let (dir, mut files) = project_files(path)?;
+    // An editor's unsaved text replaces the file's; an unsaved new file of the directory joins.
+    let mut overlaid: std::collections::BTreeMap<PathBuf, &str> = Default::default();
+    if !overlays.is_empty() {
+        let canon_dir = std::fs::canonicalize(&dir).unwrap_or_else(|_| dir.clone());
+        for f in &files {
+            if let Some(t) = std::fs::canonicalize(f).ok().and_then(|c| overlays.get(&c)) {
+                overlaid.insert(f.clone(), t);
+            }
+        }
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            for (p, t) in overlays {
+                let new = p.parent() == Some(canon_dir.as_path())
+                    && p.extension().is_some_and(|e| e == "sls")
+                    && !p.exists();
+                if new {
+                    let f = dir.join(p.file_name().unwrap_or_default());
+                    overlaid.insert(f.clone(), t);
+                    files.push(f);
+                }
+            }
+            files.sort();
+        }
+    }
     let mut diagnostics = Vec::new();
     let mut to_parse = Vec::new();
     for f in files {
-        let bytes = std::fs::read(&f)
-            .map_err(|e| LoadError(format!("cannot read {}: {e}", f.display())))?;
+        let bytes = match overlaid.get(&f) {
+            Some(t) => t.as_bytes().to_vec(),
+            None => std::fs::read(&f)
+                .map_err(|e| LoadError(format!("cannot read {}: {e}", f.display())))?,
+        };
         let (id, bad) = add_file(sources, display_path(&f), bytes);
         match bad {
             Some(d) => diagnostics.push(d),

@@ -1,0 +1,235 @@
+//! A project as the editor sees it: the `.sls` files of a directory, each with the text the
+//! editor holds (unsaved) or the file's, its lexical index, and the local modules it uses;
+//! resolving a reference to its declaration; compiling it for diagnostics.
+
+use super::index::{self, Block, FileIndex, Reference};
+use super::rpc::{self, Lines};
+use super::{canonical, State};
+use crate::diagnostics::{Diagnostic, Severity};
+use serde_json::{json, Value as J};
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub struct File {
+    pub path: PathBuf,
+    pub text: String,
+    pub index: FileIndex,
+}
+
+pub struct Project {
+    pub dir: PathBuf,
+    pub files: Vec<File>,
+    /// Local modules' files, by module directory (read on demand).
+    overlays: BTreeMap<PathBuf, String>,
+}
+
+/// Where something is declared: a file and a range.
+pub struct Location {
+    pub path: PathBuf,
+    pub range: Range<usize>,
+}
+
+/// The `.sls` files of a directory, with the editor's texts.
+fn files_of(dir: &Path, docs: &BTreeMap<PathBuf, String>) -> Vec<File> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "sls") && p.is_file())
+                .map(|p| canonical(&p))
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.extend(docs.keys().filter(|p| p.parent() == Some(dir)).cloned());
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let text = match docs.get(&path) {
+                Some(t) => t.clone(),
+                None => std::fs::read_to_string(&path).ok()?,
+            };
+            let index = index::index(&text);
+            Some(File { path, text, index })
+        })
+        .collect()
+}
+
+impl Project {
+    /// The project of a file: its directory.
+    pub fn load(st: &State, path: &Path) -> Project {
+        let dir = canonical(path)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default();
+        Project {
+            files: files_of(&dir, &st.docs),
+            dir,
+            overlays: st.docs.clone(),
+        }
+    }
+
+    pub fn file(&self, path: &Path) -> Option<&File> {
+        let c = canonical(path);
+        self.files.iter().find(|f| f.path == c)
+    }
+
+    /// Every top-level block of the project, with its file.
+    pub fn blocks(&self) -> impl Iterator<Item = (&File, &Block)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.index.blocks.iter().map(move |b| (f, b)))
+    }
+
+    /// Every reference of the project, with its file.
+    pub fn references(&self) -> impl Iterator<Item = (&File, &Reference)> {
+        self.files
+            .iter()
+            .flat_map(|f| f.index.references.iter().map(move |r| (f, r)))
+    }
+
+    /// A `module` block's `source`, as written.
+    pub fn module_source(&self, name: &str) -> Option<String> {
+        let (f, b) = self
+            .blocks()
+            .find(|(_, b)| b.keyword == "module" && b.name == name)?;
+        let (_, _, value) = b.attrs.iter().find(|a| a.0 == "source")?;
+        let v = f.text[value.clone()].trim().trim_start_matches('=').trim();
+        Some(v.trim_matches('"').to_string())
+    }
+
+    /// The files of a local module (`source = "./modules/billing"`); none for a stdlib one.
+    pub fn module_files(&self, name: &str) -> Vec<File> {
+        match self.module_source(name) {
+            Some(src) if !src.starts_with("std/") => {
+                let dir = canonical(&self.dir.join(src));
+                files_of(&dir, &self.overlays)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The declaration a reference names: a block (`queue.orders` → `queue "orders"`), a
+    /// variable, a local, a module block, or a module's output (`module.m.out`).
+    pub fn resolve(&self, r: &Reference) -> Option<Location> {
+        let keyword = match r.root.as_str() {
+            "var" => "variable",
+            "module" if r.attr.is_some() => {
+                let out = r.attr.as_deref()?;
+                return self.module_files(&r.name).into_iter().find_map(|f| {
+                    let b = f
+                        .index
+                        .blocks
+                        .iter()
+                        .find(|b| b.keyword == "output" && b.name == out)?;
+                    Some(Location {
+                        range: b.name_range.clone(),
+                        path: f.path,
+                    })
+                });
+            }
+            "local" => {
+                return self.blocks().find_map(|(f, b)| {
+                    let (_, key, _) = (b.keyword == "locals")
+                        .then(|| b.attrs.iter().find(|a| a.0 == r.name))??;
+                    Some(Location {
+                        path: f.path.clone(),
+                        range: key.clone(),
+                    })
+                });
+            }
+            k => k,
+        };
+        self.blocks()
+            .find(|(_, b)| b.keyword == keyword && b.name == r.name)
+            .map(|(f, b)| Location {
+                path: f.path.clone(),
+                range: b.name_range.clone(),
+            })
+    }
+}
+
+/// The root a block is referenced by (`variable` → `var`), for blocks that can be.
+pub fn root_of(keyword: &str) -> Option<&str> {
+    match keyword {
+        "variable" => Some("var"),
+        "module" => Some("module"),
+        k if crate::model::kinds::roots().contains(&k) && k != "app" => Some(k),
+        _ => None,
+    }
+}
+
+/// Compiles the project in `dir` with the editor's texts: each file's diagnostics, as LSP
+/// diagnostics and as the compiler's (every file of the project has an entry, empty when
+/// clean).
+pub fn diagnostics(st: &State, dir: &Path) -> BTreeMap<String, (Vec<J>, Vec<Diagnostic>)> {
+    let mut out: BTreeMap<String, (Vec<J>, Vec<Diagnostic>)> = BTreeMap::new();
+    for f in files_of(dir, &st.docs) {
+        out.insert(rpc::uri_of(&f.path), Default::default());
+    }
+    let compile = |rules_despite_errors| {
+        let opts = crate::Options {
+            today: st.today.clone(),
+            overlays: st.docs.clone(),
+            rules_despite_errors,
+            ..Default::default()
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::compile(dir, &opts)))
+    };
+    // Rules on a project with errors are new ground: if they fail, the errors alone are shown.
+    let c = match compile(true).or_else(|_| compile(false)) {
+        Ok(Ok(c)) => c,
+        _ => return out,
+    };
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let path_of = |file| {
+        let p = Path::new(c.sources.name(file));
+        canonical(&if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            cwd.join(p)
+        })
+    };
+    for d in &c.diagnostics {
+        let path = path_of(d.span.file);
+        let uri = rpc::uri_of(&path);
+        let Some(entry) = out.get_mut(&uri) else {
+            continue; // a module's file (a stdlib module has none on disk)
+        };
+        let lines = Lines::new(c.sources.text(d.span.file));
+        let mut message = d.message.clone();
+        if let Some(h) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(h);
+        }
+        let related: Vec<J> = d
+            .labels
+            .iter()
+            .filter(|l| l.span != d.span)
+            .map(|l| {
+                let lp = path_of(l.span.file);
+                let ll = Lines::new(c.sources.text(l.span.file));
+                json!({"location": {"uri": rpc::uri_of(&lp), "range": ll.range(l.span.start, l.span.end)}, "message": l.message})
+            })
+            .collect();
+        let severity = match d.severity {
+            Severity::Error => 1,
+            Severity::Warning => 2,
+            Severity::Note => 3,
+        };
+        let mut j = json!({
+            "range": lines.range(d.span.start, d.span.end),
+            "severity": severity,
+            "code": d.code,
+            "source": "slsc",
+            "message": message,
+        });
+        if !related.is_empty() {
+            j["relatedInformation"] = J::Array(related);
+        }
+        entry.0.push(j);
+        entry.1.push(d.clone());
+    }
+    out
+}
