@@ -30,8 +30,8 @@ pub struct Location {
     pub range: Range<usize>,
 }
 
-/// The `.sls` files of a directory, with the editor's texts.
-fn files_of(dir: &Path, docs: &BTreeMap<PathBuf, String>) -> Vec<File> {
+/// The paths of a directory's `.sls` files, the editor's unsaved new ones included.
+fn paths_of(dir: &Path, docs: &BTreeMap<PathBuf, String>) -> Vec<PathBuf> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|rd| {
             rd.filter_map(|e| e.ok().map(|e| e.path()))
@@ -44,6 +44,11 @@ fn files_of(dir: &Path, docs: &BTreeMap<PathBuf, String>) -> Vec<File> {
     paths.sort();
     paths.dedup();
     paths
+}
+
+/// The `.sls` files of a directory, with the editor's texts.
+fn files_of(dir: &Path, docs: &BTreeMap<PathBuf, String>) -> Vec<File> {
+    paths_of(dir, docs)
         .into_iter()
         .filter_map(|path| {
             let text = match docs.get(&path) {
@@ -165,8 +170,8 @@ pub fn root_of(keyword: &str) -> Option<&str> {
 /// clean).
 pub fn diagnostics(st: &State, dir: &Path) -> BTreeMap<String, (Vec<J>, Vec<Diagnostic>)> {
     let mut out: BTreeMap<String, (Vec<J>, Vec<Diagnostic>)> = BTreeMap::new();
-    for f in files_of(dir, &st.docs) {
-        out.insert(rpc::uri_of(&f.path), Default::default());
+    for p in paths_of(dir, &st.docs) {
+        out.insert(rpc::uri_of(&p), Default::default());
     }
     let compile = |rules_despite_errors| {
         let opts = crate::Options {

@@ -47,20 +47,25 @@ queue "resize_failures" { retention = "14d" }
 fn check(cx: &mut Ctx) {
     let model = cx.model;
     let strict = crate::model::profile::strict(model);
+    // The first asynchronous trigger of each function, in one pass over the triggers.
+    let mut first: std::collections::HashMap<String, &crate::model::Block> = Default::default();
+    for (t, src) in model.triggers() {
+        let asynchronous = matches!(
+            src,
+            TriggerSource::Schedule(_)
+                | TriggerSource::Bucket(_)
+                | TriggerSource::Topic(_)
+                | TriggerSource::Alarm(_)
+        );
+        if let (true, Some(f)) = (asynchronous, t.reference("function")) {
+            first.entry(f.name.clone()).or_insert(t);
+        }
+    }
     for f in model.of_kind(BlockKind::Function) {
         if f.attrs.contains_key("on_failure") || f.attrs.contains_key("dead_letter") {
             continue;
         }
-        let first = model.triggers().find(|(t, src)| {
-            matches!(
-                src,
-                TriggerSource::Schedule(_)
-                    | TriggerSource::Bucket(_)
-                    | TriggerSource::Topic(_)
-                    | TriggerSource::Alarm(_)
-            ) && t.reference("function").is_some_and(|r| r.name == f.name)
-        });
-        let Some((t, _)) = first else { continue };
+        let Some(t) = first.get(&f.name) else { continue };
         let d = cx.report(
             &RULE,
             f.name_span,
