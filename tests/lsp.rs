@@ -359,6 +359,19 @@ fn the_language_server_answers_over_stdio() {
         .collect();
     assert_eq!(names, ["function \"api\"", "trigger \"web\""]);
 
+    // A local module's file belongs to the project that uses it: its errors are published
+    // for it (modules are read from disk: saved).
+    let module_file = dir.join("modules/billing/main.sls");
+    std::fs::write(
+        &module_file,
+        MODULE.replace("partition_key", "partition_kee"),
+    )
+    .unwrap();
+    let mu = uri(&module_file);
+    lsp.notify("textDocument/didSave", json!({"textDocument": {"uri": mu}}));
+    let d = lsp.diagnostics_of(&mu);
+    assert!(d.iter().any(|d| d["code"] == "unknown-attribute"), "{d:#?}");
+
     // Shutdown, exit: exit code 0.
     assert_eq!(lsp.request("shutdown", J::Null), J::Null);
     lsp.notify("exit", J::Null);

@@ -199,10 +199,7 @@ fn opened(st: &mut State, path: Option<PathBuf>, text: String) -> Vec<J> {
 /// Compiles the project of `path` and publishes the diagnostics of each of its files (an
 /// empty list for a file whose diagnostics are gone).
 fn publish(st: &mut State, path: &Path) -> Vec<J> {
-    let dir = canonical(path)
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
+    let dir = project::root_of_file(st, path);
     let by_uri = project::diagnostics(st, &dir);
     let mut out = Vec::new();
     let before = st.published.remove(&dir).unwrap_or_default();

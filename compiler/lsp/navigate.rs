@@ -272,6 +272,14 @@ pub fn code_actions(proj: &Project, path: &Path, range: &J, diags: &[Diagnostic]
         }) {
             out.push(json!({"title": format!("Replace with `{s}`"), "kind": "quickfix", "diagnostics": [lsp_diag.clone()], "isPreferred": true, "edit": edit(d.span.start..d.span.end, s)}));
         }
+        // A bucket write that re-triggers its function: narrow it to a prefix of its own.
+        if d.code == "recursive-invocation"
+            && spelled.starts_with("bucket.")
+            && !spelled.contains(['(', ' '])
+        {
+            let narrowed = format!("prefix({spelled}, \"out/\")");
+            out.push(json!({"title": format!("Narrow the write: {narrowed}"), "kind": "quickfix", "diagnostics": [lsp_diag.clone()], "edit": edit(d.span.start..d.span.end, narrowed)}));
+        }
         if d.code == "missing-concurrency" {
             if let Some(b) = f
                 .index
@@ -287,4 +295,56 @@ pub fn code_actions(proj: &Project, path: &Path, range: &J, diags: &[Diagnostic]
         }
     }
     Ok(J::Array(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::{Severity, Span};
+
+    fn project_of(text: &str) -> (Project, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("slsc-lsp-actions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = super::super::canonical(&dir).join("main.sls");
+        let mut st = super::super::State::default();
+        st.docs.insert(path.clone(), text.to_string());
+        (Project::load(&st, &path), path)
+    }
+
+    #[test]
+    fn quick_fixes_narrow_a_write_and_add_concurrency() {
+        let text =
+            "function \"resize\" {\n  handler = \"r.handler\"\n  writes  = [bucket.images]\n}\n";
+        let (proj, path) = project_of(text);
+        let at = text.find("bucket.images").unwrap();
+        let loop_diag = Diagnostic::new(
+            "recursive-invocation",
+            Severity::Error,
+            Span::new(0, at..at + 13),
+            "loop",
+        );
+        let header = text.find("resize").unwrap();
+        let conc = Diagnostic::new(
+            "missing-concurrency",
+            Severity::Warning,
+            Span::new(0, header..header + 6),
+            "no limit",
+        );
+        let range =
+            json!({"start": {"line": 0, "character": 0}, "end": {"line": 4, "character": 0}});
+        let a = code_actions(&proj, &path, &range, &[loop_diag, conc]).unwrap();
+        let titles: Vec<&str> = a
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            [
+                "Narrow the write: prefix(bucket.images, \"out/\")",
+                "Add `concurrency = 1`"
+            ]
+        );
+    }
 }

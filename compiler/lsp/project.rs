@@ -165,6 +165,35 @@ pub fn root_of(keyword: &str) -> Option<&str> {
     }
 }
 
+/// Whether a directory's files declare the `app` block (it is a project, not a module).
+fn declares_app(dir: &Path, docs: &BTreeMap<PathBuf, String>) -> bool {
+    paths_of(dir, docs).iter().any(|p| {
+        let text = docs
+            .get(p)
+            .cloned()
+            .or_else(|| std::fs::read_to_string(p).ok());
+        text.is_some_and(|t| t.lines().any(|l| l.trim_start().starts_with("app \"")))
+    })
+}
+
+/// The project a file belongs to: its directory when that declares the `app` block, else the
+/// nearest directory above that does (the file is a local module's), else its directory.
+pub fn root_of_file(st: &State, path: &Path) -> PathBuf {
+    let own = canonical(path)
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    if declares_app(&own, &st.docs) {
+        return own;
+    }
+    own.ancestors()
+        .skip(1)
+        .take(4)
+        .find(|d| declares_app(d, &st.docs))
+        .map(Path::to_path_buf)
+        .unwrap_or(own)
+}
+
 /// Compiles the project in `dir` with the editor's texts: each file's diagnostics, as LSP
 /// diagnostics and as the compiler's (every file of the project has an entry, empty when
 /// clean).
@@ -199,8 +228,12 @@ pub fn diagnostics(st: &State, dir: &Path) -> BTreeMap<String, (Vec<J>, Vec<Diag
     for d in &c.diagnostics {
         let path = path_of(d.span.file);
         let uri = rpc::uri_of(&path);
+        // A local module's file is published too; a stdlib module has no file.
+        if !out.contains_key(&uri) && path.is_file() {
+            out.insert(uri.clone(), Default::default());
+        }
         let Some(entry) = out.get_mut(&uri) else {
-            continue; // a module's file (a stdlib module has none on disk)
+            continue;
         };
         let lines = Lines::new(c.sources.text(d.span.file));
         let mut message = d.message.clone();
