@@ -378,3 +378,74 @@ fn the_language_server_answers_over_stdio() {
     let status = lsp.child.wait().unwrap();
     assert_eq!(status.code(), Some(0));
 }
+
+/// The lexical index never panics: every fixture and example, cut at many points (text being
+/// typed), and every position of a small file through the server's requests.
+#[test]
+fn the_index_survives_any_prefix_of_any_fixture() {
+    let mut files = Vec::new();
+    for dir in ["tests/fixtures", "examples", "stdlib"] {
+        let mut stack = vec![common::root().join(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else if p.extension().is_some_and(|x| x == "sls") {
+                    files.push(p);
+                }
+            }
+        }
+    }
+    assert!(files.len() > 100, "{}", files.len());
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        let cuts: Vec<usize> = text.char_indices().map(|(i, _)| i).step_by(17).collect();
+        for cut in cuts {
+            let prefix = &text[..cut];
+            let idx = slsc::lsp::index::index(prefix);
+            for r in &idx.references {
+                assert!(
+                    prefix.get(r.range.clone()).is_some()
+                        && prefix.get(r.name_range.clone()).is_some()
+                );
+            }
+            for b in &idx.blocks {
+                assert!(prefix.get(b.range.clone()).is_some(), "{}", f.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn every_position_of_a_file_is_answered() {
+    let t = Temp::new("lsp-positions");
+    let text = "app \"x\" {\n  region = \"eu-west-1\"\n}\n\nqueue \"q\" {\n  retention = \"1d\" # é😀\n}\n\nfunction \"f\" {\n  handler = \"index.handler\"\n  sends   = [queue.q, queue.]\n  environment = { U = \"${queue.q.url}\" }\n}\n";
+    let file = t.write("main.sls", text.as_bytes());
+    let u = uri(&file);
+    let mut lsp = Lsp::start(t.path());
+    lsp.request("initialize", json!({"capabilities": {}}));
+    lsp.notify(
+        "textDocument/didOpen",
+        json!({"textDocument": {"uri": u, "languageId": "sls", "version": 1, "text": text}}),
+    );
+    lsp.diagnostics_of(&u);
+    let lines: Vec<&str> = text.lines().collect();
+    for (l, line) in lines.iter().enumerate() {
+        for c in 0..=line.encode_utf16().count() + 1 {
+            let p = json!({"textDocument": {"uri": u}, "position": {"line": l, "character": c}});
+            for m in [
+                "textDocument/definition",
+                "textDocument/hover",
+                "textDocument/completion",
+                "textDocument/references",
+                "textDocument/prepareRename",
+            ] {
+                lsp.request(m, p.clone());
+            }
+        }
+    }
+    assert_eq!(lsp.request("shutdown", J::Null), J::Null);
+    lsp.notify("exit", J::Null);
+    assert_eq!(lsp.child.wait().unwrap().code(), Some(0));
+}

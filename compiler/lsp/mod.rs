@@ -70,7 +70,18 @@ pub fn serve(input: &mut impl BufRead, output: &mut impl Write, today: String) -
         if method == "exit" {
             return if st.shutdown { 0 } else { 1 };
         }
-        for out in handle(&mut st, &method, &msg) {
+        // A failure answering one message must not end the session: the request gets an
+        // error, the editor keeps its server.
+        let answered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            handle(&mut st, &method, &msg)
+        }));
+        let outs = answered.unwrap_or_else(|_| match msg.get("id") {
+            Some(id) if !id.is_null() => {
+                vec![rpc::error(id, -32603, "slsc lsp failed on this request")]
+            }
+            _ => Vec::new(),
+        });
+        for out in outs {
             if rpc::write(output, &out).is_err() {
                 return 1;
             }
