@@ -33,6 +33,10 @@
 //! takes each resource's text as emitted, and parses and re-renders only the resources whose
 //! references cross a stack.
 //!
+//! Each nested stack is then written on its own (the stacks are spread over the cores): its
+//! text, rewrites and content hash depend on it alone, so the output never depends on the
+//! threads.
+//!
 //! ## Invariants (tests/nested_stacks.rs proves them)
 //! 1. A stateful resource is always in a data stack: no change to functions moves it.
 //! 2. With `N` and `M` fixed, a unit's stack depends only on its own address: adding, removing
@@ -497,33 +501,50 @@ fn write(
         outputs,
         waits,
     };
-    let mut root_entries: Vec<(String, String)> = Vec::new();
-    let mut nested: Vec<Vec<(String, String)>> = vec![Vec::new(); n];
-    let mut owners: Vec<Vec<(String, Owner)>> = vec![Vec::new(); n + 1];
-    let mut scratch = String::new();
+    // Each stack's resources, then each stack written on its own (spread over the cores: a
+    // stack's text, rewrites and hash depend on it alone), in stack order.
+    let mut per: Vec<Vec<Resource>> = (0..=n).map(|_| Vec::new()).collect();
     for r in emitted.resources {
-        let at = l.place_of(&r.id);
-        let text = if l.crosses(&r) {
-            let mut v: J = serde_json::from_str(&r.text).expect("emitted text is JSON");
-            l.rewrite(at, &mut v);
-            l.depends_on(at, &mut v);
-            scratch.clear();
-            super::resources::write_sorted(&v, r.indent, &mut scratch);
-            scratch.clone()
-        } else {
-            r.text
+        let i = match l.place_of(&r.id) {
+            Place::Root => n,
+            Place::Nested(i) => i,
         };
-        match at {
-            Place::Root => {
-                owners[n].push((r.id.clone(), r.owner));
-                root_entries.push((r.id, text));
-            }
-            Place::Nested(i) => {
-                owners[i].push((r.id.clone(), r.owner));
-                nested[i].push((r.id, text));
-            }
-        }
+        per[i].push(r);
     }
+    let root_resources = per.pop().unwrap_or_default();
+    let (mut root_entries, root_owners) = render_stack(&l, Place::Root, root_resources);
+    let stacks: Vec<(usize, Vec<Resource>)> = per
+        .into_iter()
+        .enumerate()
+        .filter(|(_, rs)| !rs.is_empty())
+        .collect();
+    let threads = crate::syntax::worker_threads().min(stacks.len()).max(1);
+    let mut shares: Vec<Vec<(usize, Vec<Resource>)>> = (0..threads).map(|_| Vec::new()).collect();
+    for (k, s) in stacks.into_iter().enumerate() {
+        shares[k % threads].push(s);
+    }
+    let l = &l;
+    let mut written: Vec<(usize, Nested, String)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = shares
+            .into_iter()
+            .map(|share| {
+                scope.spawn(move || {
+                    share
+                        .into_iter()
+                        .map(|(i, rs)| {
+                            let (nested, entry) = nested_stack(model, l, i, rs);
+                            (i, nested, entry)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    });
+    written.sort_by_key(|w| w.0);
     let mut root_outputs = emitted.outputs;
     for v in root_outputs.values_mut() {
         l.rewrite(Place::Root, v);
@@ -534,40 +555,71 @@ fn write(
         root_outputs: root_outputs.len(),
         nested: Vec::new(),
     };
-    for (i, entries) in nested.into_iter().enumerate() {
-        if entries.is_empty() {
-            continue;
-        }
-        let metadata =
-            super::names::owners_metadata(owners[i].iter().map(|(id, o)| (id.as_str(), *o)));
-        let resources = entries.len();
-        let (file, doc) = nested_template(
-            model,
-            &l.ids[i],
-            entries,
-            &l.params[i],
-            &l.outputs[i],
-            metadata,
-        );
-        root_entries.push((
-            l.ids[i].clone(),
-            stack_resource(&file, &l.params[i], &l.waits[i], &mut scratch),
-        ));
-        out.nested.push(Nested {
-            id: l.ids[i].clone(),
-            file,
-            doc,
-            resources,
-            parameters: l.params[i].len(),
-            outputs: l.outputs[i].len(),
-        });
+    for (i, nested, entry) in written {
+        root_entries.push((l.ids[i].clone(), entry));
+        out.nested.push(nested);
     }
     root_entries.sort_by(|a, b| a.0.cmp(&b.0));
     out.root_resources = root_entries.len();
-    let metadata = super::names::owners_metadata(owners[n].iter().map(|(id, o)| (id.as_str(), *o)));
+    let metadata =
+        super::names::owners_metadata(root_owners.iter().map(|(id, o)| (id.as_str(), *o)));
     let head = template_head(model, root_outputs, metadata);
     out.root = document(head, "Resources", root_entries, 1);
     out
+}
+
+/// The entries of one stack's resources: each one's text as emitted, re-rendered when it
+/// refers to another stack; and their owners.
+fn render_stack<'m>(
+    l: &Layout,
+    at: Place,
+    resources: Vec<Resource<'m>>,
+) -> (Vec<(String, String)>, Vec<(String, Owner<'m>)>) {
+    let mut scratch = String::new();
+    let mut owners = Vec::with_capacity(resources.len());
+    let entries = resources
+        .into_iter()
+        .map(|r| {
+            owners.push((r.id.clone(), r.owner));
+            let text = if l.crosses(&r) {
+                let mut v: J = serde_json::from_str(&r.text).expect("emitted text is JSON");
+                l.rewrite(at, &mut v);
+                l.depends_on(at, &mut v);
+                scratch.clear();
+                super::resources::write_sorted(&v, r.indent, &mut scratch);
+                scratch.clone()
+            } else {
+                r.text
+            };
+            (r.id, text)
+        })
+        .collect();
+    (entries, owners)
+}
+
+/// Nested stack `i`: its template, and its `AWS::CloudFormation::Stack` entry in the root.
+fn nested_stack(model: &Model, l: &Layout, i: usize, resources: Vec<Resource>) -> (Nested, String) {
+    let (entries, owners) = render_stack(l, Place::Nested(i), resources);
+    let metadata = super::names::owners_metadata(owners.iter().map(|(id, o)| (id.as_str(), *o)));
+    let count = entries.len();
+    let (file, doc) = nested_template(
+        model,
+        &l.ids[i],
+        entries,
+        &l.params[i],
+        &l.outputs[i],
+        metadata,
+    );
+    let entry = stack_resource(&file, &l.params[i], &l.waits[i], &mut String::new());
+    let nested = Nested {
+        id: l.ids[i].clone(),
+        file,
+        doc,
+        resources: count,
+        parameters: l.params[i].len(),
+        outputs: l.outputs[i].len(),
+    };
+    (nested, entry)
 }
 
 /// The root's `AWS::CloudFormation::Stack` resource of a nested stack, rendered.
