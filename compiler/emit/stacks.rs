@@ -568,13 +568,12 @@ fn write(
     out
 }
 
+/// A stack's entries (logical ID, text) and the owner of each.
+type Rendered<'m> = (Vec<(String, String)>, Vec<(String, Owner<'m>)>);
+
 /// The entries of one stack's resources: each one's text as emitted, re-rendered when it
 /// refers to another stack; and their owners.
-fn render_stack<'m>(
-    l: &Layout,
-    at: Place,
-    resources: Vec<Resource<'m>>,
-) -> (Vec<(String, String)>, Vec<(String, Owner<'m>)>) {
+fn render_stack<'m>(l: &Layout, at: Place, resources: Vec<Resource<'m>>) -> Rendered<'m> {
     let mut scratch = String::new();
     let mut owners = Vec::with_capacity(resources.len());
     let entries = resources
