@@ -17,6 +17,10 @@ use slsc::emit::Target;
 use slsc::plan::{diff, Action, Owners, Snapshot};
 
 fn plan_from_old(name: &str, project: &std::path::Path) -> slsc::plan::Plan {
+    plan_from_old_for(Target::CloudFormation, name, project)
+}
+
+fn plan_from_old_for(target: Target, name: &str, project: &std::path::Path) -> slsc::plan::Plan {
     let opts = slsc::Options {
         today: common::TODAY.into(),
         ..Default::default()
@@ -24,15 +28,20 @@ fn plan_from_old(name: &str, project: &std::path::Path) -> slsc::plan::Plan {
     let c = slsc::compile(project, &opts).unwrap();
     assert_eq!(c.errors(), 0, "{name} compiles");
     let tmp = common::temp::Temp::new(&format!("secure-{name}"));
-    let built = slsc::emit::build(&c, Target::CloudFormation, tmp.path())
-        .unwrap_or_else(|_| panic!("{name} builds"));
-    let head = Snapshot::from_build(&c, Target::CloudFormation, &built).unwrap();
+    let built =
+        slsc::emit::build(&c, target, tmp.path()).unwrap_or_else(|_| panic!("{name} builds"));
+    let head = Snapshot::from_build(&c, target, &built).unwrap();
+    let ext = if target == Target::Terraform {
+        "tf.json"
+    } else {
+        "json"
+    };
     let old = common::root().join(format!(
-        "tests/fixtures/plan/before_secure_defaults/{name}.json"
+        "tests/fixtures/plan/before_secure_defaults/{name}.{ext}"
     ));
     let old: serde_json::Value = serde_json::from_slice(&std::fs::read(old).unwrap()).unwrap();
-    let owners = Owners::of_model(c.model.as_ref().unwrap(), Target::CloudFormation);
-    let base = Snapshot::from_document(Target::CloudFormation, &old, &owners).unwrap();
+    let owners = Owners::of_model(c.model.as_ref().unwrap(), target);
+    let base = Snapshot::from_document(target, &old, &owners).unwrap();
     diff(&base, &head)
 }
 
@@ -140,4 +149,34 @@ fn explain_security_prints_every_setting_and_the_docs_cover_each_check() {
             "docs/security.md does not mention {attr}"
         );
     }
+}
+
+#[test]
+fn terraform_takes_the_new_defaults_in_place_too() {
+    for ex in ["chat", "media", "signup", "webhooks"] {
+        let plan = plan_from_old_for(
+            Target::Terraform,
+            ex,
+            &common::root().join("examples").join(ex),
+        );
+        assert_in_place(ex, &plan);
+    }
+    // signup's bucket gains a lifecycle configuration (versioning was on already there);
+    // media's topic is encrypted in place.
+    let plan = plan_from_old_for(
+        Target::Terraform,
+        "media",
+        &common::root().join("examples/media"),
+    );
+    let topic = change(&plan, "aws_sns_topic.media_ready");
+    assert_eq!(topic.action, Action::Update);
+    let plan = plan_from_old_for(
+        Target::Terraform,
+        "signup",
+        &common::root().join("examples/signup"),
+    );
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.type_ == "aws_s3_bucket_lifecycle_configuration" && c.action == Action::Create));
 }
