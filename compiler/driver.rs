@@ -159,7 +159,13 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
         opts,
         var_file,
         &policy_files,
-        (&syntax::modules::DiskLoader, &reader, &dir),
+        (
+            &syntax::modules::DiskLoader {
+                overlays: &opts.overlays,
+            },
+            &reader,
+            &dir,
+        ),
     )?;
     c.project_dir = dir.clone();
     // -- SOURCES (file-reading edge) --

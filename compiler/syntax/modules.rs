@@ -25,8 +25,11 @@ pub trait ModuleLoader: Sync {
     fn identify(&self, dir: &Path) -> Option<PathBuf>;
 }
 
-/// The loader of `slsc` itself: directories on disk.
-pub struct DiskLoader;
+/// The loader of `slsc` itself: directories on disk, where a file an editor holds unsaved is
+/// read from `overlays` (by canonical path; `slsc lsp`).
+pub struct DiskLoader<'o> {
+    pub overlays: &'o std::collections::BTreeMap<PathBuf, String>,
+}
 
 /// The loader of in-memory projects (`compile_files`): there are no directories.
 pub struct NoDisk;
@@ -42,7 +45,7 @@ impl ModuleLoader for NoDisk {
     }
 }
 
-impl ModuleLoader for DiskLoader {
+impl ModuleLoader for DiskLoader<'_> {
     fn identify(&self, dir: &Path) -> Option<PathBuf> {
         std::fs::canonicalize(dir).ok()
     }
@@ -64,8 +67,15 @@ impl ModuleLoader for DiskLoader {
         }
         let mut files = Vec::with_capacity(paths.len());
         for p in paths {
-            let bytes =
-                std::fs::read(&p).map_err(|e| format!("cannot read {}: {e}", display_path(&p)))?;
+            let unsaved = (!self.overlays.is_empty())
+                .then(|| std::fs::canonicalize(&p).ok())
+                .flatten()
+                .and_then(|c| self.overlays.get(&c));
+            let bytes = match unsaved {
+                Some(t) => t.as_bytes().to_vec(),
+                None => std::fs::read(&p)
+                    .map_err(|e| format!("cannot read {}: {e}", display_path(&p)))?,
+            };
             files.push((display_path(&p), bytes));
         }
         Ok(ModuleFiles {
