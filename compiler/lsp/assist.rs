@@ -299,6 +299,26 @@ fn names_for(proj: &Project, root: &str) -> Vec<J> {
         .collect()
 }
 
+/// A stdlib module's inputs, from its header's table (`#   name   type   default   what`: an
+/// input's line starts at the table's first column; continuation lines are indented further).
+fn stdlib_inputs(name: &str) -> Vec<String> {
+    let text = crate::stdlib::module(name).unwrap_or_default();
+    let header = crate::stdlib::header(text);
+    let inputs = header.split("Inputs:").nth(1).unwrap_or_default();
+    let inputs = inputs.split("Outputs:").next().unwrap_or_default();
+    inputs
+        .lines()
+        .filter_map(|line| {
+            let row = line.trim_start_matches('#');
+            let indent = row.len() - row.trim_start().len();
+            (indent <= 3)
+                .then(|| row.split_whitespace().next())
+                .flatten()
+        })
+        .map(str::to_string)
+        .collect()
+}
+
 /// The inputs of a module block's module: `source`, and the stdlib module's documented inputs
 /// or a local module's `variable` blocks.
 fn module_inputs(proj: &Project, f: &File, b: &Block) -> Vec<String> {
@@ -312,17 +332,7 @@ fn module_inputs(proj: &Project, f: &File, b: &Block) -> Vec<String> {
             .to_string()
     });
     match source.as_deref().and_then(|s| s.strip_prefix("std/")) {
-        Some(name) => {
-            let text = crate::stdlib::module(name).unwrap_or_default();
-            let header = crate::stdlib::header(text);
-            let inputs = header.split("Inputs:").nth(1).unwrap_or_default();
-            let inputs = inputs.split("Outputs:").next().unwrap_or_default();
-            for line in inputs.lines() {
-                if let Some(n) = line.trim_start_matches('#').split_whitespace().next() {
-                    out.push(n.to_string());
-                }
-            }
-        }
+        Some(name) => out.extend(stdlib_inputs(name)),
         None => {
             for mf in proj.module_files(&b.name) {
                 out.extend(
@@ -341,6 +351,17 @@ fn module_inputs(proj: &Project, f: &File, b: &Block) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stdlib_inputs_are_read_from_the_module_header() {
+        let names = stdlib_inputs("upload_processor");
+        assert!(names.contains(&"handler".to_string()), "{names:?}");
+        assert!(names.contains(&"output_prefix".to_string()), "{names:?}");
+        assert!(!names.iter().any(|n| n == "OUTPUT_PREFIX"), "{names:?}");
+        for n in crate::stdlib::names() {
+            assert!(!stdlib_inputs(n).is_empty(), "std/{n} lists no input");
+        }
+    }
 
     #[test]
     fn attribute_docs_come_from_the_language_reference() {

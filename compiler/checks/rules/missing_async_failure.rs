@@ -65,7 +65,9 @@ fn check(cx: &mut Ctx) {
         if f.attrs.contains_key("on_failure") || f.attrs.contains_key("dead_letter") {
             continue;
         }
-        let Some(t) = first.get(&f.name) else { continue };
+        let Some(t) = first.get(&f.name) else {
+            continue;
+        };
         let d = cx.report(
             &RULE,
             f.name_span,
