@@ -40,7 +40,8 @@ fn trigger(i: usize, f: &str) -> String {
     match i % 9 {
         0 => format!("{t}  http     = \"GET /r{i}\"\n  auth     = \"iam\"\n}}\n"),
         1 => format!("{t}  websocket = \"route{i}\"\n}}\n"),
-        2 => format!("queue \"q{i}\" {{}}\n{t}  source   = queue.q{i}\n}}\n"),
+        // A queue and its dead-letter queue (kept in one stack: emit/stacks.rs).
+        2 => format!("queue \"q{i}\" {{\n  dead_letter = queue.dl{i}\n}}\nqueue \"dl{i}\" {{}}\n{t}  source   = queue.q{i}\n}}\n"),
         3 => format!("{t}  schedule = \"rate(1 hour)\"\n}}\n"),
         4 => format!("database \"d{i}\" {{\n  partition_key = {{ name = \"id\", type = \"string\" }}\n}}\n{t}  source     = database.d{i}\n  on_failure = queue.dlq\n}}\n"),
         5 => format!("bucket \"b{i}\" {{}}\n{t}  source   = bucket.b{i}\n}}\n"),
@@ -245,6 +246,15 @@ fn a_thousand_functions_split_into_stacks_that_cloudformation_accepts() {
             assert!(!stack.starts_with("FunctionStack"), "{id} is in {stack}");
         }
     }
+    // A queue is with its dead-letter queue: data stacks never depend on each other for a
+    // redrive (two that did both ways would be a cycle CloudFormation refuses).
+    for i in (2..1000).step_by(9) {
+        assert_eq!(
+            place[&format!("Q{i}Queue")],
+            place[&format!("Dl{i}Queue")],
+            "q{i}"
+        );
+    }
     // cfn-lint (with SLSC_PYTHON) finds nothing in any of the templates.
     let found = common::python::with_module("cfnlint");
     let Some(python) = common::python::or_skip(found, "cfn-lint") else {
@@ -286,7 +296,7 @@ fn adding_removing_or_renaming_a_function_or_adding_a_table_moves_nothing_else()
     let base = placement(&build(dir, &app(300, pins, "")));
     assert!(base.values().any(|s| s.starts_with("FunctionStack")));
     // Add a function (and its trigger).
-    let add = format!("\nfunction \"extra\" {{\n  handler     = \"index.handler\"\n  source      = \"src\"\n  concurrency = 1\n}}\n{}", trigger(2, "extra").replace("\"t2\"", "\"t_extra\"").replace("q2", "q_extra"));
+    let add = format!("\nfunction \"extra\" {{\n  handler     = \"index.handler\"\n  source      = \"src\"\n  concurrency = 1\n}}\n{}", trigger(2, "extra").replace("\"t2\"", "\"t_extra\"").replace("q2", "q_extra").replace("dl2", "dl_extra"));
     let after = placement(&build(dir, &app(300, pins, &add)));
     assert_eq!(
         moved(&base, &after, &[]),
@@ -454,4 +464,39 @@ fn a_stack_over_a_limit_is_reported_at_the_count_that_sizes_it() {
         .unwrap()
         + 1;
     assert_eq!(d["line"], line as u64, "{d:#}");
+}
+
+#[test]
+fn stacks_that_would_depend_on_each_other_are_reported() {
+    // A raw resource that waits for a function (`depends_on`) while the function reads the
+    // resource's ARN: its data stack waits for the function's stack, which takes a parameter
+    // from the data stack.
+    let extra = "\nfunction \"reader\" {\n  handler     = \"index.handler\"\n  source      = \"src\"\n  concurrency = 1\n  environment = { PARAM = resource.setting.arn }\n}\n\nresource \"setting\" {\n  depends_on     = [function.reader]\n  cloudformation = {\n    type       = \"AWS::SSM::Parameter\"\n    properties = { Type = \"String\", Value = \"on\" }\n  }\n  terraform = {\n    type      = \"aws_ssm_parameter\"\n    arguments = { type = \"String\", value = \"on\", name = \"setting\" }\n  }\n}\n";
+    let src = app(
+        9,
+        "  nested_stacks       = 1\n  data_stacks         = 1\n",
+        extra,
+    );
+    let tmp = Temp::new("nested-cycle");
+    std::fs::create_dir_all(tmp.path().join("src")).unwrap();
+    std::fs::create_dir_all(tmp.path().join("layer")).unwrap();
+    std::fs::write(tmp.path().join("src/index.js"), "").unwrap();
+    std::fs::write(tmp.path().join("layer/util.js"), "").unwrap();
+    std::fs::write(tmp.path().join("main.sls"), &src).unwrap();
+    let o = common::slsc(&["check", ".", "--format", "json"], tmp.path());
+    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let d = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "template-limits")
+        .unwrap_or_else(|| panic!("{json:#}"));
+    let m = d["message"].as_str().unwrap();
+    assert!(
+        m.contains("would depend on each other")
+            && m.contains("FunctionStack01")
+            && m.contains("DataStack01"),
+        "{d:#}"
+    );
+    assert_eq!(o.status.code(), Some(1), "{json:#}");
 }

@@ -206,6 +206,8 @@ pub struct Template<'a> {
     /// When the application is split into nested stacks (emit/stacks.rs): each stack's size,
     /// the root first. Empty for one stack.
     pub stacks: &'a [StackSize],
+    /// Nested stacks that would depend on each other (`A`, `B`, `A`); empty when none do.
+    pub stack_cycle: &'a [String],
 }
 
 /// The size of one stack of a split application.

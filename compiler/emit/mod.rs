@@ -116,6 +116,7 @@ fn cloudformation_output(
             bytes,
             policy_sizes: &policy_sizes,
             stacks: &[],
+            stack_cycle: &[],
         };
         diagnostics.extend(checks::run_output(model, &template));
         let files = if write {
@@ -152,6 +153,7 @@ fn cloudformation_output(
         bytes: sizes.iter().map(|x| x.bytes).sum(),
         policy_sizes: &policy_sizes,
         stacks: &sizes,
+        stack_cycle: &s.cycle,
     };
     diagnostics.extend(checks::run_output(model, &template));
     let files = if write {

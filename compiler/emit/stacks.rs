@@ -6,7 +6,10 @@
 //!   group, invoke configuration) plus the resources of the triggers that invoke it (permissions,
 //!   event source mappings, routes and integrations, subscriptions, rules). A unit is never split.
 //! - **Data units.** Every other block's resources (a table, bucket, queue, topic, stream,
-//!   layer, alarm and its topic, raw resource) are a unit of their own.
+//!   layer, alarm and its topic, raw resource) are a unit of their own, keyed by the block's
+//!   address — but a queue with a `dead_letter` is keyed by the address of the queue at the end
+//!   of its redrive chain, so it is always in its dead-letter queue's stack (data stacks never
+//!   depend on each other for a redrive; two that did both ways would be a cycle).
 //! - **The root** holds what no block owns — the shared HTTP and WebSocket APIs and their
 //!   stages — the user's outputs, and one `AWS::CloudFormation::Stack` per nested stack.
 //! - **Function stack** of a function unit = `FunctionStackNN` with `NN - 1 = fnv1a64(address)
@@ -22,9 +25,9 @@
 //!   versions, topics) and the root's APIs; a bucket's notifications need its functions'
 //!   permissions first, so bucket stacks come after the function stacks — which never refer to
 //!   a bucket by reference (grants and environment values name buckets by their physical
-//!   names). A raw resource that refers to a function while a function refers to it (through
-//!   the stacks they are in) would make the stacks depend on each other: that is reported
-//!   (`template-limits`) instead of emitted.
+//!   names). Any cycle left between stacks — a raw resource that waits for a function while
+//!   the function reads it — is found on the layout ([`Split::cycle`]) and reported by
+//!   `template-limits`.
 //!
 //! ## How it is computed
 //! From the emitted-resource model (emit/resources.rs) alone: each resource's owner gives its
@@ -39,8 +42,10 @@
 //!
 //! ## Invariants (tests/nested_stacks.rs proves them)
 //! 1. A stateful resource is always in a data stack: no change to functions moves it.
-//! 2. With `N` and `M` fixed, a unit's stack depends only on its own address: adding, removing
-//!    or renaming a function or a table moves no other resource. `N` and `M` are derived from
+//! 2. With `N` and `M` fixed, a unit's stack depends only on its own address (for a queue with
+//!    a dead-letter queue: the end of its redrive chain's, so changing a queue's `dead_letter`
+//!    moves that queue, and the plan says so): adding, removing or renaming a function or a
+//!    table moves no other resource. `N` and `M` are derived from
 //!    the size only while `app.nested_stacks` / `app.data_stacks` are unset; doubling one moves
 //!    about half of its units (a unit's stack is its hash's low bits), so an application should
 //!    pin them once split (docs/cloudformation.md, "Nested stacks").
@@ -86,6 +91,9 @@ pub struct Split {
     pub root_resources: usize,
     pub root_outputs: usize,
     pub nested: Vec<Nested>,
+    /// Nested stacks that would depend on each other (a cycle, `A → B → A`), which
+    /// CloudFormation refuses: reported by `template-limits`. Empty when there is none.
+    pub cycle: Vec<String>,
 }
 
 /// FNV-1a, 64 bits: stable across platforms and releases (a function's stack must never
@@ -387,6 +395,63 @@ impl<'p> Layout<'p> {
         }
     }
 
+    /// The nested stacks each one depends on: the stacks whose outputs its parameters read, and
+    /// those it waits for.
+    fn dependencies(&self) -> Vec<BTreeSet<usize>> {
+        let index = |id: &str| self.ids.iter().position(|x| x == id);
+        (0..self.ids.len())
+            .map(|i| {
+                let from_params = self.params[i].values().filter_map(|v| {
+                    let a = v.get("Fn::GetAtt")?.as_array()?;
+                    index(a.first()?.as_str()?)
+                });
+                let from_waits = self.waits[i].iter().filter_map(|w| index(w));
+                from_params.chain(from_waits).filter(|&j| j != i).collect()
+            })
+            .collect()
+    }
+
+    /// A cycle among the nested stacks (their logical IDs, the first again at the end), if any.
+    fn cycle(&self) -> Vec<String> {
+        let deps = self.dependencies();
+        // Depth-first search with colours: 0 unvisited, 1 on the path, 2 done.
+        let mut colour = vec![0u8; deps.len()];
+        let mut path: Vec<usize> = Vec::new();
+        fn visit(
+            i: usize,
+            deps: &[BTreeSet<usize>],
+            colour: &mut [u8],
+            path: &mut Vec<usize>,
+        ) -> Option<Vec<usize>> {
+            colour[i] = 1;
+            path.push(i);
+            for &j in &deps[i] {
+                if colour[j] == 1 {
+                    let start = path.iter().position(|&x| x == j).unwrap_or(0);
+                    let mut c = path[start..].to_vec();
+                    c.push(j);
+                    return Some(c);
+                }
+                if colour[j] == 0 {
+                    if let Some(c) = visit(j, deps, colour, path) {
+                        return Some(c);
+                    }
+                }
+            }
+            path.pop();
+            colour[i] = 2;
+            None
+        }
+        for i in 0..deps.len() {
+            if colour[i] == 0 {
+                if let Some(c) = visit(i, &deps, &mut colour, &mut path) {
+                    return c.into_iter().map(|k| self.ids[k].clone()).collect();
+                }
+            }
+        }
+        Vec::new()
+    }
+
     /// Whether a nested stack of a family passes [`ROOM`] parameters or outputs.
     fn crowded(&self, prefix: &str) -> bool {
         self.ids.iter().enumerate().any(|(i, id)| {
@@ -403,9 +468,32 @@ fn unit_of(model: &Model, owner: Owner) -> Unit {
     let f = family(model, owner)?;
     let addr = match f {
         Family::Function => unit_function(model, owner)?,
-        _ => owner.block()?.addr(),
+        Family::Data => redrive_end(model, owner.block()?).addr(),
+        Family::Bucket => owner.block()?.addr(),
     };
     Some((f, addr))
+}
+
+/// The queue at the end of a queue's redrive chain (`dead_letter`, followed; the block itself
+/// when it is not a queue or has none). A queue is placed by it, so a queue and its dead-letter
+/// queue are always in one stack: two data stacks whose queues redrive to each other's would
+/// depend on each other, which CloudFormation refuses.
+fn redrive_end<'m>(model: &'m Model, b: &'m crate::model::Block) -> &'m crate::model::Block {
+    let mut cur = b;
+    // Dead-letter cycles are refused before emitting; the bound only guards this loop.
+    for _ in 0..64 {
+        if cur.kind != BlockKind::Queue {
+            break;
+        }
+        match cur
+            .reference("dead_letter")
+            .and_then(|d| model.find(BlockKind::Queue, &d.name))
+        {
+            Some(next) if next.name != cur.name => cur = next,
+            _ => break,
+        }
+    }
+    cur
 }
 
 /// The stack of a resource of this unit, with `[function, data, bucket]` stack counts.
@@ -448,7 +536,7 @@ pub fn split(model: &Model, emitted: Emitted) -> Split {
         model.app.is_set("data_stacks"),
     );
     let mut tries = 0;
-    let layout = loop {
+    loop {
         let l = Layout::new(&emitted.resources, &units, [nf, nd, nb]);
         let (f, d, b) = (
             l.crowded("FunctionStack") && !pin_f,
@@ -457,13 +545,16 @@ pub fn split(model: &Model, emitted: Emitted) -> Split {
         );
         tries += 1;
         if !(f || d || b) || tries == 8 {
-            break (l.ids, l.params, l.outputs, l.waits, [nf, nd, nb]);
+            let cycle = l.cycle();
+            let laid = (l.ids, l.params, l.outputs, l.waits, [nf, nd, nb]);
+            let mut out = write(model, emitted, &units, laid);
+            out.cycle = cycle;
+            return out;
         }
         nf *= if f { 2 } else { 1 };
         nd *= if d { 2 } else { 1 };
         nb *= if b { 2 } else { 1 };
-    };
-    write(model, emitted, &units, layout)
+    }
 }
 
 /// The parameters or outputs a derived stack count leaves room for (CloudFormation allows 200).
@@ -554,6 +645,7 @@ fn write(
         root_resources: 0,
         root_outputs: root_outputs.len(),
         nested: Vec::new(),
+        cycle: Vec::new(),
     };
     for (i, nested, entry) in written {
         root_entries.push((l.ids[i].clone(), entry));

@@ -71,9 +71,19 @@ fn check(cx: &mut OutputCtx) {
     policies(cx);
 }
 
-/// Each stack of a split application within CloudFormation's limits.
+/// Each stack of a split application within CloudFormation's limits, and no two depending on
+/// each other.
 fn stacks(cx: &mut OutputCtx) {
     let app = &cx.model.app;
+    if !cx.template.stack_cycle.is_empty() {
+        let cycle = cx.template.stack_cycle.join(" → ");
+        cx.report(
+            &RULE,
+            app.header,
+            format!("the nested stacks {cycle} would depend on each other: CloudFormation refuses a circular dependency"),
+        )
+        .help = Some("a raw `resource` that refers to a function's resources while they refer to it ties their stacks together: give it `depends_on` only in one direction, or keep the application in one stack".into());
+    }
     for s in cx.template.stacks {
         for (what, n, max) in [
             ("resources", s.resources, MAX_RESOURCES),
