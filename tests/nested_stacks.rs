@@ -431,26 +431,34 @@ fn adding_one_function_to_two_thousand_moves_nothing_else() {
     );
 }
 
-/// A pinned count too small for the application: `template-limits` at the `nested_stacks`
-/// attribute that sizes the stacks, naming the stack and the limit.
-#[test]
-fn a_stack_over_a_limit_is_reported_at_the_count_that_sizes_it() {
-    let src = app(150, "  nested_stacks       = 1\n", "");
-    let tmp = Temp::new("nested-limit");
+/// `slsc check --format json` of a project (with its code directories): the exit code and the
+/// first `template-limits` diagnostic.
+fn template_limits_of(src: &str) -> (Option<i32>, Value) {
+    let tmp = Temp::new("nested-check");
     std::fs::create_dir_all(tmp.path().join("src")).unwrap();
     std::fs::create_dir_all(tmp.path().join("layer")).unwrap();
     std::fs::write(tmp.path().join("src/index.js"), "").unwrap();
     std::fs::write(tmp.path().join("layer/util.js"), "").unwrap();
-    std::fs::write(tmp.path().join("main.sls"), &src).unwrap();
+    std::fs::write(tmp.path().join("main.sls"), src).unwrap();
     let o = common::slsc(&["check", ".", "--format", "json"], tmp.path());
-    assert_eq!(o.status.code(), Some(1));
     let json: Value = serde_json::from_slice(&o.stdout).unwrap();
     let d = json["diagnostics"]
         .as_array()
         .unwrap()
         .iter()
         .find(|d| d["code"] == "template-limits")
+        .cloned()
         .unwrap_or_else(|| panic!("{json:#}"));
+    (o.status.code(), d)
+}
+
+/// A pinned count too small for the application: `template-limits` at the `nested_stacks`
+/// attribute that sizes the stacks, naming the stack and the limit.
+#[test]
+fn a_stack_over_a_limit_is_reported_at_the_count_that_sizes_it() {
+    let src = app(150, "  nested_stacks       = 1\n", "");
+    let (code, d) = template_limits_of(&src);
+    assert_eq!(code, Some(1));
     assert!(
         d["message"]
             .as_str()
@@ -477,20 +485,7 @@ fn stacks_that_would_depend_on_each_other_are_reported() {
         "  nested_stacks       = 1\n  data_stacks         = 1\n",
         extra,
     );
-    let tmp = Temp::new("nested-cycle");
-    std::fs::create_dir_all(tmp.path().join("src")).unwrap();
-    std::fs::create_dir_all(tmp.path().join("layer")).unwrap();
-    std::fs::write(tmp.path().join("src/index.js"), "").unwrap();
-    std::fs::write(tmp.path().join("layer/util.js"), "").unwrap();
-    std::fs::write(tmp.path().join("main.sls"), &src).unwrap();
-    let o = common::slsc(&["check", ".", "--format", "json"], tmp.path());
-    let json: Value = serde_json::from_slice(&o.stdout).unwrap();
-    let d = json["diagnostics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["code"] == "template-limits")
-        .unwrap_or_else(|| panic!("{json:#}"));
+    let (code, d) = template_limits_of(&src);
     let m = d["message"].as_str().unwrap();
     assert!(
         m.contains("would depend on each other")
@@ -498,5 +493,5 @@ fn stacks_that_would_depend_on_each_other_are_reported() {
             && m.contains("DataStack01"),
         "{d:#}"
     );
-    assert_eq!(o.status.code(), Some(1), "{json:#}");
+    assert_eq!(code, Some(1), "{d:#}");
 }
