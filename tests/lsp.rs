@@ -125,9 +125,13 @@ variable "region" {
 
 queue "orders" {}
 
+locals {
+  prefix = "inv-${var.region}"
+}
+
 module "billing" {
   source = "./modules/billing"
-  prefix = "inv"
+  prefix = local.prefix
 }
 
 module "nightly" {
@@ -265,6 +269,17 @@ fn the_language_server_answers_over_stdio() {
         text.contains("variable \"region\"") && text.contains("value: `\"eu-west-1\"`"),
         "{text}"
     );
+    let h = lsp.request(
+        "textDocument/hover",
+        json!({"textDocument": {"uri": au}, "position": pos(APP, "local.prefix", 7)}),
+    );
+    let text = h["contents"]["value"].as_str().unwrap();
+    assert!(text.contains("value: `\"inv-eu-west-1\"`"), "{text}");
+    let def = lsp.request(
+        "textDocument/definition",
+        json!({"textDocument": {"uri": au}, "position": pos(APP, "local.prefix", 7)}),
+    );
+    assert_eq!(def["range"]["start"], pos(APP, "prefix = \"inv", 0));
 
     // Completion: references of the right kind, attributes, enum values, stdlib modules.
     let edit = fixed.replace("sends       = [queue.orders]", "sends       = [queue.]");

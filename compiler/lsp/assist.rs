@@ -164,8 +164,8 @@ pub fn hover(proj: &Project, path: &Path, pos: &J, diags: &[Diagnostic]) -> Answ
                 parts.push(excerpt(&df.text, b));
             }
         }
-        if r.root == "var" {
-            if let Some(v) = variable_value(proj, &r.name) {
+        if r.root == "var" || r.root == "local" {
+            if let Some(v) = compile_time_value(proj, &r.root, &r.name) {
                 parts.push(format!("value: `{v}`"));
             }
         }
@@ -187,8 +187,9 @@ pub fn hover(proj: &Project, path: &Path, pos: &J, diags: &[Diagnostic]) -> Answ
     })
 }
 
-/// A variable's compile-time value (its default, `--var` is not known to the editor).
-fn variable_value(proj: &Project, name: &str) -> Option<String> {
+/// A variable's or local's compile-time value (a variable's default: `--var` is not known to
+/// the editor).
+fn compile_time_value(proj: &Project, root: &str, name: &str) -> Option<String> {
     let opts = crate::Options {
         overlays: proj
             .files
@@ -197,9 +198,13 @@ fn variable_value(proj: &Project, name: &str) -> Option<String> {
             .collect(),
         ..Default::default()
     };
-    let c = crate::compile(&proj.dir, &opts).ok()?;
-    let v = c.model?.variables.get(name)?.to_json();
-    Some(v.to_string())
+    let model = crate::compile(&proj.dir, &opts).ok()?.model?;
+    let values = if root == "var" {
+        &model.variables
+    } else {
+        &model.locals
+    };
+    Some(values.get(name)?.to_json().to_string())
 }
 
 fn item(label: &str, kind: u32, detail: &str) -> J {

@@ -281,6 +281,8 @@ pub struct Model {
     /// outputs), sorted by kind then name.
     pub blocks: Vec<Block>,
     pub variables: BTreeMap<String, Value>,
+    /// The project's locals that evaluated (compile-time values; the editor's hover shows them).
+    pub locals: BTreeMap<String, Value>,
     pub moved: Vec<Moved>,
     /// Trigger name → its source.
     pub trigger_sources: BTreeMap<String, TriggerSource>,

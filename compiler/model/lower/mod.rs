@@ -249,6 +249,12 @@ impl<'o> Lowerer<'o> {
             return Ok((None, self.diags));
         };
         model.instances = self.mcx.instances();
+        // The locals' values, as pass 4 evaluated them (read from the evaluator's cache).
+        model.locals = scope
+            .locals
+            .keys()
+            .filter_map(|n| Some((n.clone(), ev.eval_local(n).ok()?)))
+            .collect();
         // 8. Defaults and validation
         self.validate(&mut model);
         // 9. Policy evaluation
@@ -320,6 +326,7 @@ impl<'o> Lowerer<'o> {
             region,
             blocks,
             variables: scope.vars.clone(),
+            locals: BTreeMap::new(),
             moved,
             trigger_sources: BTreeMap::new(),
             instances: Vec::new(),
