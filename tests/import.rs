@@ -208,6 +208,8 @@ fn a_service_using_every_mapping_imports_as_expected() {
         (app, "tracing = true"),
         // variables: custom → locals, a file read at import, env with a fallback, intrinsics.
         (app, "table_name = \"orders-${app.stage}\""),
+        // `onError` (Lambda's dead-letter target) → `dead_letter`.
+        (functions, "dead_letter = topic.failures"),
         (app, "QUEUE_URL = queue.jobs.url"),
         (app, "API_TOKEN = var.api_token"),
         (app, "default     = \"none\""),
@@ -279,9 +281,9 @@ fn a_service_using_every_mapping_imports_as_expected() {
     for (line, key) in [
         (6, "plugins"),
         (52, "provider.apiGateway"),
-        (100, "functions.thumbnail.events[1].s3.existing"),
-        (113, "functions.notify.events[2].cloudwatchEvent"),
-        (165, "resources.Resources.GatewayResponseDefault4XX"),
+        (101, "functions.thumbnail.events[1].s3.existing"),
+        (114, "functions.notify.events[2].cloudwatchEvent"),
+        (168, "resources.Resources.GatewayResponseDefault4XX"),
     ] {
         assert!(
             keys.contains(&(line, key)),
@@ -298,7 +300,7 @@ fn a_service_using_every_mapping_imports_as_expected() {
     assert!(errors.is_empty(), "{errors:?}");
     let report = slsc::import::markdown(&imp, "serverless.yml");
     assert!(
-        report.contains("| serverless.yml:113:9 | `functions.notify.events[2].cloudwatchEvent` |"),
+        report.contains("| serverless.yml:114:9 | `functions.notify.events[2].cloudwatchEvent` |"),
         "{report}"
     );
     assert!(

@@ -335,25 +335,13 @@ fn extras(cx: &mut Cx, f: &Node, at: &str, b: &mut Block) {
     if let Some(d) = f.get("destinations") {
         if let Some(of) = d.get("onFailure") {
             let arn = of.get("arn").unwrap_or(of);
-            if let Some(H::Str(t)) = cx.value(arn, &format!("{at}.destinations.onFailure"), true) {
-                match t.0.as_slice() {
-                    [super::hcl::Seg::Expr { expr, .. }]
-                        if expr.ends_with(".arn")
-                            && (expr.starts_with("queue.") || expr.starts_with("topic.")) =>
-                    {
-                        b.set(
-                            "on_failure",
-                            H::expr(expr.trim_end_matches(".arn").to_string()),
-                        );
-                    }
-                    _ => cx.finding(
-                        of,
-                        &format!("{at}.destinations.onFailure"),
-                        "the failure destination is not one of the file's queues or topics",
-                        "declare it and set `on_failure`",
-                    ),
-                }
-            }
+            failure_target(
+                cx,
+                b,
+                arn,
+                &format!("{at}.destinations.onFailure"),
+                "on_failure",
+            );
         }
         if d.get("onSuccess").is_some() {
             cx.finding(
@@ -364,13 +352,31 @@ fn extras(cx: &mut Cx, f: &Node, at: &str, b: &mut Block) {
             );
         }
     }
+    // `onError`: Lambda's dead-letter target (an SNS topic in Serverless v3).
     if let Some(e) = f.get("onError") {
-        cx.finding(
-            e,
-            &format!("{at}.onError"),
-            "`onError` (a dead-letter topic) is not offered",
-            "use `on_failure = queue.NAME` or `topic.NAME`",
-        );
+        failure_target(cx, b, e, &format!("{at}.onError"), "dead_letter");
+    }
+}
+
+/// A failure destination or dead-letter target (`attr`) that names one of the file's queues or
+/// topics by ARN; anything else is a finding.
+fn failure_target(cx: &mut Cx, b: &mut Block, arn: &Node, at: &str, attr: &str) {
+    let Some(H::Str(t)) = cx.value(arn, at, true) else {
+        return;
+    };
+    match t.0.as_slice() {
+        [super::hcl::Seg::Expr { expr, .. }]
+            if expr.ends_with(".arn")
+                && (expr.starts_with("queue.") || expr.starts_with("topic.")) =>
+        {
+            b.set(attr, H::expr(expr.trim_end_matches(".arn").to_string()));
+        }
+        _ => cx.finding(
+            arn,
+            at,
+            "the target is not one of the file's queues or topics",
+            &format!("declare it and set `{attr}`"),
+        ),
     }
 }
 
