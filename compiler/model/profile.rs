@@ -12,7 +12,7 @@
 //!   VPC, a code-signing configuration and an access-log bucket are required at the `app`
 //!   block; a block turning a default off is an error at that attribute.
 
-use super::{Attr, Block, BlockKind, Model, Value};
+use super::{Block, BlockKind, Model, Value};
 use crate::diagnostics::Diagnostic;
 
 /// One security setting: the attribute, where it is written, its default, what strict does,
@@ -79,15 +79,9 @@ pub fn inherit(b: &mut Block, app: &Block) {
         _ => &[],
     };
     for name in names {
-        if !b.attrs.contains_key(name) {
-            if let Some(a) = app.attrs.get(name) {
-                b.attrs.insert(
-                    name.to_string(),
-                    Attr {
-                        defaulted: true,
-                        ..a.clone()
-                    },
-                );
+        if !b.attrs.contains_key(*name) {
+            if let Some(a) = super::validate::inherited(app, name) {
+                b.attrs.insert(name.to_string(), a);
             }
         }
     }

@@ -23,7 +23,7 @@ fn default_attr(b: &Block, value: Value) -> Attr {
 
 /// Copies an app-level attribute as a function default (keeping the app's span, so a message
 /// about it can point at where it was written).
-fn inherited(app: &Block, name: &str) -> Option<Attr> {
+pub(super) fn inherited(app: &Block, name: &str) -> Option<Attr> {
     app.attrs.get(name).map(|a| Attr {
         defaulted: true,
         ..a.clone()
