@@ -375,7 +375,7 @@ fn failure_target(cx: &mut Cx, b: &mut Block, arn: &Node, at: &str, attr: &str) 
             arn,
             at,
             "the target is not one of the file's queues or topics",
-            &format!("declare it and set `{attr}`"),
+            format!("declare it and set `{attr}`"),
         ),
     }
 }

@@ -79,7 +79,7 @@ pub fn inherit(b: &mut Block, app: &Block) {
         _ => &[],
     };
     for name in names {
-        if !b.attrs.contains_key(*name) {
+        if !b.attrs.contains_key(name) {
             if let Some(a) = super::validate::inherited(app, name) {
                 b.attrs.insert(name.to_string(), a);
             }
