@@ -187,23 +187,11 @@ pub fn hover(proj: &Project, path: &Path, pos: &J, diags: &[Diagnostic]) -> Answ
     })
 }
 
-/// A variable's or local's compile-time value (a variable's default: `--var` is not known to
-/// the editor).
+/// A variable's or local's compile-time value, from the project's last compilation (a
+/// variable's default: `--var` is not known to the editor).
 fn compile_time_value(proj: &Project, root: &str, name: &str) -> Option<String> {
-    let opts = crate::Options {
-        overlays: proj
-            .files
-            .iter()
-            .map(|f| (f.path.clone(), f.text.clone()))
-            .collect(),
-        ..Default::default()
-    };
-    let model = crate::compile(&proj.dir, &opts).ok()?.model?;
-    let values = if root == "var" {
-        &model.variables
-    } else {
-        &model.locals
-    };
+    let (variables, locals) = proj.values?;
+    let values = if root == "var" { variables } else { locals };
     Some(values.get(name)?.to_json().to_string())
 }
 

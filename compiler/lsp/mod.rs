@@ -37,6 +37,8 @@ pub struct State {
     published: BTreeMap<PathBuf, BTreeSet<String>>,
     /// The last diagnostics of each URI (for code actions and hover on a diagnostic).
     pub diagnostics: BTreeMap<String, Vec<crate::diagnostics::Diagnostic>>,
+    /// Per project directory: the variables' and locals' values of its last compilation.
+    pub values: BTreeMap<PathBuf, project::Values>,
     /// `--today` for date-dependent rules (tests pin it).
     pub today: String,
     shutdown: bool,
@@ -211,7 +213,11 @@ fn opened(st: &mut State, path: Option<PathBuf>, text: String) -> Vec<J> {
 /// empty list for a file whose diagnostics are gone).
 fn publish(st: &mut State, path: &Path) -> Vec<J> {
     let dir = project::root_of_file(st, path);
-    let by_uri = project::diagnostics(st, &dir);
+    let (by_uri, values) = project::diagnostics(st, &dir);
+    match values {
+        Some(v) => st.values.insert(dir.clone(), v),
+        None => st.values.remove(&dir),
+    };
     let mut out = Vec::new();
     let before = st.published.remove(&dir).unwrap_or_default();
     let mut now = BTreeSet::new();

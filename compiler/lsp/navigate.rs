@@ -302,20 +302,21 @@ mod tests {
     use super::*;
     use crate::diagnostics::{Severity, Span};
 
-    fn project_of(text: &str) -> (Project, std::path::PathBuf) {
+    fn state_of(text: &str) -> (super::super::State, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("slsc-lsp-actions-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = super::super::canonical(&dir).join("main.sls");
         let mut st = super::super::State::default();
         st.docs.insert(path.clone(), text.to_string());
-        (Project::load(&st, &path), path)
+        (st, path)
     }
 
     #[test]
     fn quick_fixes_narrow_a_write_and_add_concurrency() {
         let text =
             "function \"resize\" {\n  handler = \"r.handler\"\n  writes  = [bucket.images]\n}\n";
-        let (proj, path) = project_of(text);
+        let (st, path) = state_of(text);
+        let proj = Project::load(&st, &path);
         let at = text.find("bucket.images").unwrap();
         let loop_diag = Diagnostic::new(
             "recursive-invocation",

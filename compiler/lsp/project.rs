@@ -17,12 +17,23 @@ pub struct File {
     pub index: FileIndex,
 }
 
-pub struct Project {
+pub struct Project<'s> {
     pub dir: PathBuf,
     pub files: Vec<File>,
-    /// Local modules' files, by module directory (read on demand).
-    overlays: BTreeMap<PathBuf, String>,
+    /// The editor's texts (a local module's files are read through them, on demand).
+    overlays: &'s BTreeMap<PathBuf, String>,
+    /// The variables' and locals' values of the last compilation of the file's project.
+    pub values: Option<&'s Values>,
 }
+
+/// Each file's diagnostics, by URI: as LSP diagnostics and as the compiler's.
+pub type Diagnostics = BTreeMap<String, (Vec<J>, Vec<Diagnostic>)>;
+
+/// A compiled project's compile-time values: its variables and its locals.
+pub type Values = (
+    BTreeMap<String, crate::model::Value>,
+    BTreeMap<String, crate::model::Value>,
+);
 
 /// Where something is declared: a file and a range.
 pub struct Location {
@@ -61,17 +72,18 @@ fn files_of(dir: &Path, docs: &BTreeMap<PathBuf, String>) -> Vec<File> {
         .collect()
 }
 
-impl Project {
+impl<'s> Project<'s> {
     /// The project of a file: its directory.
-    pub fn load(st: &State, path: &Path) -> Project {
+    pub fn load(st: &'s State, path: &Path) -> Project<'s> {
         let dir = canonical(path)
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_default();
         Project {
             files: files_of(&dir, &st.docs),
+            values: st.values.get(&dir),
             dir,
-            overlays: st.docs.clone(),
+            overlays: &st.docs,
         }
     }
 
@@ -109,7 +121,7 @@ impl Project {
         match self.module_source(name) {
             Some(src) if !src.starts_with("std/") => {
                 let dir = canonical(&self.dir.join(src));
-                files_of(&dir, &self.overlays)
+                files_of(&dir, self.overlays)
             }
             _ => Vec::new(),
         }
@@ -196,8 +208,8 @@ pub fn root_of_file(st: &State, path: &Path) -> PathBuf {
 
 /// Compiles the project in `dir` with the editor's texts: each file's diagnostics, as LSP
 /// diagnostics and as the compiler's (every file of the project has an entry, empty when
-/// clean).
-pub fn diagnostics(st: &State, dir: &Path) -> BTreeMap<String, (Vec<J>, Vec<Diagnostic>)> {
+/// clean), and the project's compile-time values (for hover).
+pub fn diagnostics(st: &State, dir: &Path) -> (Diagnostics, Option<Values>) {
     let mut out: BTreeMap<String, (Vec<J>, Vec<Diagnostic>)> = BTreeMap::new();
     for p in paths_of(dir, &st.docs) {
         out.insert(rpc::uri_of(&p), Default::default());
@@ -214,7 +226,7 @@ pub fn diagnostics(st: &State, dir: &Path) -> BTreeMap<String, (Vec<J>, Vec<Diag
     // Rules on a project with errors are new ground: if they fail, the errors alone are shown.
     let c = match compile(true).or_else(|_| compile(false)) {
         Ok(Ok(c)) => c,
-        _ => return out,
+        _ => return (out, None),
     };
     let cwd = std::env::current_dir().unwrap_or_default();
     let path_of = |file| {
@@ -269,5 +281,6 @@ pub fn diagnostics(st: &State, dir: &Path) -> BTreeMap<String, (Vec<J>, Vec<Diag
         entry.0.push(j);
         entry.1.push(d.clone());
     }
-    out
+    let values = c.model.map(|m| (m.variables, m.locals));
+    (out, values)
 }
