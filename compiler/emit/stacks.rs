@@ -192,7 +192,10 @@ fn local_value(id: &str, attr: Option<&str>) -> J {
 /// Where every resource goes, and what crosses between stacks: computed from the resources'
 /// owners and references alone (no value is read), so trying another stack count is cheap.
 struct Layout<'p> {
-    place: HashMap<&'p str, Place>,
+    /// Each resource's index in the emission, by logical ID.
+    index: &'p HashMap<String, usize>,
+    /// Each resource's stack, in emission order.
+    places: Vec<Place>,
     ids: Vec<String>,
     /// Per nested stack: parameter name → its value in the root.
     params: Vec<BTreeMap<String, J>>,
@@ -203,23 +206,24 @@ struct Layout<'p> {
 }
 
 impl<'p> Layout<'p> {
-    fn new(resources: &'p [Resource], units: &[Unit], counts: [usize; 3]) -> Self {
+    fn new(
+        resources: &[Resource],
+        index: &'p HashMap<String, usize>,
+        units: &[Unit],
+        counts: [usize; 3],
+    ) -> Self {
         let [nf, nd, nb] = counts;
         let n = nf + nd + nb;
-        let place = resources
-            .iter()
-            .zip(units)
-            .map(|(r, u)| (r.id.as_str(), place_of(u, counts)))
-            .collect();
         let mut l = Layout {
-            place,
+            index,
+            places: units.iter().map(|u| place_of(u, counts)).collect(),
             ids: nested_ids(nf, nd, nb),
             params: vec![BTreeMap::new(); n],
             outputs: vec![BTreeMap::new(); n],
             waits: vec![BTreeSet::new(); n],
         };
-        for r in resources {
-            let at = l.place_of(&r.id);
+        for (k, r) in resources.iter().enumerate() {
+            let at = l.places[k];
             for (id, attr) in &r.refs {
                 l.cross(at, id, attr.as_deref());
             }
@@ -232,7 +236,7 @@ impl<'p> Layout<'p> {
 
     fn place_of(&self, id: &str) -> Place {
         // Parameters of the root (`ArtifactBucket`) and anything unknown live in the root.
-        self.place.get(id).copied().unwrap_or(Place::Root)
+        self.index.get(id).map_or(Place::Root, |&i| self.places[i])
     }
 
     /// Records a value of `id` (`attr` for `GetAtt`) used in stack `at`: a parameter of `at`
@@ -535,9 +539,15 @@ pub fn split(model: &Model, emitted: Emitted) -> Split {
         model.app.is_set("nested_stacks"),
         model.app.is_set("data_stacks"),
     );
+    let index: HashMap<String, usize> = emitted
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
     let mut tries = 0;
     loop {
-        let l = Layout::new(&emitted.resources, &units, [nf, nd, nb]);
+        let l = Layout::new(&emitted.resources, &index, &units, [nf, nd, nb]);
         let (f, d, b) = (
             l.crowded("FunctionStack") && !pin_f,
             l.crowded("DataStack") && !pin_d,
@@ -546,8 +556,7 @@ pub fn split(model: &Model, emitted: Emitted) -> Split {
         tries += 1;
         if !(f || d || b) || tries == 8 {
             let cycle = l.cycle();
-            let laid = (l.ids, l.params, l.outputs, l.waits, [nf, nd, nb]);
-            let mut out = write(model, emitted, &units, laid);
+            let mut out = write(model, emitted, l);
             out.cycle = cycle;
             return out;
         }
@@ -560,43 +569,15 @@ pub fn split(model: &Model, emitted: Emitted) -> Split {
 /// The parameters or outputs a derived stack count leaves room for (CloudFormation allows 200).
 pub const ROOM: usize = 180;
 
-type Laid = (
-    Vec<String>,
-    Vec<BTreeMap<String, J>>,
-    Vec<BTreeMap<String, J>>,
-    Vec<BTreeSet<String>>,
-    [usize; 3],
-);
-
 /// Writes the templates of a layout: each resource's text as emitted, re-rendered only when it
 /// refers to another stack.
-fn write(
-    model: &Model,
-    emitted: Emitted,
-    units: &[Unit],
-    (ids, params, outputs, waits, counts): Laid,
-) -> Split {
-    let n = ids.len();
-    // The layout borrowed the resources' IDs; it is rebuilt on owned keys for writing, which
-    // consumes the resources.
-    let place: HashMap<String, Place> = emitted
-        .resources
-        .iter()
-        .zip(units)
-        .map(|(r, u)| (r.id.clone(), place_of(u, counts)))
-        .collect();
-    let l = Layout {
-        place: place.iter().map(|(k, v)| (k.as_str(), *v)).collect(),
-        ids,
-        params,
-        outputs,
-        waits,
-    };
+fn write(model: &Model, emitted: Emitted, l: Layout) -> Split {
+    let n = l.ids.len();
     // Each stack's resources, then each stack written on its own (spread over the cores: a
     // stack's text, rewrites and hash depend on it alone), in stack order.
     let mut per: Vec<Vec<Resource>> = (0..=n).map(|_| Vec::new()).collect();
-    for r in emitted.resources {
-        let i = match l.place_of(&r.id) {
+    for (k, r) in emitted.resources.into_iter().enumerate() {
+        let i = match l.places[k] {
             Place::Root => n,
             Place::Nested(i) => i,
         };
