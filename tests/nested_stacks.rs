@@ -494,4 +494,7 @@ fn stacks_that_would_depend_on_each_other_are_reported() {
         "{d:#}"
     );
     assert_eq!(code, Some(1), "{d:#}");
+    // At the raw resource's `depends_on`, which ties the stacks together.
+    let line = src.lines().position(|l| l.contains("depends_on")).unwrap() + 1;
+    assert_eq!(d["line"], line as u64, "{d:#}");
 }

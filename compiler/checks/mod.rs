@@ -208,6 +208,8 @@ pub struct Template<'a> {
     pub stacks: &'a [StackSize],
     /// Nested stacks that would depend on each other (`A`, `B`, `A`); empty when none do.
     pub stack_cycle: &'a [String],
+    /// Where a dependency of that cycle was written (the app block when unknown).
+    pub stack_cycle_at: Option<Span>,
 }
 
 /// The size of one stack of a split application.

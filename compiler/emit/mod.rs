@@ -117,6 +117,7 @@ fn cloudformation_output(
             policy_sizes: &policy_sizes,
             stacks: &[],
             stack_cycle: &[],
+            stack_cycle_at: None,
         };
         diagnostics.extend(checks::run_output(model, &template));
         let files = if write {
@@ -154,6 +155,7 @@ fn cloudformation_output(
         policy_sizes: &policy_sizes,
         stacks: &sizes,
         stack_cycle: &s.cycle,
+        stack_cycle_at: s.cycle_at,
     };
     diagnostics.extend(checks::run_output(model, &template));
     let files = if write {

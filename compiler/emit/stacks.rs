@@ -94,6 +94,9 @@ pub struct Split {
     /// Nested stacks that would depend on each other (a cycle, `A → B → A`), which
     /// CloudFormation refuses: reported by `template-limits`. Empty when there is none.
     pub cycle: Vec<String>,
+    /// Where a dependency of that cycle was written (a raw resource's `depends_on`, when one is
+    /// in the cycle).
+    pub cycle_at: Option<crate::source::Span>,
 }
 
 /// FNV-1a, 64 bits: stable across platforms and releases (a function's stack must never
@@ -203,6 +206,27 @@ struct Layout<'p> {
     outputs: Vec<BTreeMap<String, J>>,
     /// Per nested stack: the root resources or nested stacks it must wait for.
     waits: Vec<BTreeSet<String>>,
+    /// Per nested stack: the nested stacks it depends on (reads an output of, or waits for),
+    /// each with where the first dependency was written (and whether by a raw resource).
+    deps: Vec<BTreeMap<usize, Blame>>,
+}
+
+/// Where a dependency between stacks comes from: the span of the block (or of its
+/// `depends_on`) that made it, and whether that block is a raw `resource`.
+type Blame = (Option<crate::source::Span>, bool);
+
+fn blame(r: &Resource, waiting: bool) -> Blame {
+    match r.owner.block() {
+        Some(b) => {
+            let span = if waiting {
+                b.span_of("depends_on")
+            } else {
+                b.name_span
+            };
+            (Some(span), b.kind == BlockKind::Resource)
+        }
+        None => (None, false),
+    }
 }
 
 impl<'p> Layout<'p> {
@@ -221,14 +245,15 @@ impl<'p> Layout<'p> {
             params: vec![BTreeMap::new(); n],
             outputs: vec![BTreeMap::new(); n],
             waits: vec![BTreeSet::new(); n],
+            deps: vec![BTreeMap::new(); n],
         };
         for (k, r) in resources.iter().enumerate() {
             let at = l.places[k];
             for (id, attr) in &r.refs {
-                l.cross(at, id, attr.as_deref());
+                l.cross(at, id, attr.as_deref(), blame(r, false));
             }
             for d in &r.depends_on {
-                l.wait(at, d);
+                l.wait(at, d, blame(r, true));
             }
         }
         l
@@ -241,11 +266,12 @@ impl<'p> Layout<'p> {
 
     /// Records a value of `id` (`attr` for `GetAtt`) used in stack `at`: a parameter of `at`
     /// and, when it lives in a nested stack, an output of that stack.
-    fn cross(&mut self, at: Place, id: &str, attr: Option<&str>) {
+    fn cross(&mut self, at: Place, id: &str, attr: Option<&str>, why: Blame) {
         let from = self.place_of(id);
         if from == at {
             return;
         }
+        self.depend(at, from, why);
         let name = crossing_name(id, attr);
         if let Place::Nested(j) = from {
             self.outputs[j].insert(name.clone(), local_value(id, attr));
@@ -268,7 +294,8 @@ impl<'p> Layout<'p> {
 
     /// A `DependsOn` entry of a resource in a nested stack on another stack: the nested stack
     /// waits for it (in the root: the dependency is on the nested stack, see [`Layout::depends_on`]).
-    fn wait(&mut self, at: Place, id: &str) {
+    fn wait(&mut self, at: Place, id: &str, why: Blame) {
+        self.depend(at, self.place_of(id), why);
         match (at, self.place_of(id)) {
             (a, b) if a == b => {}
             (Place::Nested(i), Place::Root) => {
@@ -279,6 +306,15 @@ impl<'p> Layout<'p> {
                 self.waits[i].insert(stack);
             }
             _ => {}
+        }
+    }
+
+    /// Notes that nested stack `at` depends on nested stack `on` (the first reason is kept).
+    fn depend(&mut self, at: Place, on: Place, why: Blame) {
+        if let (Place::Nested(i), Place::Nested(j)) = (at, on) {
+            if i != j {
+                self.deps[i].entry(j).or_insert(why);
+            }
         }
     }
 
@@ -399,37 +435,22 @@ impl<'p> Layout<'p> {
         }
     }
 
-    /// The nested stacks each one depends on: the stacks whose outputs its parameters read, and
-    /// those it waits for.
-    fn dependencies(&self) -> Vec<BTreeSet<usize>> {
-        let index = |id: &str| self.ids.iter().position(|x| x == id);
-        (0..self.ids.len())
-            .map(|i| {
-                let from_params = self.params[i].values().filter_map(|v| {
-                    let a = v.get("Fn::GetAtt")?.as_array()?;
-                    index(a.first()?.as_str()?)
-                });
-                let from_waits = self.waits[i].iter().filter_map(|w| index(w));
-                from_params.chain(from_waits).filter(|&j| j != i).collect()
-            })
-            .collect()
-    }
-
-    /// A cycle among the nested stacks (their logical IDs, the first again at the end), if any.
-    fn cycle(&self) -> Vec<String> {
-        let deps = self.dependencies();
+    /// A cycle among the nested stacks (their logical IDs, the first again at the end) and
+    /// where one of its dependencies was written (a raw resource's, when one is in the cycle);
+    /// no IDs when there is no cycle.
+    fn cycle(&self) -> (Vec<String>, Option<crate::source::Span>) {
         // Depth-first search with colours: 0 unvisited, 1 on the path, 2 done.
-        let mut colour = vec![0u8; deps.len()];
+        let mut colour = vec![0u8; self.deps.len()];
         let mut path: Vec<usize> = Vec::new();
         fn visit(
             i: usize,
-            deps: &[BTreeSet<usize>],
+            deps: &[BTreeMap<usize, Blame>],
             colour: &mut [u8],
             path: &mut Vec<usize>,
         ) -> Option<Vec<usize>> {
             colour[i] = 1;
             path.push(i);
-            for &j in &deps[i] {
+            for &j in deps[i].keys() {
                 if colour[j] == 1 {
                     let start = path.iter().position(|&x| x == j).unwrap_or(0);
                     let mut c = path[start..].to_vec();
@@ -446,14 +467,20 @@ impl<'p> Layout<'p> {
             colour[i] = 2;
             None
         }
-        for i in 0..deps.len() {
+        for i in 0..self.deps.len() {
             if colour[i] == 0 {
-                if let Some(c) = visit(i, &deps, &mut colour, &mut path) {
-                    return c.into_iter().map(|k| self.ids[k].clone()).collect();
+                if let Some(c) = visit(i, &self.deps, &mut colour, &mut path) {
+                    let edges: Vec<Blame> = c.windows(2).map(|w| self.deps[w[0]][&w[1]]).collect();
+                    let at = edges
+                        .iter()
+                        .find(|b| b.1)
+                        .or(edges.first())
+                        .and_then(|b| b.0);
+                    return (c.into_iter().map(|k| self.ids[k].clone()).collect(), at);
                 }
             }
         }
-        Vec::new()
+        (Vec::new(), None)
     }
 
     /// Whether a nested stack of a family passes [`ROOM`] parameters or outputs.
@@ -555,9 +582,10 @@ pub fn split(model: &Model, emitted: Emitted) -> Split {
         );
         tries += 1;
         if !(f || d || b) || tries == 8 {
-            let cycle = l.cycle();
+            let (cycle, at) = l.cycle();
             let mut out = write(model, emitted, l);
             out.cycle = cycle;
+            out.cycle_at = at;
             return out;
         }
         nf *= if f { 2 } else { 1 };
@@ -627,6 +655,7 @@ fn write(model: &Model, emitted: Emitted, l: Layout) -> Split {
         root_outputs: root_outputs.len(),
         nested: Vec::new(),
         cycle: Vec::new(),
+        cycle_at: None,
     };
     for (i, nested, entry) in written {
         root_entries.push((l.ids[i].clone(), entry));

@@ -79,7 +79,7 @@ fn stacks(cx: &mut OutputCtx) {
         let cycle = cx.template.stack_cycle.join(" → ");
         cx.report(
             &RULE,
-            app.header,
+            cx.template.stack_cycle_at.unwrap_or(app.header),
             format!("the nested stacks {cycle} would depend on each other: CloudFormation refuses a circular dependency"),
         )
         .help = Some("a raw `resource` that refers to a function's resources while they refer to it ties their stacks together: give it `depends_on` only in one direction, or keep the application in one stack".into());
