@@ -2,7 +2,8 @@
 //! it fails on (checkov CKV_AWS_116 asks the same of every function; docs/checkov.md).
 
 use crate::checks::{Check, Ctx, Level, Rule};
-use crate::model::{BlockKind, TriggerSource};
+use crate::graph::{EdgeKind, NodeKind};
+use crate::model::BlockKind;
 
 pub const RULE: Rule = Rule {
     check: Check::Model(check),
@@ -47,45 +48,44 @@ queue "resize_failures" { retention = "14d" }
 fn check(cx: &mut Ctx) {
     let model = cx.model;
     let strict = crate::model::profile::strict(model);
-    // The first asynchronous trigger of each function, in one pass over the triggers.
-    let mut first: std::collections::HashMap<String, &crate::model::Block> = Default::default();
-    for (t, src) in model.triggers() {
-        let asynchronous = matches!(
-            src,
-            TriggerSource::Schedule(_)
-                | TriggerSource::Bucket(_)
-                | TriggerSource::Topic(_)
-                | TriggerSource::Alarm(_)
-        );
-        if let (true, Some(f)) = (asynchronous, t.reference("function")) {
-            first.entry(f.name.clone()).or_insert(t);
-        }
-    }
     for f in model.of_kind(BlockKind::Function) {
         if f.attrs.contains_key("on_failure") || f.attrs.contains_key("dead_letter") {
             continue;
         }
-        let Some(t) = first.get(&f.name) else {
+        let Some(n) = cx.graph.node(NodeKind::Function, &f.name) else {
+            continue;
+        };
+        // Its asynchronous triggers (the graph's trigger edges, at their source); the first by
+        // name is named.
+        let first = cx
+            .graph
+            .incoming(n)
+            .into_iter()
+            .filter(|(_, from, e)| {
+                e.kind == EdgeKind::Trigger
+                    && matches!(
+                        cx.graph.graph[*from].kind,
+                        NodeKind::Schedule | NodeKind::Bucket | NodeKind::Topic | NodeKind::Alarm
+                    )
+            })
+            .filter_map(|(_, _, e)| Some((e.trigger.clone()?, e.span)))
+            .min();
+        let Some((trigger, source)) = first else {
             continue;
         };
         let d = cx.report(
             &RULE,
             f.name_span,
             format!(
-                "function \"{}\" is invoked asynchronously (trigger \"{}\") but has no `dead_letter` or `on_failure`: an event that fails three times is dropped",
-                f.name, t.name
+                "function \"{}\" is invoked asynchronously (trigger \"{trigger}\") but has no `dead_letter` or `on_failure`: an event that fails three times is dropped",
+                f.name
             ),
         );
         if strict {
             d.severity = crate::diagnostics::Severity::Error;
         }
-        let source = if t.attrs.contains_key("schedule") {
-            "schedule"
-        } else {
-            "source"
-        };
         d.labels.push(crate::diagnostics::Label {
-            span: t.span_of(source),
+            span: source,
             message: "asynchronous source".into(),
         });
         d.help = Some(format!(
