@@ -285,12 +285,9 @@ pub fn emit<'m>(
     }
 }
 
-/// The application as one template (consumes the resources: each entry's text becomes a piece
-/// of the document).
-pub fn template(model: &Model, emitted: Emitted) -> Document {
-    let metadata =
-        names::owners_metadata(emitted.resources.iter().map(|r| (r.id.as_str(), r.owner)));
-    let head = template_head(model, emitted.outputs, metadata);
+/// The application as one template under `head` ([`single_head`]). Consumes the resources:
+/// each entry's text becomes a piece of the document.
+pub fn template(head: String, emitted: Emitted) -> Document {
     let entries = emitted
         .resources
         .into_iter()
@@ -299,11 +296,16 @@ pub fn template(model: &Model, emitted: Emitted) -> Document {
     resources::document(head, "Resources", entries, 1)
 }
 
-/// The size in bytes of [`template`], without writing it.
-pub fn template_bytes(model: &Model, emitted: &Emitted) -> usize {
+/// The top level before `Resources` of the application as one template ([`template`] writes
+/// it, [`template_bytes`] measures with it).
+pub fn single_head(model: &Model, emitted: &Emitted) -> String {
     let metadata =
         names::owners_metadata(emitted.resources.iter().map(|r| (r.id.as_str(), r.owner)));
-    let head = template_head(model, emitted.outputs.clone(), metadata);
+    template_head(model, emitted.outputs.clone(), metadata)
+}
+
+/// The size in bytes of [`template`] with this head, without writing it.
+pub fn template_bytes(head: &str, emitted: &Emitted) -> usize {
     let entries: usize = emitted
         .resources
         .iter()

@@ -107,7 +107,8 @@ fn cloudformation_output(
     let rename_diagnostics = std::mem::take(&mut t.rename_diagnostics);
     diagnostics.extend(rename_diagnostics);
     let count = t.resources.len();
-    let bytes = cloudformation::template_bytes(model, &t);
+    let head = cloudformation::single_head(model, &t);
+    let bytes = cloudformation::template_bytes(&head, &t);
     // Pinned stack counts split at any size.
     let pinned = model.app.is_set("nested_stacks") || model.app.is_set("data_stacks");
     if !(pinned || count > MAX_RESOURCES || bytes > MAX_TEMPLATE_BYTES) {
@@ -121,7 +122,7 @@ fn cloudformation_output(
         };
         diagnostics.extend(checks::run_output(model, &template));
         let files = if write {
-            let doc = cloudformation::template(model, t);
+            let doc = cloudformation::template(head, t);
             vec![("template.json".to_string(), doc.into_chunks())]
         } else {
             Vec::new()
