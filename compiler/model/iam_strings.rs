@@ -93,21 +93,39 @@ pub fn deploy_resource_problem(parts: &[Part]) -> Option<(String, &'static str)>
     resource_problem(&shaped).map(|(m, h)| (m.replace(&shaped, &text), h))
 }
 
+/// An ARN of `service` in a region and an account (`arn:PARTITION:SERVICE:REGION:ACCOUNT:REST`):
+/// its region, account and the rest (`key/ID`, `layer:NAME:VERSION`…).
+pub fn arn_parts<'s>(s: &'s str, service: &str) -> Option<(&'s str, &'s str, &'s str)> {
+    let mut p = s.splitn(6, ':');
+    let (arn, partition, svc, region, account, rest) = (
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+        p.next()?,
+    );
+    let ok = arn == "arn"
+        && partition.starts_with("aws")
+        && svc == service
+        && !region.is_empty()
+        && account.len() == 12
+        && account.bytes().all(|c| c.is_ascii_digit());
+    ok.then_some((region, account, rest))
+}
+
 /// A layer version ARN: `arn:PARTITION:lambda:REGION:ACCOUNT:layer:NAME:VERSION`.
 pub fn is_layer_arn(s: &str) -> bool {
-    let p: Vec<&str> = s.split(':').collect();
-    p.len() == 8
-        && p[0] == "arn"
-        && p[1].starts_with("aws")
-        && p[2] == "lambda"
-        && !p[3].is_empty()
-        && p[4].len() == 12
-        && p[4].bytes().all(|b| b.is_ascii_digit())
-        && p[5] == "layer"
-        && !p[6].is_empty()
-        && p[6]
+    let Some((_, _, rest)) = arn_parts(s, "lambda") else {
+        return false;
+    };
+    let p: Vec<&str> = rest.split(':').collect();
+    p.len() == 3
+        && p[0] == "layer"
+        && !p[1].is_empty()
+        && p[1]
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-        && !p[7].is_empty()
-        && p[7].bytes().all(|b| b.is_ascii_digit())
+        && !p[2].is_empty()
+        && p[2].bytes().all(|b| b.is_ascii_digit())
 }

@@ -87,29 +87,8 @@ pub fn inherit(b: &mut Block, app: &Block) {
     }
 }
 
-/// The ARN shapes: `arn:PARTITION:kms:REGION:ACCOUNT:key/ID`, and Lambda's
-/// `arn:PARTITION:lambda:REGION:ACCOUNT:code-signing-config:csc-ID`.
-fn arn_parts<'s>(s: &'s str, service: &str) -> Option<(&'s str, &'s str, &'s str)> {
-    let mut p = s.splitn(6, ':');
-    let (arn, partition, svc, region, account, rest) = (
-        p.next()?,
-        p.next()?,
-        p.next()?,
-        p.next()?,
-        p.next()?,
-        p.next()?,
-    );
-    let ok = arn == "arn"
-        && partition.starts_with("aws")
-        && svc == service
-        && !region.is_empty()
-        && account.len() == 12
-        && account.bytes().all(|c| c.is_ascii_digit());
-    ok.then_some((region, account, rest))
-}
-
 fn key_arn_problem(s: &str, app_region: &str) -> Option<String> {
-    let Some((region, _, rest)) = arn_parts(s, "kms") else {
+    let Some((region, _, rest)) = super::iam_strings::arn_parts(s, "kms") else {
         return Some(format!(
             "`{s}` is not a KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/KEY-ID`)"
         ));
@@ -122,7 +101,7 @@ fn key_arn_problem(s: &str, app_region: &str) -> Option<String> {
 }
 
 fn signing_problem(s: &str) -> Option<String> {
-    let ok = arn_parts(s, "lambda").is_some_and(|(_, _, rest)| {
+    let ok = super::iam_strings::arn_parts(s, "lambda").is_some_and(|(_, _, rest)| {
         rest.strip_prefix("code-signing-config:csc-")
             .is_some_and(|id| !id.is_empty())
     });
