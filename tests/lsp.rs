@@ -87,6 +87,14 @@ impl Lsp {
         }
     }
 
+    /// A request at a position of a document.
+    fn at(&mut self, method: &str, uri: &str, position: J) -> J {
+        self.request(
+            method,
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+    }
+
     /// Reads the diagnostics published after a change, until those of `uri` arrive.
     fn diagnostics_of(&mut self, uri: &str) -> Vec<J> {
         loop {
@@ -235,50 +243,44 @@ fn the_language_server_answers_over_stdio() {
     assert_eq!(lsp.diagnostics_of(&fu), Vec::<J>::new());
 
     // Definition: a block, and a module's output in the module's own file.
-    let def = lsp.request(
+    let def = lsp.at(
         "textDocument/definition",
-        json!({"textDocument": {"uri": fu}, "position": pos(&fixed, "queue.orders", 8)}),
+        &fu,
+        pos(&fixed, "queue.orders", 8),
     );
     assert_eq!(def["uri"], au);
     assert_eq!(def["range"]["start"], pos(APP, "orders\" {}", 0));
-    let def = lsp.request("textDocument/definition", json!({"textDocument": {"uri": fu}, "position": pos(&fixed, "module.billing.table_name", 3)}));
+    let def = lsp.at(
+        "textDocument/definition",
+        &fu,
+        pos(&fixed, "module.billing.table_name", 3),
+    );
     assert_eq!(def["uri"], uri(&dir.join("modules/billing/main.sls")));
     assert_eq!(def["range"]["start"], pos(MODULE, "table_name\"", 0));
-    let def = lsp.request(
+    let def = lsp.at(
         "textDocument/definition",
-        json!({"textDocument": {"uri": au}, "position": pos(APP, "./modules/billing", 3)}),
+        &au,
+        pos(APP, "./modules/billing", 3),
     );
     assert_eq!(def["uri"], uri(&dir.join("modules/billing/main.sls")));
 
     // Hover: an attribute's type and documentation; a variable's value.
-    let h = lsp.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": fu}, "position": pos(&fixed, "timeout", 2)}),
-    );
-    let text = h["contents"]["value"].as_str().unwrap();
+    let text = lsp.at("textDocument/hover", &fu, pos(&fixed, "timeout", 2));
+    let text = text["contents"]["value"].as_str().unwrap();
     assert!(
         text.contains("**timeout** (function): duration") && text.contains("default `6`"),
         "{text}"
     );
-    let h = lsp.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": au}, "position": pos(APP, "var.region", 5)}),
-    );
-    let text = h["contents"]["value"].as_str().unwrap();
+    let text = lsp.at("textDocument/hover", &au, pos(APP, "var.region", 5));
+    let text = text["contents"]["value"].as_str().unwrap();
     assert!(
         text.contains("variable \"region\"") && text.contains("value: `\"eu-west-1\"`"),
         "{text}"
     );
-    let h = lsp.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": au}, "position": pos(APP, "local.prefix", 7)}),
-    );
-    let text = h["contents"]["value"].as_str().unwrap();
+    let text = lsp.at("textDocument/hover", &au, pos(APP, "local.prefix", 7));
+    let text = text["contents"]["value"].as_str().unwrap();
     assert!(text.contains("value: `\"inv-eu-west-1\"`"), "{text}");
-    let def = lsp.request(
-        "textDocument/definition",
-        json!({"textDocument": {"uri": au}, "position": pos(APP, "local.prefix", 7)}),
-    );
+    let def = lsp.at("textDocument/definition", &au, pos(APP, "local.prefix", 7));
     assert_eq!(def["range"]["start"], pos(APP, "prefix = \"inv", 0));
 
     // Completion: references of the right kind, attributes, enum values, stdlib modules.
@@ -288,10 +290,7 @@ fn the_language_server_answers_over_stdio() {
         json!({"textDocument": {"uri": fu, "version": 3}, "contentChanges": [{"text": edit}]}),
     );
     lsp.diagnostics_of(&fu);
-    let c = lsp.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": fu}, "position": pos(&edit, "queue.]", 6)}),
-    );
+    let c = lsp.at("textDocument/completion", &fu, pos(&edit, "queue.]", 6));
     let labels = |c: &J| {
         c.as_array()
             .unwrap()
@@ -300,23 +299,18 @@ fn the_language_server_answers_over_stdio() {
             .collect::<Vec<_>>()
     };
     assert_eq!(labels(&c), ["orders"]);
-    let c = lsp.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": fu}, "position": pos(&edit, "  timeout", 0)}),
-    );
+    let c = lsp.at("textDocument/completion", &fu, pos(&edit, "  timeout", 0));
     let l = labels(&c);
     assert!(
         l.contains(&"memory".to_string()) && !l.contains(&"handler".to_string()),
         "{l:?}"
     );
-    let c = lsp.request(
-        "textDocument/completion",
-        json!({"textDocument": {"uri": au}, "position": pos(APP, "std/cron_job", 0)}),
-    );
+    let c = lsp.at("textDocument/completion", &au, pos(APP, "std/cron_job", 0));
     assert!(labels(&c).contains(&"std/queue_worker".to_string()));
-    let c = lsp.request(
+    let c = lsp.at(
         "textDocument/completion",
-        json!({"textDocument": {"uri": au}, "position": {"line": 0, "character": 0}}),
+        &au,
+        json!({"line": 0, "character": 0}),
     );
     assert!(labels(&c).contains(&"function".to_string()));
     lsp.notify(
