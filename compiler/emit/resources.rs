@@ -231,12 +231,9 @@ impl Document {
         open.push('}');
         self.push(open);
     }
-    /// Appends text to the last piece (or as the first).
+    /// Appends a short text as a piece of its own.
     pub fn text(&mut self, s: &str) {
-        match self.pieces.last_mut() {
-            Some(p) if p.capacity() - p.len() >= s.len() || p.len() < 4096 => p.push_str(s),
-            _ => self.pieces.push(s.to_string()),
-        }
+        self.push(s.to_string());
     }
 }
 
