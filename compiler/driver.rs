@@ -112,6 +112,7 @@ pub fn compile(path: &Path, opts: &Options) -> Result<Compilation, LoadError> {
                 model::prepare(pf.file, pf.body, keep)
             }
         })?;
+    crate::timings::mark("parsed");
     let var_file = match &opts.var_file {
         Some(f) => {
             let bytes = std::fs::read(f)
@@ -312,6 +313,7 @@ fn lower_parsed(
         }
     }
     all.append(&mut diags);
+    crate::timings::mark("lowered");
     // -- GRAPH + CHECKS (only on a project without compile errors) --
     let mut graph = None;
     let mut loop_edges = Default::default();
@@ -323,7 +325,9 @@ fn lower_parsed(
             .collect();
         if with_errors.is_empty() {
             let g = graph::Graph::build(m);
+            crate::timings::mark("graph");
             let checked = checks::run(m, &g, &lower_opts.today);
+            crate::timings::mark("rules");
             all.extend(checked.diagnostics);
             loop_edges = checked.loop_edges;
             graph = Some(g);

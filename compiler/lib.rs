@@ -39,6 +39,7 @@ pub mod plan;
 pub mod source;
 pub mod stdlib;
 pub mod syntax;
+pub mod timings;
 
 pub use driver::{check_sources, compile, compile_files, Compilation, Options};
 use std::path::Path;

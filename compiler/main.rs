@@ -76,30 +76,40 @@ extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
-/// Returns freed memory to the system after 10 ms instead of a second, and commits arena memory
-/// as it is used: a build frees its syntax trees while it builds the model and the template, so
-/// this keeps the peak near what is live (10,000 functions: ~135 MB instead of ~190 MB) for a
-/// few percent of the time. The options are mimalloc v3's `mi_option_purge_delay` (15, default
-/// 1000) and `mi_option_arena_eager_commit` (4, default 2); each is set only when it has its
-/// documented default (so a mimalloc whose option numbers moved is left as it is, and so is an
-/// explicit `MIMALLOC_…` environment variable). It runs from `.init_array`, before `main` and
-/// before the first arena is reserved, which is when eager commit is decided.
-extern "C" fn tune_allocator() {
+/// The size of a project's own `.sls` files above which freed memory goes back to the system
+/// quickly (see [`tune_allocator`]).
+const LARGE_PROJECT_BYTES: u64 = 1 << 20;
+
+/// For a large project (over [`LARGE_PROJECT_BYTES`] of `.sls`, ~3,000 functions), returns
+/// freed memory to the system after 10 ms instead of a second: a build frees its syntax trees
+/// while it builds the model and the template, so this keeps the peak near what is live
+/// for a few percent of the time. A smaller project keeps mimalloc's defaults: its peak is tens
+/// of MB either way, and memory returned early (or arenas committed page by page, mimalloc's
+/// `arena_eager_commit` = 0, which slsc also used to set) would be faulted in again moments
+/// later — at 1,000 functions the page faults were a tenth of the build. The option is mimalloc v3's `mi_option_purge_delay` (15, default 1000); it is set
+/// only when it has its documented default (so a mimalloc whose option numbers moved is left as
+/// it is, and so is an explicit `MIMALLOC_PURGE_DELAY`).
+fn tune_allocator(project: &std::path::Path) {
     const PURGE_DELAY: std::ffi::c_int = 15;
-    const ARENA_EAGER_COMMIT: std::ffi::c_int = 4;
-    // SAFETY: plain calls into the linked allocator with valid option numbers; no pointers.
+    let bytes = |p: &std::path::Path| std::fs::metadata(p).map_or(0, |m| m.len());
+    let size: u64 = match std::fs::read_dir(project) {
+        Ok(entries) => entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "sls"))
+            .map(|p| bytes(&p))
+            .sum(),
+        Err(_) => bytes(project),
+    };
+    if size <= LARGE_PROJECT_BYTES {
+        return;
+    }
+    // SAFETY: plain calls into the linked allocator with a valid option number; no pointers.
     unsafe {
-        if mi_option_get(PURGE_DELAY) == 1000 && mi_option_get(ARENA_EAGER_COMMIT) == 2 {
+        if mi_option_get(PURGE_DELAY) == 1000 {
             mi_option_set(PURGE_DELAY, 10);
-            mi_option_set(ARENA_EAGER_COMMIT, 0);
         }
     }
 }
-
-#[cfg(target_os = "linux")]
-#[used]
-#[link_section = ".init_array.00099"]
-static TUNE_ALLOCATOR: extern "C" fn() = tune_allocator;
 
 #[derive(Parser)]
 #[command(
@@ -543,6 +553,7 @@ fn build(args: &BuildArgs) -> ExitCode {
         .out
         .clone()
         .unwrap_or_else(|| c.project_dir.join(".slsc").join(target.as_str()));
+    slsc::timings::mark("compiled");
     let built = match slsc::emit::build_with(&c, target, &out, args.explain_artifacts) {
         Ok(b) => b,
         Err(diags) => {
@@ -554,6 +565,7 @@ fn build(args: &BuildArgs) -> ExitCode {
     };
     let all = c.with_more(built.diagnostics.iter().cloned());
     report_human(&all, &c.sources);
+    slsc::timings::mark("diagnostics printed");
     for (key, functions, entries) in &built.explained {
         eprintln!(
             "{key} (function{} {}):",
@@ -570,6 +582,7 @@ fn build(args: &BuildArgs) -> ExitCode {
     if let Err(e) = slsc::output::write(&out, &built.files) {
         return usage_error(&format!("cannot write {}: {e}", out.display()));
     }
+    slsc::timings::mark("files written");
     eprintln!(
         "wrote {} ({} resources, {} artifact{})",
         slsc::syntax::display_path(&out),
@@ -1015,6 +1028,7 @@ fn explain(args: &ExplainArgs) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    slsc::timings::mark("start");
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
@@ -1029,6 +1043,17 @@ fn main() -> ExitCode {
             return ExitCode::from(code as u8);
         }
     };
+    let project = match &cli.command {
+        Command::Check(a) => Some(&a.project),
+        Command::Build(a) => Some(&a.project),
+        Command::Graph(a) => Some(&a.project),
+        Command::Plan(a) => Some(&a.project),
+        Command::Deploy(a) => Some(&a.project),
+        _ => None,
+    };
+    if let Some(p) = project {
+        tune_allocator(&p.path);
+    }
     match &cli.command {
         Command::Check(args) => check(args),
         Command::Build(args) => build(args),

@@ -101,17 +101,25 @@ fn cloudformation_output(
 ) -> CfnOutput {
     use checks::rules::template_limits::{MAX_RESOURCES, MAX_TEMPLATE_BYTES};
     let mut t = emit_cloudformation(model, graph, key);
+    crate::timings::mark("resources emitted");
     let owners = resources::owners(&t.resources);
     let policy_sizes = resources::policy_sizes(&t.resources);
     let mut diagnostics = names::diagnostics(&t.collisions, "logical ID");
     let rename_diagnostics = std::mem::take(&mut t.rename_diagnostics);
     diagnostics.extend(rename_diagnostics);
     let count = t.resources.len();
-    let head = cloudformation::single_head(model, &t);
-    let bytes = cloudformation::template_bytes(&head, &t);
-    // Pinned stack counts split at any size.
+    // Pinned stack counts split at any size; so does a template over a limit (its size is
+    // measured only when the count alone does not decide).
     let pinned = model.app.is_set("nested_stacks") || model.app.is_set("data_stacks");
-    if !(pinned || count > MAX_RESOURCES || bytes > MAX_TEMPLATE_BYTES) {
+    let single = (!pinned && count <= MAX_RESOURCES)
+        .then(|| {
+            let head = cloudformation::single_head(model, &t);
+            let bytes = cloudformation::template_bytes(&head, &t);
+            (head, bytes)
+        })
+        .filter(|(_, bytes)| *bytes <= MAX_TEMPLATE_BYTES);
+    crate::timings::mark("measured");
+    if let Some((head, bytes)) = single {
         let template = checks::Template {
             resources: count,
             bytes,
@@ -135,6 +143,7 @@ fn cloudformation_output(
         };
     }
     let s = stacks::split(model, t);
+    crate::timings::mark("split into stacks");
     let mut sizes = vec![checks::StackSize {
         name: "root".into(),
         resources: s.root_resources,
@@ -235,6 +244,7 @@ pub fn build_with(
             )
         })
         .collect();
+    crate::timings::mark("artifacts");
     let key = |f: &str| artifacts::key_for(&arts, f).map(|a| a.key.clone());
     let mut files = Vec::new();
     let diags;
@@ -262,6 +272,7 @@ pub fn build_with(
             ));
         }
     }
+    crate::timings::mark("emitted");
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
